@@ -1,0 +1,21 @@
+//! The `agent` worker: the business owners' dashboard and assistant at
+//! app.kiamichibizconnect.com. For now it serves `/health` and a JSON 404 for everything
+//! else; dashboard features arrive with their own issues. It must not hold business rules:
+//! those live in `kbc-domain`.
+#![cfg(target_arch = "wasm32")]
+
+use kbc_edge::{errors::ApiError, runtime};
+use worker::{Context, Env, Method, Request, Response, Result, event};
+
+const WORKER: &str = "agent";
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    Ok(match (req.method(), req.path().as_str()) {
+        (Method::Get | Method::Head, "/health") => {
+            runtime::health(&env, WORKER, env!("CARGO_PKG_VERSION")).await
+        }
+        (_, "/health") => runtime::error(&ApiError::method_not_allowed("GET, HEAD")),
+        (_, path) => runtime::error(&ApiError::not_found(&format!("route '{path}'"))),
+    })
+}

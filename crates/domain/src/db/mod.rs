@@ -1,0 +1,169 @@
+//! The one async database seam every query goes through, and the typed helpers over it.
+//!
+//! SQL is written once, in this crate, with `?N` placeholders and bound [`Value`]s; rows come
+//! back as JSON objects and are deserialized into plain structs. D1 ([`d1`], wasm32) and
+//! embedded SQLite ([`sqlite`], native) implement [`Database`].
+
+#[cfg(target_arch = "wasm32")]
+pub mod d1;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod sqlite;
+
+use serde::de::DeserializeOwned;
+use std::fmt;
+
+/// A value bound to a statement placeholder.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Integer(i64),
+    Real(f64),
+    Text(String),
+}
+
+impl From<i64> for Value {
+    fn from(v: i64) -> Self {
+        Self::Integer(v)
+    }
+}
+impl From<u32> for Value {
+    fn from(v: u32) -> Self {
+        Self::Integer(i64::from(v))
+    }
+}
+impl From<bool> for Value {
+    fn from(v: bool) -> Self {
+        Self::Integer(i64::from(v))
+    }
+}
+impl From<f64> for Value {
+    fn from(v: f64) -> Self {
+        Self::Real(v)
+    }
+}
+impl From<&str> for Value {
+    fn from(v: &str) -> Self {
+        Self::Text(v.to_owned())
+    }
+}
+impl From<String> for Value {
+    fn from(v: String) -> Self {
+        Self::Text(v)
+    }
+}
+impl From<&String> for Value {
+    fn from(v: &String) -> Self {
+        Self::Text(v.clone())
+    }
+}
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Self::Null, Into::into)
+    }
+}
+
+/// SQL text plus its bound values. The text only ever comes from string literals in this
+/// crate; every value from the outside world travels as a [`Value`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Statement {
+    pub sql: String,
+    pub params: Vec<Value>,
+}
+
+impl Statement {
+    pub fn new(sql: impl Into<String>) -> Self {
+        Self {
+            sql: sql.into(),
+            params: Vec::new(),
+        }
+    }
+
+    pub fn bind(mut self, value: impl Into<Value>) -> Self {
+        self.params.push(value.into());
+        self
+    }
+}
+
+/// A result row: column name to value.
+pub type Row = serde_json::Map<String, serde_json::Value>;
+
+/// What a write did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Executed {
+    pub changes: u64,
+    pub last_row_id: i64,
+}
+
+/// A store failure. Its text may contain SQL and is for logs only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DbError(pub String);
+
+impl fmt::Display for DbError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for DbError {}
+
+pub type DbResult<T> = Result<T, DbError>;
+
+/// The executor seam. Both executors run on one thread (workerd isolates, native tests),
+/// so the futures need not be `Send`.
+#[allow(async_fn_in_trait)]
+pub trait Database {
+    /// Runs a statement and returns its rows.
+    async fn query(&self, statement: &Statement) -> DbResult<Vec<Row>>;
+    /// Runs a statement for its effect.
+    async fn execute(&self, statement: &Statement) -> DbResult<Executed>;
+    /// Runs statements in order as one transaction: all apply or none do.
+    async fn batch(&self, statements: &[Statement]) -> DbResult<()>;
+}
+
+/// Runs `statement` and deserializes every row into `T`.
+pub async fn fetch_all<T: DeserializeOwned>(
+    db: &impl Database,
+    statement: &Statement,
+) -> DbResult<Vec<T>> {
+    db.query(statement)
+        .await?
+        .into_iter()
+        .map(from_row)
+        .collect()
+}
+
+/// Runs `statement` and deserializes its first row, if any.
+pub async fn fetch_optional<T: DeserializeOwned>(
+    db: &impl Database,
+    statement: &Statement,
+) -> DbResult<Option<T>> {
+    db.query(statement)
+        .await?
+        .into_iter()
+        .next()
+        .map(from_row)
+        .transpose()
+}
+
+/// Runs a statement whose first row's first column is an integer (a count, an id).
+pub async fn fetch_integer(db: &impl Database, statement: &Statement) -> DbResult<i64> {
+    let rows = db.query(statement).await?;
+    rows.first()
+        .and_then(|row| row.values().next())
+        .and_then(serde_json::Value::as_i64)
+        .ok_or_else(|| DbError(format!("expected an integer from: {}", statement.sql)))
+}
+
+fn from_row<T: DeserializeOwned>(row: Row) -> DbResult<T> {
+    serde_json::from_value(serde_json::Value::Object(row))
+        .map_err(|err| DbError(format!("row shape: {err}")))
+}
+
+/// `?, ?, ?` for an `IN (...)` list of `count` values (never empty: `NULL` matches nothing).
+pub fn placeholders(count: usize) -> String {
+    if count == 0 {
+        "NULL".to_owned()
+    } else {
+        vec!["?"; count].join(", ")
+    }
+}

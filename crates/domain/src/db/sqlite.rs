@@ -1,0 +1,188 @@
+//! The native executor: embedded SQLite (rusqlite, bundled) running the same migration files
+//! wrangler applies to D1, with the same `d1_migrations` bookkeeping table.
+
+use super::{Database, DbError, DbResult, Executed, Row, Statement, Value};
+use rusqlite::{Connection, params_from_iter, types::ValueRef};
+use std::{path::Path, sync::Mutex};
+
+/// Every file in `migrations/`, in order: (file name, SQL).
+pub const MIGRATIONS: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
+
+/// The table wrangler creates to remember which migrations ran; created identically here so
+/// a database prepared by either tool is understood by the other.
+const D1_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS d1_migrations(
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    name       TEXT UNIQUE,
+    applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL
+)";
+
+pub struct SqliteDatabase {
+    connection: Mutex<Connection>,
+}
+
+impl SqliteDatabase {
+    /// A fresh in-memory database with every migration applied.
+    pub fn in_memory() -> DbResult<Self> {
+        let db = Self::wrap(Connection::open_in_memory().map_err(err)?)?;
+        db.apply_migrations()?;
+        Ok(db)
+    }
+
+    /// Opens (or creates) a database file without touching its schema.
+    pub fn open(path: &Path) -> DbResult<Self> {
+        Self::wrap(Connection::open(path).map_err(err)?)
+    }
+
+    fn wrap(connection: Connection) -> DbResult<Self> {
+        // D1 enforces foreign keys; so must we.
+        connection
+            .pragma_update(None, "foreign_keys", "ON")
+            .map_err(err)?;
+        Ok(Self {
+            connection: Mutex::new(connection),
+        })
+    }
+
+    /// Applies the migrations not yet recorded in `d1_migrations`, each in its own
+    /// transaction, and returns the names it applied.
+    pub fn apply_migrations(&self) -> DbResult<Vec<String>> {
+        let mut connection = self.lock();
+        connection.execute(D1_MIGRATIONS_TABLE, []).map_err(err)?;
+        let mut applied = Vec::new();
+        for (name, sql) in MIGRATIONS {
+            let done: bool = connection
+                .query_row(
+                    "SELECT count(*) FROM d1_migrations WHERE name = ?1",
+                    [name],
+                    |row| row.get(0),
+                )
+                .map_err(err)?;
+            if done {
+                continue;
+            }
+            let tx = connection.transaction().map_err(err)?;
+            tx.execute_batch(sql)
+                .map_err(|e| DbError(format!("migration {name}: {e}")))?;
+            tx.execute("INSERT INTO d1_migrations (name) VALUES (?1)", [name])
+                .map_err(err)?;
+            tx.commit().map_err(err)?;
+            applied.push((*name).to_owned());
+        }
+        Ok(applied)
+    }
+
+    /// Runs `work` inside one transaction on this connection (bulk loads natively).
+    pub fn in_transaction<T>(&self, work: impl FnOnce() -> DbResult<T>) -> DbResult<T> {
+        self.lock().execute_batch("BEGIN").map_err(err)?;
+        match work() {
+            Ok(value) => {
+                self.lock().execute_batch("COMMIT").map_err(err)?;
+                Ok(value)
+            }
+            Err(failure) => {
+                self.lock().execute_batch("ROLLBACK").map_err(err)?;
+                Err(failure)
+            }
+        }
+    }
+
+    /// The `EXPLAIN QUERY PLAN` detail lines for a statement.
+    pub fn query_plan(&self, statement: &Statement) -> DbResult<Vec<String>> {
+        let connection = self.lock();
+        let mut prepared = connection
+            .prepare(&format!("EXPLAIN QUERY PLAN {}", statement.sql))
+            .map_err(err)?;
+        let rows = prepared
+            .query_map(
+                params_from_iter(statement.params.iter().map(to_sql)),
+                |row| row.get::<_, String>(3),
+            )
+            .map_err(err)?;
+        rows.collect::<Result<_, _>>().map_err(err)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave SQLite inconsistent; keep going.
+        self.connection
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn run_query(connection: &Connection, statement: &Statement) -> DbResult<Vec<Row>> {
+        let mut prepared = connection.prepare_cached(&statement.sql).map_err(err)?;
+        let names: Vec<String> = prepared
+            .column_names()
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        let mut rows = prepared
+            .query(params_from_iter(statement.params.iter().map(to_sql)))
+            .map_err(err)?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(err)? {
+            let mut object = Row::new();
+            for (index, name) in names.iter().enumerate() {
+                object.insert(name.clone(), to_json(row.get_ref(index).map_err(err)?)?);
+            }
+            out.push(object);
+        }
+        Ok(out)
+    }
+
+    fn run_execute(connection: &Connection, statement: &Statement) -> DbResult<Executed> {
+        let mut prepared = connection.prepare_cached(&statement.sql).map_err(err)?;
+        let changes = prepared
+            .execute(params_from_iter(statement.params.iter().map(to_sql)))
+            .map_err(err)?;
+        Ok(Executed {
+            changes: changes as u64,
+            last_row_id: connection.last_insert_rowid(),
+        })
+    }
+}
+
+impl Database for SqliteDatabase {
+    async fn query(&self, statement: &Statement) -> DbResult<Vec<Row>> {
+        Self::run_query(&self.lock(), statement)
+    }
+
+    async fn execute(&self, statement: &Statement) -> DbResult<Executed> {
+        Self::run_execute(&self.lock(), statement)
+    }
+
+    async fn batch(&self, statements: &[Statement]) -> DbResult<()> {
+        let mut connection = self.lock();
+        let tx = connection.transaction().map_err(err)?;
+        for statement in statements {
+            Self::run_execute(&tx, statement)?;
+        }
+        tx.commit().map_err(err)
+    }
+}
+
+fn err(e: rusqlite::Error) -> DbError {
+    DbError(e.to_string())
+}
+
+fn to_sql(value: &Value) -> rusqlite::types::Value {
+    match value {
+        Value::Null => rusqlite::types::Value::Null,
+        Value::Integer(v) => rusqlite::types::Value::Integer(*v),
+        Value::Real(v) => rusqlite::types::Value::Real(*v),
+        Value::Text(v) => rusqlite::types::Value::Text(v.clone()),
+    }
+}
+
+fn to_json(value: ValueRef<'_>) -> DbResult<serde_json::Value> {
+    Ok(match value {
+        ValueRef::Null => serde_json::Value::Null,
+        ValueRef::Integer(v) => v.into(),
+        ValueRef::Real(v) => {
+            serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, Into::into)
+        }
+        ValueRef::Text(v) => String::from_utf8_lossy(v).into_owned().into(),
+        ValueRef::Blob(_) => {
+            return Err(DbError("blob columns are not used by this schema".into()));
+        }
+    })
+}

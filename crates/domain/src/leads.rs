@@ -1,0 +1,191 @@
+//! Leads: a customer's request to a business ("please call me about a quote").
+
+use crate::FieldError;
+use crate::db::{Database, DbResult, Statement, fetch_all};
+use crate::directory;
+use crate::error::{DomainError, DomainResult};
+use crate::values::{Collector, Email, Paragraphs, PersonName, Phone, Slug};
+use serde::{Deserialize, Serialize};
+
+/// A lead as it arrives. `homepage` is the spam trap.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LeadInput {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub message: Option<String>,
+    pub homepage: Option<String>,
+}
+
+/// A lead that passed every rule: a name, a message, and at least one way to answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewLead {
+    pub name: PersonName,
+    pub email: Option<Email>,
+    pub phone: Option<Phone>,
+    pub message: Paragraphs,
+}
+
+impl LeadInput {
+    pub fn is_bot(&self) -> bool {
+        crate::values::given(&self.homepage).is_some()
+    }
+
+    pub fn parse(&self) -> Result<NewLead, Vec<FieldError>> {
+        let mut c = Collector::default();
+        let name = c.required("name", &self.name, |s| PersonName::parse("name", s));
+        let email = c.optional(&self.email, |s| Email::parse("email", s));
+        let phone = c.optional(&self.phone, |s| Phone::parse("phone", s));
+        let message = c.required("message", &self.message, |s| {
+            Paragraphs::parse("message", s, 10, 2000)
+        });
+        if matches!((&email, &phone), (Some(None), Some(None))) {
+            c.0.push(FieldError::new(
+                "email",
+                "give an email address or a phone number so the business can answer",
+            ));
+        }
+        match (name, email, phone, message) {
+            (Some(name), Some(email), Some(phone), Some(message)) if c.0.is_empty() => {
+                Ok(NewLead {
+                    name,
+                    email,
+                    phone,
+                    message,
+                })
+            }
+            _ => Err(c.0),
+        }
+    }
+}
+
+/// Stores a lead for a public business; `NotFound` when the slug is not a public listing.
+pub async fn create(
+    db: &impl Database,
+    business: &Slug,
+    lead: &NewLead,
+    client_hash: &str,
+    now: i64,
+) -> DomainResult<i64> {
+    let business_id = directory::public_id(db, business)
+        .await?
+        .ok_or_else(|| DomainError::NotFound(format!("business '{business}'")))?;
+    let statement = Statement::new(
+        "INSERT INTO leads (business_id, name, email, phone, message, client_hash, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )
+    .bind(business_id)
+    .bind(lead.name.as_str())
+    .bind(lead.email.as_ref().map(Email::as_str))
+    .bind(lead.phone.as_ref().map(Phone::as_str))
+    .bind(lead.message.as_str())
+    .bind(client_hash)
+    .bind(now);
+    Ok(db.execute(&statement).await?.last_row_id)
+}
+
+/// A stored lead as the business owner sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredLead {
+    pub id: i64,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub message: String,
+    pub status: String,
+    pub created_at: i64,
+}
+
+/// A business's leads, newest first.
+pub async fn for_business(
+    db: &impl Database,
+    business_id: i64,
+    limit: u32,
+) -> DbResult<Vec<StoredLead>> {
+    fetch_all(
+        db,
+        &Statement::new(
+            "SELECT id, name, email, phone, message, status, created_at FROM leads
+              WHERE business_id = ?1 ORDER BY created_at DESC, id DESC LIMIT ?2",
+        )
+        .bind(business_id)
+        .bind(limit),
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::sqlite::SqliteDatabase;
+    use crate::directory::tests::{business, insert, some_category};
+    use pollster::block_on;
+
+    fn input() -> LeadInput {
+        LeadInput {
+            name: Some("Sam".into()),
+            email: Some("sam@example.com".into()),
+            phone: None,
+            message: Some("Need a quote for a water heater.".into()),
+            homepage: None,
+        }
+    }
+
+    #[test]
+    fn a_lead_needs_a_way_to_answer() {
+        let mut no_contact = input();
+        no_contact.email = None;
+        let errors = no_contact.parse().unwrap_err();
+        assert_eq!(errors[0].field, "email");
+        assert!(errors[0].message.contains("phone number"));
+        let mut phone_only = input();
+        phone_only.email = None;
+        phone_only.phone = Some("580-326-5555".into());
+        assert!(phone_only.parse().is_ok());
+    }
+
+    #[test]
+    fn a_lead_message_has_a_minimum_length() {
+        let mut short = input();
+        short.message = Some("hi".into());
+        assert_eq!(short.parse().unwrap_err()[0].field, "message");
+    }
+
+    #[test]
+    fn the_spam_trap_marks_bots() {
+        let mut bot = input();
+        bot.homepage = Some("x".into());
+        assert!(bot.is_bot());
+        assert!(!input().is_bot());
+    }
+
+    #[test]
+    fn leads_are_stored_for_public_businesses_newest_first() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        let c = some_category(&db, "plumbing");
+        let created = insert(&db, &business("Pipe Pros", c));
+        let lead = input().parse().unwrap();
+        block_on(create(&db, &created.slug, &lead, "h", 10)).unwrap();
+        let second = block_on(create(&db, &created.slug, &lead, "h", 20)).unwrap();
+        let stored = block_on(for_business(&db, created.id, 10)).unwrap();
+        assert_eq!(stored.len(), 2);
+        assert_eq!(stored[0].id, second);
+        assert_eq!(stored[0].status, "new");
+        assert_eq!(stored[0].email.as_deref(), Some("sam@example.com"));
+    }
+
+    #[test]
+    fn a_lead_for_a_hidden_or_missing_business_is_not_found() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        let c = some_category(&db, "plumbing");
+        let mut draft = business("Secret Co", c);
+        draft.published = false;
+        let draft = insert(&db, &draft);
+        let lead = input().parse().unwrap();
+        for slug in [draft.slug, Slug::parse("s", "nobody").unwrap()] {
+            let err = block_on(create(&db, &slug, &lead, "h", 1)).unwrap_err();
+            assert!(matches!(err, DomainError::NotFound(_)), "{slug}");
+        }
+    }
+}

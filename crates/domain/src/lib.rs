@@ -1,0 +1,26 @@
+//! Kiamichi Biz Connect's domain: the typed values input is parsed into, the business rules,
+//! every SQL statement, and the services the workers call.
+//!
+//! It owns one async [`db::Database`] seam with two executors (D1 on wasm32, embedded SQLite
+//! natively, both applying the same `migrations/`), plus the KV [`cache`] and R2 [`blob`]
+//! seams. It must not know about HTTP: workers translate requests into these types and
+//! [`error::DomainError`] into answers.
+
+pub mod blob;
+pub mod blog;
+pub mod cache;
+pub mod categories;
+pub mod db;
+pub mod directory;
+pub mod error;
+pub mod featured;
+pub mod health;
+pub mod jobs;
+pub mod leads;
+pub mod rate_limit;
+pub mod search;
+pub mod stats;
+pub mod submissions;
+pub mod values;
+
+pub use error::{DomainError, FieldError};

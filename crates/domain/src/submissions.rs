@@ -1,0 +1,356 @@
+//! Public "add my business" submissions. A submission waits for a moderator; it never
+//! becomes a public listing by itself.
+
+use crate::FieldError;
+use crate::categories;
+use crate::db::{Database, DbResult, Statement, fetch_all, fetch_optional};
+use crate::error::{DomainError, DomainResult};
+use crate::values::{
+    BusinessName, CityName, Collector, Email, Paragraphs, PersonName, Phone, Slug, StateCode,
+    WebUrl, Zip, given,
+};
+use serde::{Deserialize, Serialize};
+
+/// A submission as it arrives, every field still text. `homepage` is the spam trap: people
+/// never see it, bots fill it in.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubmissionInput {
+    pub business_name: Option<String>,
+    pub category: Option<String>,
+    pub description: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub website: Option<String>,
+    pub street: Option<String>,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub zip: Option<String>,
+    pub contact_name: Option<String>,
+    pub homepage: Option<String>,
+}
+
+/// A submission that passed every rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewSubmission {
+    pub business_name: BusinessName,
+    pub category: Slug,
+    pub description: Paragraphs,
+    pub phone: Option<Phone>,
+    pub email: Email,
+    pub website: Option<WebUrl>,
+    pub street: String,
+    pub city: CityName,
+    pub state: StateCode,
+    pub zip: Option<Zip>,
+    pub contact_name: PersonName,
+}
+
+impl SubmissionInput {
+    /// True when the spam trap was filled in.
+    pub fn is_bot(&self) -> bool {
+        given(&self.homepage).is_some()
+    }
+
+    pub fn parse(&self) -> Result<NewSubmission, Vec<FieldError>> {
+        let mut c = Collector::default();
+        let business_name = c.required("business_name", &self.business_name, |s| {
+            BusinessName::parse("business_name", s)
+        });
+        let category = c.required("category", &self.category, |s| Slug::parse("category", s));
+        let description = c.take(Paragraphs::parse(
+            "description",
+            self.description.as_deref().unwrap_or(""),
+            0,
+            2000,
+        ));
+        let phone = c.optional(&self.phone, |s| Phone::parse("phone", s));
+        let email = c.required("email", &self.email, |s| Email::parse("email", s));
+        let website = c.optional(&self.website, |s| WebUrl::parse("website", s));
+        let street = c.take(Paragraphs::parse(
+            "street",
+            self.street.as_deref().unwrap_or(""),
+            0,
+            120,
+        ));
+        let city = c.required("city", &self.city, |s| CityName::parse("city", s));
+        let state = c.required("state", &self.state, |s| StateCode::parse("state", s));
+        let zip = c.optional(&self.zip, |s| Zip::parse("zip", s));
+        let contact_name = c.required("contact_name", &self.contact_name, |s| {
+            PersonName::parse("contact_name", s)
+        });
+        match (
+            business_name,
+            category,
+            description,
+            phone,
+            email,
+            website,
+            street,
+            city,
+            state,
+            zip,
+            contact_name,
+        ) {
+            (
+                Some(business_name),
+                Some(category),
+                Some(description),
+                Some(phone),
+                Some(email),
+                Some(website),
+                Some(street),
+                Some(city),
+                Some(state),
+                Some(zip),
+                Some(contact_name),
+            ) if c.0.is_empty() => Ok(NewSubmission {
+                business_name,
+                category,
+                description,
+                phone,
+                email,
+                website,
+                street: street.as_str().replace('\n', " "),
+                city,
+                state,
+                zip,
+                contact_name,
+            }),
+            _ => Err(c.0),
+        }
+    }
+}
+
+/// Stores a submission for moderation and returns its id. Sending the same business from
+/// the same address again while the first is still pending returns the first one.
+pub async fn create(
+    db: &impl Database,
+    submission: &NewSubmission,
+    client_hash: &str,
+    now: i64,
+) -> DomainResult<i64> {
+    let category = categories::find_by_slug(db, &submission.category)
+        .await?
+        .ok_or_else(|| {
+            DomainError::invalid(
+                "category",
+                format!("no category is called '{}'", submission.category),
+            )
+        })?;
+    #[derive(Deserialize)]
+    struct Id {
+        id: i64,
+    }
+    let existing: Option<Id> = fetch_optional(
+        db,
+        &Statement::new(
+            "SELECT id FROM submissions
+              WHERE status = 'pending' AND email = ?1 AND business_name = ?2 COLLATE NOCASE AND city = ?3 COLLATE NOCASE",
+        )
+        .bind(submission.email.as_str())
+        .bind(submission.business_name.as_str())
+        .bind(submission.city.as_str()),
+    )
+    .await?;
+    if let Some(existing) = existing {
+        return Ok(existing.id);
+    }
+    let statement = Statement::new(
+        "INSERT INTO submissions (business_name, category_id, description, phone, email, website, street, city, state,
+             zip, contact_name, client_hash, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    )
+    .bind(submission.business_name.as_str())
+    .bind(category.id)
+    .bind(submission.description.as_str())
+    .bind(submission.phone.as_ref().map(Phone::as_str))
+    .bind(submission.email.as_str())
+    .bind(submission.website.as_ref().map(WebUrl::as_str))
+    .bind(submission.street.as_str())
+    .bind(submission.city.as_str())
+    .bind(submission.state.code())
+    .bind(submission.zip.as_ref().map_or("", Zip::as_str))
+    .bind(submission.contact_name.as_str())
+    .bind(client_hash)
+    .bind(now);
+    Ok(db.execute(&statement).await?.last_row_id)
+}
+
+/// A stored submission as a moderator sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredSubmission {
+    pub id: i64,
+    pub business_name: String,
+    pub category_slug: String,
+    pub description: String,
+    pub phone: Option<String>,
+    pub email: String,
+    pub website: Option<String>,
+    pub street: String,
+    pub city: String,
+    pub state: String,
+    pub zip: String,
+    pub contact_name: String,
+    pub status: String,
+    pub created_at: i64,
+}
+
+const SELECT_SUBMISSION: &str =
+    "SELECT s.id, s.business_name, c.slug AS category_slug, s.description, s.phone, s.email,
+        s.website, s.street, s.city, s.state, s.zip, s.contact_name, s.status, s.created_at
+   FROM submissions s JOIN categories c ON c.id = s.category_id";
+
+/// Pending submissions, oldest first.
+pub async fn pending(db: &impl Database, limit: u32) -> DbResult<Vec<StoredSubmission>> {
+    fetch_all(
+        db,
+        &Statement::new(format!(
+            "{SELECT_SUBMISSION} WHERE s.status = 'pending' ORDER BY s.created_at, s.id LIMIT ?1"
+        ))
+        .bind(limit),
+    )
+    .await
+}
+
+pub async fn find(db: &impl Database, id: i64) -> DbResult<Option<StoredSubmission>> {
+    fetch_optional(
+        db,
+        &Statement::new(format!("{SELECT_SUBMISSION} WHERE s.id = ?1")).bind(id),
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::sqlite::SqliteDatabase;
+    use crate::directory::tests::some_category;
+    use pollster::block_on;
+
+    fn input() -> SubmissionInput {
+        SubmissionInput {
+            business_name: Some("Talihina Tire & Lube".into()),
+            category: Some("auto".into()),
+            description: Some("Tires, oil changes, alignments.".into()),
+            phone: Some("918-567-5555".into()),
+            email: Some("owner@example.com".into()),
+            website: Some("talihinatire.example.com".into()),
+            street: Some("301 1st St".into()),
+            city: Some("Talihina".into()),
+            state: Some("ok".into()),
+            zip: Some("74571".into()),
+            contact_name: Some("Dana".into()),
+            homepage: None,
+        }
+    }
+
+    #[test]
+    fn a_complete_submission_parses_into_typed_values() {
+        let parsed = input().parse().unwrap();
+        assert_eq!(parsed.business_name.as_str(), "Talihina Tire & Lube");
+        assert_eq!(parsed.phone.unwrap().as_str(), "+19185675555");
+        assert_eq!(
+            parsed.website.unwrap().as_str(),
+            "https://talihinatire.example.com/"
+        );
+        assert_eq!(parsed.state, StateCode::Oklahoma);
+    }
+
+    #[test]
+    fn every_invalid_field_is_reported_at_once_by_name() {
+        let mut bad = input();
+        bad.business_name = None;
+        bad.email = Some("nope".into());
+        bad.state = Some("KS".into());
+        bad.phone = Some("12".into());
+        let fields: Vec<String> = bad
+            .parse()
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, ["business_name", "phone", "email", "state"]);
+    }
+
+    #[test]
+    fn blank_optional_fields_are_absent_not_errors() {
+        let mut sparse = input();
+        sparse.phone = Some("  ".into());
+        sparse.website = None;
+        sparse.zip = Some(String::new());
+        let parsed = sparse.parse().unwrap();
+        assert!(parsed.phone.is_none() && parsed.website.is_none() && parsed.zip.is_none());
+    }
+
+    #[test]
+    fn the_spam_trap_marks_bots() {
+        let mut bot = input();
+        assert!(!bot.is_bot());
+        bot.homepage = Some("http://spam.example".into());
+        assert!(bot.is_bot());
+    }
+
+    #[test]
+    fn unknown_json_fields_are_rejected_by_name() {
+        let err =
+            serde_json::from_str::<SubmissionInput>(r#"{"business_name":"x","status":"approved"}"#)
+                .unwrap_err();
+        assert!(err.to_string().contains("unknown field `status`"), "{err}");
+    }
+
+    #[test]
+    fn a_stored_submission_is_pending_and_not_a_business() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        some_category(&db, "auto");
+        let id = block_on(create(&db, &input().parse().unwrap(), "client", 100)).unwrap();
+        let stored = block_on(find(&db, id)).unwrap().unwrap();
+        assert_eq!(stored.status, "pending");
+        assert_eq!(stored.category_slug, "auto");
+        assert_eq!(stored.phone.as_deref(), Some("+19185675555"));
+        let businesses = block_on(crate::db::fetch_integer(
+            &db,
+            &Statement::new("SELECT count(*) FROM businesses"),
+        ))
+        .unwrap();
+        assert_eq!(businesses, 0);
+        assert_eq!(block_on(pending(&db, 10)).unwrap(), vec![stored]);
+    }
+
+    #[test]
+    fn resubmitting_the_same_pending_business_returns_the_first_submission() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        some_category(&db, "auto");
+        let first = block_on(create(&db, &input().parse().unwrap(), "client", 100)).unwrap();
+        let mut again = input();
+        again.business_name = Some("TALIHINA TIRE & LUBE".into());
+        let second = block_on(create(&db, &again.parse().unwrap(), "client", 200)).unwrap();
+        assert_eq!(first, second);
+        assert_eq!(block_on(pending(&db, 10)).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn an_unknown_category_is_a_field_error() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        let err = block_on(create(&db, &input().parse().unwrap(), "client", 100)).unwrap_err();
+        assert!(matches!(err, DomainError::Invalid(ref e) if e[0].field == "category"));
+    }
+
+    #[test]
+    fn pending_lists_oldest_first_and_respects_the_limit() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        some_category(&db, "auto");
+        for (i, name) in ["Alpha Co", "Beta Co", "Gamma Co"].iter().enumerate() {
+            let mut s = input();
+            s.business_name = Some((*name).into());
+            block_on(create(&db, &s.parse().unwrap(), "c", 300 - i as i64)).unwrap();
+        }
+        let names: Vec<String> = block_on(pending(&db, 2))
+            .unwrap()
+            .into_iter()
+            .map(|s| s.business_name)
+            .collect();
+        assert_eq!(names, ["Gamma Co", "Beta Co"]);
+        assert!(block_on(find(&db, 999)).unwrap().is_none());
+    }
+}

@@ -1,0 +1,141 @@
+//! The wasm32 side: bindings, clock, JSON answers, `/health`, and scheduled runs.
+
+use crate::errors::ApiError;
+use kbc_domain::db::d1::D1;
+use kbc_domain::jobs::{self, Outcome, RunKey};
+use kbc_domain::{DomainError, health};
+use serde::Serialize;
+use worker::{Env, Headers, Response, ScheduledEvent, console_error};
+
+/// The D1 binding every worker shares.
+pub const DATABASE_BINDING: &str = "DB";
+
+pub fn database(env: &Env) -> Result<D1, ApiError> {
+    env.d1(DATABASE_BINDING).map(D1).map_err(|_| {
+        console_error!("binding {DATABASE_BINDING} is missing");
+        ApiError::unavailable()
+    })
+}
+
+/// Unix seconds now.
+pub fn now() -> i64 {
+    (worker::Date::now().as_millis() / 1000) as i64
+}
+
+/// A plain-text var from the environment, if configured.
+pub fn var(env: &Env, name: &str) -> Option<String> {
+    env.var(name)
+        .ok()
+        .map(|v| v.to_string())
+        .filter(|v| !v.is_empty())
+}
+
+/// A JSON answer with the given status.
+pub fn json<T: Serialize>(status: u16, value: &T) -> Response {
+    let body = serde_json::to_string(value).unwrap_or_else(|_| "{}".into());
+    text_response(status, body, "application/json; charset=utf-8")
+}
+
+/// A body with a status and content type; building it cannot fail for valid statics.
+pub fn text_response(status: u16, body: String, content_type: &str) -> Response {
+    let headers = Headers::new();
+    let _ = headers.set("Content-Type", content_type);
+    let _ = headers.set("X-Content-Type-Options", "nosniff");
+    Response::ok(body)
+        .map(|r| r.with_status(status).with_headers(headers))
+        .unwrap_or_else(|_| {
+            Response::error("internal error", 500).expect("a static error response always builds")
+        })
+}
+
+/// The JSON error answer, with `Allow`/`Retry-After` where they apply.
+pub fn error(err: &ApiError) -> Response {
+    let response = json(err.status, &err.body());
+    let headers = response.headers();
+    let _ = headers.set("Cache-Control", "no-store");
+    if let Some(allow) = err.allow {
+        let _ = headers.set("Allow", allow);
+    }
+    if let Some(seconds) = err.retry_after {
+        let _ = headers.set("Retry-After", &seconds.to_string());
+    }
+    response
+}
+
+#[derive(Serialize)]
+struct Health<'a> {
+    status: &'static str,
+    worker: &'a str,
+    version: &'a str,
+    git_sha: &'static str,
+    database: health::DatabaseHealth,
+}
+
+/// `GET /health`: 200 when the database answers, 503 when it does not.
+pub async fn health(env: &Env, worker: &str, version: &str) -> Response {
+    let database = match database(env) {
+        Ok(db) => health::check(&db).await,
+        Err(_) => health::DatabaseHealth {
+            reachable: false,
+            migrations_applied: 0,
+        },
+    };
+    let ok = database.reachable;
+    let body = Health {
+        status: if ok { "ok" } else { "degraded" },
+        worker,
+        version,
+        git_sha: crate::GIT_SHA,
+        database,
+    };
+    let response = json(if ok { 200 } else { 503 }, &body);
+    let _ = response.headers().set("Cache-Control", "no-store");
+    response
+}
+
+/// Runs the job scheduled on `event`'s cron for `worker` exactly once per scheduled time,
+/// recording its `job_runs` row from claim to outcome. A cron with no job is recorded as a
+/// failure so a misconfigured trigger is visible, never silent.
+pub async fn run_scheduled(
+    event: &ScheduledEvent,
+    env: &Env,
+    worker: &str,
+    work: impl AsyncFnOnce(&D1, &'static str, i64) -> Result<(Outcome, String), DomainError>,
+) {
+    let cron = event.cron();
+    let Ok(db) = database(env) else { return };
+    let started = now();
+    let scheduled_at = (event.schedule() / 1000.0) as i64;
+    let job = jobs::job_for(worker, &cron).unwrap_or("unscheduled");
+    let key = RunKey {
+        worker,
+        job,
+        cron: &cron,
+        scheduled_at,
+    };
+    let id = match jobs::claim(&db, &key, started).await {
+        Ok(Some(id)) => id,
+        Ok(None) => return, // another delivery of this scheduled run owns it
+        Err(err) => {
+            console_error!("{worker}: could not claim {job} run: {err}");
+            return;
+        }
+    };
+    let (outcome, detail) = if job == "unscheduled" {
+        (
+            Outcome::Failure,
+            format!("no job is scheduled for {worker} on cron '{cron}'"),
+        )
+    } else {
+        match work(&db, job, started).await {
+            Ok(result) => result,
+            Err(err) => {
+                console_error!("{worker}: {job} failed: {err}");
+                (Outcome::Failure, err.to_string())
+            }
+        }
+    };
+    if let Err(err) = jobs::finish(&db, id, outcome, &detail, now()).await {
+        console_error!("{worker}: could not record the end of {job}: {err}");
+    }
+}

@@ -1,0 +1,47 @@
+//! The `facebook` worker: social publishing on its crons — posts at 03:00, 15:00 and 22:00,
+//! token refresh at 02:00 and 14:00, featured rotation at 00:00 UTC. Every run is claimed and
+//! recorded in `job_runs`. The featured rotation is live; publishing and token refresh need
+//! Facebook credentials and arrive with their own issue, and until then are recorded as
+//! skipped, saying what is missing.
+#![cfg(target_arch = "wasm32")]
+
+use kbc_domain::featured;
+use kbc_domain::jobs::Outcome;
+use kbc_edge::{errors::ApiError, runtime};
+use worker::{
+    Context, Env, Method, Request, Response, Result, ScheduleContext, ScheduledEvent, event,
+};
+
+const WORKER: &str = "facebook";
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    Ok(match (req.method(), req.path().as_str()) {
+        (Method::Get | Method::Head, "/health") => {
+            runtime::health(&env, WORKER, env!("CARGO_PKG_VERSION")).await
+        }
+        (_, "/health") => runtime::error(&ApiError::method_not_allowed("GET, HEAD")),
+        (_, path) => runtime::error(&ApiError::not_found(&format!("route '{path}'"))),
+    })
+}
+
+#[event(scheduled)]
+async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    runtime::run_scheduled(&event, &env, WORKER, async |db, job, now| match job {
+        "rotate_featured" => {
+            let rotation = featured::rotate(db, now).await?;
+            Ok((
+                Outcome::Success,
+                format!(
+                    "featured {}, unfeatured {}, {} featured now",
+                    rotation.featured, rotation.unfeatured, rotation.now_featured
+                ),
+            ))
+        }
+        other => Ok((
+            Outcome::Skipped,
+            format!("{other}: Facebook publishing is not part of this release"),
+        )),
+    })
+    .await;
+}
