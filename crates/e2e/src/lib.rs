@@ -1,1 +1,7 @@
-//! placeholder
+//! The end-to-end tier's shared parts: fixtures installed into the local D1 before the
+//! workers start (so tests can name exact businesses), and a small HTTP client for the
+//! tests in `tests/`. `cargo xtask test` prepares the state, starts all four workers in
+//! workerd and runs these tests with their URLs in `KBC_*_URL`.
+
+pub mod client;
+pub mod fixtures;

@@ -152,11 +152,12 @@ impl Database for SqliteDatabase {
 
     async fn batch(&self, statements: &[Statement]) -> DbResult<()> {
         let mut connection = self.lock();
-        let tx = connection.transaction().map_err(err)?;
+        // A savepoint, not a transaction, so a batch also works inside `in_transaction`.
+        let savepoint = connection.savepoint().map_err(err)?;
         for statement in statements {
-            Self::run_execute(&tx, statement)?;
+            Self::run_execute(&savepoint, statement)?;
         }
-        tx.commit().map_err(err)
+        savepoint.commit().map_err(err)
     }
 }
 
