@@ -194,7 +194,7 @@ INSERT INTO cache_generation (id, generation) VALUES (1, 1);
 -- Search index: one row per public business, rowid = businesses.id.
 CREATE VIRTUAL TABLE business_search USING fts5(
     name, description, keywords, category, city,
-    tokenize = 'unicode61 remove_diacritics 2'
+    tokenize = 'porter unicode61 remove_diacritics 2'
 );
 
 CREATE TRIGGER businesses_after_insert AFTER INSERT ON businesses BEGIN

@@ -267,6 +267,8 @@ const SUMMARY_COLUMNS: &str = "b.slug, b.name, substr(b.description, 1, 240) AS 
 /// The FROM/WHERE part shared by the page query and the count query, with its values.
 struct Filter {
     from: &'static str,
+    /// `from` without the categories join, which a count never needs.
+    count_from: &'static str,
     conditions: Vec<String>,
     params: Vec<Value>,
     /// Whether the query has words, so bm25 can rank.
@@ -277,6 +279,8 @@ struct Filter {
 
 const PLAIN_FROM: &str = "businesses b JOIN categories c ON c.id = b.category_id";
 const SEARCH_FROM: &str = "business_search s JOIN businesses b ON b.id = s.rowid JOIN categories c ON c.id = b.category_id";
+const PLAIN_COUNT_FROM: &str = "businesses b";
+const SEARCH_COUNT_FROM: &str = "business_search s JOIN businesses b ON b.id = s.rowid";
 /// Equirectangular squared distance in km² (111.32² per degree²); binds lat, lat, lon,
 /// cos(lat), lon, cos(lat). Plain arithmetic needs no SQL math functions and is within 1%
 /// at the radii a directory uses.
@@ -286,6 +290,7 @@ const BY_NAME: &str = "b.is_featured DESC, b.name COLLATE NOCASE, b.id";
 async fn build_filter(db: &impl Database, query: &SearchQuery) -> DomainResult<Filter> {
     let mut filter = Filter {
         from: PLAIN_FROM,
+        count_from: PLAIN_COUNT_FROM,
         conditions: vec!["b.status = 'published'".into(), "b.is_active = 1".into()],
         params: Vec::new(),
         ranked: false,
@@ -293,6 +298,7 @@ async fn build_filter(db: &impl Database, query: &SearchQuery) -> DomainResult<F
     };
     if let Some(expression) = query.text.as_deref().and_then(match_expression) {
         filter.from = SEARCH_FROM;
+        filter.count_from = SEARCH_COUNT_FROM;
         filter.conditions.push("business_search MATCH ?".into());
         filter.params.push(Value::Text(expression));
         filter.ranked = true;
@@ -357,7 +363,7 @@ fn statements(filter: Filter, query: &SearchQuery) -> (Statement, Statement) {
     let where_clause = filter.conditions.join(" AND ");
     let mut count = Statement::new(format!(
         "SELECT count(*) FROM {} WHERE {where_clause}",
-        filter.from
+        filter.count_from
     ));
     count.params = filter.params.clone();
 
@@ -447,4 +453,601 @@ pub async fn statements_for(
 ) -> DomainResult<[Statement; 2]> {
     let (count, page) = statements(build_filter(db, query).await?, query);
     Ok([count, page])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::categories::{self, NewCategory};
+    use crate::db::sqlite::SqliteDatabase;
+    use crate::directory::tests::{business, insert, some_category};
+    use crate::directory::{self, NewBusiness, Visibility};
+    use crate::values::CityName;
+    use pollster::block_on;
+
+    fn params(q: &str) -> SearchParams {
+        SearchParams {
+            q: Some(q.into()),
+            ..SearchParams::default()
+        }
+    }
+
+    fn run(db: &SqliteDatabase, params: &SearchParams) -> SearchPage {
+        block_on(search(db, &SearchQuery::parse(params).unwrap())).unwrap()
+    }
+
+    fn names(page: &SearchPage) -> Vec<&str> {
+        page.results.iter().map(|r| r.name.as_str()).collect()
+    }
+
+    fn described(name: &str, category: i64, description: &str) -> NewBusiness {
+        let mut b = business(name, category);
+        b.description = description.into();
+        b
+    }
+
+    fn in_town(name: &str, category: i64, town: &str, lat: f64, lon: f64) -> NewBusiness {
+        let mut b = business(name, category);
+        b.city = CityName::parse("city", town).unwrap();
+        b.location = Some(GeoPoint::new("p", lat, lon).unwrap());
+        b
+    }
+
+    #[test]
+    fn words_become_quoted_terms_with_a_prefix_on_the_last() {
+        assert_eq!(
+            match_expression("Bob's bbq").as_deref(),
+            Some("\"bob\" \"s\" \"bbq\"*")
+        );
+        assert_eq!(
+            match_expression("plumber in Idabel").as_deref(),
+            Some("\"plumber\" \"idabel\"*")
+        );
+        assert_eq!(
+            match_expression("the").as_deref(),
+            Some("\"the\"*"),
+            "only stop words: keep them"
+        );
+        assert_eq!(
+            match_expression("pie OR NEAR(x)").as_deref(),
+            Some("\"pie\" \"x\"*")
+        );
+        assert_eq!(match_expression("\" * ( -- ;"), None);
+    }
+
+    #[test]
+    fn fts_syntax_in_user_text_is_inert() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        let c = some_category(&db, "food");
+        insert(&db, &business("Pie Shop", c));
+        for hostile in [
+            "\"pie",
+            "pie OR shop",
+            "name:pie",
+            "pie*)",
+            "NEAR(pie shop)",
+            "'; DROP TABLE businesses; --",
+        ] {
+            let page = block_on(search(&db, &SearchQuery::parse(&params(hostile)).unwrap()));
+            assert!(page.is_ok(), "{hostile}: {page:?}");
+        }
+        assert_eq!(run(&db, &params("'; DROP TABLE businesses; --")).total, 0);
+        assert_eq!(run(&db, &params("pie")).total, 1, "table still there");
+    }
+
+    #[test]
+    fn a_name_match_ranks_above_a_description_match() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        let c = some_category(&db, "food");
+        insert(
+            &db,
+            &described(
+                "Sunrise Cafe",
+                c,
+                "We bake fresh bread and sell the best bakery goods around.",
+            ),
+        );
+        insert(&db, &described("Broken Bow Bakery", c, "Coffee and cakes."));
+        assert_eq!(
+            names(&run(&db, &params("bakery"))),
+            ["Broken Bow Bakery", "Sunrise Cafe"]
+        );
+    }
+
+    #[test]
+    fn the_last_word_matches_as_a_prefix() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        let c = some_category(&db, "food");
+        insert(&db, &business("Hochatown Barbecue", c));
+        assert_eq!(run(&db, &params("hochatown barb")).total, 1);
+        assert_eq!(
+            run(&db, &params("barb hochatown")).total,
+            0,
+            "earlier words must match whole"
+        );
+    }
+
+    #[test]
+    fn plural_and_accented_queries_match_their_plain_forms() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        let c = some_category(&db, "food");
+        insert(&db, &business("Café Bakery", c));
+        assert_eq!(run(&db, &params("bakeries")).total, 1);
+        assert_eq!(run(&db, &params("cafe")).total, 1);
+    }
+
+    #[test]
+    fn keywords_category_and_city_are_searchable() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        let plumbing = some_category(&db, "plumbing");
+        let mut b = business("Smith & Sons", plumbing);
+        b.keywords = vec!["water heaters".into()];
+        insert(&db, &b);
+        assert_eq!(run(&db, &params("heaters")).total, 1, "keyword");
+        assert_eq!(run(&db, &params("plumbing")).total, 1, "category name");
+        assert_eq!(run(&db, &params("idabel")).total, 1, "city");
+    }
+
+    #[test]
+    fn a_featured_listing_leads_among_equal_matches() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        let c = some_category(&db, "food");
+        insert(&db, &business("Alpha Pizza", c));
+        let mut featured = business("Zulu Pizza", c);
+        featured.featured = true;
+        insert(&db, &featured);
+        let page = run(&db, &params("pizza"));
+        assert_eq!(names(&page), ["Zulu Pizza", "Alpha Pizza"]);
+        assert!(page.results[0].is_featured);
+    }
+
+    #[test]
+    fn a_featured_listing_never_outranks_a_much_better_match() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        let c = some_category(&db, "food");
+        insert(&db, &business("Kiamichi Pizza", c));
+        let mut featured = described(
+            "Valley Diner",
+            c,
+            "Burgers, steaks, catfish, salads, breakfast all day, pies, and on Fridays a pizza special.",
+        );
+        featured.featured = true;
+        insert(&db, &featured);
+        assert_eq!(
+            names(&run(&db, &params("pizza"))),
+            ["Kiamichi Pizza", "Valley Diner"]
+        );
+    }
+
+    #[test]
+    fn category_filter_includes_sub_categories() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        let slug = |s| Slug::parse("slug", s).unwrap();
+        let (food, bakeries) = (slug("food"), slug("bakeries"));
+        let food_id = block_on(categories::create(
+            &db,
+            &NewCategory {
+                slug: &food,
+                name: "Food",
+                description: "",
+                icon: "",
+                parent: None,
+                position: 0,
+            },
+            1,
+        ))
+        .unwrap();
+        let bakery_id = block_on(categories::create(
+            &db,
+            &NewCategory {
+                slug: &bakeries,
+                name: "Bakeries",
+                description: "",
+                icon: "",
+                parent: Some(food_id),
+                position: 0,
+            },
+            1,
+        ))
+        .unwrap();
+        let other = some_category(&db, "auto");
+        insert(&db, &business("Diner", food_id));
+        insert(&db, &business("Bread Box", bakery_id));
+        insert(&db, &business("Tire Town", other));
+        let food_page = run(
+            &db,
+            &SearchParams {
+                category: Some("food".into()),
+                ..SearchParams::default()
+            },
+        );
+        assert_eq!(names(&food_page), ["Bread Box", "Diner"]);
+        let bakery_page = run(
+            &db,
+            &SearchParams {
+                category: Some("bakeries".into()),
+                ..SearchParams::default()
+            },
+        );
+        assert_eq!(names(&bakery_page), ["Bread Box"]);
+    }
+
+    #[test]
+    fn an_unknown_category_is_a_field_error() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        let query = SearchQuery::parse(&SearchParams {
+            category: Some("nope".into()),
+            ..SearchParams::default()
+        })
+        .unwrap();
+        let err = block_on(search(&db, &query)).unwrap_err();
+        assert!(
+            matches!(err, DomainError::Invalid(ref e) if e[0].field == "category"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn city_filter_accepts_a_slug_or_a_typed_name() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        let c = some_category(&db, "food");
+        insert(&db, &in_town("Bow Diner", c, "Broken Bow", 34.03, -94.74));
+        insert(&db, &in_town("Hugo Diner", c, "Hugo", 34.01, -95.51));
+        for city in ["broken-bow", "Broken Bow", " broken bow "] {
+            let page = run(
+                &db,
+                &SearchParams {
+                    city: Some(city.into()),
+                    ..params("diner")
+                },
+            );
+            assert_eq!(names(&page), ["Bow Diner"], "{city}");
+        }
+    }
+
+    #[test]
+    fn near_filters_by_radius_and_orders_by_distance() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        let c = some_category(&db, "food");
+        insert(&db, &in_town("Idabel Cafe", c, "Idabel", 33.8957, -94.8266));
+        insert(
+            &db,
+            &in_town("Broken Bow Cafe", c, "Broken Bow", 34.0293, -94.7391),
+        );
+        insert(&db, &in_town("Durant Cafe", c, "Durant", 33.9940, -96.3708));
+        insert(&db, &business("Nowhere Cafe", c)); // no location: never in a distance search
+        let near_idabel = SearchParams {
+            near: Some("33.90,-94.83".into()),
+            radius_km: Some("30".into()),
+            ..SearchParams::default()
+        };
+        let page = run(&db, &near_idabel);
+        assert_eq!(page.sort, SortOrder::Distance);
+        assert_eq!(names(&page), ["Idabel Cafe", "Broken Bow Cafe"]);
+        let first = page.results[0].distance_km.unwrap();
+        let second = page.results[1].distance_km.unwrap();
+        assert!(
+            first < 1.0 && (15.0..19.0).contains(&second),
+            "{first} {second}"
+        );
+
+        let wide = SearchParams {
+            radius_km: Some("200".into()),
+            ..near_idabel
+        };
+        assert_eq!(run(&db, &wide).total, 3);
+    }
+
+    #[test]
+    fn text_with_near_ranks_by_relevance_unless_distance_is_asked_for() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        let c = some_category(&db, "food");
+        insert(&db, &in_town("Tacos", c, "Broken Bow", 34.0293, -94.7391));
+        let mut close = in_town("Corner Store", c, "Idabel", 33.8957, -94.8266);
+        close.description = "Gas, groceries and tacos on Tuesday.".into();
+        insert(&db, &close);
+        let near = SearchParams {
+            near: Some("33.8957,-94.8266".into()),
+            ..params("tacos")
+        };
+        assert_eq!(names(&run(&db, &near)), ["Tacos", "Corner Store"]);
+        let by_distance = SearchParams {
+            sort: Some("distance".into()),
+            ..near
+        };
+        assert_eq!(names(&run(&db, &by_distance)), ["Corner Store", "Tacos"]);
+    }
+
+    #[test]
+    fn hidden_listings_never_appear_in_results_or_counts() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        let c = some_category(&db, "food");
+        let mut draft = business("Draft Donuts", c);
+        draft.published = false;
+        insert(&db, &draft);
+        let inactive = insert(&db, &business("Closed Donuts", c));
+        block_on(directory::set_active(&db, inactive.id, false, 2)).unwrap();
+        let suspended = insert(&db, &business("Banned Donuts", c));
+        block_on(directory::set_visibility(
+            &db,
+            suspended.id,
+            Visibility::Suspended,
+            2,
+        ))
+        .unwrap();
+        insert(&db, &business("Open Donuts", c));
+        let page = run(&db, &params("donuts"));
+        assert_eq!((names(&page), page.total), (vec!["Open Donuts"], 1));
+        assert_eq!(
+            run(&db, &SearchParams::default()).total,
+            1,
+            "browse without words too"
+        );
+    }
+
+    #[test]
+    fn changes_to_a_listing_are_searchable_immediately() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        let c = some_category(&db, "food");
+        let mut draft = business("Later Latte", c);
+        draft.published = false;
+        let created = insert(&db, &draft);
+        assert_eq!(run(&db, &params("latte")).total, 0);
+        block_on(directory::set_visibility(
+            &db,
+            created.id,
+            Visibility::Published,
+            3,
+        ))
+        .unwrap();
+        assert_eq!(run(&db, &params("latte")).total, 1);
+        block_on(db.execute(&Statement::new("DELETE FROM business_keywords"))).unwrap();
+        block_on(
+            db.execute(
+                &Statement::new("INSERT INTO business_keywords VALUES (?1, 'espresso')")
+                    .bind(created.id),
+            ),
+        )
+        .unwrap();
+        assert_eq!(run(&db, &params("espresso")).total, 1, "keyword trigger");
+        block_on(db.execute(&Statement::new(
+            "UPDATE categories SET name = 'Coffeehouses'",
+        )))
+        .unwrap();
+        assert_eq!(
+            run(&db, &params("coffeehouses")).total,
+            1,
+            "category rename trigger"
+        );
+        block_on(db.execute(&Statement::new("DELETE FROM businesses"))).unwrap();
+        assert_eq!(run(&db, &params("latte")).total, 0);
+    }
+
+    fn many(db: &SqliteDatabase, count: usize) {
+        let c = some_category(db, "food");
+        db.in_transaction(|| -> Result<(), DomainError> {
+            for i in 0..count {
+                let mut b = business(&format!("Shop {i:03}"), c);
+                b.description = "General store".into();
+                block_on(directory::create(db, &b, 1))?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn pagination_is_stable_complete_and_counts_pages() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        many(&db, 45);
+        let page = |n: u32| {
+            run(
+                &db,
+                &SearchParams {
+                    page: Some(n.to_string()),
+                    per_page: Some("20".into()),
+                    ..params("store")
+                },
+            )
+        };
+        let (one, two, three) = (page(1), page(2), page(3));
+        assert_eq!((one.total, one.total_pages), (45, 3));
+        assert_eq!(
+            (one.results.len(), two.results.len(), three.results.len()),
+            (20, 20, 5)
+        );
+        let mut all: Vec<String> = [one, two, three]
+            .iter()
+            .flat_map(|p| p.results.iter().map(|r| r.slug.clone()))
+            .collect();
+        let before = all.len();
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), before, "no listing on two pages");
+        assert_eq!(names(&page(1)), names(&page(1)), "same order every time");
+    }
+
+    #[test]
+    fn a_page_past_the_end_is_empty_but_keeps_the_total() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        many(&db, 3);
+        let page = run(
+            &db,
+            &SearchParams {
+                page: Some("9".into()),
+                ..params("store")
+            },
+        );
+        assert!(page.results.is_empty());
+        assert_eq!((page.total, page.total_pages, page.page), (3, 1, 9));
+    }
+
+    #[test]
+    fn no_results_is_an_empty_page() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        many(&db, 3);
+        let page = run(&db, &params("zzqx"));
+        assert_eq!(
+            (page.total, page.total_pages, page.results.len()),
+            (0, 0, 0)
+        );
+    }
+
+    #[test]
+    fn browsing_without_words_lists_featured_first_then_by_name() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        let c = some_category(&db, "food");
+        insert(&db, &business("beta", c));
+        insert(&db, &business("Alpha", c));
+        let mut star = business("Zed", c);
+        star.featured = true;
+        insert(&db, &star);
+        assert_eq!(
+            names(&run(&db, &SearchParams::default())),
+            ["Zed", "Alpha", "beta"]
+        );
+    }
+
+    #[test]
+    fn parameters_are_validated_with_every_problem_named() {
+        let bad = SearchParams {
+            q: Some("x".repeat(201)),
+            category: Some("Not A Slug".into()),
+            city: Some("<b>".into()),
+            near: Some("91,0".into()),
+            radius_km: Some("0".into()),
+            sort: Some("random".into()),
+            page: Some("0".into()),
+            per_page: Some("51".into()),
+        };
+        let fields: Vec<String> = SearchQuery::parse(&bad)
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "q",
+                "category",
+                "city",
+                "near",
+                "radius_km",
+                "sort",
+                "page",
+                "per_page"
+            ]
+        );
+    }
+
+    #[test]
+    fn radius_and_distance_order_need_a_point() {
+        let radius = SearchParams {
+            radius_km: Some("10".into()),
+            ..SearchParams::default()
+        };
+        assert_eq!(
+            SearchQuery::parse(&radius).unwrap_err()[0].field,
+            "radius_km"
+        );
+        let sort = SearchParams {
+            sort: Some("distance".into()),
+            ..SearchParams::default()
+        };
+        assert_eq!(SearchQuery::parse(&sort).unwrap_err()[0].field, "sort");
+    }
+
+    #[test]
+    fn defaults_apply_when_parameters_are_blank() {
+        let blank = SearchParams {
+            q: Some("  ".into()),
+            page: Some(String::new()),
+            ..SearchParams::default()
+        };
+        let query = SearchQuery::parse(&blank).unwrap();
+        assert_eq!(
+            (query.text, query.page, query.per_page, query.sort),
+            (None, 1, DEFAULT_PER_PAGE, SortOrder::Name)
+        );
+        assert_eq!(query.radius_km, DEFAULT_RADIUS_KM);
+    }
+
+    #[test]
+    fn canonical_form_ignores_case_and_spacing_of_words() {
+        let a = SearchQuery::parse(&params("Broken  BOW bakery")).unwrap();
+        let b = SearchQuery::parse(&params("broken bow bakery")).unwrap();
+        assert_eq!(a.canonical(), b.canonical());
+        let c = SearchQuery::parse(&SearchParams {
+            page: Some("2".into()),
+            ..params("broken bow bakery")
+        })
+        .unwrap();
+        assert_ne!(a.canonical(), c.canonical());
+    }
+
+    /// Every table access of every search shape goes through an index or the FTS index:
+    /// no statement scans `businesses` row by row.
+    #[test]
+    fn search_plans_never_scan_the_businesses_table() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        let towns = [
+            "Idabel", "Paris", "Hugo", "Antlers", "Durant", "Atoka", "Mena", "Poteau",
+        ];
+        let categories: Vec<i64> = ["food", "auto", "home", "health"]
+            .iter()
+            .map(|slug| some_category(&db, slug))
+            .collect();
+        for i in 0..200 {
+            let town = towns[i % towns.len()];
+            let mut b = in_town(
+                &format!("Store {i}"),
+                categories[i % categories.len()],
+                town,
+                33.5 + (i as f64) / 100.0,
+                -95.0,
+            );
+            b.description = "General store".into();
+            insert(&db, &b);
+        }
+        let shapes = [
+            params("store"),
+            SearchParams::default(),
+            SearchParams {
+                city: Some("paris".into()),
+                ..SearchParams::default()
+            },
+            SearchParams {
+                category: Some("food".into()),
+                ..params("store")
+            },
+            SearchParams {
+                category: Some("food".into()),
+                ..SearchParams::default()
+            },
+            SearchParams {
+                near: Some("33.9,-94.8".into()),
+                radius_km: Some("25".into()),
+                ..SearchParams::default()
+            },
+            SearchParams {
+                near: Some("33.9,-94.8".into()),
+                ..params("store")
+            },
+            SearchParams {
+                city: Some("idabel".into()),
+                ..params("store")
+            },
+        ];
+        for shape in shapes {
+            let query = SearchQuery::parse(&shape).unwrap();
+            for statement in block_on(statements_for(&db, &query)).unwrap() {
+                let plan = db.query_plan(&statement).unwrap();
+                let scans: Vec<&String> = plan
+                    .iter()
+                    .filter(|line| line.starts_with("SCAN b") && !line.contains("USING"))
+                    .collect();
+                assert!(scans.is_empty(), "{shape:?}\n{}\n{plan:#?}", statement.sql);
+            }
+        }
+    }
 }

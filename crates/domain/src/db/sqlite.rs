@@ -72,7 +72,10 @@ impl SqliteDatabase {
     }
 
     /// Runs `work` inside one transaction on this connection (bulk loads natively).
-    pub fn in_transaction<T>(&self, work: impl FnOnce() -> DbResult<T>) -> DbResult<T> {
+    pub fn in_transaction<T, E: From<DbError>>(
+        &self,
+        work: impl FnOnce() -> Result<T, E>,
+    ) -> Result<T, E> {
         self.lock().execute_batch("BEGIN").map_err(err)?;
         match work() {
             Ok(value) => {
