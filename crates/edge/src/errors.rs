@@ -1,6 +1,7 @@
 //! The one error shape every JSON answer uses:
 //! `{"error":{"code":"...","message":"...","field":"..."|null,"details":[...]}}`.
 
+use kbc_domain::db::DbError;
 use kbc_domain::{DomainError, FieldError};
 use serde::Serialize;
 
@@ -16,6 +17,8 @@ pub struct ApiError {
     pub retry_after: Option<i64>,
     /// Methods, for `Allow` on 405.
     pub allow: Option<&'static str>,
+    /// The internal cause, for the worker's log only; never sent to the client.
+    pub cause: Option<String>,
 }
 
 impl ApiError {
@@ -28,6 +31,7 @@ impl ApiError {
             details: Vec::new(),
             retry_after: None,
             allow: None,
+            cause: None,
         }
     }
 
@@ -134,8 +138,17 @@ impl From<DomainError> for ApiError {
                     format!("too many requests; try again in {retry_after} seconds"),
                 )
             },
-            // The store's own message may hold SQL; it goes to logs, never to the client.
-            DomainError::Database(_) => Self::unavailable(),
+            DomainError::Database(err) => err.into(),
+        }
+    }
+}
+
+impl From<DbError> for ApiError {
+    /// The store's own message may hold SQL: it goes to the log, never to the client.
+    fn from(err: DbError) -> Self {
+        Self {
+            cause: Some(err.0),
+            ..Self::unavailable()
         }
     }
 }
@@ -143,7 +156,6 @@ impl From<DomainError> for ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kbc_domain::db::DbError;
 
     #[test]
     fn validation_errors_name_the_first_field_and_list_all() {
@@ -175,6 +187,7 @@ mod tests {
         )));
         assert_eq!(err.status, 503);
         assert!(!err.body().to_string().contains("secrets"));
+        assert!(err.cause.unwrap().contains("secrets"), "kept for the log");
     }
 
     #[test]

@@ -50,6 +50,9 @@ pub fn text_response(status: u16, body: String, content_type: &str) -> Response 
 
 /// The JSON error answer, with `Allow`/`Retry-After` where they apply.
 pub fn error(err: &ApiError) -> Response {
+    if let Some(cause) = &err.cause {
+        console_error!("{} {}: {cause}", err.status, err.code);
+    }
     let response = json(err.status, &err.body());
     let headers = response.headers();
     let _ = headers.set("Cache-Control", "no-store");

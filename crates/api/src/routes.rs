@@ -1,0 +1,251 @@
+//! The public API's routes: one table that the router, the 405 `Allow` header and the
+//! OpenAPI consistency test all read.
+
+/// A resolved route with its path parameter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    Health,
+    OpenApi,
+    Categories,
+    Businesses,
+    Business(String),
+    Leads(String),
+    Stats,
+    Submissions,
+}
+
+/// Whether a route is a read (cacheable, CORS-enabled) or a write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Read,
+    Write,
+}
+
+/// One documented operation: the OpenAPI path template and its method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Operation {
+    pub method: &'static str,
+    pub path: &'static str,
+}
+
+/// Every operation the worker serves (HEAD and OPTIONS are implied for reads).
+pub const OPERATIONS: &[Operation] = &[
+    Operation {
+        method: "get",
+        path: "/health",
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/openapi.json",
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/categories",
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/businesses",
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/businesses/{slug}",
+    },
+    Operation {
+        method: "post",
+        path: "/api/v1/businesses/{slug}/leads",
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/stats",
+    },
+    Operation {
+        method: "post",
+        path: "/api/v1/submissions",
+    },
+];
+
+/// The OpenAPI 3.1 document served at `/api/v1/openapi.json`.
+pub const OPENAPI: &str = include_str!("../openapi.json");
+
+impl Route {
+    /// Matches a request path (without query). `None` is a 404.
+    pub fn resolve(path: &str) -> Option<Route> {
+        let path = path
+            .strip_suffix('/')
+            .filter(|p| !p.is_empty())
+            .unwrap_or(path);
+        let segments: Vec<&str> = path.split('/').skip(1).collect();
+        Some(match segments.as_slice() {
+            ["health"] => Route::Health,
+            ["api", "v1", "openapi.json"] => Route::OpenApi,
+            ["api", "v1", "categories"] => Route::Categories,
+            ["api", "v1", "businesses"] => Route::Businesses,
+            ["api", "v1", "businesses", slug] if !slug.is_empty() => {
+                Route::Business((*slug).to_owned())
+            }
+            ["api", "v1", "businesses", slug, "leads"] if !slug.is_empty() => {
+                Route::Leads((*slug).to_owned())
+            }
+            ["api", "v1", "stats"] => Route::Stats,
+            ["api", "v1", "submissions"] => Route::Submissions,
+            _ => return None,
+        })
+    }
+
+    pub fn kind(&self) -> Kind {
+        match self {
+            Route::Leads(_) | Route::Submissions => Kind::Write,
+            _ => Kind::Read,
+        }
+    }
+
+    /// The `Allow` header value for this route.
+    pub fn allow(&self) -> &'static str {
+        match self.kind() {
+            Kind::Read => "GET, HEAD, OPTIONS",
+            Kind::Write => "POST, OPTIONS",
+        }
+    }
+
+    /// The OpenAPI path template this route serves.
+    pub fn template(&self) -> &'static str {
+        match self {
+            Route::Health => "/health",
+            Route::OpenApi => "/api/v1/openapi.json",
+            Route::Categories => "/api/v1/categories",
+            Route::Businesses => "/api/v1/businesses",
+            Route::Business(_) => "/api/v1/businesses/{slug}",
+            Route::Leads(_) => "/api/v1/businesses/{slug}/leads",
+            Route::Stats => "/api/v1/stats",
+            Route::Submissions => "/api/v1/submissions",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    fn documented() -> serde_json::Value {
+        serde_json::from_str(OPENAPI).expect("openapi.json is valid JSON")
+    }
+
+    #[test]
+    fn the_openapi_document_is_version_3_1() {
+        let doc = documented();
+        assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+        assert!(doc["info"]["title"].is_string() && doc["info"]["version"].is_string());
+    }
+
+    #[test]
+    fn the_openapi_document_lists_exactly_the_served_operations() {
+        let doc = documented();
+        let in_doc: BTreeSet<(String, String)> = doc["paths"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .flat_map(|(path, item)| {
+                item.as_object()
+                    .unwrap()
+                    .keys()
+                    .filter(|key| ["get", "post", "put", "patch", "delete"].contains(&key.as_str()))
+                    .map(move |method| (method.clone(), path.clone()))
+            })
+            .collect();
+        let served: BTreeSet<(String, String)> = OPERATIONS
+            .iter()
+            .map(|op| (op.method.to_owned(), op.path.to_owned()))
+            .collect();
+        assert_eq!(in_doc, served);
+    }
+
+    #[test]
+    fn every_documented_path_resolves_to_the_route_with_that_template() {
+        for op in OPERATIONS {
+            let concrete = op.path.replace("{slug}", "some-business");
+            let route =
+                Route::resolve(&concrete).unwrap_or_else(|| panic!("{} does not resolve", op.path));
+            assert_eq!(route.template(), op.path);
+            let expected = if op.method == "post" {
+                Kind::Write
+            } else {
+                Kind::Read
+            };
+            assert_eq!(route.kind(), expected, "{}", op.path);
+        }
+    }
+
+    #[test]
+    fn every_documented_operation_has_a_summary_and_responses_with_the_error_shape() {
+        let doc = documented();
+        for op in OPERATIONS {
+            let operation = &doc["paths"][op.path][op.method];
+            assert!(
+                operation["summary"].is_string(),
+                "{} {}",
+                op.method,
+                op.path
+            );
+            let responses = operation["responses"].as_object().unwrap();
+            assert!(
+                responses.keys().any(|code| code.starts_with('2')),
+                "{} {}",
+                op.method,
+                op.path
+            );
+        }
+        assert!(doc["components"]["schemas"]["Error"].is_object());
+    }
+
+    #[test]
+    fn query_parameters_in_the_document_match_what_the_parser_accepts() {
+        let doc = documented();
+        let documented_params = |path: &str| -> BTreeSet<String> {
+            doc["paths"][path]["get"]["parameters"]
+                .as_array()
+                .map(|params| {
+                    params
+                        .iter()
+                        .filter(|p| p["in"] == "query")
+                        .map(|p| p["name"].as_str().unwrap().to_owned())
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let accepted: BTreeSet<String> = crate::params::SEARCH_PARAMS
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(documented_params("/api/v1/businesses"), accepted);
+        assert!(documented_params("/api/v1/categories").is_empty());
+    }
+
+    #[test]
+    fn trailing_slashes_are_tolerated_and_unknown_paths_are_none() {
+        assert_eq!(
+            Route::resolve("/api/v1/categories/"),
+            Some(Route::Categories)
+        );
+        assert_eq!(
+            Route::resolve("/api/v1/businesses/x/leads"),
+            Some(Route::Leads("x".into()))
+        );
+        for unknown in [
+            "/",
+            "/api",
+            "/api/v2/categories",
+            "/api/v1/businesses/x/y",
+            "/api/v1//leads",
+            "/health/x",
+        ] {
+            assert_eq!(Route::resolve(unknown), None, "{unknown}");
+        }
+    }
+
+    #[test]
+    fn writes_allow_post_and_reads_allow_get() {
+        assert_eq!(Route::Submissions.allow(), "POST, OPTIONS");
+        assert_eq!(Route::Stats.allow(), "GET, HEAD, OPTIONS");
+    }
+}
