@@ -1,10 +1,234 @@
-//! Businesses the end-to-end tests refer to by name, installed next to the seeded data.
+//! Businesses the end-to-end tests refer to by name, installed next to the seeded data
+//! through the domain's own repositories. Every fixture name carries the made-up word
+//! "Zyzzogeton" (or "Pagetest") so searches for it find fixtures and nothing seeded.
 
 use kbc_domain::DomainError;
+use kbc_domain::categories::{self, NewCategory};
 use kbc_domain::db::sqlite::SqliteDatabase;
+use kbc_domain::directory::{self, NewBusiness, OpeningHours, SocialNetwork, Visibility};
+use kbc_domain::featured;
+use kbc_domain::values::{
+    BusinessName, CityName, Email, GeoPoint, Phone, Slug, StateCode, WebUrl, Zip,
+};
+
+pub const TRADES: &str = "e2e-trades";
+pub const PLUMBING: &str = "e2e-plumbing";
+/// The best-described public fixture; its slug is stable.
+pub const PLUMBER_SLUG: &str = "zyzzogeton-plumbing-idabel";
+pub const SUPPLY_SLUG: &str = "zyzzogeton-supply-hugo";
+pub const HOSTILE_SLUG: &str = "script-alert-1-script-zyzzogeton-broken-bow";
+pub const HOSTILE_NAME: &str = "<script>alert(1)</script> Zyzzogeton";
+pub const UNICODE_SLUG: &str = "cafe-nandu-zyzzogeton-antlers";
+pub const DRAFT_SLUG: &str = "zyzzogeton-hidden-draft-idabel";
+pub const CLOSED_SLUG: &str = "zyzzogeton-closed-idabel";
+pub const FEATURED_SLUG: &str = "zyzzogeton-featured-fixtures-paris";
+/// Public fixtures matching "zyzzogeton".
+pub const PUBLIC_ZYZZOGETON: i64 = 5;
+/// Businesses matching "pagetest", for pagination.
+pub const PAGETEST_COUNT: i64 = 23;
+/// Where the featured fixture's slot starts: the rotation cron features it from then on.
+pub const FEATURED_FROM: i64 = 1_700_000_000;
+
+fn parse<T>(result: Result<T, kbc_domain::FieldError>) -> Result<T, DomainError> {
+    result.map_err(DomainError::from)
+}
+
+fn base(
+    name: &str,
+    category_id: i64,
+    city: &str,
+    point: (f64, f64),
+) -> Result<NewBusiness, DomainError> {
+    Ok(NewBusiness {
+        name: parse(BusinessName::parse("name", name))?,
+        description: String::new(),
+        category_id,
+        phone: None,
+        email: None,
+        website: None,
+        street: String::new(),
+        city: parse(CityName::parse("city", city))?,
+        state: StateCode::Oklahoma,
+        zip: None,
+        location: Some(parse(GeoPoint::new("location", point.0, point.1))?),
+        service_radius_km: None,
+        service_areas: Vec::new(),
+        hours: Vec::new(),
+        social_links: Vec::new(),
+        keywords: Vec::new(),
+        rating: None,
+        verified: false,
+        featured: false,
+        published: true,
+    })
+}
+
+const IDABEL: (f64, f64) = (33.8957, -94.8266);
+const HUGO: (f64, f64) = (34.0107, -95.5097);
+const BROKEN_BOW: (f64, f64) = (34.0293, -94.7391);
+const ANTLERS: (f64, f64) = (34.2318, -95.6203);
+const PARIS: (f64, f64) = (33.6609, -95.5555);
 
 /// Installs every fixture into a migrated (and possibly seeded) database.
 pub async fn install(db: &SqliteDatabase, now: i64) -> Result<(), DomainError> {
-    let _ = (db, now);
+    let trades_slug = parse(Slug::parse("slug", TRADES))?;
+    let plumbing_slug = parse(Slug::parse("slug", PLUMBING))?;
+    let trades = categories::create(
+        db,
+        &NewCategory {
+            slug: &trades_slug,
+            name: "E2E Trades",
+            description: "Fixtures",
+            icon: "",
+            parent: None,
+            position: 99,
+        },
+        now,
+    )
+    .await?;
+    let plumbing = categories::create(
+        db,
+        &NewCategory {
+            slug: &plumbing_slug,
+            name: "E2E Plumbing",
+            description: "Fixtures",
+            icon: "",
+            parent: Some(trades),
+            position: 0,
+        },
+        now,
+    )
+    .await?;
+
+    let mut plumber = base("Zyzzogeton Plumbing", plumbing, "Idabel", IDABEL)?;
+    plumber.description = "Licensed plumbers for Idabel and McCurtain County.".into();
+    plumber.phone = Some(parse(Phone::parse("phone", "(580) 555-0100"))?);
+    plumber.email = Some(parse(Email::parse(
+        "email",
+        "office@zyzzogeton.example.com",
+    ))?);
+    plumber.website = Some(parse(WebUrl::parse(
+        "website",
+        "https://zyzzogeton.example.com",
+    ))?);
+    plumber.street = "1 Central Ave".into();
+    plumber.zip = Some(parse(Zip::parse("zip", "74745"))?);
+    plumber.service_radius_km = Some(60);
+    plumber.service_areas = vec![parse(CityName::parse("city", "Broken Bow"))?];
+    plumber.hours = vec![
+        parse(OpeningHours::new(1, 480, 1020))?,
+        parse(OpeningHours::new(2, 480, 1020))?,
+    ];
+    plumber.social_links = vec![(
+        SocialNetwork::Facebook,
+        parse(WebUrl::parse("url", "https://facebook.com/zyzzogeton"))?,
+    )];
+    plumber.keywords = vec!["water heaters".into(), "drain cleaning".into()];
+    plumber.rating = Some((4.5, 12));
+    plumber.verified = true;
+    directory::create(db, &plumber, now).await?;
+
+    let mut supply = base("Zyzzogeton Supply", trades, "Hugo", HUGO)?;
+    supply.description =
+        "Pipe, fittings and plumbing parts; we also sell zyzzogeton-brand tools.".into();
+    directory::create(db, &supply, now).await?;
+
+    let mut hostile = base(HOSTILE_NAME, plumbing, "Broken Bow", BROKEN_BOW)?;
+    hostile.description = "\"'><img src=x onerror=alert(1)> '; DROP TABLE businesses; --".into();
+    hostile.keywords = vec!["<b>bold</b>".into()];
+    directory::create(db, &hostile, now).await?;
+
+    directory::create(
+        db,
+        &base("Café Ñandú Zyzzogeton", trades, "Antlers", ANTLERS)?,
+        now,
+    )
+    .await?;
+
+    let mut featured = base("Zyzzogeton Featured Fixtures", trades, "Paris", PARIS)?;
+    featured.state = StateCode::Texas;
+    let featured = directory::create(db, &featured, now).await?;
+    featured::create_slot(
+        db,
+        featured.id,
+        FEATURED_FROM,
+        FEATURED_FROM + 10 * 365 * 86_400,
+        now,
+    )
+    .await?;
+
+    let mut draft = base("Zyzzogeton Hidden Draft", plumbing, "Idabel", IDABEL)?;
+    draft.published = false;
+    directory::create(db, &draft, now).await?;
+    let closed = directory::create(
+        db,
+        &base("Zyzzogeton Closed", plumbing, "Idabel", IDABEL)?,
+        now,
+    )
+    .await?;
+    directory::set_active(db, closed.id, false, now).await?;
+    let suspended = directory::create(
+        db,
+        &base("Zyzzogeton Suspended", plumbing, "Idabel", IDABEL)?,
+        now,
+    )
+    .await?;
+    directory::set_visibility(db, suspended.id, Visibility::Suspended, now).await?;
+
+    for i in 0..PAGETEST_COUNT {
+        let business = base(
+            &format!("Pagetest Store {i:02}"),
+            trades,
+            "Atoka",
+            (34.3857, -96.1283),
+        )?;
+        directory::create(db, &business, now).await?;
+    }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kbc_domain::search::{SearchParams, SearchQuery, search};
+    use kbc_domain::values::Slug;
+    use pollster::block_on;
+
+    #[test]
+    fn fixtures_install_with_the_slugs_and_counts_the_tests_rely_on() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        block_on(install(&db, 1_800_000_000)).unwrap();
+        for slug in [
+            PLUMBER_SLUG,
+            SUPPLY_SLUG,
+            HOSTILE_SLUG,
+            UNICODE_SLUG,
+            FEATURED_SLUG,
+        ] {
+            let found = block_on(directory::find_public(
+                &db,
+                &Slug::parse("slug", slug).unwrap(),
+            ))
+            .unwrap();
+            assert!(found.is_some(), "{slug} is public");
+        }
+        for slug in [DRAFT_SLUG, CLOSED_SLUG] {
+            let found = block_on(directory::find_public(
+                &db,
+                &Slug::parse("slug", slug).unwrap(),
+            ))
+            .unwrap();
+            assert!(found.is_none(), "{slug} is hidden");
+        }
+        let count = |q: &str| {
+            let query = SearchQuery::parse(&SearchParams {
+                q: Some(q.into()),
+                ..SearchParams::default()
+            })
+            .unwrap();
+            block_on(search(&db, &query)).unwrap().total
+        };
+        assert_eq!(count("zyzzogeton"), PUBLIC_ZYZZOGETON);
+        assert_eq!(count("pagetest"), PAGETEST_COUNT);
+    }
 }

@@ -1,0 +1,171 @@
+//! Every worker's health, the cron handlers fired through workerd's scheduled endpoint, and
+//! the API cache following changes made to the data behind it.
+
+use kbc_domain::db::{Database, Statement, fetch_integer};
+use kbc_domain::jobs::{self, JobRun, Outcome};
+use kbc_e2e::client::Worker;
+use kbc_e2e::fixtures::*;
+use kbc_e2e::state;
+use pollster::block_on;
+
+const WORKERS: [(&str, &str); 4] = [
+    ("api", "KBC_API_URL"),
+    ("agent", "KBC_AGENT_URL"),
+    ("analyzer", "KBC_ANALYZER_URL"),
+    ("facebook", "KBC_FACEBOOK_URL"),
+];
+
+#[test]
+fn every_worker_reports_its_name_version_commit_and_database() {
+    for (name, variable) in WORKERS {
+        let reply = Worker::from_env(variable).get("/health");
+        assert_eq!(reply.status, 200, "{name}: {}", reply.body);
+        let health = reply.json();
+        assert_eq!(health["worker"], name);
+        assert_eq!(health["status"], "ok");
+        assert_eq!(health["version"], env!("CARGO_PKG_VERSION"));
+        assert!(
+            health["git_sha"]
+                .as_str()
+                .is_some_and(|sha| !sha.is_empty()),
+            "{name}"
+        );
+        assert_eq!(health["database"]["reachable"], true);
+        assert!(health["database"]["migrations_applied"].as_i64().unwrap() >= 1);
+        assert_eq!(reply.header("cache-control"), Some("no-store"));
+    }
+}
+
+#[test]
+fn workers_without_routes_yet_answer_json_404_and_405() {
+    for (name, variable) in WORKERS.into_iter().skip(1) {
+        let worker = Worker::from_env(variable);
+        let missing = worker.get("/dashboard");
+        assert_eq!(missing.status, 404, "{name}");
+        assert_eq!(missing.json()["error"]["code"], "not_found");
+        let post = worker.send("POST", "/health", &[], None);
+        assert_eq!(
+            (post.status, post.header("allow")),
+            (405, Some("GET, HEAD")),
+            "{name}"
+        );
+    }
+}
+
+/// Fires `cron` on a worker as if scheduled at `scheduled_ms`, like Cloudflare would.
+fn fire(variable: &str, cron: &str, scheduled_ms: i64) {
+    let path = format!(
+        "/cdn-cgi/handler/scheduled?cron={}&time={scheduled_ms}",
+        cron.replace(' ', "+")
+    );
+    let reply = Worker::from_env(variable).get(&path);
+    assert_eq!(reply.status, 200, "{cron}: {}", reply.body);
+}
+
+fn runs(worker: &str, scheduled_at: i64) -> Vec<JobRun> {
+    let all = block_on(jobs::recent(&state::database(), worker, 100)).unwrap();
+    all.into_iter()
+        .filter(|run| run.scheduled_at == scheduled_at)
+        .collect()
+}
+
+#[test]
+fn the_enrichment_cron_records_one_finished_run_per_scheduled_time() {
+    let scheduled = 1_790_000_000;
+    fire("KBC_ANALYZER_URL", "0 2,14,20 * * *", scheduled * 1000);
+    fire("KBC_ANALYZER_URL", "0 2,14,20 * * *", scheduled * 1000);
+    let recorded = runs("analyzer", scheduled);
+    assert_eq!(
+        recorded.len(),
+        1,
+        "a repeated delivery runs once: {recorded:?}"
+    );
+    let run = &recorded[0];
+    assert_eq!(
+        (run.job.as_str(), run.cron.as_str()),
+        ("enrich_listings", "0 2,14,20 * * *")
+    );
+    assert_eq!(run.outcome, Outcome::Skipped);
+    assert!(run.finished_at.is_some() && !run.detail.is_empty());
+}
+
+#[test]
+fn each_facebook_cron_runs_its_own_job() {
+    let scheduled = 1_790_100_000;
+    for cron in ["0 3,15,22 * * *", "0 2,14 * * *"] {
+        fire("KBC_FACEBOOK_URL", cron, scheduled * 1000);
+    }
+    let mut jobs: Vec<(String, Outcome)> = runs("facebook", scheduled)
+        .into_iter()
+        .map(|r| (r.job, r.outcome))
+        .collect();
+    jobs.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        jobs,
+        [
+            ("publish_posts".to_owned(), Outcome::Skipped),
+            ("refresh_tokens".to_owned(), Outcome::Skipped)
+        ]
+    );
+}
+
+#[test]
+fn the_midnight_cron_rotates_featured_listings() {
+    let db = state::database();
+    let featured_flag = || {
+        block_on(fetch_integer(
+            &db,
+            &Statement::new("SELECT is_featured FROM businesses WHERE slug = ?1")
+                .bind(FEATURED_SLUG),
+        ))
+        .unwrap()
+    };
+    let scheduled = 1_790_200_000;
+    fire("KBC_FACEBOOK_URL", "0 0 * * *", scheduled * 1000);
+    let run = runs("facebook", scheduled).pop().expect("a recorded run");
+    assert_eq!(
+        (run.job.as_str(), run.outcome),
+        ("rotate_featured", Outcome::Success),
+        "{}",
+        run.detail
+    );
+    assert_eq!(featured_flag(), 1, "its slot is active now");
+    let page = Worker::api()
+        .get("/api/v1/businesses?q=zyzzogeton+featured")
+        .json();
+    assert_eq!(page["results"][0]["is_featured"], true);
+}
+
+#[test]
+fn a_cron_with_no_job_is_recorded_as_a_failure_naming_it() {
+    let scheduled = 1_790_300_000;
+    fire("KBC_ANALYZER_URL", "* * * * *", scheduled * 1000);
+    let run = runs("analyzer", scheduled).pop().expect("a recorded run");
+    assert_eq!(run.outcome, Outcome::Failure);
+    assert!(run.detail.contains("'* * * * *'"), "{}", run.detail);
+}
+
+#[test]
+fn the_api_cache_serves_repeats_and_forgets_when_data_changes() {
+    let api = Worker::api();
+    let path = format!("/api/v1/businesses/{UNICODE_SLUG}");
+    let first = api.get(&path);
+    assert_eq!(first.status, 200);
+    let again = api.get(&path);
+    assert_eq!(again.header("x-cache"), Some("HIT"));
+    assert_eq!(again.body, first.body);
+
+    let db = state::database();
+    let rename = Statement::new("UPDATE businesses SET description = ?2 WHERE slug = ?1")
+        .bind(UNICODE_SLUG)
+        .bind("Now open Saturdays.");
+    block_on(db.execute(&rename)).unwrap();
+
+    let after = api.get(&path);
+    assert_eq!(after.header("x-cache"), Some("MISS"));
+    assert_eq!(
+        after.json()["business"]["description"],
+        "Now open Saturdays."
+    );
+    assert_ne!(after.header("etag"), first.header("etag"));
+}
