@@ -1,6 +1,6 @@
 //! Blog posts. Drafts are never returned by the public readers.
 
-use crate::db::{Database, DbResult, Statement, fetch_all, fetch_optional};
+use crate::db::{Database, DbResult, Statement, fetch_all, fetch_integer, fetch_optional};
 use crate::values::Slug;
 use serde::{Deserialize, Serialize};
 
@@ -34,7 +34,7 @@ pub async fn create(db: &impl Database, post: &NewPost<'_>, now: i64) -> DbResul
     };
     let statement = Statement::new(
         "INSERT INTO blog_posts (slug, title, summary, body, author, status, published_at, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) RETURNING id",
     )
     .bind(post.slug.as_str())
     .bind(post.title)
@@ -44,7 +44,7 @@ pub async fn create(db: &impl Database, post: &NewPost<'_>, now: i64) -> DbResul
     .bind(status)
     .bind(post.published_at)
     .bind(now);
-    Ok(db.execute(&statement).await?.last_row_id)
+    fetch_integer(db, &statement).await
 }
 
 const PUBLISHED: &str =

@@ -1,7 +1,7 @@
 //! Categories: a tree ordered by position, each node with the count of public businesses in
 //! it and below it.
 
-use crate::db::{Database, DbResult, Statement, fetch_all, fetch_optional};
+use crate::db::{Database, DbResult, Statement, fetch_all, fetch_integer, fetch_optional};
 use crate::error::{DomainError, DomainResult};
 use crate::values::Slug;
 use serde::{Deserialize, Serialize};
@@ -51,7 +51,7 @@ pub struct NewCategory<'a> {
 pub async fn create(db: &impl Database, category: &NewCategory<'_>, now: i64) -> DbResult<i64> {
     let statement = Statement::new(
         "INSERT INTO categories (parent_id, slug, name, description, icon, position, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) RETURNING id",
     )
     .bind(category.parent)
     .bind(category.slug.as_str())
@@ -60,7 +60,7 @@ pub async fn create(db: &impl Database, category: &NewCategory<'_>, now: i64) ->
     .bind(category.icon)
     .bind(category.position)
     .bind(now);
-    Ok(db.execute(&statement).await?.last_row_id)
+    fetch_integer(db, &statement).await
 }
 
 pub async fn find_by_slug(db: &impl Database, slug: &Slug) -> DbResult<Option<CategoryRef>> {

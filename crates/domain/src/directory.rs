@@ -263,23 +263,23 @@ pub async fn set_visibility(
         Visibility::Suspended => "suspended",
     };
     let statement = Statement::new(
-        "UPDATE businesses SET status = ?2, updated_at = ?3 WHERE id = ?1 AND status <> ?2",
+        "UPDATE businesses SET status = ?2, updated_at = ?3 WHERE id = ?1 AND status <> ?2 RETURNING id",
     )
     .bind(id)
     .bind(status)
     .bind(now);
-    Ok(db.execute(&statement).await?.changes == 1)
+    Ok(!db.query(&statement).await?.is_empty())
 }
 
 /// Active is the owner's switch (closed for the season, out of business).
 pub async fn set_active(db: &impl Database, id: i64, active: bool, now: i64) -> DbResult<bool> {
     let statement = Statement::new(
-        "UPDATE businesses SET is_active = ?2, updated_at = ?3 WHERE id = ?1 AND is_active <> ?2",
+        "UPDATE businesses SET is_active = ?2, updated_at = ?3 WHERE id = ?1 AND is_active <> ?2 RETURNING id",
     )
     .bind(id)
     .bind(active)
     .bind(now);
-    Ok(db.execute(&statement).await?.changes == 1)
+    Ok(!db.query(&statement).await?.is_empty())
 }
 
 /// The rating shown on a listing.

@@ -11,13 +11,13 @@ pub async fn create_slot(
     now: i64,
 ) -> DbResult<i64> {
     let statement = Statement::new(
-        "INSERT INTO featured_slots (business_id, starts_at, ends_at, created_at) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO featured_slots (business_id, starts_at, ends_at, created_at) VALUES (?1, ?2, ?3, ?4) RETURNING id",
     )
     .bind(business_id)
     .bind(starts_at)
     .bind(ends_at)
     .bind(now);
-    Ok(db.execute(&statement).await?.last_row_id)
+    fetch_integer(db, &statement).await
 }
 
 /// What a rotation changed.
@@ -34,23 +34,23 @@ pub async fn rotate(db: &impl Database, now: i64) -> DbResult<Rotation> {
     const ACTIVE: &str =
         "SELECT business_id FROM featured_slots WHERE starts_at <= ?1 AND ends_at > ?1";
     let featured = db
-        .execute(
+        .query(
             &Statement::new(format!(
-                "UPDATE businesses SET is_featured = 1, updated_at = ?1 WHERE is_featured = 0 AND id IN ({ACTIVE})"
+                "UPDATE businesses SET is_featured = 1, updated_at = ?1 WHERE is_featured = 0 AND id IN ({ACTIVE}) RETURNING id"
             ))
             .bind(now),
         )
         .await?
-        .changes;
+        .len() as u64;
     let unfeatured = db
-        .execute(
+        .query(
             &Statement::new(format!(
-                "UPDATE businesses SET is_featured = 0, updated_at = ?1 WHERE is_featured = 1 AND id NOT IN ({ACTIVE})"
+                "UPDATE businesses SET is_featured = 0, updated_at = ?1 WHERE is_featured = 1 AND id NOT IN ({ACTIVE}) RETURNING id"
             ))
             .bind(now),
         )
         .await?
-        .changes;
+        .len() as u64;
     let now_featured = fetch_integer(
         db,
         &Statement::new("SELECT count(*) FROM businesses WHERE is_featured = 1"),

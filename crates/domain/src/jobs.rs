@@ -80,15 +80,19 @@ pub struct RunKey<'a> {
 pub async fn claim(db: &impl Database, key: &RunKey<'_>, now: i64) -> DbResult<Option<i64>> {
     let statement = Statement::new(
         "INSERT INTO job_runs (worker, job, cron, scheduled_at, started_at) VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT (worker, job, scheduled_at) DO NOTHING",
+         ON CONFLICT (worker, job, scheduled_at) DO NOTHING
+         RETURNING id",
     )
     .bind(key.worker)
     .bind(key.job)
     .bind(key.cron)
     .bind(key.scheduled_at)
     .bind(now);
-    let executed = db.execute(&statement).await?;
-    Ok((executed.changes == 1).then_some(executed.last_row_id))
+    let claimed = db.query(&statement).await?;
+    Ok(claimed
+        .first()
+        .and_then(|row| row.get("id"))
+        .and_then(serde_json::Value::as_i64))
 }
 
 /// Records how a claimed run ended. `detail` is for operators and must hold no secrets.

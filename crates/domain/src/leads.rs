@@ -1,7 +1,7 @@
 //! Leads: a customer's request to a business ("please call me about a quote").
 
 use crate::FieldError;
-use crate::db::{Database, DbResult, Statement, fetch_all};
+use crate::db::{Database, DbResult, Statement, fetch_all, fetch_integer};
 use crate::directory;
 use crate::error::{DomainError, DomainResult};
 use crate::values::{Collector, Email, Paragraphs, PersonName, Phone, Slug};
@@ -73,7 +73,7 @@ pub async fn create(
         .ok_or_else(|| DomainError::NotFound(format!("business '{business}'")))?;
     let statement = Statement::new(
         "INSERT INTO leads (business_id, name, email, phone, message, client_hash, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
     )
     .bind(business_id)
     .bind(lead.name.as_str())
@@ -82,7 +82,7 @@ pub async fn create(
     .bind(lead.message.as_str())
     .bind(client_hash)
     .bind(now);
-    Ok(db.execute(&statement).await?.last_row_id)
+    Ok(fetch_integer(db, &statement).await?)
 }
 
 /// A stored lead as the business owner sees it.

@@ -3,7 +3,7 @@
 
 use crate::FieldError;
 use crate::categories;
-use crate::db::{Database, DbResult, Statement, fetch_all, fetch_optional};
+use crate::db::{Database, DbResult, Statement, fetch_all, fetch_integer, fetch_optional};
 use crate::error::{DomainError, DomainResult};
 use crate::values::{
     BusinessName, CityName, Collector, Email, Paragraphs, PersonName, Phone, Slug, StateCode,
@@ -159,7 +159,7 @@ pub async fn create(
     let statement = Statement::new(
         "INSERT INTO submissions (business_name, category_id, description, phone, email, website, street, city, state,
              zip, contact_name, client_hash, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) RETURNING id",
     )
     .bind(submission.business_name.as_str())
     .bind(category.id)
@@ -174,7 +174,7 @@ pub async fn create(
     .bind(submission.contact_name.as_str())
     .bind(client_hash)
     .bind(now);
-    Ok(db.execute(&statement).await?.last_row_id)
+    Ok(fetch_integer(db, &statement).await?)
 }
 
 /// A stored submission as a moderator sees it.

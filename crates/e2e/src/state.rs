@@ -25,9 +25,20 @@ pub fn local_d1_file(state_dir: &Path) -> Result<PathBuf, String> {
     }
 }
 
-/// The database of the state directory in `KBC_STATE_DIR`, as `cargo xtask test` sets it.
-pub fn database() -> SqliteDatabase {
+fn state_file() -> PathBuf {
     let dir = std::env::var("KBC_STATE_DIR").expect("KBC_STATE_DIR is set by `cargo xtask test`");
-    let file = local_d1_file(Path::new(&dir)).unwrap_or_else(|e| panic!("{e}"));
+    local_d1_file(Path::new(&dir)).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The database the workers under test use, read-only, so checking it never stalls them.
+pub fn database() -> SqliteDatabase {
+    let file = state_file();
+    SqliteDatabase::open_read_only(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+}
+
+/// The same database for writing, to change data behind the workers' backs. Tests that use
+/// it must not run while the workers write (see `tests/workers.rs`).
+pub fn writable_database() -> SqliteDatabase {
+    let file = state_file();
     SqliteDatabase::open(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
 }

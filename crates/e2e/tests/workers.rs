@@ -7,6 +7,17 @@ use kbc_e2e::client::Worker;
 use kbc_e2e::fixtures::*;
 use kbc_e2e::state;
 use pollster::block_on;
+use std::sync::{Mutex, MutexGuard};
+
+/// Workerd's D1 does not wait for locks, so the tests here that make workers write (crons)
+/// or write the database themselves take turns.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn exclusive() -> MutexGuard<'static, ()> {
+    ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 
 const WORKERS: [(&str, &str); 4] = [
     ("api", "KBC_API_URL"),
@@ -71,6 +82,7 @@ fn runs(worker: &str, scheduled_at: i64) -> Vec<JobRun> {
 
 #[test]
 fn the_enrichment_cron_records_one_finished_run_per_scheduled_time() {
+    let _turn = exclusive();
     let scheduled = 1_790_000_000;
     fire("KBC_ANALYZER_URL", "0 2,14,20 * * *", scheduled * 1000);
     fire("KBC_ANALYZER_URL", "0 2,14,20 * * *", scheduled * 1000);
@@ -91,6 +103,7 @@ fn the_enrichment_cron_records_one_finished_run_per_scheduled_time() {
 
 #[test]
 fn each_facebook_cron_runs_its_own_job() {
+    let _turn = exclusive();
     let scheduled = 1_790_100_000;
     for cron in ["0 3,15,22 * * *", "0 2,14 * * *"] {
         fire("KBC_FACEBOOK_URL", cron, scheduled * 1000);
@@ -111,6 +124,7 @@ fn each_facebook_cron_runs_its_own_job() {
 
 #[test]
 fn the_midnight_cron_rotates_featured_listings() {
+    let _turn = exclusive();
     let db = state::database();
     let featured_flag = || {
         block_on(fetch_integer(
@@ -138,6 +152,7 @@ fn the_midnight_cron_rotates_featured_listings() {
 
 #[test]
 fn a_cron_with_no_job_is_recorded_as_a_failure_naming_it() {
+    let _turn = exclusive();
     let scheduled = 1_790_300_000;
     fire("KBC_ANALYZER_URL", "* * * * *", scheduled * 1000);
     let run = runs("analyzer", scheduled).pop().expect("a recorded run");
@@ -147,6 +162,7 @@ fn a_cron_with_no_job_is_recorded_as_a_failure_naming_it() {
 
 #[test]
 fn the_api_cache_serves_repeats_and_forgets_when_data_changes() {
+    let _turn = exclusive();
     let api = Worker::api();
     let path = format!("/api/v1/businesses/{UNICODE_SLUG}");
     let first = api.get(&path);
@@ -155,7 +171,7 @@ fn the_api_cache_serves_repeats_and_forgets_when_data_changes() {
     assert_eq!(again.header("x-cache"), Some("HIT"));
     assert_eq!(again.body, first.body);
 
-    let db = state::database();
+    let db = state::writable_database();
     let rename = Statement::new("UPDATE businesses SET description = ?2 WHERE slug = ?1")
         .bind(UNICODE_SLUG)
         .bind("Now open Saturdays.");

@@ -1,6 +1,6 @@
 //! The wasm32 executor: Cloudflare D1 through `worker`'s bindings.
 
-use super::{Database, DbError, DbResult, Executed, Row, Statement, Value};
+use super::{Database, DbError, DbResult, Row, Statement, Value};
 use worker::{D1Database, D1PreparedStatement, wasm_bindgen::JsValue};
 
 pub struct D1(pub D1Database);
@@ -18,13 +18,9 @@ impl Database for D1 {
         result.results::<Row>().map_err(err)
     }
 
-    async fn execute(&self, statement: &Statement) -> DbResult<Executed> {
-        let result = self.prepare(statement)?.run().await.map_err(err)?;
-        let meta = result.meta().map_err(err)?;
-        Ok(Executed {
-            changes: meta.as_ref().and_then(|m| m.changes).unwrap_or(0) as u64,
-            last_row_id: meta.as_ref().and_then(|m| m.last_row_id).unwrap_or(0),
-        })
+    async fn execute(&self, statement: &Statement) -> DbResult<()> {
+        self.prepare(statement)?.run().await.map_err(err)?;
+        Ok(())
     }
 
     async fn batch(&self, statements: &[Statement]) -> DbResult<()> {

@@ -87,13 +87,6 @@ impl Statement {
 /// A result row: column name to value.
 pub type Row = serde_json::Map<String, serde_json::Value>;
 
-/// What a write did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Executed {
-    pub changes: u64,
-    pub last_row_id: i64,
-}
-
 /// A store failure. Its text may contain SQL and is for logs only.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DbError(pub String);
@@ -114,8 +107,9 @@ pub type DbResult<T> = Result<T, DbError>;
 pub trait Database {
     /// Runs a statement and returns its rows.
     async fn query(&self, statement: &Statement) -> DbResult<Vec<Row>>;
-    /// Runs a statement for its effect.
-    async fn execute(&self, statement: &Statement) -> DbResult<Executed>;
+    /// Runs a statement for its effect. It reports no row counts: D1 counts rows written by
+    /// triggers and SQLite does not, so writes that need ids or counts use `RETURNING`.
+    async fn execute(&self, statement: &Statement) -> DbResult<()>;
     /// Runs statements in order as one transaction: all apply or none do.
     async fn batch(&self, statements: &[Statement]) -> DbResult<()>;
 }

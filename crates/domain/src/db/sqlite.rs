@@ -1,7 +1,7 @@
 //! The native executor: embedded SQLite (rusqlite, bundled) running the same migration files
 //! wrangler applies to D1, with the same `d1_migrations` bookkeeping table.
 
-use super::{Database, DbError, DbResult, Executed, Row, Statement, Value};
+use super::{Database, DbError, DbResult, Row, Statement, Value};
 use rusqlite::{Connection, params_from_iter, types::ValueRef};
 use std::{path::Path, sync::Mutex};
 
@@ -31,6 +31,14 @@ impl SqliteDatabase {
     /// Opens (or creates) a database file without touching its schema.
     pub fn open(path: &Path) -> DbResult<Self> {
         Self::wrap(Connection::open(path).map_err(err)?)
+    }
+
+    /// Opens a database file for reading only: no locks that could stall another process
+    /// writing it (workerd, in the end-to-end tests).
+    pub fn open_read_only(path: &Path) -> DbResult<Self> {
+        let flags =
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        Self::wrap(Connection::open_with_flags(path, flags).map_err(err)?)
     }
 
     fn wrap(connection: Connection) -> DbResult<Self> {
@@ -132,15 +140,12 @@ impl SqliteDatabase {
         Ok(out)
     }
 
-    fn run_execute(connection: &Connection, statement: &Statement) -> DbResult<Executed> {
+    fn run_execute(connection: &Connection, statement: &Statement) -> DbResult<()> {
         let mut prepared = connection.prepare_cached(&statement.sql).map_err(err)?;
-        let changes = prepared
+        prepared
             .execute(params_from_iter(statement.params.iter().map(to_sql)))
             .map_err(err)?;
-        Ok(Executed {
-            changes: changes as u64,
-            last_row_id: connection.last_insert_rowid(),
-        })
+        Ok(())
     }
 }
 
@@ -149,7 +154,7 @@ impl Database for SqliteDatabase {
         Self::run_query(&self.lock(), statement)
     }
 
-    async fn execute(&self, statement: &Statement) -> DbResult<Executed> {
+    async fn execute(&self, statement: &Statement) -> DbResult<()> {
         Self::run_execute(&self.lock(), statement)
     }
 
