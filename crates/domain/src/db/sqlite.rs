@@ -195,3 +195,121 @@ fn to_json(value: ValueRef<'_>) -> DbResult<serde_json::Value> {
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::fetch_integer;
+    use pollster::block_on;
+
+    fn temp_file(name: &str) -> std::path::PathBuf {
+        let path = std::env::temp_dir().join(format!("kbc-{name}-{}.sqlite", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        path
+    }
+
+    #[test]
+    fn migrations_are_recorded_like_wrangler_and_applied_once() {
+        let path = temp_file("migrations");
+        let db = SqliteDatabase::open(&path).unwrap();
+        let first = db.apply_migrations().unwrap();
+        assert_eq!(first.len(), MIGRATIONS.len());
+        assert_eq!(first[0], MIGRATIONS[0].0);
+        assert!(
+            db.apply_migrations().unwrap().is_empty(),
+            "a second run applies nothing"
+        );
+        let recorded = block_on(fetch_integer(
+            &db,
+            &Statement::new("SELECT count(*) FROM d1_migrations"),
+        ))
+        .unwrap();
+        assert_eq!(recorded, MIGRATIONS.len() as i64);
+        drop(db);
+        std::fs::remove_file(&path).unwrap();
+    }
+
+    #[test]
+    fn migration_files_are_numbered_in_order_and_named() {
+        for (index, (name, sql)) in MIGRATIONS.iter().enumerate() {
+            let number: usize = name[..4].parse().expect("NNNN_ prefix");
+            assert_eq!(number, index + 1, "{name}");
+            assert!(
+                name.ends_with(".sql") && name.as_bytes()[4] == b'_',
+                "{name}"
+            );
+            assert!(!sql.trim().is_empty(), "{name}");
+        }
+    }
+
+    #[test]
+    fn foreign_keys_and_checks_are_enforced() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        let orphan = Statement::new(
+            "INSERT INTO businesses (slug, name, category_id, city, city_slug, state, created_at, updated_at)
+             VALUES ('x', 'X Co', 999, 'Hugo', 'hugo', 'OK', 1, 1)",
+        );
+        assert!(
+            block_on(db.execute(&orphan))
+                .unwrap_err()
+                .0
+                .contains("FOREIGN KEY")
+        );
+        let bad_state = Statement::new(
+            "INSERT INTO categories (slug, name, created_at, updated_at) VALUES ('c', 'C', 1, 1)",
+        );
+        block_on(db.execute(&bad_state)).unwrap();
+        let kansas = Statement::new(
+            "INSERT INTO businesses (slug, name, category_id, city, city_slug, state, created_at, updated_at)
+             VALUES ('x', 'X Co', 1, 'Hugo', 'hugo', 'KS', 1, 1)",
+        );
+        assert!(
+            block_on(db.execute(&kansas))
+                .unwrap_err()
+                .0
+                .contains("CHECK")
+        );
+    }
+
+    #[test]
+    fn a_failing_batch_changes_nothing() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        let good = Statement::new(
+            "INSERT INTO categories (slug, name, created_at, updated_at) VALUES ('a', 'A', 1, 1)",
+        );
+        let bad = Statement::new(
+            "INSERT INTO categories (slug, name, created_at, updated_at) VALUES ('a', 'A', 1, 1)",
+        );
+        assert!(block_on(db.batch(&[good, bad])).is_err());
+        let count = block_on(fetch_integer(
+            &db,
+            &Statement::new("SELECT count(*) FROM categories"),
+        ))
+        .unwrap();
+        assert_eq!(count, 0);
+    }
+
+    #[test]
+    fn a_read_only_connection_cannot_write() {
+        let path = temp_file("read-only");
+        SqliteDatabase::open(&path)
+            .unwrap()
+            .apply_migrations()
+            .unwrap();
+        let reader = SqliteDatabase::open_read_only(&path).unwrap();
+        assert_eq!(
+            block_on(fetch_integer(
+                &reader,
+                &Statement::new("SELECT count(*) FROM categories")
+            ))
+            .unwrap(),
+            0
+        );
+        let write = Statement::new(
+            "INSERT INTO categories (slug, name, created_at, updated_at) VALUES ('a', 'A', 1, 1)",
+        );
+        assert!(block_on(reader.execute(&write)).is_err());
+        drop(reader);
+        std::fs::remove_file(&path).unwrap();
+    }
+}
