@@ -211,8 +211,13 @@ impl Phone {
 
     /// `(580) 555-0123`.
     pub fn display(&self) -> String {
-        let n = &self.0[2..];
-        format!("({}) {}-{}", &n[0..3], &n[3..6], &n[6..10])
+        match self.0.strip_prefix("+1") {
+            Some(n) if n.len() == 10 && n.bytes().all(|b| b.is_ascii_digit()) => {
+                format!("({}) {}-{}", &n[0..3], &n[3..6], &n[6..10])
+            }
+            // Stored by something other than `parse`: show it as it is rather than fail.
+            _ => self.0.clone(),
+        }
     }
 }
 
@@ -608,6 +613,7 @@ mod tests {
             Phone::parse("phone", "5802985555").unwrap().display(),
             "(580) 298-5555"
         );
+        assert_eq!(Phone::from_stored("555-NOPE".into()).display(), "555-NOPE");
     }
 
     #[test]
