@@ -1,1 +1,201 @@
-fn main() {}
+//! `cargo xtask`: the one entry point for working on Kiamichi Biz Connect locally.
+//!
+//! It owns the developer workflow (installing the toolchain, building the four workers,
+//! preparing local D1 state, serving everything, running every test tier and the
+//! benchmarks). It holds no product logic: data goes in through `kbc-domain`, and the
+//! workers are run exactly as Cloudflare would run them, in workerd.
+
+mod bench;
+mod build;
+mod dev;
+mod seed;
+mod setup;
+mod state;
+mod supervise;
+mod tiers;
+mod workers;
+mod workspace;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use workers::Worker;
+use workspace::Workspace;
+
+#[derive(Parser)]
+#[command(
+    name = "cargo xtask",
+    about = "Build, run, seed, test and benchmark the Kiamichi Biz Connect workers locally.",
+    long_about = "Build, run, seed, test and benchmark the Kiamichi Biz Connect workers locally.\n\n\
+                  Start with `cargo xtask dev` (everything, served on 127.0.0.1:8787-8790) or \
+                  `cargo xtask test` (every test tier). Works from any directory."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Install what building and running the workers needs, skipping what is present.
+    ///
+    /// The wasm32 target (rustup), worker-build and wasm-bindgen-cli (cargo install, the
+    /// latter at the wasm-bindgen version in Cargo.lock), and wrangler, esbuild and binaryen
+    /// (npm ci in wrangler/). Only package registries are used. A second run takes seconds.
+    Setup,
+    /// Build workers to wasm and check their bundle sizes against the 1 MiB gzip budget.
+    ///
+    /// Runs `worker-build --release` per worker (one after another) with the local
+    /// wasm-bindgen, esbuild and wasm-opt, stamping the git revision in. Output lands in
+    /// crates/<worker>/build/.
+    Build {
+        /// Workers to build (default: all four).
+        #[arg(value_enum)]
+        workers: Vec<Worker>,
+    },
+    /// Apply pending D1 migrations to a local state directory.
+    Migrate {
+        /// State directory, as given to `wrangler dev --persist-to` (default: .state).
+        #[arg(long, value_name = "DIR")]
+        state: Option<PathBuf>,
+    },
+    /// Fill a local state directory with deterministic synthetic listings.
+    ///
+    /// Migrates first. Writes categories, N businesses in the real towns of the region
+    /// (fictional 555-01XX phones, example.com addresses), featured slots active now and a
+    /// few blog posts. Does nothing when the database already has businesses.
+    Seed {
+        /// How many businesses to generate.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        businesses: u32,
+        /// State directory (default: .state).
+        #[arg(long, value_name = "DIR")]
+        state: Option<PathBuf>,
+        /// Generator seed: the same seed and N always give the same data.
+        #[arg(long, value_name = "S", default_value_t = seed::FIXED_SEED)]
+        seed: u64,
+        /// Delete the state directory (D1, KV and R2) and start over.
+        #[arg(long)]
+        reset: bool,
+    },
+    /// Serve all four workers locally on 127.0.0.1:8787-8790 until Ctrl-C.
+    ///
+    /// Sets up, builds, migrates .state/ and seeds 1,000 businesses when it is empty, then
+    /// runs `wrangler dev` for api (8787), agent (8788), analyzer (8789) and facebook (8790)
+    /// with their logs prefixed here. Ctrl-C stops every process they started.
+    Dev,
+    /// Run every test tier: format, clippy (native and wasm32), native tests, then the
+    /// end-to-end tests against all four workers in workerd.
+    ///
+    /// The end-to-end tier builds the workers, prepares target/e2e-state (fixed-seed
+    /// listings plus fixtures), serves the workers on 127.0.0.1:18787-18790 and runs
+    /// `cargo test -p kbc-e2e`. Workers are always stopped, and their ports checked free.
+    Test {
+        /// Run only one half of the tiers.
+        #[arg(long, value_enum)]
+        only: Option<tiers::Only>,
+    },
+    /// Benchmark the api worker at 1,000 and 20,000 businesses, origin and cached.
+    ///
+    /// Serves only the api worker on 127.0.0.1:28787 and sends a fixed number of requests
+    /// per scenario (categories, matching and non-matching searches, listing details).
+    /// Checks the search targets, writes docs/BENCHMARKS.md and fails if a target is missed.
+    Bench {
+        /// Requests per scenario.
+        #[arg(long, default_value_t = 1500, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        requests: u32,
+        /// Concurrent keep-alive connections.
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
+        concurrency: u32,
+    },
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let ws = Workspace::locate()?;
+    match cli.command {
+        Command::Setup => setup::all(&ws),
+        Command::Build { workers } => {
+            setup::all(&ws)?;
+            let workers = if workers.is_empty() {
+                Worker::ALL.to_vec()
+            } else {
+                workers
+            };
+            build::build(&ws, &workers).map(drop)
+        }
+        Command::Migrate { state } => {
+            setup::node_tools(&ws)?;
+            let state_dir = state_dir(&ws, state)?;
+            state::migrate(&ws, &state_dir)?;
+            println!("✓ migrated {}", state_dir.display());
+            Ok(())
+        }
+        Command::Seed {
+            businesses,
+            state,
+            seed,
+            reset,
+        } => seed_command(&ws, state, seed::Plan { businesses, seed }, reset),
+        Command::Dev => {
+            supervise::handle_interrupts()?;
+            dev::run(&ws)
+        }
+        Command::Test { only } => {
+            supervise::handle_interrupts()?;
+            tiers::run_all(&ws, only)
+        }
+        Command::Bench {
+            requests,
+            concurrency,
+        } => {
+            supervise::handle_interrupts()?;
+            let options = bench::Options {
+                requests: requests as usize,
+                concurrency: concurrency as usize,
+            };
+            bench::run(&ws, options)
+        }
+    }
+}
+
+fn state_dir(ws: &Workspace, given: Option<PathBuf>) -> Result<PathBuf> {
+    match given {
+        Some(dir) => Workspace::absolute(&dir),
+        None => Ok(ws.dev_state_dir()),
+    }
+}
+
+fn seed_command(
+    ws: &Workspace,
+    state: Option<PathBuf>,
+    plan: seed::Plan,
+    reset: bool,
+) -> Result<()> {
+    setup::node_tools(ws)?;
+    let state_dir = state_dir(ws, state)?;
+    if reset {
+        state::wipe(&state_dir)?;
+        println!("✓ deleted {}", state_dir.display());
+    }
+    state::migrate(ws, &state_dir)?;
+    match seed::seed_state(&state_dir, &plan, workspace::unix_now())? {
+        seed::Seeded::Fresh(summary, took) => {
+            println!(
+                "✓ seeded {} businesses ({} drafts, {} featured now), {} categories and {} blog posts into {} in {}",
+                summary.businesses,
+                summary.drafts,
+                summary.featured,
+                summary.categories,
+                summary.posts,
+                state_dir.display(),
+                workspace::seconds(took)
+            );
+            Ok(())
+        }
+        seed::Seeded::Already(count) => {
+            println!("already seeded with {count} businesses; use --reset to start over");
+            Ok(())
+        }
+    }
+}

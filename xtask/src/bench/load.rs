@@ -1,0 +1,160 @@
+//! A bounded closed-loop load generator: a fixed number of GET requests to a loopback
+//! server, spread over a fixed number of threads, each thread with its own keep-alive
+//! connection, every request's latency recorded.
+
+use anyhow::{Result, anyhow};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// How many failing requests are described in an error report.
+const DESCRIBED_FAILURES: usize = 5;
+
+/// The outcome of one scenario.
+#[derive(Debug, Clone)]
+pub struct Measured {
+    pub requests: usize,
+    /// Responses other than 200, and transport failures.
+    pub errors: usize,
+    /// The first few failures, as `GET path: what happened`.
+    pub failures: Vec<String>,
+    pub elapsed: Duration,
+    /// Sorted ascending.
+    latencies: Vec<Duration>,
+}
+
+impl Measured {
+    pub fn requests_per_second(&self) -> f64 {
+        self.requests as f64 / self.elapsed.as_secs_f64()
+    }
+
+    /// Nearest-rank percentile in milliseconds (`q` in 0..=1).
+    pub fn percentile_ms(&self, q: f64) -> f64 {
+        if self.latencies.is_empty() {
+            return 0.0;
+        }
+        let rank = (q * self.latencies.len() as f64).ceil().max(1.0) as usize;
+        self.latencies[rank.min(self.latencies.len()) - 1].as_secs_f64() * 1000.0
+    }
+}
+
+/// Sends `requests` GETs to `base` + `paths[i % paths.len()]` from `concurrency` threads.
+pub fn run(base: &str, paths: &[String], requests: usize, concurrency: usize) -> Result<Measured> {
+    let next = AtomicUsize::new(0);
+    let failures = Mutex::new((0usize, Vec::new()));
+    let started = Instant::now();
+    let per_thread: Vec<Vec<Duration>> = thread::scope(|scope| {
+        let handles: Vec<_> = (0..concurrency)
+            .map(|_| scope.spawn(|| client_loop(base, paths, requests, &next, &failures)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| handle.join().map_err(|_| anyhow!("a load thread panicked")))
+            .collect::<Result<_>>()
+    })?;
+    let elapsed = started.elapsed();
+    let mut latencies: Vec<Duration> = per_thread.into_iter().flatten().collect();
+    latencies.sort_unstable();
+    let (errors, failures) = failures
+        .into_inner()
+        .map_err(|_| anyhow!("a load thread panicked"))?;
+    Ok(Measured {
+        requests,
+        errors,
+        failures,
+        elapsed,
+        latencies,
+    })
+}
+
+fn client_loop(
+    base: &str,
+    paths: &[String],
+    requests: usize,
+    next: &AtomicUsize,
+    failures: &Mutex<(usize, Vec<String>)>,
+) -> Vec<Duration> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into();
+    let mut latencies = Vec::with_capacity(requests);
+    loop {
+        let index = next.fetch_add(1, Ordering::Relaxed);
+        if index >= requests {
+            return latencies;
+        }
+        let path = &paths[index % paths.len()];
+        let url = format!("{base}{path}");
+        let sent = Instant::now();
+        // The body is read to the end so the connection goes back to the pool.
+        let failure = match agent.get(&url).call() {
+            Ok(mut response) => match response.body_mut().read_to_vec() {
+                Ok(_) if response.status() == 200 => None,
+                Ok(_) => Some(format!("status {}", response.status())),
+                Err(err) => Some(format!("reading the body: {err}")),
+            },
+            Err(err) => Some(err.to_string()),
+        };
+        latencies.push(sent.elapsed());
+        if let Some(what) = failure {
+            let mut failures = failures
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            failures.0 += 1;
+            if failures.1.len() < DESCRIBED_FAILURES {
+                failures.1.push(format!("GET {path}: {what}"));
+            }
+        }
+    }
+}
+
+/// Percent-encodes a query-string value (RFC 3986 unreserved characters pass through).
+pub fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn measured(millis: &[u64]) -> Measured {
+        let mut latencies: Vec<Duration> =
+            millis.iter().map(|&m| Duration::from_millis(m)).collect();
+        latencies.sort_unstable();
+        Measured {
+            requests: millis.len(),
+            errors: 0,
+            failures: Vec::new(),
+            elapsed: Duration::from_secs(2),
+            latencies,
+        }
+    }
+
+    #[test]
+    fn percentiles_use_the_nearest_rank() {
+        let m = measured(&(1..=100).collect::<Vec<_>>());
+        assert_eq!(m.percentile_ms(0.5), 50.0);
+        assert_eq!(m.percentile_ms(0.99), 99.0);
+        assert_eq!(m.percentile_ms(1.0), 100.0);
+        assert_eq!(measured(&[7]).percentile_ms(0.99), 7.0);
+        assert_eq!(m.requests_per_second(), 50.0);
+    }
+
+    #[test]
+    fn query_values_are_percent_encoded() {
+        assert_eq!(encode("bed and breakfast"), "bed%20and%20breakfast");
+        assert_eq!(encode("de-queen"), "de-queen");
+        assert_eq!(encode("a&b=c"), "a%26b%3Dc");
+    }
+}

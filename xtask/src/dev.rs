@@ -1,0 +1,70 @@
+//! `cargo xtask dev`: the whole product on this machine. Installs what is missing, builds
+//! all four workers, migrates and (when empty) seeds `.state/`, then serves every worker
+//! through `wrangler dev` until Ctrl-C, and stops them all.
+
+use crate::seed::{self, Plan, Seeded};
+use crate::supervise::{self, Logs, Spec};
+use crate::workers::Worker;
+use crate::workspace::{self, Workspace};
+use crate::{build, setup, state};
+use anyhow::Result;
+use kbc_domain::jobs::SCHEDULES;
+
+/// Enough listings for every category and town to have something to show.
+const DEMO_BUSINESSES: u32 = 1_000;
+
+pub fn run(ws: &Workspace) -> Result<()> {
+    setup::all(ws)?;
+    build::build(ws, &Worker::ALL)?;
+    supervise::check_interrupted()?;
+    let state_dir = ws.dev_state_dir();
+    state::migrate(ws, &state_dir)?;
+    let plan = Plan {
+        businesses: DEMO_BUSINESSES,
+        seed: seed::FIXED_SEED,
+    };
+    match seed::seed_state(&state_dir, &plan, workspace::unix_now())? {
+        Seeded::Fresh(summary, took) => println!(
+            "✓ seeded {} demo businesses in {}",
+            summary.businesses,
+            workspace::seconds(took)
+        ),
+        Seeded::Already(count) => println!("✓ .state has {count} businesses"),
+    }
+    supervise::check_interrupted()?;
+
+    let specs: Vec<Spec> = Worker::ALL
+        .iter()
+        .map(|&worker| Spec::new(worker, worker.dev_port()))
+        .collect();
+    let mut fleet = supervise::start_healthy(ws, &state_dir, &specs, &Logs::Terminal)?;
+    print_banner(&specs);
+    fleet.watch()?;
+    fleet.stop()?;
+    println!("✓ all workers stopped");
+    Ok(())
+}
+
+fn print_banner(specs: &[Spec]) {
+    println!("\nKiamichi Biz Connect is running (state in .state/):");
+    for spec in specs {
+        println!("  {:<9} {}", spec.worker.name(), spec.url());
+    }
+    let api = Worker::Api.dev_port();
+    println!("\nTry:");
+    println!("  curl '127.0.0.1:{api}/api/v1/businesses?q=bakery'");
+    println!("  curl '127.0.0.1:{api}/api/v1/categories'");
+    println!("  curl '127.0.0.1:{api}/health'");
+    println!("\nFire a cron (the worker runs its scheduled handler once):");
+    for worker in Worker::ALL {
+        for schedule in SCHEDULES.iter().filter(|s| s.worker == worker.name()) {
+            println!(
+                "  curl '127.0.0.1:{}/cdn-cgi/handler/scheduled?cron={}'   # {}",
+                worker.dev_port(),
+                schedule.cron.replace(' ', "+"),
+                schedule.job
+            );
+        }
+    }
+    println!("\nCtrl-C stops all four.\n");
+}

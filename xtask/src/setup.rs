@@ -1,0 +1,138 @@
+//! `cargo xtask setup`: installs the toolchain the workers need, from the package
+//! registries only, and only what is missing, so a second run takes seconds.
+//!
+//! - the `wasm32-unknown-unknown` rustup target;
+//! - `worker-build` and `wasm-bindgen-cli` from crates.io (wasm-bindgen-cli at exactly the
+//!   `wasm-bindgen` version in Cargo.lock, which its output format must match);
+//! - wrangler, esbuild and binaryen from npm, pinned by `wrangler/package-lock.json`.
+
+use crate::workspace::{self, Workspace, capture, run};
+use anyhow::{Context, Result, bail};
+use sha2::{Digest, Sha256};
+use std::path::Path;
+use std::process::Command;
+
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+const WORKER_BUILD_VERSION: &str = "0.8.7";
+/// Written into `node_modules/` after a successful `npm ci`: the lock file it installed.
+const LOCK_HASH_FILE: &str = ".kbc-lock-hash";
+
+/// Everything `build`, `dev`, `test` and `bench` need.
+pub fn all(ws: &Workspace) -> Result<()> {
+    wasm_target()?;
+    worker_build()?;
+    wasm_bindgen(ws)?;
+    node_tools(ws)
+}
+
+fn wasm_target() -> Result<()> {
+    let installed = capture(Command::new("rustup").args(["target", "list", "--installed"]))?;
+    if !installed.lines().any(|line| line.trim() == WASM_TARGET) {
+        println!("… adding the {WASM_TARGET} target");
+        run(Command::new("rustup").args(["target", "add", WASM_TARGET]))?;
+    }
+    println!("✓ wasm32 target");
+    Ok(())
+}
+
+fn worker_build() -> Result<()> {
+    let bin = workspace::cargo_bin_dir()?.join("worker-build");
+    if installed_version(&bin).as_deref() != Some(WORKER_BUILD_VERSION) {
+        println!("… installing worker-build {WORKER_BUILD_VERSION} (takes ~5 min)");
+        run(workspace::cargo().args([
+            "install",
+            "worker-build",
+            "--version",
+            WORKER_BUILD_VERSION,
+            "--locked",
+        ]))?;
+    }
+    println!("✓ worker-build {WORKER_BUILD_VERSION}");
+    Ok(())
+}
+
+fn wasm_bindgen(ws: &Workspace) -> Result<()> {
+    let lock = std::fs::read_to_string(ws.root.join("Cargo.lock")).context("reading Cargo.lock")?;
+    let version = locked_version(&lock, "wasm-bindgen")
+        .context("Cargo.lock has no wasm-bindgen package; is `worker` still a dependency?")?;
+    let bin = workspace::cargo_bin_dir()?.join("wasm-bindgen");
+    if installed_version(&bin).as_deref() != Some(version.as_str()) {
+        println!("… installing wasm-bindgen-cli {version} (takes ~3 min)");
+        // Without --locked: its lock file pins a webpki-roots release the registry no
+        // longer serves, so a locked install cannot resolve.
+        run(workspace::cargo().args(["install", "wasm-bindgen-cli", "--version", &version]))?;
+    }
+    println!("✓ wasm-bindgen {version}");
+    Ok(())
+}
+
+/// wrangler, esbuild and wasm-opt, which `migrate` and `seed` need as well.
+pub fn node_tools(ws: &Workspace) -> Result<()> {
+    let dir = ws.wrangler_dir();
+    let lock = std::fs::read(dir.join("package-lock.json"))
+        .context("reading wrangler/package-lock.json")?;
+    let wanted = hex::encode(Sha256::digest(&lock));
+    let marker = dir.join("node_modules").join(LOCK_HASH_FILE);
+    let current = std::fs::read_to_string(&marker).unwrap_or_default();
+    if current.trim() != wanted || !ws.node_bin("wrangler").exists() {
+        println!("… installing wrangler, esbuild and binaryen from wrangler/package-lock.json");
+        run(Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&dir))
+        .context("Node.js and npm are needed for wrangler")?;
+        std::fs::write(&marker, &wanted)
+            .with_context(|| format!("writing {}", marker.display()))?;
+    }
+    for tool in ["wrangler", "esbuild", "wasm-opt"] {
+        if !ws.node_bin(tool).exists() {
+            bail!("npm ci finished but wrangler/node_modules/.bin/{tool} is missing");
+        }
+    }
+    println!("✓ wrangler, esbuild, wasm-opt (npm)");
+    Ok(())
+}
+
+/// The version a tool reports for itself (`worker-build 0.8.7`, `wasm-bindgen 0.2.130` or
+/// just `0.8.7`), or `None` when it is not installed or does not run.
+fn installed_version(bin: &Path) -> Option<String> {
+    let output = Command::new(bin).arg("--version").output().ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    String::from_utf8_lossy(&output.stdout)
+        .split_whitespace()
+        .last()
+        .map(str::to_owned)
+}
+
+/// The version of package `name` recorded in a Cargo.lock.
+fn locked_version(lock: &str, name: &str) -> Option<String> {
+    let wanted = format!("name = \"{name}\"");
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == wanted {
+            let version = lines.next()?.trim();
+            return version
+                .strip_prefix("version = \"")
+                .and_then(|rest| rest.strip_suffix('"'))
+                .map(str::to_owned);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locked_version_reads_the_exact_package() {
+        let lock = "[[package]]\nname = \"wasm-bindgen-macro\"\nversion = \"9.9.9\"\n\n\
+                    [[package]]\nname = \"wasm-bindgen\"\nversion = \"0.2.130\"\n";
+        assert_eq!(
+            locked_version(lock, "wasm-bindgen").as_deref(),
+            Some("0.2.130")
+        );
+        assert_eq!(locked_version(lock, "worker"), None);
+    }
+}

@@ -1,0 +1,232 @@
+//! `cargo xtask test`: every test tier the project has, in order, with a summary.
+//!
+//! Native tiers (format, clippy natively and for wasm32, `cargo test`) are independent of
+//! each other and all run even when one fails, so one run shows every problem. The
+//! end-to-end tiers form a chain (build, fresh state, workers up, e2e tests) that stops at
+//! the first failure; the teardown tier always runs once workers were started and checks
+//! that their ports are free again.
+
+use crate::seed::{self, Plan, Seeded};
+use crate::supervise::{self, Fleet, Logs, Spec};
+use crate::workers::Worker;
+use crate::workspace::{self, Workspace, cargo, run};
+use crate::{build, setup, state};
+use anyhow::{Context, Result, bail};
+use clap::ValueEnum;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// Listings in the end-to-end database (fixtures come on top).
+const E2E_BUSINESSES: u32 = 200;
+/// Added to the dev ports so a running `cargo xtask dev` never clashes with a test run.
+const E2E_PORT_OFFSET: u16 = 10_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Only {
+    /// Format, clippy (native and wasm32) and the native tests.
+    Native,
+    /// Build the workers and run the end-to-end tests against them in workerd.
+    E2e,
+}
+
+pub fn run_all(ws: &Workspace, only: Option<Only>) -> Result<()> {
+    let mut report = Report::default();
+    if !report.tier("setup", || setup::all(ws)) {
+        return report.finish();
+    }
+    if only != Some(Only::E2e) {
+        native_tiers(ws, &mut report);
+    }
+    if only != Some(Only::Native) {
+        end_to_end_tiers(ws, &mut report);
+    }
+    report.finish()
+}
+
+fn native_tiers(ws: &Workspace, report: &mut Report) {
+    let in_root = |command: &mut std::process::Command| {
+        command.current_dir(&ws.root);
+        run(command)
+    };
+    report.tier("format", || {
+        in_root(cargo().args(["fmt", "--all", "--", "--check"]))
+    });
+    report.tier("clippy (native)", || {
+        in_root(cargo().args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    });
+    // The worker crates are `#![cfg(target_arch = "wasm32")]`: only this pass lints them.
+    report.tier("clippy (wasm32)", || {
+        in_root(cargo().args([
+            "clippy",
+            "--target",
+            "wasm32-unknown-unknown",
+            "-p",
+            "kbc-domain",
+            "-p",
+            "kbc-edge",
+            "-p",
+            "kbc-api",
+            "-p",
+            "kbc-agent",
+            "-p",
+            "kbc-analyzer",
+            "-p",
+            "kbc-facebook",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    });
+    // The workspace's default members: everything but the end-to-end crate, which needs
+    // running workers and has its own tier.
+    report.tier("native tests", || in_root(cargo().arg("test")));
+}
+
+fn end_to_end_tiers(ws: &Workspace, report: &mut Report) {
+    let state_dir = ws.target_dir().join("e2e-state");
+    let log_dir = ws.target_dir().join("e2e-logs");
+    let specs: Vec<Spec> = Worker::ALL
+        .iter()
+        .map(|&worker| Spec::new(worker, worker.dev_port() + E2E_PORT_OFFSET))
+        .collect();
+    let ready = report.tier("build", || build::build(ws, &Worker::ALL).map(drop))
+        && report.tier("e2e state", || prepare_state(ws, &state_dir));
+    if !ready {
+        return;
+    }
+    let mut fleet: Option<Fleet> = None;
+    let up = report.tier("workers up", || {
+        fleet = Some(supervise::start_healthy(
+            ws,
+            &state_dir,
+            &specs,
+            &Logs::Files(log_dir.clone()),
+        )?);
+        Ok(())
+    });
+    if up {
+        report.tier("e2e tests", || {
+            e2e_tests(ws, &state_dir, &specs)
+                .with_context(|| format!("worker logs are in {}", log_dir.display()))
+        });
+    }
+    report.tier("teardown", || {
+        if let Some(mut fleet) = fleet.take() {
+            fleet.stop()?;
+        }
+        let ports: Vec<u16> = specs.iter().map(|s| s.port).collect();
+        supervise::wait_ports_free(&ports, Duration::from_secs(10))
+    });
+}
+
+/// A fresh migrated database with the fixed-seed listings plus the e2e fixtures.
+fn prepare_state(ws: &Workspace, state_dir: &Path) -> Result<()> {
+    state::wipe(state_dir)?;
+    state::migrate(ws, state_dir)?;
+    let now = workspace::unix_now();
+    let plan = Plan {
+        businesses: E2E_BUSINESSES,
+        seed: seed::FIXED_SEED,
+    };
+    match seed::seed_state(state_dir, &plan, now)? {
+        Seeded::Fresh(summary, took) => println!(
+            "✓ seeded {} businesses in {}",
+            summary.businesses,
+            workspace::seconds(took)
+        ),
+        Seeded::Already(count) => bail!(
+            "{} was wiped but already holds {count} businesses",
+            state_dir.display()
+        ),
+    }
+    let db = state::open_d1(state_dir)?;
+    pollster::block_on(kbc_e2e::fixtures::install(&db, now))
+        .context("installing the end-to-end fixtures")?;
+    println!("✓ fixtures installed");
+    Ok(())
+}
+
+fn e2e_tests(ws: &Workspace, state_dir: &Path, specs: &[Spec]) -> Result<()> {
+    let mut command = cargo();
+    command
+        .args(["test", "-p", "kbc-e2e", "--", "--test-threads=4"])
+        .current_dir(&ws.root)
+        .env("KBC_STATE_DIR", state_dir)
+        .env("KBC_WRANGLER_DIR", ws.wrangler_dir());
+    for spec in specs {
+        let variable = format!("KBC_{}_URL", spec.worker.name().to_uppercase());
+        command.env(variable, spec.url());
+    }
+    run(&mut command)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Passed,
+    Failed,
+    Interrupted,
+}
+
+/// Tier results in the order they ran.
+#[derive(Default)]
+struct Report {
+    tiers: Vec<(&'static str, Outcome, Duration)>,
+}
+
+impl Report {
+    /// Runs one tier; returns whether it passed.
+    fn tier(&mut self, name: &'static str, work: impl FnOnce() -> Result<()>) -> bool {
+        if supervise::check_interrupted().is_err() {
+            self.tiers
+                .push((name, Outcome::Interrupted, Duration::ZERO));
+            return false;
+        }
+        println!("\n━━ {name}");
+        let started = Instant::now();
+        let outcome = match work() {
+            Ok(()) => Outcome::Passed,
+            Err(err) => {
+                eprintln!("✗ {name}: {err:#}");
+                Outcome::Failed
+            }
+        };
+        self.tiers.push((name, outcome, started.elapsed()));
+        outcome == Outcome::Passed
+    }
+
+    fn finish(self) -> Result<()> {
+        println!("\n━━ summary");
+        for (name, outcome, took) in &self.tiers {
+            let mark = match outcome {
+                Outcome::Passed => "✓",
+                Outcome::Failed => "✗",
+                Outcome::Interrupted => "– interrupted before",
+            };
+            println!("{mark} {name:<16} {}", workspace::seconds(*took));
+        }
+        let failed: Vec<&str> = self
+            .tiers
+            .iter()
+            .filter(|(_, outcome, _)| *outcome != Outcome::Passed)
+            .map(|(name, _, _)| *name)
+            .collect();
+        let total: Duration = self.tiers.iter().map(|(_, _, took)| *took).sum();
+        println!("total {}", workspace::seconds(total));
+        println!(
+            "tiers: {} passed, {} failed",
+            self.tiers.len() - failed.len(),
+            failed.len()
+        );
+        if !failed.is_empty() {
+            bail!("did not pass: {}", failed.join(", "));
+        }
+        Ok(())
+    }
+}
