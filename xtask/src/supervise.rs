@@ -59,6 +59,12 @@ impl Spec {
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
+
+    /// workerd's devtools port. Each worker needs its own: left to the default (9229),
+    /// workers starting together race for it and the losers fail to start.
+    fn inspector_port(&self) -> u16 {
+        self.port + 1_000
+    }
 }
 
 /// Where the children's output goes.
@@ -87,12 +93,13 @@ impl Fleet {
     /// Starts `wrangler dev` for each spec against the state directory `state_dir`.
     pub fn start(ws: &Workspace, state_dir: &Path, specs: &[Spec], logs: &Logs) -> Result<Self> {
         for spec in specs {
-            if !port_is_free(spec.port) {
-                bail!(
-                    "port {} for {} is in use (is another `cargo xtask dev`, `test` or `bench` running?)",
-                    spec.port,
-                    spec.worker
-                );
+            for port in [spec.port, spec.inspector_port()] {
+                if !port_is_free(port) {
+                    bail!(
+                        "port {port} for {} is in use (is another `cargo xtask dev`, `test` or `bench` running?)",
+                        spec.worker
+                    );
+                }
             }
         }
         if let Logs::Files(dir) = logs {
@@ -243,6 +250,7 @@ fn spawn(ws: &Workspace, state_dir: &Path, spec: &Spec, logs: &Logs) -> Result<R
         .arg("--persist-to")
         .arg(state_dir)
         .args(["--ip", "127.0.0.1", "--port", &spec.port.to_string()])
+        .args(["--inspector-port", &spec.inspector_port().to_string()])
         .args(["--test-scheduled", "--show-interactive-dev-session=false"]);
     for (name, value) in &spec.vars {
         command.arg("--var").arg(format!("{name}:{value}"));

@@ -33,8 +33,13 @@ pub fn generate(
     town: &Town,
 ) -> Result<Listing, DomainError> {
     let name = name(rng, leaf, town);
-    let label =
-        Slug::from_text(&format!("{name} {}", town.name)).expect("generated names contain letters");
+    // The web and mail label: the name, plus the town unless the name already says it.
+    let label = if name.contains(town.name) {
+        name.clone()
+    } else {
+        format!("{name} {}", town.name)
+    };
+    let label = Slug::from_text(&label).expect("generated names contain letters");
     let street = if rng.percent(85) {
         format!("{} {}", rng.between(100, 2999), rng.pick(words::STREETS))
     } else {
