@@ -25,10 +25,11 @@ use workspace::Workspace;
 #[derive(Parser)]
 #[command(
     name = "cargo xtask",
+    bin_name = "cargo xtask",
     about = "Build, run, seed, test and benchmark the Kiamichi Biz Connect workers locally.",
     long_about = "Build, run, seed, test and benchmark the Kiamichi Biz Connect workers locally.\n\n\
                   Start with `cargo xtask dev` (everything, served on 127.0.0.1:8787-8790) or \
-                  `cargo xtask test` (every test tier). Works from any directory."
+                  `cargo xtask test` (every test tier). Works from any directory of the workspace."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -84,12 +85,12 @@ enum Command {
     /// runs `wrangler dev` for api (8787), agent (8788), analyzer (8789) and facebook (8790)
     /// with their logs prefixed here. Ctrl-C stops every process they started.
     Dev,
-    /// Run every test tier: format, clippy (native and wasm32), native tests, then the
-    /// end-to-end tests against all four workers in workerd.
+    /// Run every test tier: lint, native tests, and end-to-end tests in workerd.
     ///
-    /// The end-to-end tier builds the workers, prepares target/e2e-state (fixed-seed
-    /// listings plus fixtures), serves the workers on 127.0.0.1:18787-18790 and runs
-    /// `cargo test -p kbc-e2e`. Workers are always stopped, and their ports checked free.
+    /// Format and clippy (native and wasm32), `cargo test`, then the end-to-end tier: it
+    /// builds the workers, prepares target/e2e-state (fixed-seed listings plus fixtures),
+    /// serves the workers on 127.0.0.1:18787-18790 and runs `cargo test -p kbc-e2e`.
+    /// Workers are always stopped, and their ports checked free.
     Test {
         /// Run only one half of the tiers.
         #[arg(long, value_enum)]

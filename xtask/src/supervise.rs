@@ -30,9 +30,14 @@ pub fn handle_interrupts() -> Result<()> {
         .context("installing the Ctrl-C handler")
 }
 
+/// Whether Ctrl-C has been pressed.
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
 /// Fails once Ctrl-C has been pressed.
 pub fn check_interrupted() -> Result<()> {
-    if INTERRUPTED.load(Ordering::SeqCst) {
+    if interrupted() {
         bail!("interrupted");
     }
     Ok(())
@@ -176,7 +181,7 @@ impl Fleet {
     /// Blocks until Ctrl-C (`Ok`) or until any worker exits on its own (an error naming it).
     pub fn watch(&mut self) -> Result<()> {
         loop {
-            if check_interrupted().is_err() {
+            if interrupted() {
                 println!("\n… Ctrl-C: stopping the workers");
                 return Ok(());
             }
@@ -240,6 +245,21 @@ impl Drop for Fleet {
         }
     }
 }
+
+/// A convenience for callers that start and wait in one go.
+pub fn start_healthy(
+    ws: &Workspace,
+    state_dir: &Path,
+    specs: &[Spec],
+    logs: &Logs,
+) -> Result<Fleet> {
+    let mut fleet = Fleet::start(ws, state_dir, specs, logs)?;
+    fleet.wait_healthy(HEALTH_TIMEOUT)?;
+    Ok(fleet)
+}
+
+/// wrangler dev needs a few seconds per worker, more when four start at once on two cores.
+const HEALTH_TIMEOUT: Duration = Duration::from_secs(120);
 
 fn spawn(ws: &Workspace, state_dir: &Path, spec: &Spec, logs: &Logs) -> Result<Running> {
     let mut command = state::wrangler(ws);
@@ -355,18 +375,3 @@ fn log_tail(log: Option<&Path>) -> String {
         Err(err) => format!(" (could not read {}: {err})", path.display()),
     }
 }
-
-/// A convenience for callers that start and wait in one go.
-pub fn start_healthy(
-    ws: &Workspace,
-    state_dir: &Path,
-    specs: &[Spec],
-    logs: &Logs,
-) -> Result<Fleet> {
-    let mut fleet = Fleet::start(ws, state_dir, specs, logs)?;
-    fleet.wait_healthy(HEALTH_TIMEOUT)?;
-    Ok(fleet)
-}
-
-/// wrangler dev needs a few seconds per worker, more when four start at once on two cores.
-const HEALTH_TIMEOUT: Duration = Duration::from_secs(120);

@@ -117,7 +117,7 @@ fn end_to_end_tiers(ws: &Workspace, report: &mut Report) {
                 .with_context(|| format!("worker logs are in {}", log_dir.display()))
         });
     }
-    report.tier("teardown", || {
+    report.always("teardown", || {
         if let Some(mut fleet) = fleet.take() {
             fleet.stop()?;
         }
@@ -181,13 +181,18 @@ struct Report {
 }
 
 impl Report {
-    /// Runs one tier; returns whether it passed.
+    /// Runs one tier unless Ctrl-C was pressed; returns whether it passed.
     fn tier(&mut self, name: &'static str, work: impl FnOnce() -> Result<()>) -> bool {
-        if supervise::check_interrupted().is_err() {
+        if supervise::interrupted() {
             self.tiers
                 .push((name, Outcome::Interrupted, Duration::ZERO));
             return false;
         }
+        self.always(name, work)
+    }
+
+    /// Runs one tier even after Ctrl-C (cleaning up must happen regardless).
+    fn always(&mut self, name: &'static str, work: impl FnOnce() -> Result<()>) -> bool {
         println!("\n━━ {name}");
         let started = Instant::now();
         let outcome = match work() {

@@ -2,6 +2,7 @@
 //! server, spread over a fixed number of threads, each thread with its own keep-alive
 //! connection, every request's latency recorded.
 
+use crate::supervise;
 use anyhow::{Result, anyhow};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -83,7 +84,7 @@ fn client_loop(
     let mut latencies = Vec::with_capacity(requests);
     loop {
         let index = next.fetch_add(1, Ordering::Relaxed);
-        if index >= requests {
+        if index >= requests || supervise::interrupted() {
             return latencies;
         }
         let path = &paths[index % paths.len()];

@@ -169,6 +169,7 @@ fn measure(
     for (scenario, paths) in scenarios(slugs, options.requests) {
         supervise::check_interrupted()?;
         let measured = load::run(&base, &paths, options.requests, options.concurrency)?;
+        supervise::check_interrupted()?;
         println!(
             "  {scenario:<15} {:>7.0} req/s   p50 {:>6.1} ms   p99 {:>6.1} ms   errors {}",
             measured.requests_per_second(),
