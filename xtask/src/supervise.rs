@@ -338,7 +338,7 @@ fn group_alive(running: &mut Running) -> bool {
     unsafe { libc::killpg(running.group, 0) == 0 }
 }
 
-pub fn port_is_free(port: u16) -> bool {
+fn port_is_free(port: u16) -> bool {
     TcpListener::bind(("127.0.0.1", port)).is_ok()
 }
 

@@ -61,6 +61,8 @@ pub enum Naming {
 use Hours::*;
 use Naming::{Personal, Place};
 
+// One leaf per block and short lists on one line read better than rustfmt's layout.
+#[rustfmt::skip]
 pub const GROUPS: &[Group] = &[
     Group {
         slug: "restaurants-food",
@@ -73,22 +75,8 @@ pub const GROUPS: &[Group] = &[
                 name: "Bakeries",
                 description: "Bread, kolaches, donuts and cakes baked fresh.",
                 icon: "cake",
-                trades: &[
-                    "Bakery",
-                    "Bake Shop",
-                    "Donut Shop",
-                    "Kolache Kitchen",
-                    "Sweet Shop",
-                ],
-                keywords: &[
-                    "bakery",
-                    "donuts",
-                    "kolaches",
-                    "cakes",
-                    "pastries",
-                    "fresh bread",
-                    "cookies",
-                ],
+                trades: &["Bakery", "Bake Shop", "Donut Shop", "Kolache Kitchen", "Sweet Shop"],
+                keywords: &["bakery", "donuts", "kolaches", "cakes", "pastries", "fresh bread", "cookies"],
                 phrases: &[
                     "Fresh donuts and kolaches every morning before sunrise.",
                     "Custom birthday and wedding cakes made to order.",
@@ -104,14 +92,7 @@ pub const GROUPS: &[Group] = &[
                 description: "Brisket, ribs and pulled pork, slow-smoked over hardwood.",
                 icon: "flame",
                 trades: &["BBQ", "Smokehouse", "Bar-B-Q", "Pit BBQ"],
-                keywords: &[
-                    "bbq",
-                    "brisket",
-                    "ribs",
-                    "pulled pork",
-                    "catering",
-                    "smoked meats",
-                ],
+                keywords: &["bbq", "brisket", "ribs", "pulled pork", "catering", "smoked meats"],
                 phrases: &[
                     "Brisket and ribs smoked low and slow over post oak.",
                     "Pulled pork sandwiches, sausage links and homemade sides.",
@@ -127,14 +108,7 @@ pub const GROUPS: &[Group] = &[
                 description: "Home cooking, coffee and pie.",
                 icon: "coffee",
                 trades: &["Diner", "Cafe", "Grill", "Kitchen", "Coffee Shop"],
-                keywords: &[
-                    "diner",
-                    "breakfast",
-                    "coffee",
-                    "lunch specials",
-                    "burgers",
-                    "pie",
-                ],
+                keywords: &["diner", "breakfast", "coffee", "lunch specials", "burgers", "pie"],
                 phrases: &[
                     "Country breakfast served all morning with biscuits and gravy.",
                     "Daily lunch specials, chicken fried steak and homemade pie.",
@@ -149,20 +123,8 @@ pub const GROUPS: &[Group] = &[
                 name: "Mexican Restaurants",
                 description: "Tacos, enchiladas and Tex-Mex favorites.",
                 icon: "pepper",
-                trades: &[
-                    "Taqueria",
-                    "Mexican Restaurant",
-                    "Cantina",
-                    "Tex-Mex Kitchen",
-                ],
-                keywords: &[
-                    "mexican food",
-                    "tacos",
-                    "enchiladas",
-                    "tex-mex",
-                    "tamales",
-                    "salsa",
-                ],
+                trades: &["Taqueria", "Mexican Restaurant", "Cantina", "Tex-Mex Kitchen"],
+                keywords: &["mexican food", "tacos", "enchiladas", "tex-mex", "tamales", "salsa"],
                 phrases: &[
                     "Street tacos, enchiladas and fajitas made from family recipes.",
                     "Fresh salsa and chips on every table.",
@@ -194,13 +156,7 @@ pub const GROUPS: &[Group] = &[
                 description: "Food that comes to your event.",
                 icon: "truck",
                 trades: &["Catering", "Food Truck", "Fish Fry"],
-                keywords: &[
-                    "catering",
-                    "food truck",
-                    "events",
-                    "fried catfish",
-                    "weddings",
-                ],
+                keywords: &["catering", "food truck", "events", "fried catfish", "weddings"],
                 phrases: &[
                     "Fried catfish, hushpuppies and all the fixings for any crowd.",
                     "Catering for weddings, reunions and company picnics.",
@@ -224,14 +180,7 @@ pub const GROUPS: &[Group] = &[
                 description: "Plumbers for repairs, drains, water heaters and septic.",
                 icon: "wrench",
                 trades: &["Plumbing", "Plumbing & Drain", "Plumbing Co."],
-                keywords: &[
-                    "plumbing",
-                    "plumber",
-                    "drain cleaning",
-                    "water heaters",
-                    "leak repair",
-                    "septic",
-                ],
+                keywords: &["plumbing", "plumber", "drain cleaning", "water heaters", "leak repair", "septic"],
                 phrases: &[
                     "Licensed plumbers for leaks, clogs and water heater installs.",
                     "Drain cleaning and septic service for town and country homes.",
@@ -247,13 +196,7 @@ pub const GROUPS: &[Group] = &[
                 description: "Wiring, panels, lighting and generators.",
                 icon: "bolt",
                 trades: &["Electric", "Electrical Services", "Electric Co."],
-                keywords: &[
-                    "electrician",
-                    "wiring",
-                    "breaker panels",
-                    "generators",
-                    "lighting",
-                ],
+                keywords: &["electrician", "wiring", "breaker panels", "generators", "lighting"],
                 phrases: &[
                     "Residential and commercial wiring by licensed electricians.",
                     "Panel upgrades, generator hookups and outdoor lighting.",
@@ -269,13 +212,7 @@ pub const GROUPS: &[Group] = &[
                 description: "Air conditioning and heating installation and repair.",
                 icon: "fan",
                 trades: &["Heating & Air", "HVAC", "Comfort Systems"],
-                keywords: &[
-                    "hvac",
-                    "air conditioning",
-                    "heating",
-                    "heat pumps",
-                    "duct cleaning",
-                ],
+                keywords: &["hvac", "air conditioning", "heating", "heat pumps", "duct cleaning"],
                 phrases: &[
                     "Air conditioning repair when the summer heat hits.",
                     "Heat pump and furnace installs with seasonal tune-ups.",
@@ -291,13 +228,7 @@ pub const GROUPS: &[Group] = &[
                 description: "Roof repair and replacement, shingle and metal.",
                 icon: "hammer",
                 trades: &["Roofing", "Roofing & Construction", "Metal Roofs"],
-                keywords: &[
-                    "roofing",
-                    "roof repair",
-                    "metal roofs",
-                    "storm damage",
-                    "gutters",
-                ],
+                keywords: &["roofing", "roof repair", "metal roofs", "storm damage", "gutters"],
                 phrases: &[
                     "Shingle and metal roofs installed and repaired.",
                     "Storm damage inspections and help with insurance claims.",
@@ -312,19 +243,8 @@ pub const GROUPS: &[Group] = &[
                 name: "Lawn & Landscaping",
                 description: "Mowing, landscaping, tree and brush work.",
                 icon: "leaf",
-                trades: &[
-                    "Lawn Care",
-                    "Landscaping",
-                    "Tree Service",
-                    "Lawn & Garden Services",
-                ],
-                keywords: &[
-                    "lawn care",
-                    "landscaping",
-                    "mowing",
-                    "tree trimming",
-                    "brush clearing",
-                ],
+                trades: &["Lawn Care", "Landscaping", "Tree Service", "Lawn & Garden Services"],
+                keywords: &["lawn care", "landscaping", "mowing", "tree trimming", "brush clearing"],
                 phrases: &[
                     "Weekly mowing, edging and seasonal cleanups.",
                     "Tree trimming, stump grinding and brush clearing.",
@@ -340,13 +260,7 @@ pub const GROUPS: &[Group] = &[
                 description: "Termite, insect and rodent control.",
                 icon: "bug",
                 trades: &["Pest Control", "Termite & Pest", "Exterminating"],
-                keywords: &[
-                    "pest control",
-                    "termites",
-                    "exterminator",
-                    "rodents",
-                    "mosquitoes",
-                ],
+                keywords: &["pest control", "termites", "exterminator", "rodents", "mosquitoes"],
                 phrases: &[
                     "Termite inspections and treatments for homes and barns.",
                     "Quarterly pest control plans that keep bugs outside.",
@@ -370,14 +284,7 @@ pub const GROUPS: &[Group] = &[
                 description: "Mechanics for cars, trucks and diesel.",
                 icon: "car-wrench",
                 trades: &["Auto Repair", "Garage", "Automotive", "Motor Works"],
-                keywords: &[
-                    "auto repair",
-                    "mechanic",
-                    "brakes",
-                    "diagnostics",
-                    "oil change",
-                    "transmissions",
-                ],
+                keywords: &["auto repair", "mechanic", "brakes", "diagnostics", "oil change", "transmissions"],
                 phrases: &[
                     "Brakes, diagnostics and engine repair for cars and trucks.",
                     "Diesel and transmission work by experienced mechanics.",
@@ -409,13 +316,7 @@ pub const GROUPS: &[Group] = &[
                 description: "Towing, recovery and roadside help day and night.",
                 icon: "tow-truck",
                 trades: &["Towing", "Wrecker Service", "Towing & Recovery"],
-                keywords: &[
-                    "towing",
-                    "wrecker",
-                    "roadside assistance",
-                    "lockouts",
-                    "recovery",
-                ],
+                keywords: &["towing", "wrecker", "roadside assistance", "lockouts", "recovery"],
                 phrases: &[
                     "Around-the-clock towing and roadside assistance.",
                     "Lockouts, jump starts and tire changes.",
@@ -471,13 +372,7 @@ pub const GROUPS: &[Group] = &[
                 description: "Family dentistry, cleanings and dentures.",
                 icon: "tooth",
                 trades: &["Dental", "Family Dentistry", "Dental Care"],
-                keywords: &[
-                    "dentist",
-                    "dental cleaning",
-                    "family dentistry",
-                    "braces",
-                    "dentures",
-                ],
+                keywords: &["dentist", "dental cleaning", "family dentistry", "braces", "dentures"],
                 phrases: &[
                     "Gentle family dentistry for all ages.",
                     "Cleanings, fillings, crowns and dentures.",
@@ -492,19 +387,8 @@ pub const GROUPS: &[Group] = &[
                 name: "Family Clinics",
                 description: "Family medicine, urgent care and walk-ins.",
                 icon: "clinic",
-                trades: &[
-                    "Family Clinic",
-                    "Medical Clinic",
-                    "Family Medicine",
-                    "Urgent Care",
-                ],
-                keywords: &[
-                    "clinic",
-                    "family medicine",
-                    "urgent care",
-                    "physicals",
-                    "walk-ins",
-                ],
+                trades: &["Family Clinic", "Medical Clinic", "Family Medicine", "Urgent Care"],
+                keywords: &["clinic", "family medicine", "urgent care", "physicals", "walk-ins"],
                 phrases: &[
                     "Family medicine with same-day appointments.",
                     "Walk-ins welcome for colds, flu and minor injuries.",
@@ -592,13 +476,7 @@ pub const GROUPS: &[Group] = &[
                 description: "Antiques, vintage, thrift and consignment.",
                 icon: "lamp",
                 trades: &["Antiques", "Thrift Store", "Trading Post", "Flea Market"],
-                keywords: &[
-                    "antiques",
-                    "thrift",
-                    "vintage",
-                    "collectibles",
-                    "consignment",
-                ],
+                keywords: &["antiques", "thrift", "vintage", "collectibles", "consignment"],
                 phrases: &[
                     "Antiques, collectibles and vintage finds from many dealers.",
                     "Gently used clothing and furniture at thrift prices.",
@@ -669,20 +547,8 @@ pub const GROUPS: &[Group] = &[
                 name: "Hunting & Fishing",
                 description: "Bait, tackle, licenses and sporting goods.",
                 icon: "fish",
-                trades: &[
-                    "Bait & Tackle",
-                    "Sporting Goods",
-                    "Outdoors",
-                    "Gun & Tackle",
-                ],
-                keywords: &[
-                    "fishing",
-                    "bait",
-                    "tackle",
-                    "hunting",
-                    "licenses",
-                    "ammunition",
-                ],
+                trades: &["Bait & Tackle", "Sporting Goods", "Outdoors", "Gun & Tackle"],
+                keywords: &["fishing", "bait", "tackle", "hunting", "licenses", "ammunition"],
                 phrases: &[
                     "Live bait, tackle and fishing licenses.",
                     "Hunting gear, ammunition and deer processing referrals.",
@@ -714,13 +580,7 @@ pub const GROUPS: &[Group] = &[
                 description: "Guided fishing and hunting trips.",
                 icon: "compass",
                 trades: &["Guide Service", "Outfitters", "Fishing Guides"],
-                keywords: &[
-                    "fishing guide",
-                    "hunting guide",
-                    "trout",
-                    "bass fishing",
-                    "guided trips",
-                ],
+                keywords: &["fishing guide", "hunting guide", "trout", "bass fishing", "guided trips"],
                 phrases: &[
                     "Guided trout and bass fishing trips for all skill levels.",
                     "Hunting trips with experienced local guides.",
@@ -760,13 +620,7 @@ pub const GROUPS: &[Group] = &[
                 description: "Cabins in the pines, from cozy to sleeps-twenty.",
                 icon: "cabin",
                 trades: &["Cabins", "Cabin Rentals", "Lodge", "Getaways"],
-                keywords: &[
-                    "cabin",
-                    "cabin rentals",
-                    "hot tub",
-                    "vacation rental",
-                    "lake view",
-                ],
+                keywords: &["cabin", "cabin rentals", "hot tub", "vacation rental", "lake view"],
                 phrases: &[
                     "Secluded cabins with hot tubs and fire pits.",
                     "Pet-friendly cabins minutes from the lake and the river.",
@@ -838,13 +692,7 @@ pub const GROUPS: &[Group] = &[
                 description: "Auto, home, farm and life insurance agents.",
                 icon: "shield",
                 trades: &["Insurance", "Insurance Agency", "Insurance Group"],
-                keywords: &[
-                    "insurance",
-                    "auto insurance",
-                    "home insurance",
-                    "farm insurance",
-                    "life insurance",
-                ],
+                keywords: &["insurance", "auto insurance", "home insurance", "farm insurance", "life insurance"],
                 phrases: &[
                     "Auto, home and farm insurance from a local agent.",
                     "Life and health coverage explained in plain words.",
@@ -876,13 +724,7 @@ pub const GROUPS: &[Group] = &[
                 description: "Wills, estates, family and real estate law.",
                 icon: "scale",
                 trades: &["Law Office", "Law Firm", "Legal Services"],
-                keywords: &[
-                    "attorney",
-                    "lawyer",
-                    "wills",
-                    "estate planning",
-                    "family law",
-                ],
+                keywords: &["attorney", "lawyer", "wills", "estate planning", "family law"],
                 phrases: &[
                     "Wills, trusts and estate planning.",
                     "Family law, real estate closings and title work.",
@@ -898,13 +740,7 @@ pub const GROUPS: &[Group] = &[
                 description: "Homes, land and ranches for sale.",
                 icon: "sign",
                 trades: &["Realty", "Real Estate", "Land & Home"],
-                keywords: &[
-                    "real estate",
-                    "realtor",
-                    "land for sale",
-                    "homes",
-                    "property management",
-                ],
+                keywords: &["real estate", "realtor", "land for sale", "homes", "property management"],
                 phrases: &[
                     "Homes, acreage and recreational land for sale.",
                     "Local agents who know every road in the county.",
@@ -1032,13 +868,7 @@ pub const GROUPS: &[Group] = &[
                 description: "Care for pets, horses and livestock.",
                 icon: "paw",
                 trades: &["Animal Clinic", "Veterinary Hospital", "Vet Clinic"],
-                keywords: &[
-                    "veterinarian",
-                    "vet",
-                    "pets",
-                    "large animal",
-                    "vaccinations",
-                ],
+                keywords: &["veterinarian", "vet", "pets", "large animal", "vaccinations"],
                 phrases: &[
                     "Small and large animal care from caring veterinarians.",
                     "Vaccinations, spay and neuter, and dental care for pets.",
@@ -1054,13 +884,7 @@ pub const GROUPS: &[Group] = &[
                 description: "Tractors, implements, parts and repair.",
                 icon: "tractor",
                 trades: &["Tractor", "Equipment", "Implement"],
-                keywords: &[
-                    "tractors",
-                    "farm equipment",
-                    "implements",
-                    "parts",
-                    "repairs",
-                ],
+                keywords: &["tractors", "farm equipment", "implements", "parts", "repairs"],
                 phrases: &[
                     "New and used tractors and hay equipment.",
                     "Parts counter and a full service shop.",
@@ -1115,21 +939,8 @@ pub const GROUPS: &[Group] = &[
                 name: "Churches",
                 description: "Congregations of every denomination.",
                 icon: "church",
-                trades: &[
-                    "Baptist Church",
-                    "Methodist Church",
-                    "Church of Christ",
-                    "Assembly of God",
-                    "Community Church",
-                    "Fellowship",
-                ],
-                keywords: &[
-                    "church",
-                    "worship",
-                    "sunday service",
-                    "bible study",
-                    "youth group",
-                ],
+                trades: &["Baptist Church", "Methodist Church", "Church of Christ", "Assembly of God", "Community Church", "Fellowship"],
+                keywords: &["church", "worship", "sunday service", "bible study", "youth group"],
                 phrases: &[
                     "Sunday worship and Wednesday night Bible study.",
                     "A welcoming church family with youth and children's programs.",
@@ -1144,19 +955,8 @@ pub const GROUPS: &[Group] = &[
                 name: "Community Organizations",
                 description: "Food pantries, senior centers and civic groups.",
                 icon: "hands",
-                trades: &[
-                    "Food Pantry",
-                    "Senior Center",
-                    "Community Center",
-                    "Civic Club",
-                ],
-                keywords: &[
-                    "community",
-                    "volunteers",
-                    "food pantry",
-                    "seniors",
-                    "events",
-                ],
+                trades: &["Food Pantry", "Senior Center", "Community Center", "Civic Club"],
+                keywords: &["community", "volunteers", "food pantry", "seniors", "events"],
                 phrases: &[
                     "Neighbors helping neighbors since the beginning.",
                     "Volunteers always welcome.",
