@@ -44,6 +44,9 @@ CREATE TABLE businesses (
     CHECK ((latitude IS NULL) = (longitude IS NULL))
 ) STRICT;
 CREATE INDEX idx_businesses_category ON businesses(category_id);
+-- Covers the per-category counts of public listings without touching table rows.
+CREATE INDEX idx_businesses_public_category ON businesses(category_id)
+    WHERE status = 'published' AND is_active = 1;
 CREATE INDEX idx_businesses_city ON businesses(city_slug);
 CREATE INDEX idx_businesses_geo ON businesses(latitude, longitude);
 CREATE INDEX idx_businesses_browse ON businesses(is_featured DESC, name COLLATE NOCASE, id)

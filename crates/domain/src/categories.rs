@@ -103,9 +103,11 @@ pub async fn tree(db: &impl Database) -> DbResult<Vec<CategoryNode>> {
         db,
         &Statement::new(
             "SELECT c.id, c.parent_id, c.slug, c.name, c.description, c.icon,
-                    (SELECT count(*) FROM businesses b
-                      WHERE b.category_id = c.id AND b.status = 'published' AND b.is_active = 1) AS direct_count
+                    coalesce(n.direct_count, 0) AS direct_count
                FROM categories c
+               LEFT JOIN (SELECT category_id, count(*) AS direct_count FROM businesses
+                           WHERE status = 'published' AND is_active = 1
+                           GROUP BY category_id) n ON n.category_id = c.id
               ORDER BY c.position, c.name, c.id",
         ),
     )

@@ -121,11 +121,7 @@ impl SqliteDatabase {
 
     fn run_query(connection: &Connection, statement: &Statement) -> DbResult<Vec<Row>> {
         let mut prepared = connection.prepare_cached(&statement.sql).map_err(err)?;
-        let names: Vec<String> = prepared
-            .column_names()
-            .into_iter()
-            .map(str::to_owned)
-            .collect();
+        let names: Vec<String> = prepared.column_names().map(str::to_owned).collect();
         let mut rows = prepared
             .query(params_from_iter(statement.params.iter().map(to_sql)))
             .map_err(err)?;
