@@ -11,15 +11,17 @@ pub struct ApiError {
     pub status: u16,
     pub code: &'static str,
     pub message: String,
-    pub field: Option<String>,
-    pub details: Vec<FieldError>,
+    pub field: Option<Box<str>>,
+    pub details: Box<[FieldError]>,
     /// Seconds, for `Retry-After` on 429.
-    pub retry_after: Option<i64>,
+    pub retry_after: Option<u32>,
     /// Methods, for `Allow` on 405.
     pub allow: Option<&'static str>,
     /// The internal cause, for the worker's log only; never sent to the client.
-    pub cause: Option<String>,
+    pub cause: Option<Box<str>>,
 }
+// Boxed slices and strings keep this under clippy's large-error threshold: it is the `Err`
+// of every handler.
 
 impl ApiError {
     pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
@@ -28,7 +30,7 @@ impl ApiError {
             code,
             message: message.into(),
             field: None,
-            details: Vec::new(),
+            details: Box::new([]),
             retry_after: None,
             allow: None,
             cause: None,
@@ -37,7 +39,7 @@ impl ApiError {
 
     pub fn bad_request(field: &str, message: impl Into<String>) -> Self {
         Self {
-            field: Some(field.to_owned()),
+            field: Some(field.into()),
             ..Self::new(400, "bad_request", message)
         }
     }
@@ -80,8 +82,8 @@ impl ApiError {
             .cloned()
             .unwrap_or_else(|| FieldError::new("body", "is invalid"));
         Self {
-            field: Some(first.field.clone()),
-            details: errors,
+            field: Some(first.field.as_str().into()),
+            details: errors.into(),
             ..Self::new(
                 422,
                 "validation_failed",
@@ -131,7 +133,7 @@ impl From<DomainError> for ApiError {
             DomainError::Invalid(errors) => Self::invalid(errors),
             DomainError::NotFound(what) => Self::not_found(&what),
             DomainError::RateLimited { retry_after } => Self {
-                retry_after: Some(retry_after),
+                retry_after: Some(u32::try_from(retry_after.max(1)).unwrap_or(u32::MAX)),
                 ..Self::new(
                     429,
                     "rate_limited",
@@ -147,7 +149,7 @@ impl From<DbError> for ApiError {
     /// The store's own message may hold SQL: it goes to the log, never to the client.
     fn from(err: DbError) -> Self {
         Self {
-            cause: Some(err.0),
+            cause: Some(err.0.into()),
             ..Self::unavailable()
         }
     }
