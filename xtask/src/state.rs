@@ -3,13 +3,10 @@
 //! inside, and wiping a directory to start over.
 
 use crate::workspace::{Workspace, run};
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use kbc_domain::db::sqlite::SqliteDatabase;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-
-/// Where Miniflare keeps D1 databases below a persist directory.
-const D1_DIR: &str = "v3/d1/miniflare-D1DatabaseObject";
 
 /// A `wrangler` command run from `wrangler/`, never prompting and sending no metrics.
 pub fn wrangler(ws: &Workspace) -> Command {
@@ -33,36 +30,9 @@ pub fn migrate(ws: &Workspace, state: &Path) -> Result<()> {
         .arg(ws.wrangler_config("api")))
 }
 
-/// The D1 SQLite file wrangler created under `state` (after [`migrate`]).
-pub fn d1_file(state: &Path) -> Result<PathBuf> {
-    let dir = state.join(D1_DIR);
-    let entries = std::fs::read_dir(&dir)
-        .with_context(|| format!("reading {} (migrated?)", dir.display()))?;
-    let mut files = Vec::new();
-    for entry in entries {
-        let path = entry?.path();
-        let is_database = path.extension().is_some_and(|ext| ext == "sqlite")
-            && path
-                .file_name()
-                .is_some_and(|name| name != "metadata.sqlite");
-        if is_database {
-            files.push(path);
-        }
-    }
-    match files.as_slice() {
-        [file] => Ok(file.clone()),
-        [] => bail!("no D1 database in {}", dir.display()),
-        _ => bail!(
-            "{} D1 databases in {}; expected one (delete the state directory to start over)",
-            files.len(),
-            dir.display()
-        ),
-    }
-}
-
 /// Opens the local D1 of a migrated state directory natively.
 pub fn open_d1(state: &Path) -> Result<SqliteDatabase> {
-    let file = d1_file(state)?;
+    let file = kbc_e2e::state::local_d1_file(state).map_err(anyhow::Error::msg)?;
     SqliteDatabase::open(&file).with_context(|| format!("opening {}", file.display()))
 }
 

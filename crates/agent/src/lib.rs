@@ -4,18 +4,12 @@
 //! those live in `kbc-domain`.
 #![cfg(target_arch = "wasm32")]
 
-use kbc_edge::{errors::ApiError, runtime};
-use worker::{Context, Env, Method, Request, Response, Result, event};
+use kbc_edge::runtime;
+use worker::{Context, Env, Request, Response, Result, event};
 
 const WORKER: &str = "agent";
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    Ok(match (req.method(), req.path().as_str()) {
-        (Method::Get | Method::Head, "/health") => {
-            runtime::health(&env, WORKER, env!("CARGO_PKG_VERSION")).await
-        }
-        (_, "/health") => runtime::error(&ApiError::method_not_allowed("GET, HEAD")),
-        (_, path) => runtime::error(&ApiError::not_found(&format!("route '{path}'"))),
-    })
+    Ok(runtime::health_only(&req, &env, WORKER, env!("CARGO_PKG_VERSION")).await)
 }

@@ -97,6 +97,35 @@ pub struct NewBusiness {
     pub published: bool,
 }
 
+impl NewBusiness {
+    /// A published listing with only the required parts; everything else empty, ready to be
+    /// filled in field by field.
+    pub fn new(name: BusinessName, category_id: i64, city: CityName, state: StateCode) -> Self {
+        Self {
+            name,
+            description: String::new(),
+            category_id,
+            phone: None,
+            email: None,
+            website: None,
+            street: String::new(),
+            city,
+            state,
+            zip: None,
+            location: None,
+            service_radius_km: None,
+            service_areas: Vec::new(),
+            hours: Vec::new(),
+            social_links: Vec::new(),
+            keywords: Vec::new(),
+            rating: None,
+            verified: false,
+            featured: false,
+            published: true,
+        }
+    }
+}
+
 /// A created listing's identity.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Created {
@@ -463,28 +492,12 @@ pub(crate) mod tests {
 
     /// A published business in Idabel with nothing optional filled in.
     pub(crate) fn business(name: &str, category_id: i64) -> NewBusiness {
-        NewBusiness {
-            name: BusinessName::parse("name", name).unwrap(),
-            description: String::new(),
+        NewBusiness::new(
+            BusinessName::parse("name", name).unwrap(),
             category_id,
-            phone: None,
-            email: None,
-            website: None,
-            street: String::new(),
-            city: CityName::parse("city", "Idabel").unwrap(),
-            state: StateCode::Oklahoma,
-            zip: None,
-            location: None,
-            service_radius_km: None,
-            service_areas: Vec::new(),
-            hours: Vec::new(),
-            social_links: Vec::new(),
-            keywords: Vec::new(),
-            rating: None,
-            verified: false,
-            featured: false,
-            published: true,
-        }
+            CityName::parse("city", "Idabel").unwrap(),
+            StateCode::Oklahoma,
+        )
     }
 
     pub(crate) fn insert(db: &SqliteDatabase, business: &NewBusiness) -> Created {

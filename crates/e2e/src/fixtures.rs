@@ -39,28 +39,14 @@ fn base(
     city: &str,
     point: (f64, f64),
 ) -> Result<NewBusiness, DomainError> {
-    Ok(NewBusiness {
-        name: parse(BusinessName::parse("name", name))?,
-        description: String::new(),
+    let mut business = NewBusiness::new(
+        parse(BusinessName::parse("name", name))?,
         category_id,
-        phone: None,
-        email: None,
-        website: None,
-        street: String::new(),
-        city: parse(CityName::parse("city", city))?,
-        state: StateCode::Oklahoma,
-        zip: None,
-        location: Some(parse(GeoPoint::new("location", point.0, point.1))?),
-        service_radius_km: None,
-        service_areas: Vec::new(),
-        hours: Vec::new(),
-        social_links: Vec::new(),
-        keywords: Vec::new(),
-        rating: None,
-        verified: false,
-        featured: false,
-        published: true,
-    })
+        parse(CityName::parse("city", city))?,
+        StateCode::Oklahoma,
+    );
+    business.location = Some(parse(GeoPoint::new("location", point.0, point.1))?);
+    Ok(business)
 }
 
 const IDABEL: (f64, f64) = (33.8957, -94.8266);

@@ -5,7 +5,7 @@ use kbc_domain::db::d1::D1;
 use kbc_domain::jobs::{self, Outcome, RunKey};
 use kbc_domain::{DomainError, health};
 use serde::Serialize;
-use worker::{Env, Headers, Response, ScheduledEvent, console_error};
+use worker::{Env, Headers, Method, Request, Response, ScheduledEvent, console_error};
 
 /// The D1 binding every worker shares.
 pub const DATABASE_BINDING: &str = "DB";
@@ -94,6 +94,16 @@ pub async fn health(env: &Env, worker: &str, version: &str) -> Response {
     let response = json(if ok { 200 } else { 503 }, &body);
     let _ = response.headers().set("Cache-Control", "no-store");
     response
+}
+
+/// The whole HTTP surface of a worker that has no routes of its own yet: `/health`, and a
+/// JSON 404 or 405 for everything else.
+pub async fn health_only(req: &Request, env: &Env, worker: &str, version: &str) -> Response {
+    match (req.method(), req.path().as_str()) {
+        (Method::Get | Method::Head, "/health") => health(env, worker, version).await,
+        (_, "/health") => error(&ApiError::method_not_allowed("GET, HEAD")),
+        (_, path) => error(&ApiError::not_found(&format!("route '{path}'"))),
+    }
 }
 
 /// Runs the job scheduled on `event`'s cron for `worker` exactly once per scheduled time,

@@ -7,22 +7,14 @@
 
 use kbc_domain::featured;
 use kbc_domain::jobs::Outcome;
-use kbc_edge::{errors::ApiError, runtime};
-use worker::{
-    Context, Env, Method, Request, Response, Result, ScheduleContext, ScheduledEvent, event,
-};
+use kbc_edge::runtime;
+use worker::{Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent, event};
 
 const WORKER: &str = "facebook";
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    Ok(match (req.method(), req.path().as_str()) {
-        (Method::Get | Method::Head, "/health") => {
-            runtime::health(&env, WORKER, env!("CARGO_PKG_VERSION")).await
-        }
-        (_, "/health") => runtime::error(&ApiError::method_not_allowed("GET, HEAD")),
-        (_, path) => runtime::error(&ApiError::not_found(&format!("route '{path}'"))),
-    })
+    Ok(runtime::health_only(&req, &env, WORKER, env!("CARGO_PKG_VERSION")).await)
 }
 
 #[event(scheduled)]
