@@ -34,15 +34,15 @@ const LEAD_LIMIT: Limit = Limit {
 };
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
-    let response = match handle(req, &env).await {
+async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
+    let response = match handle(req, &env, &ctx).await {
         Ok(response) => response,
         Err(err) => runtime::error(&err),
     };
     Ok(response)
 }
 
-async fn handle(mut req: Request, env: &Env) -> Result<Response, ApiError> {
+async fn handle(mut req: Request, env: &Env, ctx: &Context) -> Result<Response, ApiError> {
     let url = req
         .url()
         .map_err(|_| ApiError::bad_request("url", "the request URL could not be read"))?;
@@ -71,6 +71,7 @@ async fn handle(mut req: Request, env: &Env) -> Result<Response, ApiError> {
         Kind::Read => {
             let read = Read {
                 env,
+                ctx,
                 query: url.query(),
                 if_none_match: header(&req, "If-None-Match"),
             };
@@ -118,6 +119,7 @@ fn preflight(route: &Route) -> Response {
 /// One GET: cached JSON through KV keyed by the database's cache generation, then ETag.
 struct Read<'a> {
     env: &'a Env,
+    ctx: &'a Context,
     query: Option<&'a str>,
     if_none_match: Option<String>,
 }
@@ -170,9 +172,12 @@ impl Read<'_> {
             }),
             _ => return Err(ApiError::internal()),
         };
-        let status = match &cached {
+        let status = match cached {
             Some((kv, key)) => {
-                kv.put(key, &body, KV_TTL_SECONDS).await;
+                // Store after answering: the visitor should not wait for the cache write.
+                let value = body.clone();
+                self.ctx
+                    .wait_until(async move { kv.put(&key, &value, KV_TTL_SECONDS).await });
                 "MISS"
             }
             None => "BYPASS",
