@@ -6,6 +6,7 @@
 
 use crate::db::{Database, DbResult, Statement, fetch_all, fetch_optional};
 use crate::error::DomainResult;
+use crate::photos::Photo;
 use crate::values::{BusinessName, CityName, Email, GeoPoint, Phone, Slug, StateCode, WebUrl, Zip};
 use crate::{DomainError, FieldError};
 use serde::{Deserialize, Serialize};
@@ -356,6 +357,7 @@ pub struct BusinessDetail {
     pub hours: Vec<OpeningHours>,
     pub social_links: Vec<SocialLink>,
     pub keywords: Vec<String>,
+    pub photos: Vec<Photo>,
     pub rating: Option<Rating>,
     pub is_verified: bool,
     pub is_featured: bool,
@@ -391,6 +393,7 @@ struct DetailRow {
     areas_json: String,
     social_json: String,
     keywords_json: String,
+    photos_json: String,
 }
 
 /// One public listing by slug, with its hours, service area, links and keywords, read in a
@@ -410,7 +413,9 @@ pub async fn find_public(db: &impl Database, slug: &Slug) -> DbResult<Option<Bus
                     (SELECT json_group_array(json_object('network', network, 'url', url))
                        FROM (SELECT * FROM business_social_links WHERE business_id = b.id ORDER BY network)) AS social_json,
                     (SELECT json_group_array(keyword)
-                       FROM (SELECT keyword FROM business_keywords WHERE business_id = b.id ORDER BY keyword)) AS keywords_json
+                       FROM (SELECT keyword FROM business_keywords WHERE business_id = b.id ORDER BY keyword)) AS keywords_json,
+                    (SELECT json_group_array(json_object('key', object_key, 'alt', alt_text))
+                       FROM (SELECT * FROM business_photos WHERE business_id = b.id ORDER BY position, id)) AS photos_json
                FROM businesses b JOIN categories c ON c.id = b.category_id
               WHERE b.slug = ?1 AND b.status = 'published' AND b.is_active = 1",
         )
@@ -451,6 +456,7 @@ pub async fn find_public(db: &impl Database, slug: &Slug) -> DbResult<Option<Bus
         hours: decode(&row.hours_json)?,
         social_links: decode(&row.social_json)?,
         keywords: decode(&row.keywords_json)?,
+        photos: decode(&row.photos_json)?,
         rating: row.rating_average.map(|average| Rating {
             average,
             count: row.rating_count,
@@ -481,6 +487,57 @@ pub async fn public_id(db: &impl Database, slug: &Slug) -> DbResult<Option<i64>>
     )
     .await?;
     Ok(row.map(|r| r.id))
+}
+
+/// A town with public listings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct City {
+    pub name: String,
+    pub slug: String,
+    pub state: String,
+    pub businesses: i64,
+}
+
+const CITY_COLUMNS: &str =
+    "SELECT min(city) AS name, city_slug AS slug, min(state) AS state, count(*) AS businesses
+   FROM businesses WHERE status = 'published' AND is_active = 1";
+
+/// Towns with public listings, the busiest first.
+pub async fn cities(db: &impl Database) -> DbResult<Vec<City>> {
+    fetch_all(
+        db,
+        &Statement::new(format!(
+            "{CITY_COLUMNS} GROUP BY city_slug ORDER BY businesses DESC, name"
+        )),
+    )
+    .await
+}
+
+/// One town by slug, if it has public listings.
+pub async fn city(db: &impl Database, slug: &Slug) -> DbResult<Option<City>> {
+    let statement = Statement::new(format!(
+        "{CITY_COLUMNS} AND city_slug = ?1 GROUP BY city_slug"
+    ))
+    .bind(slug.as_str());
+    fetch_optional(db, &statement).await
+}
+
+/// A public listing's address and last change, for the sitemap.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Listed {
+    pub slug: String,
+    pub updated_at: i64,
+}
+
+/// Every public listing, for the sitemap.
+pub async fn all_public(db: &impl Database) -> DbResult<Vec<Listed>> {
+    fetch_all(
+        db,
+        &Statement::new(
+            "SELECT slug, updated_at FROM businesses WHERE status = 'published' AND is_active = 1 ORDER BY slug",
+        ),
+    )
+    .await
 }
 
 #[cfg(test)]
@@ -697,5 +754,53 @@ pub(crate) mod tests {
         let many: Vec<String> = (0..30).map(|i| format!("k{i}")).collect();
         assert_eq!(normalize_keywords(&many).len(), 20);
         assert!(normalize_keywords(&["x".repeat(61)]).is_empty());
+    }
+
+    #[test]
+    fn cities_count_public_listings_busiest_first() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        let c = some_category(&db, "plumbing");
+        insert(&db, &business("One", c));
+        insert(&db, &business("Two", c));
+        let mut paris = business("Three", c);
+        paris.city = CityName::parse("c", "Paris").unwrap();
+        paris.state = StateCode::Texas;
+        insert(&db, &paris);
+        let mut hidden = business("Hidden", c);
+        hidden.city = CityName::parse("c", "Mena").unwrap();
+        hidden.published = false;
+        insert(&db, &hidden);
+        let towns = block_on(cities(&db)).unwrap();
+        let summary: Vec<(&str, &str, i64)> = towns
+            .iter()
+            .map(|c| (c.slug.as_str(), c.state.as_str(), c.businesses))
+            .collect();
+        assert_eq!(summary, [("idabel", "OK", 2), ("paris", "TX", 1)]);
+        assert_eq!(
+            block_on(city(&db, &slug("paris"))).unwrap().unwrap().name,
+            "Paris"
+        );
+        assert!(
+            block_on(city(&db, &slug("mena"))).unwrap().is_none(),
+            "only hidden listings"
+        );
+    }
+
+    #[test]
+    fn all_public_lists_every_public_slug_with_its_last_change() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        let c = some_category(&db, "plumbing");
+        let live = insert(&db, &business("Live", c));
+        let mut draft = business("Draft", c);
+        draft.published = false;
+        insert(&db, &draft);
+        let listed = block_on(all_public(&db)).unwrap();
+        assert_eq!(
+            listed,
+            vec![Listed {
+                slug: live.slug.to_string(),
+                updated_at: 1_700_000_000
+            }]
+        );
     }
 }

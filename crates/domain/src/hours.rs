@@ -1,0 +1,235 @@
+//! "Open now", computed in the region's time zone. The whole Kiamichi country (Oklahoma,
+//! Northeast Texas, Southwest Arkansas) keeps US Central time, so the rule is written here
+//! rather than shipping a time-zone database into every worker: UTC−6, and UTC−5 from the
+//! second Sunday of March 02:00 to the first Sunday of November 02:00 (US rule since 2007).
+
+use crate::directory::OpeningHours;
+use serde::Serialize;
+
+const DAY: i64 = 86_400;
+
+/// Days since 1970-01-01 for a civil date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The year of a day count since 1970-01-01.
+fn year_of(days: i64) -> i64 {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let month = (5 * doy + 2) / 153;
+    yoe + era * 400 + i64::from(month >= 10)
+}
+
+/// 0 = Sunday for a day count since 1970-01-01 (a Thursday).
+fn weekday(days: i64) -> i64 {
+    (days + 4).rem_euclid(7)
+}
+
+/// The day count of the `nth` Sunday (1-based) of a month.
+fn nth_sunday(year: i64, month: i64, nth: i64) -> i64 {
+    let first = days_from_civil(year, month, 1);
+    first + (7 - weekday(first)) % 7 + 7 * (nth - 1)
+}
+
+/// Seconds to add to UTC for US Central time at `unix`.
+pub fn central_offset(unix: i64) -> i64 {
+    let year = year_of(unix.div_euclid(DAY));
+    // Transitions happen at 02:00 local: 08:00 UTC in spring, 07:00 UTC in autumn.
+    let dst_start = nth_sunday(year, 3, 2) * DAY + 8 * 3600;
+    let dst_end = nth_sunday(year, 11, 1) * DAY + 7 * 3600;
+    if (dst_start..dst_end).contains(&unix) {
+        -5 * 3600
+    } else {
+        -6 * 3600
+    }
+}
+
+/// The local weekday (0 = Sunday) and minute of the day at `unix` in Central time.
+pub fn local_day_and_minute(unix: i64) -> (u8, u16) {
+    let local = unix + central_offset(unix);
+    let days = local.div_euclid(DAY);
+    (weekday(days) as u8, (local.rem_euclid(DAY) / 60) as u16)
+}
+
+/// Whether a listing is open, and until when or from when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum OpenState {
+    /// Open; closes at this minute of the local day (may be past midnight, up to 2880).
+    Open { closes_at: u16 },
+    /// Closed; opens next on this weekday at this minute.
+    Closed { opens_day: u8, opens_at: u16 },
+    /// No hours are published.
+    Unknown,
+}
+
+/// The open state of `hours` at `unix`.
+pub fn open_state(hours: &[OpeningHours], unix: i64) -> OpenState {
+    if hours.is_empty() {
+        return OpenState::Unknown;
+    }
+    let (day, minute) = local_day_and_minute(unix);
+    let now = u32::from(day) * 1440 + u32::from(minute);
+    const WEEK: u32 = 7 * 1440;
+    for interval in hours {
+        let start = u32::from(interval.day) * 1440 + u32::from(interval.opens_at);
+        let end = u32::from(interval.day) * 1440 + u32::from(interval.closes_at);
+        // An interval running past Saturday midnight continues into Sunday.
+        if (start..end).contains(&now) || (start..end).contains(&(now + WEEK)) {
+            return OpenState::Open {
+                closes_at: interval.closes_at,
+            };
+        }
+    }
+    let next = hours
+        .iter()
+        .map(|interval| {
+            let start = u32::from(interval.day) * 1440 + u32::from(interval.opens_at);
+            ((start + WEEK - now) % WEEK, interval)
+        })
+        .min_by_key(|(wait, _)| *wait)
+        .map(|(_, interval)| interval)
+        .expect("hours is not empty");
+    OpenState::Closed {
+        opens_day: next.day,
+        opens_at: next.opens_at,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Unix time of a UTC date and time.
+    fn utc(year: i64, month: i64, day: i64, hour: i64, minute: i64) -> i64 {
+        days_from_civil(year, month, day) * DAY + hour * 3600 + minute * 60
+    }
+
+    fn hours(list: &[(u8, u16, u16)]) -> Vec<OpeningHours> {
+        list.iter()
+            .map(|&(d, o, c)| OpeningHours::new(d, o, c).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn civil_dates_round_trip() {
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(days_from_civil(2026, 11, 23), 20_780);
+        assert_eq!(year_of(20_780), 2026);
+        assert_eq!(year_of(days_from_civil(2024, 12, 31)), 2024);
+        assert_eq!(year_of(days_from_civil(2025, 1, 1)), 2025);
+        assert_eq!(weekday(days_from_civil(2026, 11, 23)), 1, "a Monday");
+    }
+
+    #[test]
+    fn central_time_is_utc_minus_six_in_winter_and_five_in_summer() {
+        assert_eq!(central_offset(utc(2026, 1, 15, 12, 0)), -6 * 3600);
+        assert_eq!(central_offset(utc(2026, 7, 4, 12, 0)), -5 * 3600);
+    }
+
+    #[test]
+    fn daylight_time_switches_at_two_in_the_morning_local() {
+        // 2026: DST from Sunday 8 March to Sunday 1 November.
+        assert_eq!(central_offset(utc(2026, 3, 8, 7, 59)), -6 * 3600);
+        assert_eq!(central_offset(utc(2026, 3, 8, 8, 0)), -5 * 3600);
+        assert_eq!(central_offset(utc(2026, 11, 1, 6, 59)), -5 * 3600);
+        assert_eq!(central_offset(utc(2026, 11, 1, 7, 0)), -6 * 3600);
+    }
+
+    #[test]
+    fn local_day_and_minute_follow_the_offset() {
+        // Monday 23 Nov 2026 03:30 UTC is Sunday 21:30 in Idabel.
+        assert_eq!(
+            local_day_and_minute(utc(2026, 11, 23, 3, 30)),
+            (0, 21 * 60 + 30)
+        );
+        assert_eq!(
+            local_day_and_minute(utc(2026, 7, 6, 14, 0)),
+            (1, 9 * 60),
+            "CDT: 09:00 Monday"
+        );
+    }
+
+    #[test]
+    fn open_during_an_interval_and_closed_outside_it() {
+        let week = hours(&[(1, 480, 1020), (2, 480, 1020)]);
+        let monday_noon = utc(2026, 11, 23, 18, 0); // 12:00 CST
+        assert_eq!(
+            open_state(&week, monday_noon),
+            OpenState::Open { closes_at: 1020 }
+        );
+        let monday_evening = utc(2026, 11, 24, 0, 0); // 18:00 CST
+        assert_eq!(
+            open_state(&week, monday_evening),
+            OpenState::Closed {
+                opens_day: 2,
+                opens_at: 480
+            }
+        );
+    }
+
+    #[test]
+    fn the_closing_minute_is_closed_and_the_opening_minute_is_open() {
+        let week = hours(&[(1, 480, 1020)]);
+        assert!(
+            matches!(
+                open_state(&week, utc(2026, 11, 23, 14, 0)),
+                OpenState::Open { .. }
+            ),
+            "08:00"
+        );
+        assert!(
+            matches!(
+                open_state(&week, utc(2026, 11, 23, 23, 0)),
+                OpenState::Closed { .. }
+            ),
+            "17:00"
+        );
+    }
+
+    #[test]
+    fn late_hours_run_past_midnight_including_saturday_into_sunday() {
+        let late = hours(&[(6, 1080, 1560)]); // Saturday 18:00 to Sunday 02:00
+        let sunday_one_am = utc(2026, 11, 29, 7, 0); // Sunday 01:00 CST
+        assert_eq!(
+            open_state(&late, sunday_one_am),
+            OpenState::Open { closes_at: 1560 }
+        );
+        let sunday_three_am = utc(2026, 11, 29, 9, 0);
+        assert_eq!(
+            open_state(&late, sunday_three_am),
+            OpenState::Closed {
+                opens_day: 6,
+                opens_at: 1080
+            }
+        );
+    }
+
+    #[test]
+    fn next_opening_wraps_around_the_week() {
+        let sunday_only = hours(&[(0, 600, 720)]);
+        let saturday = utc(2026, 11, 28, 18, 0);
+        assert_eq!(
+            open_state(&sunday_only, saturday),
+            OpenState::Closed {
+                opens_day: 0,
+                opens_at: 600
+            }
+        );
+    }
+
+    #[test]
+    fn no_hours_is_unknown() {
+        assert_eq!(open_state(&[], 0), OpenState::Unknown);
+    }
+}
