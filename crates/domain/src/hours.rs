@@ -21,13 +21,25 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 
 /// The year of a day count since 1970-01-01.
 fn year_of(days: i64) -> i64 {
+    civil_from_days(days).0
+}
+
+/// The civil date (year, month, day) of a day count since 1970-01-01.
+fn civil_from_days(days: i64) -> (i64, u8, u8) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
     let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let month = (5 * doy + 2) / 153;
-    yoe + era * 400 + i64::from(month >= 10)
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
+/// The local calendar date (year, month, day) at `unix` in Central time.
+pub fn local_date(unix: i64) -> (i64, u8, u8) {
+    civil_from_days((unix + central_offset(unix)).div_euclid(DAY))
 }
 
 /// 0 = Sunday for a day count since 1970-01-01 (a Thursday).
@@ -129,6 +141,9 @@ mod tests {
         assert_eq!(year_of(days_from_civil(2024, 12, 31)), 2024);
         assert_eq!(year_of(days_from_civil(2025, 1, 1)), 2025);
         assert_eq!(weekday(days_from_civil(2026, 11, 23)), 1, "a Monday");
+        assert_eq!(civil_from_days(20_780), (2026, 11, 23));
+        assert_eq!(civil_from_days(days_from_civil(2024, 2, 29)), (2024, 2, 29));
+        assert_eq!(civil_from_days(-1), (1969, 12, 31));
     }
 
     #[test]
@@ -144,6 +159,12 @@ mod tests {
         assert_eq!(central_offset(utc(2026, 3, 8, 8, 0)), -5 * 3600);
         assert_eq!(central_offset(utc(2026, 11, 1, 6, 59)), -5 * 3600);
         assert_eq!(central_offset(utc(2026, 11, 1, 7, 0)), -6 * 3600);
+    }
+
+    #[test]
+    fn local_date_is_the_day_in_idabel_not_in_greenwich() {
+        assert_eq!(local_date(utc(2026, 11, 23, 3, 30)), (2026, 11, 22));
+        assert_eq!(local_date(utc(2026, 11, 23, 6, 0)), (2026, 11, 23));
     }
 
     #[test]
