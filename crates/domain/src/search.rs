@@ -418,6 +418,41 @@ fn statements(filter: Filter, query: &SearchQuery) -> Plan {
     }
 }
 
+/// A result row as the public sees it; `near` adds the distance from that point.
+fn summary(row: SummaryRow, near: Option<GeoPoint>) -> BusinessSummary {
+    let location = row
+        .latitude
+        .zip(row.longitude)
+        .map(|(latitude, longitude)| GeoPoint {
+            latitude,
+            longitude,
+        });
+    BusinessSummary {
+        distance_km: near
+            .zip(location)
+            .map(|(from, to)| (from.distance_km(to) * 10.0).round() / 10.0),
+        slug: row.slug,
+        name: row.name,
+        description: row.description,
+        category: CategorySummary {
+            slug: row.category_slug,
+            name: row.category_name,
+        },
+        city: row.city,
+        city_slug: row.city_slug,
+        state: row.state,
+        phone: row.phone,
+        website: row.website,
+        location,
+        rating: row.rating_average.map(|average| Rating {
+            average,
+            count: row.rating_count,
+        }),
+        is_verified: row.is_verified == 1,
+        is_featured: row.is_featured == 1,
+    }
+}
+
 /// Runs a search and returns one page plus the total number of matches.
 pub async fn search(db: &impl Database, query: &SearchQuery) -> DomainResult<SearchPage> {
     let plan = statements(build_filter(db, query).await?, query);
@@ -430,40 +465,7 @@ pub async fn search(db: &impl Database, query: &SearchQuery) -> DomainResult<Sea
     };
     let results = rows
         .into_iter()
-        .map(|row| {
-            let location = row
-                .latitude
-                .zip(row.longitude)
-                .map(|(latitude, longitude)| GeoPoint {
-                    latitude,
-                    longitude,
-                });
-            BusinessSummary {
-                distance_km: query
-                    .near
-                    .zip(location)
-                    .map(|(from, to)| (from.distance_km(to) * 10.0).round() / 10.0),
-                slug: row.slug,
-                name: row.name,
-                description: row.description,
-                category: CategorySummary {
-                    slug: row.category_slug,
-                    name: row.category_name,
-                },
-                city: row.city,
-                city_slug: row.city_slug,
-                state: row.state,
-                phone: row.phone,
-                website: row.website,
-                location,
-                rating: row.rating_average.map(|average| Rating {
-                    average,
-                    count: row.rating_count,
-                }),
-                is_verified: row.is_verified == 1,
-                is_featured: row.is_featured == 1,
-            }
-        })
+        .map(|row| summary(row, query.near))
         .collect();
     let per_page = i64::from(query.per_page);
     Ok(SearchPage {
@@ -474,6 +476,18 @@ pub async fn search(db: &impl Database, query: &SearchQuery) -> DomainResult<Sea
         total_pages: (total + per_page - 1) / per_page,
         sort: query.sort,
     })
+}
+
+/// Featured public listings, most recently updated first (the home page's showcase).
+pub async fn featured(db: &impl Database, limit: u32) -> DomainResult<Vec<BusinessSummary>> {
+    let statement = Statement::new(format!(
+        "SELECT {SUMMARY_COLUMNS} FROM {PLAIN_FROM}
+          WHERE b.status = 'published' AND b.is_active = 1 AND b.is_featured = 1
+          ORDER BY b.updated_at DESC, b.id LIMIT ?1"
+    ))
+    .bind(limit);
+    let rows: Vec<SummaryRow> = fetch_all(db, &statement).await?;
+    Ok(rows.into_iter().map(|row| summary(row, None)).collect())
 }
 
 /// The count and page statements a search runs, for query-plan checks.
@@ -1089,5 +1103,25 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn featured_lists_only_public_featured_listings() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        let c = some_category(&db, "food");
+        let mut star = business("Star Diner", c);
+        star.featured = true;
+        insert(&db, &star);
+        let mut hidden = business("Hidden Star", c);
+        hidden.featured = true;
+        hidden.published = false;
+        insert(&db, &hidden);
+        insert(&db, &business("Plain Diner", c));
+        let names: Vec<String> = block_on(featured(&db, 10))
+            .unwrap()
+            .into_iter()
+            .map(|s| s.name)
+            .collect();
+        assert_eq!(names, ["Star Diner"]);
     }
 }
