@@ -1,0 +1,272 @@
+//! Small display helpers shared by the page views: listing cards, pagination links, clock
+//! times, dates and external links. Everything returns plain text; templates escape it.
+
+use kbc_domain::directory::OpeningHours;
+use kbc_domain::hours::{self, OpenState};
+use kbc_domain::search::{BusinessSummary, SearchPage};
+
+pub const DAY_NAMES: [&str; 7] = [
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+];
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// A listing in a list of results.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Card {
+    pub url: String,
+    pub name: String,
+    pub category: String,
+    pub category_url: String,
+    pub place: String,
+    pub description: String,
+    pub phone: Option<String>,
+    pub rating: Option<String>,
+    pub verified: bool,
+    pub featured: bool,
+    pub distance: Option<String>,
+}
+
+impl Card {
+    pub fn from_summary(summary: &BusinessSummary) -> Self {
+        Self {
+            url: format!("/business/{}", summary.slug),
+            name: summary.name.clone(),
+            category: summary.category.name.clone(),
+            category_url: format!("/categories/{}", summary.category.slug),
+            place: format!("{}, {}", summary.city, summary.state),
+            description: excerpt(&summary.description, 160),
+            phone: summary
+                .phone
+                .clone()
+                .map(|p| kbc_domain::values::Phone::from_stored(p).display()),
+            rating: summary
+                .rating
+                .filter(|r| r.count > 0)
+                .map(|r| format!("★ {:.1} ({} reviews)", r.average, r.count)),
+            verified: summary.is_verified,
+            featured: summary.is_featured,
+            distance: summary.distance_km.map(|km| format!("{km:.1} km away")),
+        }
+    }
+}
+
+/// Cuts text at a word boundary near `max` characters.
+pub fn excerpt(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(max).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+    format!("{}…", cut.trim_end_matches([',', '.', ';', ':']))
+}
+
+/// Previous/next links for a paginated list whose URLs differ only in `page`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pager {
+    pub page: u32,
+    pub total_pages: i64,
+    pub previous: Option<String>,
+    pub next: Option<String>,
+}
+
+impl Pager {
+    /// `base` is the URL with every other parameter, ending in `?` or `&`.
+    pub fn new(base: &str, page: u32, total_pages: i64) -> Self {
+        let link = |p: u32| {
+            if p == 1 {
+                base.trim_end_matches(['?', '&']).to_owned()
+            } else {
+                format!("{base}page={p}")
+            }
+        };
+        Self {
+            page,
+            total_pages,
+            previous: (page > 1).then(|| link(page - 1)),
+            next: (i64::from(page) < total_pages).then(|| link(page + 1)),
+        }
+    }
+
+    pub fn from_results(base: &str, results: &SearchPage) -> Self {
+        Self::new(base, results.page, results.total_pages)
+    }
+}
+
+/// "8:00 AM"; minutes past midnight of the next day wrap around.
+pub fn clock(minutes: u16) -> String {
+    let minutes = minutes % 1440;
+    let (hour, minute) = (minutes / 60, minutes % 60);
+    let (twelve, half) = match hour {
+        0 => (12, "AM"),
+        1..=11 => (hour, "AM"),
+        12 => (12, "PM"),
+        _ => (hour - 12, "PM"),
+    };
+    format!("{twelve}:{minute:02} {half}")
+}
+
+/// "November 23, 2026" in Central time.
+pub fn date_label(unix: i64) -> String {
+    let (year, month, day) = hours::local_date(unix);
+    format!("{} {day}, {year}", MONTHS[usize::from(month - 1)])
+}
+
+/// One row of the weekly hours table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HoursRow {
+    pub day: &'static str,
+    pub text: String,
+    pub today: bool,
+}
+
+pub fn hours_table(hours: &[OpeningHours], now: i64) -> Vec<HoursRow> {
+    let (today, _) = hours::local_day_and_minute(now);
+    (0..7u8)
+        .map(|day| {
+            let intervals: Vec<String> = hours
+                .iter()
+                .filter(|h| h.day == day)
+                .map(|h| format!("{} – {}", clock(h.opens_at), clock(h.closes_at)))
+                .collect();
+            HoursRow {
+                day: DAY_NAMES[usize::from(day)],
+                text: if intervals.is_empty() {
+                    "Closed".into()
+                } else {
+                    intervals.join(", ")
+                },
+                today: day == today,
+            }
+        })
+        .collect()
+}
+
+/// "Open now until 5:00 PM" / "Closed now · opens Tuesday 8:00 AM"; `None` without hours.
+pub fn open_now(hours: &[OpeningHours], now: i64) -> Option<(bool, String)> {
+    match hours::open_state(hours, now) {
+        OpenState::Open { closes_at } => {
+            Some((true, format!("Open now · until {}", clock(closes_at))))
+        }
+        OpenState::Closed {
+            opens_day,
+            opens_at,
+        } => Some((
+            false,
+            format!(
+                "Closed now · opens {} {}",
+                DAY_NAMES[usize::from(opens_day)],
+                clock(opens_at)
+            ),
+        )),
+        OpenState::Unknown => None,
+    }
+}
+
+/// A link target for a user-supplied address: only absolute http(s) URLs qualify.
+pub fn external_link(raw: &str) -> Option<String> {
+    let url = url::Url::parse(raw).ok()?;
+    matches!(url.scheme(), "http" | "https").then(|| url.to_string())
+}
+
+/// The full name of a state code.
+pub fn state_name(code: &str) -> &'static str {
+    match code {
+        "OK" => "Oklahoma",
+        "TX" => "Texas",
+        "AR" => "Arkansas",
+        _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clock_times_read_the_american_way() {
+        assert_eq!(clock(0), "12:00 AM");
+        assert_eq!(clock(480), "8:00 AM");
+        assert_eq!(clock(720), "12:00 PM");
+        assert_eq!(clock(1020), "5:00 PM");
+        assert_eq!(clock(1560), "2:00 AM", "past midnight");
+    }
+
+    #[test]
+    fn excerpts_cut_at_a_word() {
+        assert_eq!(excerpt("short", 10), "short");
+        assert_eq!(excerpt("the quick brown fox jumps", 12), "the quick…");
+    }
+
+    #[test]
+    fn pager_links_keep_other_parameters_and_drop_page_one() {
+        let pager = Pager::new("/search?q=bbq&", 2, 3);
+        assert_eq!(pager.previous.as_deref(), Some("/search?q=bbq"));
+        assert_eq!(pager.next.as_deref(), Some("/search?q=bbq&page=3"));
+        let last = Pager::new("/cities/hugo?", 3, 3);
+        assert_eq!(
+            (last.previous.as_deref(), last.next),
+            (Some("/cities/hugo?page=2"), None)
+        );
+    }
+
+    #[test]
+    fn external_links_are_http_or_https_only() {
+        assert_eq!(
+            external_link("https://example.com").as_deref(),
+            Some("https://example.com/")
+        );
+        for bad in [
+            "javascript:alert(1)",
+            "data:text/html,x",
+            "ftp://example.com",
+            "/relative",
+            "example.com",
+        ] {
+            assert_eq!(external_link(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn hours_table_marks_today_and_closed_days() {
+        let hours = vec![OpeningHours::new(1, 480, 1020).unwrap()];
+        let monday = 1_795_435_200; // Monday 23 Nov 2026 12:00 UTC, 06:00 in Idabel
+        let table = hours_table(&hours, monday);
+        assert_eq!(
+            table[1],
+            HoursRow {
+                day: "Monday",
+                text: "8:00 AM – 5:00 PM".into(),
+                today: true
+            }
+        );
+        assert_eq!(table[0].text, "Closed");
+        assert_eq!(
+            open_now(&hours, monday),
+            Some((false, "Closed now · opens Monday 8:00 AM".into()))
+        );
+    }
+
+    #[test]
+    fn dates_read_in_full() {
+        assert_eq!(date_label(1_795_435_200), "November 23, 2026");
+    }
+}
