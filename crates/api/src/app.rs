@@ -1,12 +1,14 @@
-//! The fetch handler: route, check method and input, call the domain, answer JSON with the
-//! caching, CORS and error conventions every endpoint shares.
+//! The fetch handler: JSON API requests (`/api/...`, `/health`) are answered here with the
+//! caching, CORS and error conventions every endpoint shares; everything else is the public
+//! site in [`crate::site`].
 
 use crate::params::{self, MAX_BODY_BYTES};
-use crate::routes::{Kind, OPENAPI, Route};
+use crate::routes::{self, Kind, OPENAPI, Route};
+use crate::site;
 use kbc_domain::cache::{self, Cache, KvCache};
 use kbc_domain::db::d1::D1;
 use kbc_domain::leads::LeadInput;
-use kbc_domain::rate_limit::{self, Limit};
+use kbc_domain::rate_limit;
 use kbc_domain::search::{self, SearchQuery};
 use kbc_domain::submissions::SubmissionInput;
 use kbc_domain::values::Slug;
@@ -14,6 +16,7 @@ use kbc_domain::{categories, directory, leads, stats, submissions};
 use kbc_edge::errors::ApiError;
 use kbc_edge::{etag, runtime};
 use serde::Serialize;
+use std::future::Future;
 use worker::{Context, Env, Method, Request, Response, console_error, event};
 
 const WORKER: &str = "api";
@@ -22,19 +25,13 @@ const CACHE_BINDING: &str = "CACHE";
 const KV_TTL_SECONDS: u64 = 3600;
 /// Browsers and shared caches may reuse a read this long, then revalidate with the ETag.
 const READ_CACHE_CONTROL: &str = "public, max-age=60, stale-while-revalidate=300";
-const SUBMISSION_LIMIT: Limit = Limit {
-    bucket: "submissions",
-    max_hits: 5,
-    window_seconds: 3600,
-};
-const LEAD_LIMIT: Limit = Limit {
-    bucket: "leads",
-    max_hits: 20,
-    window_seconds: 3600,
-};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
+    let path = req.path();
+    if !routes::is_api_path(&path) {
+        return Ok(site::serve(req, &env, &ctx).await);
+    }
     let response = match handle(req, &env, &ctx).await {
         Ok(response) => response,
         Err(err) => runtime::error(&err),
@@ -75,26 +72,79 @@ async fn handle(mut req: Request, env: &Env, ctx: &Context) -> Result<Response, 
                 query: url.query(),
                 if_none_match: header(&req, "If-None-Match"),
             };
-            let mut response = read.answer(&route).await?;
-            if method == Method::Head {
-                response = Response::empty()
-                    .map_err(|_| ApiError::internal())?
-                    .with_status(response.status_code())
-                    .with_headers(response.headers().clone());
-            }
-            Ok(response)
+            let response = read.answer(&route).await?;
+            Ok(if method == Method::Head {
+                without_body(response)
+            } else {
+                response
+            })
         }
-        Kind::Write => write(&mut req, env, &route).await,
+        Kind::Write => {
+            if let Route::Leads(slug) = &route
+                && params::is_form(header(&req, "Content-Type").as_deref())
+            {
+                // The lead form on a business page posts here without JavaScript.
+                return Ok(site::lead_form(&mut req, env, slug).await);
+            }
+            write(&mut req, env, &route).await
+        }
     }
 }
 
-fn header(req: &Request, name: &str) -> Option<String> {
+pub(crate) fn header(req: &Request, name: &str) -> Option<String> {
     req.headers().get(name).ok().flatten()
 }
 
-fn set(response: &Response, name: &str, value: &str) {
+pub(crate) fn set(response: &Response, name: &str, value: &str) {
     // Header names and values here are our own constants or ASCII we produced.
     let _ = response.headers().set(name, value);
+}
+
+/// The same answer without its body, for HEAD.
+pub(crate) fn without_body(response: Response) -> Response {
+    let status = response.status_code();
+    let headers = response.headers().clone();
+    Response::empty()
+        .map(|r| r.with_status(status).with_headers(headers))
+        .unwrap_or(response)
+}
+
+/// The salted hash that identifies a client for rate limits; the address is never kept.
+pub(crate) fn client_hash(req: &Request, env: &Env) -> String {
+    let salt = runtime::var(env, "CLIENT_HASH_SALT").unwrap_or_else(|| "kbc-local".into());
+    let address = header(req, "CF-Connecting-IP").unwrap_or_else(|| "unknown".into());
+    rate_limit::client_hash(&address, &salt)
+}
+
+/// A body read from the cache, or computed and then stored under the database's current
+/// cache generation, with `HIT`, `MISS` or `BYPASS` (`KV_CACHE=off`) for `X-Cache`.
+pub(crate) async fn read_through<E, F>(
+    env: &Env,
+    ctx: &Context,
+    db: &D1,
+    scope: &str,
+    canonical: &str,
+    compute: F,
+) -> Result<(String, &'static str), E>
+where
+    E: From<kbc_domain::db::DbError>,
+    F: Future<Output = Result<String, E>>,
+{
+    let kv = (runtime::var(env, "KV_CACHE").as_deref() != Some("off"))
+        .then(|| env.kv(CACHE_BINDING).ok())
+        .flatten();
+    let Some(kv) = kv.map(KvCache) else {
+        return Ok((compute.await?, "BYPASS"));
+    };
+    let key = cache::key(cache::generation(db).await?, scope, canonical);
+    if let Some(body) = kv.get(&key).await {
+        return Ok((body, "HIT"));
+    }
+    let body = compute.await?;
+    let value = body.clone();
+    // Store after answering: the visitor should not wait for the cache write.
+    ctx.wait_until(async move { kv.put(&key, &value, KV_TTL_SECONDS).await });
+    Ok((body, "MISS"))
 }
 
 /// CORS preflight: reads may be fetched from any origin; writes are same-origin only.
@@ -147,50 +197,25 @@ impl Read<'_> {
             }
             _ => return Err(ApiError::internal()),
         };
-        let cached = match self.cache() {
-            Some(kv) => Some((
-                kv,
-                cache::key(cache::generation(&db).await?, scope, &canonical),
-            )),
-            None => None,
+        let compute = async {
+            Ok::<_, ApiError>(match route {
+                Route::Categories => to_json(&Categories {
+                    categories: categories::tree(&db).await?,
+                }),
+                Route::Stats => to_json(&stats::directory(&db).await?),
+                Route::Businesses => to_json(
+                    &search::search(&db, search_query.as_ref().ok_or_else(ApiError::internal)?)
+                        .await?,
+                ),
+                Route::Business(slug) => to_json(&Detail {
+                    business: find_business(&db, slug).await?,
+                }),
+                _ => return Err(ApiError::internal()),
+            })
         };
-        if let Some((kv, key)) = &cached
-            && let Some(body) = kv.get(key).await
-        {
-            return Ok(self.finish(body, "HIT", READ_CACHE_CONTROL));
-        }
-        let body = match route {
-            Route::Categories => to_json(&Categories {
-                categories: categories::tree(&db).await?,
-            }),
-            Route::Stats => to_json(&stats::directory(&db).await?),
-            Route::Businesses => to_json(
-                &search::search(&db, search_query.as_ref().ok_or_else(ApiError::internal)?).await?,
-            ),
-            Route::Business(slug) => to_json(&Detail {
-                business: find_business(&db, slug).await?,
-            }),
-            _ => return Err(ApiError::internal()),
-        };
-        let status = match cached {
-            Some((kv, key)) => {
-                // Store after answering: the visitor should not wait for the cache write.
-                let value = body.clone();
-                self.ctx
-                    .wait_until(async move { kv.put(&key, &value, KV_TTL_SECONDS).await });
-                "MISS"
-            }
-            None => "BYPASS",
-        };
+        let (body, status) =
+            read_through(self.env, self.ctx, &db, scope, &canonical, compute).await?;
         Ok(self.finish(body, status, READ_CACHE_CONTROL))
-    }
-
-    /// The KV cache, unless configured off (`KV_CACHE=off`) or unbound.
-    fn cache(&self) -> Option<KvCache> {
-        if runtime::var(self.env, "KV_CACHE").as_deref() == Some("off") {
-            return None;
-        }
-        self.env.kv(CACHE_BINDING).ok().map(KvCache)
     }
 
     fn finish(&self, body: String, cache_status: &str, cache_control: &str) -> Response {
@@ -241,7 +266,7 @@ struct Accepted {
     message: &'static str,
 }
 
-/// One POST: JSON only, size-limited, rate-limited per client, spam-trapped, validated.
+/// One JSON POST: size-limited, rate-limited per client, spam-trapped, validated.
 async fn write(req: &mut Request, env: &Env, route: &Route) -> Result<Response, ApiError> {
     params::check_json_request(
         header(req, "Content-Type").as_deref(),
@@ -249,13 +274,11 @@ async fn write(req: &mut Request, env: &Env, route: &Route) -> Result<Response, 
     )?;
     let db = runtime::database(env)?;
     let now = runtime::now();
-    let salt = runtime::var(env, "CLIENT_HASH_SALT").unwrap_or_else(|| "kbc-local".into());
-    let address = header(req, "CF-Connecting-IP").unwrap_or_else(|| "unknown".into());
-    let client = rate_limit::client_hash(&address, &salt);
+    let client = client_hash(req, env);
     let limit = if *route == Route::Submissions {
-        SUBMISSION_LIMIT
+        rate_limit::SUBMISSIONS
     } else {
-        LEAD_LIMIT
+        rate_limit::LEADS
     };
     rate_limit::hit(&db, limit, &client, now).await?;
     let bytes = req

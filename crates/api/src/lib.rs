@@ -1,5 +1,5 @@
-//! The `api` worker: the public JSON API at kiamichibizconnect.com/api/v1 (the public site
-//! joins it in a later issue).
+//! The `api` worker: kiamichibizconnect.com — the public JSON API under `/api/v1` and the
+//! public website (pages rendered by `kbc-site`) everywhere else.
 //!
 //! It parses requests into domain types, calls `kbc-domain` services and renders JSON; no
 //! business rule lives here. [`routes`] and [`params`] are plain Rust, tested natively
@@ -10,3 +10,5 @@ pub mod routes;
 
 #[cfg(target_arch = "wasm32")]
 mod app;
+#[cfg(target_arch = "wasm32")]
+mod site;

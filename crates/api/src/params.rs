@@ -68,6 +68,17 @@ pub fn search_params(query: Option<&str>) -> Result<SearchParams, ApiError> {
     Ok(params)
 }
 
+/// Whether a request body is an HTML form post (`application/x-www-form-urlencoded`).
+pub fn is_form(content_type: Option<&str>) -> bool {
+    media_type(content_type).as_deref() == Some("application/x-www-form-urlencoded")
+}
+
+fn media_type(content_type: Option<&str>) -> Option<String> {
+    content_type
+        .and_then(|value| value.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+}
+
 /// Checks a write's `Content-Type` (JSON, any charset) and declared length before reading.
 pub fn check_json_request(
     content_type: Option<&str>,
@@ -183,6 +194,15 @@ mod tests {
                 .status,
             400
         );
+    }
+
+    #[test]
+    fn form_posts_are_recognised_whatever_the_charset() {
+        assert!(is_form(Some("application/x-www-form-urlencoded")));
+        assert!(is_form(Some(
+            "Application/X-WWW-Form-Urlencoded; charset=UTF-8"
+        )));
+        assert!(!is_form(Some("application/json")) && !is_form(None));
     }
 
     #[test]

@@ -1,6 +1,91 @@
 //! The public API's routes: one table that the router, the 405 `Allow` header and the
 //! OpenAPI consistency test all read.
 
+/// A page of the public site (everything outside `/api/` and `/health`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Page {
+    Home,
+    Search,
+    Categories,
+    Category(String),
+    City(String),
+    Business(String),
+    Submit,
+    SubmitThanks,
+    Blog,
+    Post(String),
+    Info(kbc_site::pages::Info),
+    Sitemap,
+    Robots,
+    Stylesheet,
+    Image(String),
+}
+
+/// The longest image key served.
+const MAX_IMAGE_KEY: usize = 200;
+
+impl Page {
+    /// Matches a site path. `None` is the 404 page.
+    pub fn resolve(path: &str) -> Option<Page> {
+        if let Some(info) = kbc_site::pages::Info::from_path(path) {
+            return Some(Page::Info(info));
+        }
+        if kbc_site::assets::is_stylesheet_request(path) {
+            return Some(Page::Stylesheet);
+        }
+        if let Some(key) = path.strip_prefix("/images/") {
+            return valid_image_key(key).then(|| Page::Image(key.to_owned()));
+        }
+        let path = path
+            .strip_suffix('/')
+            .filter(|p| !p.is_empty())
+            .unwrap_or(path);
+        let segments: Vec<&str> = path.split('/').skip(1).collect();
+        Some(match segments.as_slice() {
+            [""] => Page::Home,
+            ["search"] => Page::Search,
+            ["categories"] => Page::Categories,
+            ["categories", slug] if !slug.is_empty() => Page::Category((*slug).to_owned()),
+            ["cities", slug] if !slug.is_empty() => Page::City((*slug).to_owned()),
+            ["business", slug] if !slug.is_empty() => Page::Business((*slug).to_owned()),
+            ["submit"] => Page::Submit,
+            ["submit", "thanks"] => Page::SubmitThanks,
+            ["blog"] => Page::Blog,
+            ["blog", slug] if !slug.is_empty() => Page::Post((*slug).to_owned()),
+            ["sitemap.xml"] => Page::Sitemap,
+            ["robots.txt"] => Page::Robots,
+            _ => return None,
+        })
+    }
+
+    /// The methods a page answers (for 405 and `Allow`).
+    pub fn allow(&self) -> &'static str {
+        match self {
+            Page::Submit => "GET, HEAD, POST",
+            _ => "GET, HEAD",
+        }
+    }
+}
+
+/// Image keys are ours: path segments of letters, digits, `-`, `_` and `.`, never `..`.
+fn valid_image_key(key: &str) -> bool {
+    !key.is_empty()
+        && key.len() <= MAX_IMAGE_KEY
+        && key.split('/').all(|segment| {
+            !segment.is_empty()
+                && segment != "."
+                && segment != ".."
+                && segment
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        })
+}
+
+/// Whether a path belongs to the JSON API rather than the site.
+pub fn is_api_path(path: &str) -> bool {
+    path == "/health" || path == "/api" || path.starts_with("/api/")
+}
+
 /// A resolved route with its path parameter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
@@ -247,5 +332,62 @@ mod tests {
     fn writes_allow_post_and_reads_allow_get() {
         assert_eq!(Route::Submissions.allow(), "POST, OPTIONS");
         assert_eq!(Route::Stats.allow(), "GET, HEAD, OPTIONS");
+    }
+
+    #[test]
+    fn site_paths_resolve_to_their_pages() {
+        use kbc_site::pages::Info;
+        let cases = [
+            ("/", Page::Home),
+            ("/search", Page::Search),
+            ("/categories/", Page::Categories),
+            ("/categories/plumbing", Page::Category("plumbing".into())),
+            ("/cities/broken-bow", Page::City("broken-bow".into())),
+            (
+                "/business/kiamichi-plumbing-idabel",
+                Page::Business("kiamichi-plumbing-idabel".into()),
+            ),
+            ("/submit", Page::Submit),
+            ("/submit/thanks", Page::SubmitThanks),
+            ("/blog", Page::Blog),
+            ("/blog/spring-fair", Page::Post("spring-fair".into())),
+            ("/about", Page::Info(Info::About)),
+            ("/terms", Page::Info(Info::Terms)),
+            ("/sitemap.xml", Page::Sitemap),
+            ("/robots.txt", Page::Robots),
+            (
+                "/images/photos/12/front.jpg",
+                Page::Image("photos/12/front.jpg".into()),
+            ),
+        ];
+        for (path, page) in cases {
+            assert_eq!(Page::resolve(path), Some(page), "{path}");
+        }
+        assert_eq!(
+            Page::resolve(kbc_site::assets::stylesheet_path()),
+            Some(Page::Stylesheet)
+        );
+    }
+
+    #[test]
+    fn unknown_site_paths_and_unsafe_image_keys_are_not_pages() {
+        for path in [
+            "/nope",
+            "/business",
+            "/business/a/b",
+            "/images/",
+            "/images/../secret",
+            "/images/a//b",
+            "/images/a b.png",
+            "/images/%2e%2e/x",
+        ] {
+            assert_eq!(Page::resolve(path), None, "{path}");
+        }
+    }
+
+    #[test]
+    fn api_paths_are_told_apart_from_site_paths() {
+        assert!(is_api_path("/health") && is_api_path("/api/v1/categories") && is_api_path("/api"));
+        assert!(!is_api_path("/apiary") && !is_api_path("/") && !is_api_path("/business/x"));
     }
 }

@@ -13,6 +13,19 @@ pub struct Limit {
     pub window_seconds: i64,
 }
 
+/// Listings submitted by one client per hour.
+pub const SUBMISSIONS: Limit = Limit {
+    bucket: "submissions",
+    max_hits: 5,
+    window_seconds: 3600,
+};
+/// Requests to businesses sent by one client per hour.
+pub const LEADS: Limit = Limit {
+    bucket: "leads",
+    max_hits: 20,
+    window_seconds: 3600,
+};
+
 /// A stable, non-reversible identifier for a client address.
 pub fn client_hash(address: &str, salt: &str) -> String {
     let digest = Sha256::digest(format!("{salt}\u{0}{address}").as_bytes());
