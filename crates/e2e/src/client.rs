@@ -46,6 +46,8 @@ impl Worker {
         });
         let agent = Agent::config_builder()
             .http_status_as_error(false)
+            // Tests look at redirects themselves.
+            .max_redirects(0)
             .timeout_global(Some(Duration::from_secs(30)))
             .build()
             .into();

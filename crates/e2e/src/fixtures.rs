@@ -3,13 +3,14 @@
 //! "Zyzzogeton" (or "Pagetest") so searches for it find fixtures and nothing seeded.
 
 use kbc_domain::DomainError;
+use kbc_domain::blog::{self, NewPost};
 use kbc_domain::categories::{self, NewCategory};
 use kbc_domain::db::sqlite::SqliteDatabase;
 use kbc_domain::directory::{self, NewBusiness, OpeningHours, SocialNetwork, Visibility};
-use kbc_domain::featured;
 use kbc_domain::values::{
     BusinessName, CityName, Email, GeoPoint, Phone, Slug, StateCode, WebUrl, Zip,
 };
+use kbc_domain::{featured, photos};
 
 pub const TRADES: &str = "e2e-trades";
 pub const PLUMBING: &str = "e2e-plumbing";
@@ -26,6 +27,11 @@ pub const FEATURED_SLUG: &str = "zyzzogeton-featured-fixtures-paris";
 pub const PUBLIC_ZYZZOGETON: i64 = 5;
 /// Businesses matching "pagetest", for pagination.
 pub const PAGETEST_COUNT: i64 = 23;
+/// The fixture photo: its R2 key (uploaded by the site tests) and content type.
+pub const PHOTO_KEY: &str = "e2e/zyzzogeton-front.png";
+/// A published post and a draft that must never be public.
+pub const POST_SLUG: &str = "e2e-zyzzogeton-opens";
+pub const DRAFT_POST_SLUG: &str = "e2e-secret-draft";
 /// Where the featured fixture's slot starts: the rotation cron features it from then on.
 pub const FEATURED_FROM: i64 = 1_700_000_000;
 
@@ -112,7 +118,17 @@ pub async fn install(db: &SqliteDatabase, now: i64) -> Result<(), DomainError> {
     plumber.keywords = vec!["water heaters".into(), "drain cleaning".into()];
     plumber.rating = Some((4.5, 12));
     plumber.verified = true;
-    directory::create(db, &plumber, now).await?;
+    let plumber = directory::create(db, &plumber, now).await?;
+    photos::add(
+        db,
+        plumber.id,
+        PHOTO_KEY,
+        "image/png",
+        "The shop front",
+        0,
+        now,
+    )
+    .await?;
 
     let mut supply = base("Zyzzogeton Supply", trades, "Hugo", HUGO)?;
     supply.description =
@@ -161,6 +177,18 @@ pub async fn install(db: &SqliteDatabase, now: i64) -> Result<(), DomainError> {
     .await?;
     directory::set_visibility(db, suspended.id, Visibility::Suspended, now).await?;
 
+    for (slug, published_at) in [(POST_SLUG, Some(now - 86_400)), (DRAFT_POST_SLUG, None)] {
+        let slug = parse(Slug::parse("slug", slug))?;
+        let post = NewPost {
+            slug: &slug,
+            title: "Zyzzogeton <Plumbing> opens",
+            summary: "A new shop & a grand opening.",
+            body: "Doors open Monday.\n\nCome by for coffee.",
+            author: "E2E",
+            published_at,
+        };
+        blog::create(db, &post, now).await?;
+    }
     for i in 0..PAGETEST_COUNT {
         let business = base(
             &format!("Pagetest Store {i:02}"),

@@ -191,3 +191,26 @@ fn the_api_cache_serves_repeats_and_forgets_when_data_changes() {
     );
     assert_ne!(after.header("etag"), first.header("etag"));
 }
+
+#[test]
+fn site_pages_are_purged_when_the_data_behind_them_changes() {
+    let _turn = exclusive();
+    let api = Worker::api();
+    let path = format!("/business/{SUPPLY_SLUG}");
+    let before = api.get(&path);
+    assert_eq!(before.status, 200);
+    let rename = Statement::new("UPDATE businesses SET name = ?2 WHERE slug = ?1")
+        .bind(SUPPLY_SLUG)
+        .bind("Zyzzogeton Supply & Hardware");
+    block_on(state::writable_database().execute(&rename)).unwrap();
+    let after = api.get(&path);
+    assert_eq!(after.header("x-cache"), Some("MISS"));
+    assert!(
+        after
+            .body
+            .contains("<h1>Zyzzogeton Supply &#38; Hardware</h1>")
+            || after
+                .body
+                .contains("<h1>Zyzzogeton Supply &amp; Hardware</h1>")
+    );
+}
