@@ -135,12 +135,21 @@ fn name(rng: &mut Rng, leaf: &Leaf, town: &Town) -> String {
     }
     let surname = rng.pick(words::SURNAMES);
     match rng.below(20) {
-        0..=5 => format!("{surname}'s {trade}"),
+        0..=5 => format!("{} {trade}", possessive(surname)),
         6..=9 => format!("{surname} {trade}"),
         10..=11 => format!("{surname} & Sons {trade}"),
         12 => format!("{surname} Family {trade}"),
         13 => format!("{surname} & {} {trade}", rng.pick(words::SURNAMES)),
         _ => format!("{place} {trade}"),
+    }
+}
+
+/// "Walker's", but "Rogers'".
+fn possessive(name: &str) -> String {
+    if name.ends_with('s') {
+        format!("{name}'")
+    } else {
+        format!("{name}'s")
     }
 }
 
@@ -284,4 +293,15 @@ fn weekly_hours(rng: &mut Rng, style: Hours) -> Result<Vec<OpeningHours>, Domain
 /// At most `max` bytes of a slug (ASCII), without a trailing hyphen.
 fn truncated(slug: &str, max: usize) -> &str {
     slug[..slug.len().min(max)].trim_end_matches('-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::possessive;
+
+    #[test]
+    fn possessives_of_names_ending_in_s_take_only_an_apostrophe() {
+        assert_eq!(possessive("Walker"), "Walker's");
+        assert_eq!(possessive("Rogers"), "Rogers'");
+    }
 }
