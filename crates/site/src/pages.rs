@@ -318,6 +318,29 @@ fn search_base(query: &SearchQuery) -> String {
     }
 }
 
+/// One page of listings on a browse page (category, town) at `path`.
+struct Browse {
+    cards: Vec<Card>,
+    total: i64,
+    pager: Pager,
+}
+
+async fn browse(
+    db: &impl Database,
+    mut params: SearchParams,
+    page: u32,
+    path: &str,
+) -> DomainResult<Browse> {
+    params.page = Some(page.to_string());
+    let query = SearchQuery::parse(&params).map_err(DomainError::Invalid)?;
+    let results = search::search(db, &query).await?;
+    Ok(Browse {
+        cards: results.results.iter().map(Card::from_summary).collect(),
+        total: results.total,
+        pager: Pager::from_results(&format!("{path}?"), &results),
+    })
+}
+
 // ---------------------------------------------------------------------------------------
 
 #[derive(Template)]
@@ -414,11 +437,9 @@ impl CategoryPage {
         );
         let params = SearchParams {
             category: Some(node.slug.clone()),
-            page: Some(page.to_string()),
             ..SearchParams::default()
         };
-        let query = SearchQuery::parse(&params).map_err(DomainError::Invalid)?;
-        let results = search::search(db, &query).await?;
+        let listing = browse(db, params, page, &path).await?;
         Ok(Some(Self {
             meta,
             name: node.name.clone(),
@@ -435,9 +456,9 @@ impl CategoryPage {
                 .iter()
                 .map(|c| CategoryLink::from_node(c, 0))
                 .collect(),
-            total: results.total,
-            pager: Pager::from_results(&format!("{path}?"), &results),
-            results: results.results.iter().map(Card::from_summary).collect(),
+            results: listing.cards,
+            total: listing.total,
+            pager: listing.pager,
         }))
     }
 
@@ -489,18 +510,16 @@ impl CityPage {
         );
         let params = SearchParams {
             city: Some(city.slug.clone()),
-            page: Some(page.to_string()),
             ..SearchParams::default()
         };
-        let query = SearchQuery::parse(&params).map_err(DomainError::Invalid)?;
-        let results = search::search(db, &query).await?;
+        let listing = browse(db, params, page, &path).await?;
         Ok(Some(Self {
             meta,
             name: city.name,
             state,
-            total: results.total,
-            pager: Pager::from_results(&format!("{path}?"), &results),
-            results: results.results.iter().map(Card::from_summary).collect(),
+            results: listing.cards,
+            total: listing.total,
+            pager: listing.pager,
         }))
     }
 
