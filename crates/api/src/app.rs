@@ -14,7 +14,8 @@ use kbc_domain::submissions::SubmissionInput;
 use kbc_domain::values::Slug;
 use kbc_domain::{categories, directory, leads, stats, submissions};
 use kbc_edge::errors::ApiError;
-use kbc_edge::{etag, runtime};
+use kbc_edge::etag;
+use kbc_edge::runtime::{self, without_body};
 use serde::Serialize;
 use std::future::Future;
 use worker::{Context, Env, Method, Request, Response, console_error, event};
@@ -61,18 +62,19 @@ async fn handle(mut req: Request, env: &Env, ctx: &Context) -> Result<Response, 
     if !allowed {
         return Err(ApiError::method_not_allowed(route.allow()));
     }
-    if route == Route::Health {
-        return Ok(runtime::health(env, WORKER, env!("CARGO_PKG_VERSION")).await);
-    }
     match route.kind() {
         Kind::Read => {
-            let read = Read {
-                env,
-                ctx,
-                query: url.query(),
-                if_none_match: header(&req, "If-None-Match"),
+            let response = if route == Route::Health {
+                runtime::health(env, WORKER, env!("CARGO_PKG_VERSION")).await
+            } else {
+                let read = Read {
+                    env,
+                    ctx,
+                    query: url.query(),
+                    if_none_match: header(&req, "If-None-Match"),
+                };
+                read.answer(&route).await?
             };
-            let response = read.answer(&route).await?;
             Ok(if method == Method::Head {
                 without_body(response)
             } else {
@@ -98,15 +100,6 @@ pub(crate) fn header(req: &Request, name: &str) -> Option<String> {
 pub(crate) fn set(response: &Response, name: &str, value: &str) {
     // Header names and values here are our own constants or ASCII we produced.
     let _ = response.headers().set(name, value);
-}
-
-/// The same answer without its body, for HEAD.
-pub(crate) fn without_body(response: Response) -> Response {
-    let status = response.status_code();
-    let headers = response.headers().clone();
-    Response::empty()
-        .map(|r| r.with_status(status).with_headers(headers))
-        .unwrap_or(response)
 }
 
 /// The salted hash that identifies a client for rate limits; the address is never kept.

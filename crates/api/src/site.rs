@@ -2,7 +2,7 @@
 //! the cache generation, handles the two forms, streams photos from R2, and puts the
 //! security headers on every page. Every failure is a friendly page, never a stack trace.
 
-use crate::app::{client_hash, header, read_through, set, without_body};
+use crate::app::{client_hash, header, read_through, set};
 use crate::params::MAX_BODY_BYTES;
 use crate::routes::Page;
 use kbc_domain::db::d1::D1;
@@ -12,7 +12,8 @@ use kbc_domain::rate_limit::{self, Limit};
 use kbc_domain::search::SearchParams;
 use kbc_domain::values::{Slug, parse_bounded};
 use kbc_domain::{blog, categories, directory, leads, submissions};
-use kbc_edge::{etag, runtime};
+use kbc_edge::etag;
+use kbc_edge::runtime::{self, without_body};
 use kbc_site::forms::{Form, FormState, same_origin_post};
 use kbc_site::pages::*;
 use kbc_site::{assets, seo};

@@ -48,6 +48,15 @@ pub fn text_response(status: u16, body: String, content_type: &str) -> Response 
         })
 }
 
+/// The same answer without its body, for HEAD.
+pub fn without_body(response: Response) -> Response {
+    let status = response.status_code();
+    let headers = response.headers().clone();
+    Response::empty()
+        .map(|r| r.with_status(status).with_headers(headers))
+        .unwrap_or(response)
+}
+
 /// The JSON error answer, with `Allow`/`Retry-After` where they apply.
 pub fn error(err: &ApiError) -> Response {
     if let Some(cause) = &err.cause {
@@ -100,7 +109,8 @@ pub async fn health(env: &Env, worker: &str, version: &str) -> Response {
 /// JSON 404 or 405 for everything else.
 pub async fn health_only(req: &Request, env: &Env, worker: &str, version: &str) -> Response {
     match (req.method(), req.path().as_str()) {
-        (Method::Get | Method::Head, "/health") => health(env, worker, version).await,
+        (Method::Get, "/health") => health(env, worker, version).await,
+        (Method::Head, "/health") => without_body(health(env, worker, version).await),
         (_, "/health") => error(&ApiError::method_not_allowed("GET, HEAD")),
         (_, path) => error(&ApiError::not_found(&format!("route '{path}'"))),
     }
