@@ -41,8 +41,10 @@ enum Command {
     /// Install what building and running the workers needs, skipping what is present.
     ///
     /// The wasm32 target (rustup), worker-build and wasm-bindgen-cli (cargo install, the
-    /// latter at the wasm-bindgen version in Cargo.lock), and wrangler, esbuild and binaryen
-    /// (npm ci in wrangler/). Only package registries are used. A second run takes seconds.
+    /// latter at the wasm-bindgen version in Cargo.lock), wrangler, esbuild and binaryen
+    /// (npm ci in wrangler/), and for the browser tests Debian's chromium (apt-get, as root)
+    /// and playwright-core (npm ci in browser/). Only package registries are used. A second
+    /// run takes seconds.
     Setup,
     /// Build workers to wasm and check their bundle sizes against the 1 MiB gzip budget.
     ///
@@ -85,12 +87,13 @@ enum Command {
     /// runs `wrangler dev` for api (8787), agent (8788), analyzer (8789) and facebook (8790)
     /// with their logs prefixed here. Ctrl-C stops every process they started.
     Dev,
-    /// Run every test tier: lint, native tests, and end-to-end tests in workerd.
+    /// Run every test tier: lint, native tests, end-to-end tests in workerd, and in a browser.
     ///
     /// Format and clippy (native and wasm32), `cargo test`, then the end-to-end tier: it
     /// builds the workers, prepares target/e2e-state (fixed-seed listings plus fixtures),
-    /// serves the workers on 127.0.0.1:18787-18790 and runs `cargo test -p kbc-e2e`.
-    /// Workers are always stopped, and their ports checked free.
+    /// serves the workers on 127.0.0.1:18787-18790, runs `cargo test -p kbc-e2e`, then the
+    /// real-browser tests in browser/ (headless Chromium; screenshots in
+    /// target/screenshots/). Workers are always stopped, and their ports checked free.
     Test {
         /// Run only one half of the tiers.
         #[arg(long, value_enum)]
@@ -115,7 +118,7 @@ fn main() -> Result<()> {
     let cli = Cli::parse();
     let ws = Workspace::locate()?;
     match cli.command {
-        Command::Setup => setup::all(&ws),
+        Command::Setup => setup::all(&ws).and_then(|()| setup::browser_tools(&ws)),
         Command::Build { workers } => {
             setup::all(&ws)?;
             let workers = if workers.is_empty() {

@@ -4,7 +4,9 @@
 //! - the `wasm32-unknown-unknown` rustup target;
 //! - `worker-build` and `wasm-bindgen-cli` from crates.io (wasm-bindgen-cli at exactly the
 //!   `wasm-bindgen` version in Cargo.lock, which its output format must match);
-//! - wrangler, esbuild and binaryen from npm, pinned by `wrangler/package-lock.json`.
+//! - wrangler, esbuild and binaryen from npm, pinned by `wrangler/package-lock.json`;
+//! - for the browser tier: Debian's `chromium` (apt-get) and `playwright-core` from npm,
+//!   pinned by `browser/package-lock.json`.
 
 use crate::workspace::{self, Workspace, capture, run};
 use anyhow::{Context, Result, bail};
@@ -16,6 +18,8 @@ const WASM_TARGET: &str = "wasm32-unknown-unknown";
 const WORKER_BUILD_VERSION: &str = "0.8.7";
 /// Written into `node_modules/` after a successful `npm ci`: the lock file it installed.
 const LOCK_HASH_FILE: &str = ".kbc-lock-hash";
+/// Where Debian's `chromium` package puts the browser the browser tier drives.
+pub const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// Everything `build`, `dev`, `test` and `bench` need.
 pub fn all(ws: &Workspace) -> Result<()> {
@@ -68,27 +72,76 @@ fn wasm_bindgen(ws: &Workspace) -> Result<()> {
 
 /// wrangler, esbuild and wasm-opt, which `migrate` and `seed` need as well.
 pub fn node_tools(ws: &Workspace) -> Result<()> {
-    let dir = ws.wrangler_dir();
-    let lock = std::fs::read(dir.join("package-lock.json"))
-        .context("reading wrangler/package-lock.json")?;
-    let wanted = hex::encode(Sha256::digest(&lock));
-    let marker = dir.join("node_modules").join(LOCK_HASH_FILE);
-    let current = std::fs::read_to_string(&marker).unwrap_or_default();
-    if current.trim() != wanted || !ws.node_bin("wrangler").exists() {
-        println!("… installing wrangler, esbuild and binaryen from wrangler/package-lock.json");
-        run(Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund"])
-            .current_dir(&dir))
-        .context("Node.js and npm are needed for wrangler")?;
-        std::fs::write(&marker, &wanted)
-            .with_context(|| format!("writing {}", marker.display()))?;
-    }
+    npm_ci(
+        &ws.wrangler_dir(),
+        "wrangler, esbuild and binaryen",
+        &ws.node_bin("wrangler"),
+    )?;
     for tool in ["wrangler", "esbuild", "wasm-opt"] {
         if !ws.node_bin(tool).exists() {
             bail!("npm ci finished but wrangler/node_modules/.bin/{tool} is missing");
         }
     }
     println!("✓ wrangler, esbuild, wasm-opt (npm)");
+    Ok(())
+}
+
+/// What the browser tier needs: Chromium and the Playwright client that drives it.
+pub fn browser_tools(ws: &Workspace) -> Result<()> {
+    chromium()?;
+    let dir = ws.browser_dir();
+    npm_ci(
+        &dir,
+        "playwright-core",
+        &dir.join("node_modules/playwright-core/package.json"),
+    )?;
+    println!("✓ playwright-core (npm)");
+    Ok(())
+}
+
+/// Debian's Chromium, installed with apt-get when it is missing. Playwright drives it over
+/// its DevTools pipe, so no chromedriver is needed.
+fn chromium() -> Result<()> {
+    if !Path::new(CHROMIUM).exists() {
+        if Command::new("apt-get").arg("--version").output().is_err() {
+            bail!(
+                "{CHROMIUM} is missing and apt-get is not available: the browser tests need \
+                 Debian's `chromium` package (or a Chromium installed at {CHROMIUM})"
+            );
+        }
+        println!("… installing chromium (apt-get)");
+        let apt = |args: &[&str]| {
+            run(Command::new("apt-get")
+                .args(args)
+                .env("DEBIAN_FRONTEND", "noninteractive"))
+            .context("installing Debian's chromium needs apt-get as root")
+        };
+        apt(&["update"])?;
+        apt(&["install", "-y", "chromium"])?;
+    }
+    let version = capture(Command::new(CHROMIUM).arg("--version"))?;
+    println!("✓ {}", version.trim());
+    Ok(())
+}
+
+/// `npm ci` in `dir` unless `node_modules` already holds what its lock file pins (a hash of
+/// the lock file is kept there) and `installed` exists.
+fn npm_ci(dir: &Path, what: &str, installed: &Path) -> Result<()> {
+    let lock_file = dir.join("package-lock.json");
+    let lock =
+        std::fs::read(&lock_file).with_context(|| format!("reading {}", lock_file.display()))?;
+    let wanted = hex::encode(Sha256::digest(&lock));
+    let marker = dir.join("node_modules").join(LOCK_HASH_FILE);
+    let current = std::fs::read_to_string(&marker).unwrap_or_default();
+    if current.trim() != wanted || !installed.exists() {
+        println!("… installing {what} from {}", lock_file.display());
+        run(Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(dir))
+        .with_context(|| format!("Node.js and npm are needed for {what}"))?;
+        std::fs::write(&marker, &wanted)
+            .with_context(|| format!("writing {}", marker.display()))?;
+    }
     Ok(())
 }
 

@@ -2,9 +2,10 @@
 //!
 //! Native tiers (format, clippy natively and for wasm32, `cargo test`) are independent of
 //! each other and all run even when one fails, so one run shows every problem. The
-//! end-to-end tiers form a chain (build, fresh state, workers up, e2e tests) that stops at
-//! the first failure; the teardown tier always runs once workers were started and checks
-//! that their ports are free again.
+//! end-to-end tiers form a chain (build, fresh state, workers up) that stops at the first
+//! failure; once the workers are up, the HTTP tests and then the real-browser tests run
+//! against them, and the teardown tier always runs and checks that their ports are free
+//! again.
 
 use crate::seed::{self, Plan, Seeded};
 use crate::supervise::{self, Fleet, Logs, Spec};
@@ -13,7 +14,9 @@ use crate::workspace::{self, Workspace, cargo, run};
 use crate::{build, setup, state};
 use anyhow::{Context, Result, bail};
 use clap::ValueEnum;
+use kbc_e2e::fixtures;
 use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// Listings in the end-to-end database (fixtures come on top).
@@ -25,13 +28,21 @@ const E2E_PORT_OFFSET: u16 = 10_000;
 pub enum Only {
     /// Format, clippy (native and wasm32) and the native tests.
     Native,
-    /// Build the workers and run the end-to-end tests against them in workerd.
+    /// Build the workers and run the end-to-end tests (HTTP, then real browser) against
+    /// them in workerd.
     E2e,
 }
 
 pub fn run_all(ws: &Workspace, only: Option<Only>) -> Result<()> {
     let mut report = Report::default();
-    if !report.tier("setup", || setup::all(ws)) {
+    let setup = || {
+        setup::all(ws)?;
+        if only != Some(Only::Native) {
+            setup::browser_tools(ws)?;
+        }
+        Ok(())
+    };
+    if !report.tier("setup", setup) {
         return report.finish();
     }
     if only != Some(Only::E2e) {
@@ -116,6 +127,10 @@ fn end_to_end_tiers(ws: &Workspace, report: &mut Report) {
             e2e_tests(ws, &state_dir, &specs)
                 .with_context(|| format!("worker logs are in {}", log_dir.display()))
         });
+        report.tier("browser tests", || {
+            browser_tests(ws, &specs)
+                .with_context(|| format!("worker logs are in {}", log_dir.display()))
+        });
     }
     report.always("teardown", || {
         if let Some(mut fleet) = fleet.take() {
@@ -165,6 +180,38 @@ fn e2e_tests(ws: &Workspace, state_dir: &Path, specs: &[Spec]) -> Result<()> {
         command.env(variable, spec.url());
     }
     run(&mut command)
+}
+
+/// The Playwright tests in `browser/` (node's test runner) against the running api worker,
+/// in the state the HTTP tests left; screenshots go to target/screenshots/.
+fn browser_tests(ws: &Workspace, specs: &[Spec]) -> Result<()> {
+    let api = specs
+        .iter()
+        .find(|spec| spec.worker == Worker::Api)
+        .context("the api worker is not among the workers started")?;
+    let screenshots = ws.target_dir().join("screenshots");
+    // Only this run's pictures: a page that is gone must not leave an old one behind.
+    match std::fs::remove_dir_all(&screenshots) {
+        Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
+            return Err(err).with_context(|| format!("deleting {}", screenshots.display()));
+        }
+        _ => {}
+    }
+    run(Command::new("node")
+        // Two test files at a time: Chromium mostly waits on the worker, and this takes a
+        // third off the tier's time on two cores.
+        .args(["--test", "--test-concurrency=2", "--test-reporter=spec"])
+        .args(["--test-timeout=120000", "tests/"])
+        .current_dir(ws.browser_dir())
+        .env("KBC_API_URL", api.url())
+        .env("KBC_CHROMIUM", setup::CHROMIUM)
+        .env("KBC_SCREENSHOT_DIR", &screenshots)
+        .env("KBC_FIXTURE_PLUMBER_SLUG", fixtures::PLUMBER_SLUG)
+        .env("KBC_FIXTURE_HOSTILE_SLUG", fixtures::HOSTILE_SLUG)
+        .env("KBC_FIXTURE_HOSTILE_NAME", fixtures::HOSTILE_NAME)
+        .env("KBC_FIXTURE_CATEGORY_SLUG", fixtures::TRADES))?;
+    println!("✓ screenshots in {}", screenshots.display());
+    Ok(())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

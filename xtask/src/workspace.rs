@@ -33,6 +33,11 @@ impl Workspace {
         self.wrangler_dir().join("node_modules/.bin").join(name)
     }
 
+    /// The browser tier's Playwright tests and their pinned npm packages.
+    pub fn browser_dir(&self) -> PathBuf {
+        self.root.join("browser")
+    }
+
     pub fn wrangler_config(&self, worker: &str) -> PathBuf {
         self.wrangler_dir().join(format!("{worker}.toml"))
     }

@@ -1,0 +1,164 @@
+// The browser tier's shared harness: where the site under test is, which fixtures it
+// holds, how Chromium is started, and visitors (one browser context each) whose console,
+// uncaught page errors and dialogs are recorded, so every test can demand a clean page.
+//
+// `cargo xtask test` provides the environment (`browser_tests` in xtask/src/tiers.rs):
+// the api worker's URL, fixture names from crates/e2e/src/fixtures.rs, the Chromium
+// binary and the screenshot directory.
+
+import { chromium } from 'playwright-core';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before } from 'node:test';
+
+function required(name) {
+  const value = process.env[name];
+  if (!value) {
+    throw new Error(`${name} is not set: the browser tests run through \`cargo xtask test\``);
+  }
+  return value;
+}
+
+/** The api worker serving the site, without a trailing slash. */
+export const SITE = required('KBC_API_URL').replace(/\/$/, '');
+export const SCREENSHOT_DIR = required('KBC_SCREENSHOT_DIR');
+export const FIXTURES = {
+  plumberSlug: required('KBC_FIXTURE_PLUMBER_SLUG'),
+  hostileSlug: required('KBC_FIXTURE_HOSTILE_SLUG'),
+  hostileName: required('KBC_FIXTURE_HOSTILE_NAME'),
+  categorySlug: required('KBC_FIXTURE_CATEGORY_SLUG'),
+};
+
+export const PHONE = { width: 390, height: 844 };
+export const DESKTOP = { width: 1280, height: 900 };
+
+/** How long one browser action or navigation may take before the test fails. */
+const ACTION_TIMEOUT_MS = 15_000;
+
+/**
+ * Starts Debian's Chromium with exactly the flags this project allows, a fresh profile,
+ * and the pipe Playwright drives it through; Playwright's own default flags are left out.
+ */
+async function launch() {
+  const profile = await mkdtemp(join(tmpdir(), 'kbc-chromium-'));
+  const browser = await chromium.launch({
+    executablePath: required('KBC_CHROMIUM'),
+    ignoreDefaultArgs: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      `--user-data-dir=${profile}`,
+      `--window-size=${DESKTOP.width},${DESKTOP.height}`,
+      '--remote-debugging-pipe',
+      '--no-startup-window',
+    ],
+  });
+  return {
+    browser,
+    async close() {
+      await browser.close();
+      await rm(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A fresh visitor: its own cookies and cache, a phone or desktop viewport, and the
+ * client address Cloudflare would put in `CF-Connecting-IP`, so each test's form posts
+ * count against a rate limit of their own.
+ */
+async function visit(browser, { viewport = DESKTOP, client = '198.51.100.1' } = {}) {
+  const phone = viewport.width < 600;
+  const context = await browser.newContext({
+    viewport,
+    isMobile: phone,
+    hasTouch: phone,
+    extraHTTPHeaders: { 'CF-Connecting-IP': client },
+  });
+  context.setDefaultTimeout(ACTION_TIMEOUT_MS);
+  context.setDefaultNavigationTimeout(ACTION_TIMEOUT_MS);
+  const page = await context.newPage();
+  const problems = [];
+  const dialogs = [];
+  // Documents' statuses are the tests' own business (a 422 form page is expected), so
+  // Chromium's "Failed to load resource" lines are judged from the network events below,
+  // which say what kind of resource failed; every other console error is a problem.
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
+      problems.push(`${message.text()} (${message.location().url || page.url()})`);
+    }
+  });
+  page.on('response', (response) => {
+    if (response.status() >= 400 && response.request().resourceType() !== 'document') {
+      const kind = response.request().resourceType();
+      problems.push(`${response.status()} for ${kind} ${response.url()}`);
+    }
+  });
+  page.on('requestfailed', (request) => {
+    const error = request.failure()?.errorText;
+    // Leaving a page cancels what it was still loading; that is no fault of the page.
+    if (error !== 'net::ERR_ABORTED') {
+      problems.push(`${error} for ${request.resourceType()} ${request.url()}`);
+    }
+  });
+  page.on('pageerror', (error) => problems.push(`uncaught: ${error.message}`));
+  page.on('dialog', async (dialog) => {
+    dialogs.push(`${dialog.type()}: ${dialog.message()}`);
+    await dialog.dismiss();
+  });
+  return {
+    page,
+    dialogs,
+    /** Opens a path of the site and fails unless it answers 200. */
+    async open(path) {
+      const response = await page.goto(`${SITE}${path}`);
+      assert.equal(response?.status(), 200, `GET ${path}`);
+    },
+    /** Fails if any page this visitor saw logged an error or raised a dialog. */
+    assertClean() {
+      assert.deepEqual(problems, [], 'console errors');
+      assert.deepEqual(dialogs, [], 'dialogs');
+    },
+    close: () => context.close(),
+  };
+}
+
+/**
+ * One Chromium for the calling test file, started before its first test and closed after
+ * its last. Returns `visitor(t, options)`, which opens a fresh visitor (see `visit`) that
+ * is closed when test `t` ends.
+ */
+export function useChromium() {
+  let running;
+  before(async () => {
+    running = await launch();
+  });
+  after(async () => {
+    await running?.close();
+  });
+  return async (t, options) => {
+    const visitor = await visit(running.browser, options);
+    t.after(() => visitor.close());
+    return visitor;
+  };
+}
+
+/** Where the page is now: its path, query parameters and fragment. */
+export function location(page) {
+  const url = new URL(page.url());
+  return { path: url.pathname, params: Object.fromEntries(url.searchParams), hash: url.hash };
+}
+
+/** The trimmed text of every element matching `selector`, in document order. */
+export function texts(page, selector) {
+  return page
+    .locator(selector)
+    .evaluateAll((elements) => elements.map((element) => element.textContent.trim()));
+}
