@@ -102,7 +102,8 @@ enum Command {
     /// Benchmark the api worker at 1,000 and 20,000 businesses, origin and cached.
     ///
     /// Serves only the api worker on 127.0.0.1:28787 and sends a fixed number of requests
-    /// per scenario (categories, matching and non-matching searches, listing details).
+    /// per scenario (API: categories, matching and non-matching searches, listing details;
+    /// site: the home, search-results and business pages).
     /// Checks the search targets, writes docs/BENCHMARKS.md and fails if a target is missed.
     Bench {
         /// Requests per scenario.
