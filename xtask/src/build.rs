@@ -12,6 +12,9 @@ use std::time::{Duration, Instant};
 
 /// Cloudflare measures a worker by its gzip-compressed upload; we keep well under the limit.
 pub const GZIP_BUDGET: u64 = 1024 * 1024;
+/// Written next to each bundle: the git revision stamped into it, which `deploy
+/// --prebuilt` and the deploy probes rely on.
+pub const STAMP_FILE: &str = "git-sha";
 
 /// One built worker's bundle, as uploaded.
 #[derive(Debug, Clone)]
@@ -33,7 +36,10 @@ pub fn build(ws: &Workspace, workers: &[Worker]) -> Result<Vec<Bundle>> {
         println!("… building {worker} (git {sha})");
         let started = Instant::now();
         run(&mut worker_build(ws, worker, &sha)?)?;
-        bundles.push(measure(ws, worker, started.elapsed())?);
+        let dir = ws.crate_dir(worker.name()).join("build");
+        std::fs::write(dir.join(STAMP_FILE), &sha)
+            .with_context(|| format!("writing the build stamp of {worker}"))?;
+        bundles.push(measure_dir(worker, &dir, started.elapsed())?);
     }
     print!("{}", size_table(&bundles));
     let over: Vec<String> = bundles
@@ -69,8 +75,8 @@ fn worker_build(ws: &Workspace, worker: Worker, sha: &str) -> Result<Command> {
     Ok(command)
 }
 
-fn measure(ws: &Workspace, worker: Worker, build_time: Duration) -> Result<Bundle> {
-    let dir = ws.crate_dir(worker.name()).join("build");
+/// Sizes of the bundle built into `dir`.
+pub fn measure_dir(worker: Worker, dir: &std::path::Path, build_time: Duration) -> Result<Bundle> {
     let read = |name: &str| {
         let path = dir.join(name);
         std::fs::read(&path).with_context(|| format!("reading {}", path.display()))

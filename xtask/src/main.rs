@@ -7,6 +7,7 @@
 
 mod bench;
 mod build;
+mod deploy;
 mod dev;
 mod seed;
 mod setup;
@@ -113,6 +114,16 @@ enum Command {
         #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
         concurrency: u32,
     },
+    Deploy(deploy::DeployArgs),
+    Rollback(deploy::RollbackArgs),
+    Status(deploy::StatusArgs),
+    Provision(deploy::ProvisionArgs),
+    Preview(deploy::PreviewArgs),
+    /// Check the deployment configuration (`cargo xtask config check`).
+    Config {
+        #[command(subcommand)]
+        command: deploy::ConfigCommand,
+    },
 }
 
 fn main() -> Result<()> {
@@ -161,6 +172,15 @@ fn main() -> Result<()> {
             };
             bench::run(&ws, options)
         }
+        Command::Deploy(args) => {
+            supervise::handle_interrupts()?;
+            deploy::deploy(&ws, &args)
+        }
+        Command::Rollback(args) => deploy::rollback(&ws, &args),
+        Command::Status(args) => deploy::status(&ws, &args),
+        Command::Provision(args) => deploy::provision(&ws, &args),
+        Command::Preview(args) => deploy::preview(&ws, &args),
+        Command::Config { command } => deploy::config(&ws, &command),
     }
 }
 

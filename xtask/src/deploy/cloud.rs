@@ -1,0 +1,425 @@
+//! The Cloudflare operations the deploy commands are made of, each one wrangler call on
+//! one worker's config and environment, returning typed results: secrets present, the
+//! version split a worker serves, uploads, percentage deployments, triggers, and D1
+//! (queries, Time Travel bookmarks and restores, exports, migrations).
+
+use super::wrangler::{Failure, WORKER_NOT_FOUND, Wrangler, shown, target};
+use anyhow::{Context, Result};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// One worker's config in one environment: the arguments every call starts from.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub config: std::path::PathBuf,
+    /// `None` for a rendered config that holds one environment only.
+    pub env: Option<String>,
+}
+
+impl Target {
+    fn args(&self, command: &[&str]) -> Vec<String> {
+        let mut args: Vec<String> = command.iter().map(|s| (*s).to_owned()).collect();
+        match &self.env {
+            Some(env) => args.extend(target(&self.config, env)),
+            None => args.extend(["-c".to_owned(), self.config.to_string_lossy().into_owned()]),
+        }
+        args
+    }
+}
+
+/// The versions a worker serves and their shares of traffic.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct Split {
+    pub versions: Vec<Share>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct Share {
+    pub version_id: String,
+    pub percentage: f64,
+}
+
+impl Split {
+    pub fn only(version_id: &str) -> Self {
+        Self {
+            versions: vec![Share {
+                version_id: version_id.to_owned(),
+                percentage: 100.0,
+            }],
+        }
+    }
+
+    /// The version with the largest share: what "the old version" means when a new one
+    /// is split in.
+    pub fn main(&self) -> Option<&str> {
+        self.versions
+            .iter()
+            .max_by(|a, b| a.percentage.total_cmp(&b.percentage))
+            .map(|s| s.version_id.as_str())
+    }
+
+    /// `ID@P%` arguments for `wrangler versions deploy`.
+    fn specs(&self) -> Vec<String> {
+        self.versions
+            .iter()
+            .map(|s| format!("{}@{}%", s.version_id, s.percentage))
+            .collect()
+    }
+
+    pub fn describe(&self) -> String {
+        self.versions
+            .iter()
+            .map(|s| format!("{} {}%", short(&s.version_id), s.percentage))
+            .collect::<Vec<_>>()
+            .join(" + ")
+    }
+}
+
+/// The first 8 characters of an id, for progress lines.
+pub fn short(id: &str) -> &str {
+    &id[..id.len().min(8)]
+}
+
+/// Names of the secrets set on the worker, or `None` when the worker does not exist yet.
+pub fn secret_names(w: &Wrangler, t: &Target) -> Result<Option<BTreeSet<String>>> {
+    match w.run(&t.args(&["secret", "list", "--format", "json"])) {
+        Ok(output) => {
+            let names = output
+                .json()?
+                .as_array()
+                .context("secret list is not a JSON array")?
+                .iter()
+                .filter_map(|s| s["name"].as_str().map(str::to_owned))
+                .collect();
+            Ok(Some(names))
+        }
+        Err(err) if worker_missing(&err) => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+fn worker_missing(err: &anyhow::Error) -> bool {
+    Failure::has_code(err, &WORKER_NOT_FOUND) || Failure::says(err, "not found")
+}
+
+/// What the worker serves now, or `None` when it does not exist or was never deployed.
+pub fn serving(w: &Wrangler, t: &Target) -> Result<Option<Split>> {
+    match w.run(&t.args(&["deployments", "status", "--json"])) {
+        Ok(output) => {
+            let status = output.json()?;
+            let split: Split = serde_json::from_value(status.clone())
+                .with_context(|| format!("unexpected deployment status: {status}"))?;
+            Ok(Some(split))
+        }
+        Err(err) if worker_missing(&err) || Failure::says(&err, "has no deployments") => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+/// Every deployment of the worker, oldest first.
+pub fn deployments(w: &Wrangler, t: &Target) -> Result<Vec<Split>> {
+    let output = w.run(&t.args(&["deployments", "list", "--json"]))?;
+    serde_json::from_value(output.json()?).context("unexpected `deployments list` JSON")
+}
+
+/// Every version of the worker as `versions list --json` describes it (id, number,
+/// annotations with the tag and message, metadata with the creation time).
+pub fn versions(w: &Wrangler, t: &Target) -> Result<Vec<Value>> {
+    let output = w.run(&t.args(&["versions", "list", "--json"]))?;
+    Ok(output.json()?.as_array().cloned().unwrap_or_default())
+}
+
+/// Uploads a new version (not serving traffic yet) tagged with the git sha and message;
+/// returns its id.
+pub fn upload(w: &Wrangler, t: &Target, tag: &str, message: &str) -> Result<String> {
+    let output = w.run(&t.args(&["versions", "upload", "--tag", tag, "--message", message]))?;
+    output.entry("version-upload")?["version_id"]
+        .as_str()
+        .map(str::to_owned)
+        .context("the version-upload entry has no version_id")
+}
+
+/// Serves exactly `split`, then reads the deployment back to confirm it (wrangler's own
+/// `version-deploy` entry does not carry the traffic it set).
+pub fn deploy_split(w: &Wrangler, t: &Target, split: &Split, message: &str) -> Result<()> {
+    let mut args = vec!["versions".to_owned(), "deploy".to_owned()];
+    args.extend(split.specs());
+    args.extend([
+        "--yes".to_owned(),
+        "--message".to_owned(),
+        message.to_owned(),
+    ]);
+    let mut full = t.args(&[]);
+    args.append(&mut full);
+    w.run(&args)?.entry("version-deploy")?;
+    let now = serving(w, t)?.context("the worker has no deployment after deploying")?;
+    anyhow::ensure!(
+        now == *split,
+        "asked for {} but the worker serves {}",
+        split.describe(),
+        now.describe()
+    );
+    Ok(())
+}
+
+/// Applies the environment's crons, routes and custom domains.
+pub fn triggers(w: &Wrangler, t: &Target) -> Result<()> {
+    w.run(&t.args(&["triggers", "deploy"])).map(drop)
+}
+
+/// `wrangler deploy` of a whole (rendered) config; returns the version id and the URLs
+/// it serves on.
+pub fn deploy(w: &Wrangler, t: &Target, message: &str) -> Result<(String, Vec<String>)> {
+    let output = w.run(&t.args(&["deploy", "--message", message]))?;
+    let entry = output.entry("deploy")?;
+    let version = entry["version_id"]
+        .as_str()
+        .context("the deploy entry has no version_id")?
+        .to_owned();
+    let targets = entry["targets"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t.as_str().map(str::to_owned))
+        .collect();
+    Ok((version, targets))
+}
+
+/// Deletes the worker; `false` when it did not exist.
+pub fn delete(w: &Wrangler, t: &Target) -> Result<bool> {
+    match w.run(&t.args(&["delete", "--force"])) {
+        Ok(_) => Ok(true),
+        Err(err) if worker_missing(&err) => Ok(false),
+        Err(err) => Err(err),
+    }
+}
+
+/// Runs one SQL command on the remote database bound as `binding`; returns its rows.
+pub fn query(w: &Wrangler, t: &Target, binding: &str, sql: &str) -> Result<Vec<Value>> {
+    let output = w.run(&t.args(&[
+        "d1",
+        "execute",
+        binding,
+        "--remote",
+        "--json",
+        "--command",
+        sql,
+    ]))?;
+    let results = output.json()?;
+    Ok(results
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|r| r["results"].as_array().cloned().unwrap_or_default())
+        .collect())
+}
+
+/// A Time Travel bookmark for the database as it is now.
+pub fn bookmark(w: &Wrangler, t: &Target, binding: &str) -> Result<String> {
+    let output = w.run(&t.args(&["d1", "time-travel", "info", binding, "--json"]))?;
+    output.json()?["bookmark"]
+        .as_str()
+        .map(str::to_owned)
+        .context("time-travel info printed no bookmark")
+}
+
+/// The arguments that restore the database to `bookmark` (also shown to people).
+pub fn restore_args(t: &Target, binding: &str, bookmark: &str) -> Vec<String> {
+    t.args(&[
+        "d1",
+        "time-travel",
+        "restore",
+        binding,
+        &format!("--bookmark={bookmark}"),
+    ])
+}
+
+pub fn restore(w: &Wrangler, t: &Target, binding: &str, bookmark: &str) -> Result<()> {
+    w.run(&restore_args(t, binding, bookmark)).map(drop)
+}
+
+/// `wrangler ...` as a person would type it, for messages.
+pub fn command_line(args: &[String]) -> String {
+    shown(args)
+}
+
+/// Exports the rows of `tables` of the remote database to `file` as SQL `INSERT`s. The
+/// schema is left out on purpose: a restore applies the migrations (tables, triggers,
+/// search index) and then imports these rows, whose triggers rebuild the index.
+pub fn export(
+    w: &Wrangler,
+    t: &Target,
+    binding: &str,
+    tables: &[String],
+    file: &Path,
+) -> Result<()> {
+    let mut args = t.args(&[
+        "d1",
+        "export",
+        binding,
+        "--remote",
+        "--no-schema",
+        "--output",
+    ]);
+    args.push(file.to_string_lossy().into_owned());
+    for table in tables {
+        args.push("--table".into());
+        args.push(table.clone());
+    }
+    w.run(&args).map(drop)
+}
+
+/// Applies the pending migrations of the remote database.
+pub fn migrate(w: &Wrangler, t: &Target, binding: &str) -> Result<()> {
+    w.run(&t.args(&["d1", "migrations", "apply", binding, "--remote"]))
+        .map(drop)
+}
+
+/// Names in the database's `d1_migrations` table (none when it has no such table yet).
+pub fn applied_migrations(w: &Wrangler, t: &Target, binding: &str) -> Result<Vec<String>> {
+    let exists = query(
+        w,
+        t,
+        binding,
+        "SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table' AND name = 'd1_migrations'",
+    )?;
+    if exists.first().and_then(|r| r["n"].as_i64()) != Some(1) {
+        return Ok(Vec::new());
+    }
+    Ok(
+        query(w, t, binding, "SELECT name FROM d1_migrations ORDER BY id")?
+            .iter()
+            .filter_map(|r| r["name"].as_str().map(str::to_owned))
+            .collect(),
+    )
+}
+
+/// The tables a `d1 export` can take: ordinary tables, not virtual ones (D1 refuses to
+/// export FTS5 tables), their shadow tables, or SQLite's and Cloudflare's internal ones.
+pub fn exportable_tables(w: &Wrangler, t: &Target, binding: &str) -> Result<Vec<String>> {
+    let rows = query(
+        w,
+        t,
+        binding,
+        "SELECT name, sql FROM sqlite_schema WHERE type = 'table' ORDER BY rowid",
+    )?;
+    let tables: Vec<(String, String)> = rows
+        .iter()
+        .filter_map(|r| {
+            Some((
+                r["name"].as_str()?.to_owned(),
+                r["sql"].as_str().unwrap_or_default().to_owned(),
+            ))
+        })
+        .collect();
+    let virtual_tables: Vec<&str> = tables
+        .iter()
+        .filter(|(_, sql)| sql.to_ascii_uppercase().starts_with("CREATE VIRTUAL TABLE"))
+        .map(|(name, _)| name.as_str())
+        .collect();
+    Ok(tables
+        .iter()
+        .map(|(name, _)| name)
+        .filter(|name| {
+            !name.starts_with("sqlite_")
+                && !name.starts_with("_cf_")
+                && !virtual_tables
+                    .iter()
+                    .any(|v| *name == v || name.starts_with(&format!("{v}_")))
+        })
+        .cloned()
+        .collect())
+}
+
+/// The uuid of the D1 database named `name`, if the account has one.
+pub fn d1_uuid(w: &Wrangler, name: &str) -> Result<Option<String>> {
+    match w.run(&["d1", "info", name, "--json"]) {
+        Ok(output) => Ok(output.json()?["uuid"].as_str().map(str::to_owned)),
+        Err(err) if Failure::says(&err, "Couldn't find DB") => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+/// The uuid of the D1 database `name`, creating it when missing; `true` when created.
+pub fn ensure_d1(w: &Wrangler, name: &str) -> Result<(String, bool)> {
+    if let Some(uuid) = d1_uuid(w, name)? {
+        return Ok((uuid, false));
+    }
+    w.run(&["d1", "create", name])?;
+    let uuid = d1_uuid(w, name)?
+        .with_context(|| format!("D1 {name} is missing right after its creation"))?;
+    Ok((uuid, true))
+}
+
+pub fn d1_delete(w: &Wrangler, name: &str) -> Result<bool> {
+    if d1_uuid(w, name)?.is_none() {
+        return Ok(false);
+    }
+    w.run(&["d1", "delete", name, "--skip-confirmation"])?;
+    Ok(true)
+}
+
+/// The id of the KV namespace titled `title`, if any.
+pub fn kv_id(w: &Wrangler, title: &str) -> Result<Option<String>> {
+    let namespaces = w.run(&["kv", "namespace", "list"])?.json()?;
+    Ok(namespaces
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|ns| ns["title"] == title)
+        .and_then(|ns| ns["id"].as_str().map(str::to_owned)))
+}
+
+/// The id of the KV namespace `title`, creating it when missing; `true` when created.
+pub fn ensure_kv(w: &Wrangler, title: &str) -> Result<(String, bool)> {
+    if let Some(id) = kv_id(w, title)? {
+        return Ok((id, false));
+    }
+    w.run(&["kv", "namespace", "create", title])?;
+    let id = kv_id(w, title)?
+        .with_context(|| format!("KV {title} is missing right after its creation"))?;
+    Ok((id, true))
+}
+
+pub fn kv_delete(w: &Wrangler, title: &str) -> Result<bool> {
+    let Some(id) = kv_id(w, title)? else {
+        return Ok(false);
+    };
+    w.run(&[
+        "kv",
+        "namespace",
+        "delete",
+        "--namespace-id",
+        &id,
+        "--skip-confirmation",
+    ])?;
+    Ok(true)
+}
+
+/// Creates the R2 bucket unless it exists; `true` when created.
+pub fn ensure_bucket(w: &Wrangler, name: &str) -> Result<bool> {
+    /// Cloudflare's "the specified bucket does not exist".
+    const NO_SUCH_BUCKET: u64 = 10006;
+    match w.run(&["r2", "bucket", "info", name, "--json"]) {
+        Ok(_) => Ok(false),
+        Err(err) if Failure::has_code(&err, &[NO_SUCH_BUCKET]) => {
+            w.run(&["r2", "bucket", "create", name])?;
+            Ok(true)
+        }
+        Err(err) => Err(err),
+    }
+}
+
+/// Creates the queue unless it exists; `true` when created. (`queues info` has no
+/// machine output, so existence is learnt from the create call's error code.)
+pub fn ensure_queue(w: &Wrangler, name: &str) -> Result<bool> {
+    /// Cloudflare's "a queue with this name already exists".
+    const QUEUE_EXISTS: u64 = 11009;
+    match w.run(&["queues", "create", name]) {
+        Ok(_) => Ok(true),
+        Err(err) if Failure::has_code(&err, &[QUEUE_EXISTS]) => Ok(false),
+        Err(err) => Err(err),
+    }
+}

@@ -1,0 +1,821 @@
+//! The deployment configuration as one model: the four wrangler configs (their
+//! `[env.preview]` and `[env.production]` sections) and the deploy manifest
+//! (`wrangler/deploy.toml`: probe URLs, and which secret each worker needs in which
+//! environment), plus `cargo xtask config check`, which proves them consistent with each
+//! other and with what the code reads.
+//!
+//! wrangler does not inherit bindings, vars or triggers into an environment except
+//! `triggers`, which it does inherit: so every environment section here spells out all
+//! of them, and the checks hold it to that.
+
+use crate::workers::Worker;
+use anyhow::{Context, Result, bail};
+use clap::ValueEnum;
+use kbc_domain::jobs::SCHEDULES;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use toml::{Table, Value};
+
+/// A deployment environment (the top level of each config is the local one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+pub enum Environment {
+    Production,
+    Preview,
+}
+
+impl Environment {
+    pub const ALL: [Environment; 2] = [Self::Production, Self::Preview];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Production => "production",
+            Self::Preview => "preview",
+        }
+    }
+}
+
+impl fmt::Display for Environment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The binding every worker reads the directory database through.
+pub const DATABASE_BINDING: &str = "DB";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct D1Binding {
+    pub binding: String,
+    pub database_name: String,
+    /// `None` until `cargo xtask provision` recorded it.
+    pub database_id: Option<String>,
+    pub migrations_dir: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KvBinding {
+    pub binding: String,
+    pub id: Option<String>,
+}
+
+impl KvBinding {
+    /// KV namespaces have no name in wrangler configs; ours are titled by binding and
+    /// environment (`kbc-cache-production`), which is how provisioning finds them.
+    pub fn title(&self, scope: &str) -> String {
+        format!("kbc-{}-{scope}", self.binding.to_ascii_lowercase())
+    }
+}
+
+/// One worker's wrangler config.
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    pub worker: Worker,
+    pub path: PathBuf,
+    pub table: Table,
+}
+
+impl WorkerConfig {
+    fn env(&self, env: Environment) -> Option<&Table> {
+        self.table
+            .get("env")
+            .and_then(Value::as_table)
+            .and_then(|envs| envs.get(env.name()))
+            .and_then(Value::as_table)
+    }
+
+    fn section(&self, env: Option<Environment>) -> Option<&Table> {
+        match env {
+            Some(env) => self.env(env),
+            None => Some(&self.table),
+        }
+    }
+
+    /// The Worker's name on Cloudflare in `env` (wrangler's rule: the environment's
+    /// `name`, else `<name>-<env>`).
+    pub fn script_name(&self, env: Environment) -> String {
+        let top = self
+            .table
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        self.env(env)
+            .and_then(|t| t.get("name"))
+            .and_then(Value::as_str)
+            .map_or_else(|| format!("{top}-{env}"), str::to_owned)
+    }
+
+    fn array(&self, env: Option<Environment>, key: &str) -> Vec<&Table> {
+        self.section(env)
+            .and_then(|t| t.get(key))
+            .and_then(Value::as_array)
+            .map(|items| items.iter().filter_map(Value::as_table).collect())
+            .unwrap_or_default()
+    }
+
+    pub fn d1(&self, env: Option<Environment>) -> Vec<D1Binding> {
+        self.array(env, "d1_databases")
+            .into_iter()
+            .map(|t| D1Binding {
+                binding: text(t, "binding"),
+                database_name: text(t, "database_name"),
+                database_id: t
+                    .get("database_id")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+                migrations_dir: t
+                    .get("migrations_dir")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+            })
+            .collect()
+    }
+
+    pub fn kv(&self, env: Option<Environment>) -> Vec<KvBinding> {
+        self.array(env, "kv_namespaces")
+            .into_iter()
+            .map(|t| KvBinding {
+                binding: text(t, "binding"),
+                id: t.get("id").and_then(Value::as_str).map(str::to_owned),
+            })
+            .collect()
+    }
+
+    /// `(binding, bucket name)`.
+    pub fn r2(&self, env: Option<Environment>) -> Vec<(String, String)> {
+        self.array(env, "r2_buckets")
+            .into_iter()
+            .map(|t| (text(t, "binding"), text(t, "bucket_name")))
+            .collect()
+    }
+
+    /// Queue names this worker produces to or consumes from.
+    pub fn queues(&self, env: Option<Environment>) -> BTreeSet<String> {
+        let Some(queues) = self
+            .section(env)
+            .and_then(|t| t.get("queues"))
+            .and_then(Value::as_table)
+        else {
+            return BTreeSet::new();
+        };
+        ["producers", "consumers"]
+            .iter()
+            .filter_map(|kind| queues.get(*kind).and_then(Value::as_array))
+            .flatten()
+            .filter_map(|q| q.get("queue").and_then(Value::as_str).map(str::to_owned))
+            .collect()
+    }
+
+    /// `(binding, target Worker name)`.
+    pub fn services(&self, env: Option<Environment>) -> Vec<(String, String)> {
+        self.array(env, "services")
+            .into_iter()
+            .map(|t| (text(t, "binding"), text(t, "service")))
+            .collect()
+    }
+
+    /// The cron triggers this section declares itself (`None`: it declares none, and an
+    /// environment then inherits the top level's).
+    pub fn own_crons(&self, env: Option<Environment>) -> Option<Vec<String>> {
+        self.section(env)
+            .and_then(|t| t.get("triggers"))
+            .and_then(Value::as_table)
+            .and_then(|t| t.get("crons"))
+            .and_then(Value::as_array)
+            .map(|crons| {
+                crons
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+    }
+
+    /// The crons wrangler deploys for `env`, inheritance included.
+    pub fn effective_crons(&self, env: Environment) -> Vec<String> {
+        self.own_crons(Some(env))
+            .or_else(|| self.own_crons(None))
+            .unwrap_or_default()
+    }
+
+    /// Route patterns (plain and custom domains).
+    pub fn routes(&self, env: Option<Environment>) -> Vec<String> {
+        let section = self.section(env);
+        let routes = section
+            .and_then(|t| t.get("routes"))
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let single = section.and_then(|t| t.get("route")).cloned();
+        routes
+            .into_iter()
+            .chain(single)
+            .filter_map(|r| match r {
+                Value::String(pattern) => Some(pattern),
+                Value::Table(t) => t.get("pattern").and_then(Value::as_str).map(str::to_owned),
+                _ => None,
+            })
+            .collect()
+    }
+
+    pub fn vars(&self, env: Option<Environment>) -> BTreeMap<String, String> {
+        self.section(env)
+            .and_then(|t| t.get("vars"))
+            .and_then(Value::as_table)
+            .map(|vars| {
+                vars.iter()
+                    .map(|(k, v)| {
+                        (
+                            k.clone(),
+                            v.as_str().map_or_else(|| v.to_string(), str::to_owned),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The first database bound as `DB` in `env`.
+    pub fn database(&self, env: Environment) -> Option<D1Binding> {
+        self.d1(Some(env))
+            .into_iter()
+            .find(|d| d.binding == DATABASE_BINDING)
+    }
+}
+
+fn text(table: &Table, key: &str) -> String {
+    table
+        .get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// `wrangler/deploy.toml`: what deploying needs beyond the wrangler configs.
+#[derive(Debug, Clone, Default)]
+pub struct Manifest {
+    /// Per environment and worker: the base URL its health and endpoint probes use.
+    pub probe_urls: BTreeMap<(Environment, Worker), String>,
+    /// Per environment and worker: the secrets that must be set before a deploy.
+    pub secrets: BTreeMap<(Environment, Worker), BTreeSet<String>>,
+    /// Per worker: names the code reads that may stay unset (the code has a default).
+    pub optional: BTreeMap<Worker, BTreeSet<String>>,
+}
+
+/// The configs of all four workers and the manifest, read from one directory.
+#[derive(Debug, Clone)]
+pub struct Configs {
+    pub dir: PathBuf,
+    pub workers: Vec<WorkerConfig>,
+    pub manifest: Manifest,
+}
+
+pub const MANIFEST_FILE: &str = "deploy.toml";
+
+impl Configs {
+    pub fn load(dir: &Path) -> Result<Self> {
+        let mut workers = Vec::new();
+        for worker in Worker::ALL {
+            let path = dir.join(format!("{worker}.toml"));
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            let table: Table =
+                toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+            workers.push(WorkerConfig {
+                worker,
+                path,
+                table,
+            });
+        }
+        let manifest_path = dir.join(MANIFEST_FILE);
+        let text = std::fs::read_to_string(&manifest_path)
+            .with_context(|| format!("reading {}", manifest_path.display()))?;
+        let manifest = parse_manifest(&text)
+            .with_context(|| format!("parsing {}", manifest_path.display()))?;
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            workers,
+            manifest,
+        })
+    }
+
+    pub fn worker(&self, worker: Worker) -> &WorkerConfig {
+        self.workers
+            .iter()
+            .find(|w| w.worker == worker)
+            .expect("every worker's config is loaded")
+    }
+
+    /// The database every worker of `env` binds as `DB` (the check proves they agree).
+    pub fn database(&self, env: Environment) -> Result<D1Binding> {
+        self.worker(Worker::Api).database(env).with_context(|| {
+            format!("wrangler/api.toml binds no {DATABASE_BINDING} in [env.{env}]")
+        })
+    }
+
+    /// Workers in upload order: a worker other workers bind to (service bindings) comes
+    /// before them; otherwise the usual order.
+    pub fn dependency_order(&self, env: Environment) -> Result<Vec<Worker>> {
+        let by_script: BTreeMap<String, Worker> = self
+            .workers
+            .iter()
+            .map(|w| (w.script_name(env), w.worker))
+            .collect();
+        let mut placed: Vec<Worker> = Vec::new();
+        while placed.len() < self.workers.len() {
+            let next = self.workers.iter().find(|w| {
+                !placed.contains(&w.worker)
+                    && w.services(Some(env)).iter().all(|(_, target)| {
+                        by_script
+                            .get(target)
+                            .is_none_or(|dep| placed.contains(dep) || *dep == w.worker)
+                    })
+            });
+            match next {
+                Some(w) => placed.push(w.worker),
+                None => bail!("the service bindings of [env.{env}] form a cycle"),
+            }
+        }
+        Ok(placed)
+    }
+
+    /// Every id or name of a resource `env` uses, for isolation checks.
+    fn resources(&self, env: Environment) -> BTreeSet<String> {
+        let mut all = BTreeSet::new();
+        for w in &self.workers {
+            for d in w.d1(Some(env)) {
+                all.insert(d.database_name);
+                all.extend(d.database_id);
+            }
+            all.extend(w.kv(Some(env)).into_iter().filter_map(|k| k.id));
+            all.extend(w.r2(Some(env)).into_iter().map(|(_, bucket)| bucket));
+            all.extend(w.queues(Some(env)));
+        }
+        all
+    }
+
+    /// What `env` still lacks before it can be deployed: ids provisioning records.
+    /// Previews have none to lack: their database and cache are made per pull request.
+    pub fn unprovisioned(&self, env: Environment) -> Vec<String> {
+        let mut missing = Vec::new();
+        if env == Environment::Preview {
+            return missing;
+        }
+        for w in &self.workers {
+            for d in w.d1(Some(env)) {
+                if d.database_id.is_none() {
+                    missing.push(format!(
+                        "{}: D1 {} has no database_id",
+                        w.worker, d.database_name
+                    ));
+                }
+            }
+            for k in w.kv(Some(env)) {
+                if k.id.is_none() {
+                    missing.push(format!("{}: KV {} has no id", w.worker, k.binding));
+                }
+            }
+        }
+        missing
+    }
+}
+
+fn parse_manifest(text: &str) -> Result<Manifest> {
+    let table: Table = toml::from_str(text)?;
+    let mut manifest = Manifest::default();
+    let worker_named = |name: &str| {
+        Worker::ALL
+            .into_iter()
+            .find(|w| w.name() == name)
+            .with_context(|| format!("unknown worker '{name}'"))
+    };
+    let names = |value: &Value, what: &str| -> Result<BTreeSet<String>> {
+        value
+            .as_array()
+            .with_context(|| format!("{what} must be a list of names"))?
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_owned)
+                    .with_context(|| format!("{what} must hold strings"))
+            })
+            .collect()
+    };
+    for (key, value) in &table {
+        let section = value
+            .as_table()
+            .with_context(|| format!("[{key}] must be a table"))?;
+        if key == "optional" {
+            for (worker, list) in section {
+                manifest.optional.insert(
+                    worker_named(worker)?,
+                    names(list, &format!("optional.{worker}"))?,
+                );
+            }
+            continue;
+        }
+        let env = Environment::from_str(key, false).map_err(|_| {
+            anyhow::anyhow!("unknown section [{key}] (production, preview or optional)")
+        })?;
+        for (part, value) in section {
+            let workers = value
+                .as_table()
+                .with_context(|| format!("[{key}.{part}] must be a table"))?;
+            for (worker, item) in workers {
+                let worker = worker_named(worker)?;
+                match part.as_str() {
+                    "probe_urls" => {
+                        let url = item
+                            .as_str()
+                            .with_context(|| format!("{key}.probe_urls.{worker} must be a URL"))?;
+                        manifest
+                            .probe_urls
+                            .insert((env, worker), url.trim_end_matches('/').to_owned());
+                    }
+                    "secrets" => {
+                        manifest.secrets.insert(
+                            (env, worker),
+                            names(item, &format!("{key}.secrets.{worker}"))?,
+                        );
+                    }
+                    other => bail!("unknown table [{key}.{other}] (probe_urls or secrets)"),
+                }
+            }
+        }
+    }
+    Ok(manifest)
+}
+
+/// The names of vars and secrets each worker's code reads: `runtime::var(env, "NAME")`,
+/// `env.var("NAME")` and `env.secret("NAME")` in the worker's crate and in the crates
+/// every worker shares (`kbc-edge`).
+pub fn code_reads(root: &Path) -> Result<BTreeMap<Worker, BTreeSet<String>>> {
+    let shared = names_in(&root.join("crates/edge/src"))?;
+    let mut reads = BTreeMap::new();
+    for worker in Worker::ALL {
+        let mut names = names_in(&root.join("crates").join(worker.name()).join("src"))?;
+        names.extend(shared.iter().cloned());
+        reads.insert(worker, names);
+    }
+    Ok(reads)
+}
+
+fn names_in(dir: &Path) -> Result<BTreeSet<String>> {
+    let mut names = BTreeSet::new();
+    if !dir.exists() {
+        return Ok(names);
+    }
+    for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let path = entry?.path();
+        if path.is_dir() {
+            names.extend(names_in(&path)?);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            names.extend(names_read(&text));
+        }
+    }
+    Ok(names)
+}
+
+/// The string literals passed as names to the var and secret readers in `source`.
+pub fn names_read(source: &str) -> BTreeSet<String> {
+    const CALLS: [&str; 4] = ["var(env, \"", ".var(\"", ".secret(\"", "secret(env, \""];
+    let mut names = BTreeSet::new();
+    for call in CALLS {
+        for (at, _) in source.match_indices(call) {
+            let rest = &source[at + call.len()..];
+            if let Some(end) = rest.find('"') {
+                let name = &rest[..end];
+                if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                    names.insert(name.to_owned());
+                }
+            }
+        }
+    }
+    names
+}
+
+/// `cargo xtask config check`: every inconsistency found, as sentences naming the file
+/// and the fix. Empty means consistent.
+pub fn check(configs: &Configs, code: &BTreeMap<Worker, BTreeSet<String>>) -> Vec<String> {
+    let mut problems = Vec::new();
+    for env in Environment::ALL {
+        for w in &configs.workers {
+            if w.env(env).is_none() {
+                problems.push(format!("{}: has no [env.{env}] section", file(w)));
+            }
+        }
+        check_shared_resources(configs, env, &mut problems);
+        check_services(configs, env, &mut problems);
+        check_secrets(configs, code, env, &mut problems);
+        check_probe_urls(configs, env, &mut problems);
+    }
+    check_preview_isolation(configs, &mut problems);
+    check_crons(configs, &mut problems);
+    check_routes(configs, &mut problems);
+    for (worker, names) in &configs.manifest.optional {
+        for name in names {
+            if !code[worker].contains(name) {
+                problems.push(format!(
+                    "{MANIFEST_FILE}: optional.{worker} lists {name}, which the {worker} code never reads"
+                ));
+            }
+        }
+    }
+    problems
+}
+
+fn file(w: &WorkerConfig) -> String {
+    format!("wrangler/{}.toml", w.worker)
+}
+
+fn check_shared_resources(configs: &Configs, env: Environment, problems: &mut Vec<String>) {
+    let api = configs.worker(Worker::Api);
+    let expected_db = api.database(env);
+    let expected_kv = api.kv(Some(env));
+    let expected_r2 = api.r2(Some(env));
+    for w in &configs.workers {
+        if expected_db.is_none() {
+            break;
+        }
+        if w.database(env) != expected_db {
+            problems.push(format!(
+                "{}: [env.{env}] binds {DATABASE_BINDING} to {:?}, but wrangler/api.toml binds {:?}; every worker of an environment must bind the same database",
+                file(w),
+                w.database(env).map(|d| (d.database_name, d.database_id)),
+                expected_db.as_ref().map(|d| (&d.database_name, &d.database_id)),
+            ));
+        }
+        if w.kv(Some(env)) != expected_kv {
+            problems.push(format!(
+                "{}: [env.{env}] KV namespaces differ from wrangler/api.toml's",
+                file(w)
+            ));
+        }
+        if w.r2(Some(env)) != expected_r2 {
+            problems.push(format!(
+                "{}: [env.{env}] R2 buckets differ from wrangler/api.toml's",
+                file(w)
+            ));
+        }
+    }
+    if expected_db.is_none() && api.env(env).is_some() {
+        problems.push(format!(
+            "wrangler/api.toml: [env.{env}] binds no {DATABASE_BINDING} database"
+        ));
+    }
+}
+
+fn check_services(configs: &Configs, env: Environment, problems: &mut Vec<String>) {
+    let scripts: BTreeSet<String> = configs.workers.iter().map(|w| w.script_name(env)).collect();
+    for w in &configs.workers {
+        for (binding, target) in w.services(Some(env)) {
+            if !scripts.contains(&target) {
+                problems.push(format!(
+                    "{}: [env.{env}] service binding {binding} points at '{target}', which is not a {env} worker ({})",
+                    file(w),
+                    scripts.iter().cloned().collect::<Vec<_>>().join(", ")
+                ));
+            }
+        }
+    }
+    if let Err(err) = configs.dependency_order(env) {
+        problems.push(err.to_string());
+    }
+}
+
+fn check_preview_isolation(configs: &Configs, problems: &mut Vec<String>) {
+    let production = configs.resources(Environment::Production);
+    let production_scripts: BTreeSet<String> = configs
+        .workers
+        .iter()
+        .map(|w| w.script_name(Environment::Production))
+        .collect();
+    for w in &configs.workers {
+        let env = Some(Environment::Preview);
+        let mut used: Vec<(String, String)> = Vec::new();
+        for d in w.d1(env) {
+            used.push((format!("D1 {}", d.binding), d.database_name));
+            used.extend(d.database_id.map(|id| (format!("D1 {} id", d.binding), id)));
+        }
+        used.extend(
+            w.kv(env)
+                .into_iter()
+                .filter_map(|k| k.id.map(|id| (format!("KV {}", k.binding), id))),
+        );
+        used.extend(
+            w.r2(env)
+                .into_iter()
+                .map(|(b, bucket)| (format!("R2 {b}"), bucket)),
+        );
+        used.extend(w.queues(env).into_iter().map(|q| ("queue".to_owned(), q)));
+        for (what, value) in used {
+            if production.contains(&value) {
+                problems.push(format!(
+                    "{}: [env.preview] {what} is '{value}', a production resource; previews must never touch production data",
+                    file(w)
+                ));
+            }
+        }
+        if w.script_name(Environment::Preview) == w.script_name(Environment::Production)
+            || production_scripts.contains(&w.script_name(Environment::Preview))
+        {
+            problems.push(format!(
+                "{}: [env.preview] is named like a production worker",
+                file(w)
+            ));
+        }
+        match w.own_crons(env) {
+            Some(crons) if crons.is_empty() => {}
+            Some(crons) => problems.push(format!(
+                "{}: [env.preview] has cron triggers {crons:?}; previews must have none",
+                file(w)
+            )),
+            None => problems.push(format!(
+                "{}: [env.preview] must say `triggers = {{ crons = [] }}` (wrangler would inherit the top level's crons otherwise)",
+                file(w)
+            )),
+        }
+        if !w.routes(env).is_empty() {
+            problems.push(format!(
+                "{}: [env.preview] has routes; previews must have none",
+                file(w)
+            ));
+        }
+        if let Some(vars) = w.env(Environment::Preview).map(|_| w.vars(env))
+            && vars.get("ENVIRONMENT").map(String::as_str) != Some("preview")
+        {
+            problems.push(format!(
+                "{}: [env.preview.vars] must set ENVIRONMENT = \"preview\"",
+                file(w)
+            ));
+        }
+    }
+}
+
+fn check_crons(configs: &Configs, problems: &mut Vec<String>) {
+    for w in &configs.workers {
+        let mut expected: Vec<String> = SCHEDULES
+            .iter()
+            .filter(|s| s.worker == w.worker.name())
+            .map(|s| s.cron.to_owned())
+            .collect();
+        expected.sort();
+        let mut production = w.effective_crons(Environment::Production);
+        production.sort();
+        if production != expected {
+            problems.push(format!(
+                "{}: [env.production] crons are {production:?} but kbc_domain::jobs::SCHEDULES has {expected:?}",
+                file(w)
+            ));
+        }
+        let mut local = w.own_crons(None).unwrap_or_default();
+        local.sort();
+        if local != expected {
+            problems.push(format!(
+                "{}: local crons are {local:?} but kbc_domain::jobs::SCHEDULES has {expected:?}",
+                file(w)
+            ));
+        }
+    }
+}
+
+fn check_routes(configs: &Configs, problems: &mut Vec<String>) {
+    let mut claimed: BTreeMap<String, Worker> = BTreeMap::new();
+    for w in &configs.workers {
+        for route in w.routes(Some(Environment::Production)) {
+            if let Some(other) = claimed.insert(route.clone(), w.worker) {
+                problems.push(format!(
+                    "route {route} is claimed by both {other} and {}",
+                    w.worker
+                ));
+            }
+        }
+        if !w.routes(None).is_empty() {
+            problems.push(format!(
+                "{}: the local top level must have no routes",
+                file(w)
+            ));
+        }
+    }
+}
+
+fn check_secrets(
+    configs: &Configs,
+    code: &BTreeMap<Worker, BTreeSet<String>>,
+    env: Environment,
+    problems: &mut Vec<String>,
+) {
+    for w in &configs.workers {
+        let vars = w.vars(Some(env));
+        let secrets = configs
+            .manifest
+            .secrets
+            .get(&(env, w.worker))
+            .cloned()
+            .unwrap_or_default();
+        let optional = configs
+            .manifest
+            .optional
+            .get(&w.worker)
+            .cloned()
+            .unwrap_or_default();
+        let reads = &code[&w.worker];
+        for name in reads {
+            if !vars.contains_key(name) && !secrets.contains(name) && !optional.contains(name) {
+                problems.push(format!(
+                    "the {} code reads {name}, but [env.{env}] neither sets it in {} vars nor lists it under {env}.secrets.{} or optional.{} in {MANIFEST_FILE}",
+                    w.worker,
+                    file(w),
+                    w.worker,
+                    w.worker
+                ));
+            }
+        }
+        for name in &secrets {
+            if !reads.contains(name) {
+                problems.push(format!(
+                    "{MANIFEST_FILE}: {env}.secrets.{} lists {name}, which the {} code never reads",
+                    w.worker, w.worker
+                ));
+            }
+            if vars.contains_key(name) {
+                problems.push(format!(
+                    "{}: {name} is a {env} secret and also a plain [env.{env}.vars] entry (vars are committed in clear text)",
+                    file(w)
+                ));
+            }
+        }
+    }
+}
+
+fn check_probe_urls(configs: &Configs, env: Environment, problems: &mut Vec<String>) {
+    if env != Environment::Production {
+        return;
+    }
+    for w in &configs.workers {
+        if !configs.manifest.probe_urls.contains_key(&(env, w.worker)) {
+            problems.push(format!(
+                "{MANIFEST_FILE}: production.probe_urls.{} is missing; the rollout cannot probe that worker",
+                w.worker
+            ));
+        }
+    }
+}
+
+/// Sets `key = "value"` in the `[[env.ENV.ARRAY]]` entry whose `match_key` is
+/// `match_value`, editing the text in place so comments and layout survive. Used by
+/// provisioning to record ids where the configs read them.
+pub fn set_in_entry(
+    text: &str,
+    header: &str,
+    match_key: &str,
+    match_value: &str,
+    key: &str,
+    value: &str,
+) -> Result<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let wanted_header = format!("[[{header}]]");
+    let mut start = 0;
+    while start < lines.len() {
+        if lines[start].trim() != wanted_header {
+            start += 1;
+            continue;
+        }
+        let end = (start + 1..lines.len())
+            .find(|&i| lines[i].trim_start().starts_with('['))
+            .unwrap_or(lines.len());
+        let entry = &lines[start + 1..end];
+        let assigned = |line: &str, k: &str| {
+            line.trim_start()
+                .strip_prefix(k)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        };
+        let quoted = format!("\"{match_value}\"");
+        if entry
+            .iter()
+            .any(|l| assigned(l, match_key) && l.contains(&quoted))
+        {
+            let new_line = format!("{key} = \"{value}\"");
+            let mut out: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
+            match (start + 1..end).find(|&i| assigned(lines[i], key)) {
+                Some(i) => out[i] = new_line,
+                None => {
+                    let after = (start + 1..end)
+                        .rev()
+                        .find(|&i| !lines[i].trim().is_empty())
+                        .unwrap_or(start);
+                    out.insert(after + 1, new_line);
+                }
+            }
+            let mut joined = out.join("\n");
+            if text.ends_with('\n') {
+                joined.push('\n');
+            }
+            return Ok(joined);
+        }
+        start = end;
+    }
+    bail!("no [[{header}]] entry with {match_key} = \"{match_value}\"")
+}

@@ -1,0 +1,129 @@
+//! The one pull-request comment a preview keeps up to date, through the GitHub REST API
+//! (`GITHUB_API_URL`, `GITHUB_REPOSITORY` and `GITHUB_TOKEN`, as GitHub Actions sets
+//! them). The comment is found again by a hidden marker, so it is edited in place rather
+//! than repeated. The token only ever goes into the Authorization header.
+
+use anyhow::{Context, Result, bail};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// Identifies the preview comment among a pull request's comments.
+pub const MARKER: &str = "<!-- kbc-preview -->";
+
+pub struct GitHub {
+    api: String,
+    repository: String,
+    token: String,
+    agent: ureq::Agent,
+}
+
+impl GitHub {
+    /// From the environment; `None` when no token or repository is configured (outside
+    /// GitHub Actions), an error when running in GitHub Actions without them.
+    pub fn from_env() -> Result<Option<Self>> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let (Some(token), Some(repository)) = (var("GITHUB_TOKEN"), var("GITHUB_REPOSITORY"))
+        else {
+            if var("GITHUB_ACTIONS").as_deref() == Some("true") {
+                bail!(
+                    "GITHUB_TOKEN and GITHUB_REPOSITORY must be set to comment on the pull request"
+                );
+            }
+            return Ok(None);
+        };
+        let api = var("GITHUB_API_URL").unwrap_or_else(|| "https://api.github.com".into());
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(30)))
+            .build()
+            .into();
+        Ok(Some(Self {
+            api: api.trim_end_matches('/').to_owned(),
+            repository,
+            token,
+            agent,
+        }))
+    }
+
+    fn send(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Value> {
+        let url = format!("{}{path}", self.api);
+        let auth = format!("Bearer {}", self.token);
+        let mut response = match (method, body) {
+            ("GET", _) => self
+                .agent
+                .get(&url)
+                .header("Authorization", &auth)
+                .header("Accept", "application/vnd.github+json")
+                .header("X-GitHub-Api-Version", "2022-11-28")
+                .header("User-Agent", "kbc-xtask")
+                .call(),
+            (method, Some(body)) => {
+                let request = ureq::http::Request::builder()
+                    .method(method)
+                    .uri(&url)
+                    .header("Authorization", &auth)
+                    .header("Accept", "application/vnd.github+json")
+                    .header("X-GitHub-Api-Version", "2022-11-28")
+                    .header("User-Agent", "kbc-xtask")
+                    .header("Content-Type", "application/json")
+                    .body(body.to_string())?;
+                self.agent.run(request)
+            }
+            (method, None) => bail!("{method} needs a body"),
+        }
+        .with_context(|| format!("{method} {url}"))?;
+        let status = response.status().as_u16();
+        let text = response.body_mut().read_to_string().unwrap_or_default();
+        if !(200..300).contains(&status) {
+            bail!(
+                "GitHub answered {status} to {method} {path}: {}",
+                text.chars().take(300).collect::<String>()
+            );
+        }
+        serde_json::from_str(&text)
+            .with_context(|| format!("GitHub's answer to {method} {path} is not JSON"))
+    }
+
+    /// Creates the pull request's preview comment, or edits it if it exists.
+    pub fn upsert_comment(&self, pr: u64, body: &str) -> Result<()> {
+        let body = format!("{MARKER}\n{body}");
+        let mut page = 1;
+        let existing = loop {
+            let comments = self.send(
+                "GET",
+                &format!(
+                    "/repos/{}/issues/{pr}/comments?per_page=100&page={page}",
+                    self.repository
+                ),
+                None,
+            )?;
+            let comments = comments.as_array().cloned().unwrap_or_default();
+            if let Some(found) = comments
+                .iter()
+                .find(|c| c["body"].as_str().is_some_and(|b| b.contains(MARKER)))
+            {
+                break found["id"].as_u64();
+            }
+            if comments.len() < 100 {
+                break None;
+            }
+            page += 1;
+        };
+        match existing {
+            Some(id) => self
+                .send(
+                    "PATCH",
+                    &format!("/repos/{}/issues/comments/{id}", self.repository),
+                    Some(&json!({ "body": body })),
+                )
+                .map(drop),
+            None => self
+                .send(
+                    "POST",
+                    &format!("/repos/{}/issues/{pr}/comments", self.repository),
+                    Some(&json!({ "body": body })),
+                )
+                .map(drop),
+        }
+    }
+}

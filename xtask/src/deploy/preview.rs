@@ -1,0 +1,395 @@
+//! `cargo xtask preview --pr N` and `preview cleanup --pr N`: every pull request gets its
+//! own four workers (`kbc-<worker>-pr-N` on workers.dev) over its own D1 database and KV
+//! namespace, so two previews never share data or overwrite each other, and removing one
+//! touches nothing of another's. Configs for a pull request are rendered from the
+//! `[env.preview]` sections: same vars and bindings, the pull request's names and ids,
+//! no crons, no routes, no secrets.
+
+use super::cloud::{self, Target, short};
+use super::config::{Configs, Environment, KvBinding};
+use super::github::GitHub;
+use super::probe;
+use super::wrangler::Wrangler;
+use super::{Place, PreviewArgs, bundle_dir, require_credentials, run_dir};
+use crate::build;
+use crate::workers::Worker;
+use crate::workspace::Workspace;
+use anyhow::{Context, Result, bail};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use toml::{Table, Value as Toml};
+
+const ENV: Environment = Environment::Preview;
+
+/// The names one pull request's preview uses.
+pub struct Pr {
+    pub number: u64,
+}
+
+impl Pr {
+    pub fn new(number: u64) -> Self {
+        Self { number }
+    }
+
+    fn scope(&self) -> String {
+        format!("pr-{}", self.number)
+    }
+
+    pub fn script(&self, worker: Worker) -> String {
+        format!("kbc-{worker}-{}", self.scope())
+    }
+
+    fn database(&self, configs: &Configs) -> Result<String> {
+        let template = configs.database(ENV)?;
+        let base = template
+            .database_name
+            .strip_suffix("-preview")
+            .unwrap_or(&template.database_name)
+            .to_owned();
+        Ok(format!("{base}-{}", self.scope()))
+    }
+
+    fn kv_title(&self, binding: &KvBinding) -> String {
+        binding.title(&self.scope())
+    }
+
+    /// Writes `worker`'s config for this pull request into `dir`: the top level's
+    /// entry point and dates, `[env.preview]`'s vars and bindings, with this pull
+    /// request's worker names, database and namespaces.
+    fn render(&self, configs: &Configs, worker: Worker, ids: &Ids, dir: &Path) -> Result<PathBuf> {
+        let config = configs.worker(worker);
+        let env = config
+            .table
+            .get("env")
+            .and_then(|e| e.get(ENV.name()))
+            .and_then(Toml::as_table)
+            .with_context(|| format!("{} has no [env.preview]", config.path.display()))?;
+        let mut table = self.base(configs, worker)?;
+        for key in ["vars", "r2_buckets"] {
+            if let Some(value) = env.get(key) {
+                table.insert(key.into(), value.clone());
+            }
+        }
+        let d1: Vec<Toml> = config
+            .d1(Some(ENV))
+            .iter()
+            .map(|d| {
+                let mut entry = Table::new();
+                entry.insert("binding".into(), d.binding.clone().into());
+                entry.insert("database_name".into(), ids.database_name.clone().into());
+                entry.insert("database_id".into(), ids.database_id.clone().into());
+                if let Some(migrations) = &d.migrations_dir {
+                    let absolute = configs.dir.join(migrations);
+                    entry.insert(
+                        "migrations_dir".into(),
+                        absolute.to_string_lossy().into_owned().into(),
+                    );
+                }
+                Toml::Table(entry)
+            })
+            .collect();
+        table.insert("d1_databases".into(), Toml::Array(d1));
+        let kv: Vec<Toml> = config
+            .kv(Some(ENV))
+            .iter()
+            .map(|k| {
+                let mut entry = Table::new();
+                entry.insert("binding".into(), k.binding.clone().into());
+                entry.insert("id".into(), ids.kv[&k.binding].clone().into());
+                Toml::Table(entry)
+            })
+            .collect();
+        table.insert("kv_namespaces".into(), Toml::Array(kv));
+        let scripts: BTreeMap<String, String> = Worker::ALL
+            .iter()
+            .map(|&w| (configs.worker(w).script_name(ENV), self.script(w)))
+            .collect();
+        let services: Vec<Toml> = config
+            .services(Some(ENV))
+            .into_iter()
+            .map(|(binding, service)| {
+                let mut entry = Table::new();
+                entry.insert("binding".into(), binding.into());
+                entry.insert(
+                    "service".into(),
+                    scripts.get(&service).cloned().unwrap_or(service).into(),
+                );
+                Toml::Table(entry)
+            })
+            .collect();
+        if !services.is_empty() {
+            table.insert("services".into(), Toml::Array(services));
+        }
+        let mut triggers = Table::new();
+        triggers.insert("crons".into(), Toml::Array(Vec::new()));
+        table.insert("triggers".into(), Toml::Table(triggers));
+        write_config(dir, worker, &table)
+    }
+
+    /// The config fields every rendered config has: name, entry point, dates, workers.dev.
+    fn base(&self, configs: &Configs, worker: Worker) -> Result<Table> {
+        let config = configs.worker(worker);
+        let mut table = Table::new();
+        table.insert("name".into(), self.script(worker).into());
+        let main = bundle_dir(configs, worker)?.join("index.js");
+        table.insert("main".into(), main.to_string_lossy().into_owned().into());
+        for key in ["compatibility_date", "compatibility_flags"] {
+            if let Some(value) = config.table.get(key) {
+                table.insert(key.into(), value.clone());
+            }
+        }
+        table.insert("workers_dev".into(), true.into());
+        table.insert("preview_urls".into(), false.into());
+        Ok(table)
+    }
+
+    /// A config that names this pull request's worker, for commands that act on the
+    /// worker itself (status, delete).
+    pub fn existing_target(&self, configs: &Configs, worker: Worker, dir: &Path) -> Result<Target> {
+        let config = write_config(&dir.join("configs"), worker, &self.base(configs, worker)?)?;
+        Ok(Target { config, env: None })
+    }
+}
+
+fn write_config(dir: &Path, worker: Worker, table: &Table) -> Result<PathBuf> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let path = dir.join(format!("{worker}.toml"));
+    let text = toml::to_string(table).context("rendering a wrangler config")?;
+    std::fs::write(
+        &path,
+        format!("# Rendered by cargo xtask preview; do not edit.\n{text}"),
+    )
+    .with_context(|| format!("writing {}", path.display()))?;
+    Ok(path)
+}
+
+/// The pull request's own resources.
+struct Ids {
+    database_name: String,
+    database_id: String,
+    /// Binding → namespace id.
+    kv: BTreeMap<String, String>,
+}
+
+pub fn deploy(ws: &Workspace, pr: u64, args: &PreviewArgs) -> Result<()> {
+    require_credentials()?;
+    let github = GitHub::from_env()?;
+    let configs = args.place.configs(ws)?;
+    let problems = super::config::check(&configs, &super::config::code_reads(&ws.root)?);
+    if !problems.is_empty() {
+        bail!("config check failed:\n  {}", problems.join("\n  "));
+    }
+    let pr = Pr::new(pr);
+    if !args.prebuilt {
+        crate::setup::all(ws)?;
+        build::build(ws, &Worker::ALL)?;
+    }
+    let sha = bundle_sha(&configs)?;
+    let dir = run_dir(&args.place.out(ws)?, "preview", &pr.scope())?;
+    let wrangler = Wrangler::new(ws, &dir.join("wrangler"))?;
+
+    let database_name = pr.database(&configs)?;
+    let (database_id, created) = cloud::ensure_d1(&wrangler, &database_name)?;
+    println!(
+        "{} D1 {database_name}",
+        if created { "+ created" } else { "✓ reusing" }
+    );
+    let mut kv = BTreeMap::new();
+    for binding in configs.worker(Worker::Api).kv(Some(ENV)) {
+        let title = pr.kv_title(&binding);
+        let (id, created) = cloud::ensure_kv(&wrangler, &title)?;
+        println!(
+            "{} KV {title}",
+            if created { "+ created" } else { "✓ reusing" }
+        );
+        kv.insert(binding.binding, id);
+    }
+    let ids = Ids {
+        database_name,
+        database_id,
+        kv,
+    };
+    let rendered = dir.join("configs");
+    let mut targets = BTreeMap::new();
+    for worker in Worker::ALL {
+        let config = pr.render(&configs, worker, &ids, &rendered)?;
+        targets.insert(worker, Target { config, env: None });
+    }
+    cloud::migrate(
+        &wrangler,
+        &targets[&Worker::Api],
+        super::config::DATABASE_BINDING,
+    )
+    .context("migrating the preview database")?;
+    println!("✓ migrations applied to {}", ids.database_name);
+
+    let message = format!("preview of pull request #{} at {}", pr.number, short(&sha));
+    let mut deployed = Vec::new();
+    for worker in configs.dependency_order(ENV)? {
+        let (version, urls) = cloud::deploy(&wrangler, &targets[&worker], &message)
+            .with_context(|| format!("deploying {}", pr.script(worker)))?;
+        let url = urls
+            .iter()
+            .find(|u| u.contains("workers.dev"))
+            .or(urls.first())
+            .cloned()
+            .with_context(|| format!("{} has no URL", pr.script(worker)))?;
+        println!("✓ {} → {url}", pr.script(worker));
+        deployed.push((worker, version, url));
+    }
+    let probe_targets: Vec<probe::Target> = deployed
+        .iter()
+        .map(|(worker, _, url)| probe::Target {
+            worker: *worker,
+            script: pr.script(*worker),
+            base_url: configs
+                .manifest
+                .probe_urls
+                .get(&(ENV, *worker))
+                .cloned()
+                .unwrap_or_else(|| url.clone()),
+            version_id: None,
+            expected_sha: sha.clone(),
+        })
+        .collect();
+    let report = probe::until_healthy(
+        &probe_targets,
+        Duration::from_secs(args.probe_seconds),
+        Duration::from_secs(2),
+    )?;
+    let workers: Vec<Value> = deployed
+        .iter()
+        .map(|(worker, version, url)| {
+            let failures: Vec<&str> = report
+                .checks
+                .iter()
+                .filter(|c| c.worker == worker.name() && !c.ok)
+                .map(|c| c.detail.as_str())
+                .collect();
+            json!({
+                "worker": worker.name(),
+                "script": pr.script(*worker),
+                "url": url,
+                "version_id": version,
+                "healthy": failures.is_empty(),
+                "detail": if failures.is_empty() { "ok".to_owned() } else { failures.join("; ") },
+            })
+        })
+        .collect();
+    let summary =
+        json!({"pr": pr.number, "git_sha": sha, "database": ids.database_name, "workers": workers});
+    std::fs::write(
+        dir.join("preview.json"),
+        serde_json::to_string_pretty(&summary)? + "\n",
+    )
+    .context("writing preview.json")?;
+    println!("{}", serde_json::to_string_pretty(&summary)?);
+    match &github {
+        Some(github) => {
+            github.upsert_comment(pr.number, &comment(&summary))?;
+            println!("✓ pull request #{} comment updated", pr.number);
+        }
+        None => println!("  (no GITHUB_TOKEN/GITHUB_REPOSITORY: not commenting)"),
+    }
+    if let Some(failure) = &report.failure {
+        bail!("the preview is not healthy: {failure}");
+    }
+    Ok(())
+}
+
+/// The sha all four bundles were built from (they must agree).
+fn bundle_sha(configs: &Configs) -> Result<String> {
+    let mut shas = std::collections::BTreeSet::new();
+    for worker in Worker::ALL {
+        let file = bundle_dir(configs, worker)?.join(build::STAMP_FILE);
+        let sha = std::fs::read_to_string(&file)
+            .with_context(|| format!("reading {}; run `cargo xtask build`", file.display()))?;
+        shas.insert(sha.trim().to_owned());
+    }
+    if shas.len() != 1 {
+        bail!("the bundles were built from different commits: {shas:?}");
+    }
+    Ok(shas.into_iter().next().expect("one sha"))
+}
+
+fn comment(summary: &Value) -> String {
+    let mut body = format!(
+        "### Preview of this pull request\n\nCommit `{}`, database `{}` (this pull request's own).\n\n| worker | URL | health |\n|---|---|---|\n",
+        summary["git_sha"].as_str().unwrap_or_default(),
+        summary["database"].as_str().unwrap_or_default()
+    );
+    for w in summary["workers"].as_array().into_iter().flatten() {
+        body.push_str(&format!(
+            "| {} | {} | {} |\n",
+            w["worker"].as_str().unwrap_or_default(),
+            w["url"].as_str().unwrap_or_default(),
+            if w["healthy"] == true {
+                "✅ healthy".to_owned()
+            } else {
+                format!("❌ {}", w["detail"].as_str().unwrap_or_default())
+            }
+        ));
+    }
+    body
+}
+
+pub fn cleanup(ws: &Workspace, pr: u64, place: &Place) -> Result<()> {
+    require_credentials()?;
+    let github = GitHub::from_env()?;
+    let configs = place.configs(ws)?;
+    let pr = Pr::new(pr);
+    let dir = run_dir(
+        &place.out(ws)?,
+        "preview",
+        &format!("{}-cleanup", pr.scope()),
+    )?;
+    let wrangler = Wrangler::new(ws, &dir.join("wrangler"))?;
+    let mut order = configs.dependency_order(ENV)?;
+    // Dependents go first, so nothing is left bound to a deleted worker.
+    order.reverse();
+    for worker in order {
+        let target = pr.existing_target(&configs, worker, &dir)?;
+        let deleted = cloud::delete(&wrangler, &target)?;
+        println!(
+            "{} {}",
+            if deleted {
+                "- deleted"
+            } else {
+                "✓ already gone"
+            },
+            pr.script(worker)
+        );
+    }
+    let database = pr.database(&configs)?;
+    let deleted = cloud::d1_delete(&wrangler, &database)?;
+    println!(
+        "{} D1 {database}",
+        if deleted {
+            "- deleted"
+        } else {
+            "✓ already gone"
+        }
+    );
+    for binding in configs.worker(Worker::Api).kv(Some(ENV)) {
+        let title = pr.kv_title(&binding);
+        let deleted = cloud::kv_delete(&wrangler, &title)?;
+        println!(
+            "{} KV {title}",
+            if deleted {
+                "- deleted"
+            } else {
+                "✓ already gone"
+            }
+        );
+    }
+    if let Some(github) = &github {
+        github.upsert_comment(
+            pr.number,
+            "### Preview of this pull request\n\nRemoved: its workers, database and cache are deleted.",
+        )?;
+    }
+    println!("✓ preview of pull request #{} removed", pr.number);
+    Ok(())
+}

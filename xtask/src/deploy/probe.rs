@@ -1,0 +1,177 @@
+//! Health probes of deployed workers: each worker's `/health` must answer 200 with its own
+//! name, status `ok` and the git sha being deployed, and the key public endpoints must
+//! answer JSON. During a gradual rollout the probes pin the new version with Cloudflare's
+//! `Cloudflare-Workers-Version-Overrides` header, so they test it and not the old one.
+
+use crate::supervise;
+use crate::workers::Worker;
+use anyhow::{Result, bail};
+use serde::Serialize;
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+/// One worker to probe.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub worker: Worker,
+    /// Its name on Cloudflare (what the version override header names).
+    pub script: String,
+    pub base_url: String,
+    /// Pin this version with the override header (during a gradual rollout).
+    pub version_id: Option<String>,
+    pub expected_sha: String,
+}
+
+/// The outcome of one request.
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub worker: &'static str,
+    pub url: String,
+    pub ok: bool,
+    pub detail: String,
+    pub millis: u64,
+}
+
+/// Everything one probe window saw.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub rounds: u32,
+    pub seconds: f64,
+    /// The last round's checks (or the failing round's).
+    pub checks: Vec<Check>,
+    pub failure: Option<String>,
+}
+
+/// Public endpoints each worker must answer besides `/health` (JSON with status 200).
+fn endpoints(worker: Worker) -> &'static [&'static str] {
+    match worker {
+        Worker::Api => &["/api/v1/categories", "/api/v1/businesses?per_page=1"],
+        Worker::Agent | Worker::Analyzer | Worker::Facebook => &[],
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(10)))
+        .build()
+        .into()
+}
+
+/// Probes every target in rounds `interval` apart for `window` (at least one round);
+/// stops at the first failing check.
+pub fn watch(targets: &[Target], window: Duration, interval: Duration) -> Result<Report> {
+    let agent = agent();
+    let started = Instant::now();
+    let mut rounds = 0;
+    loop {
+        supervise::check_interrupted()?;
+        rounds += 1;
+        let checks: Vec<Check> = targets.iter().flat_map(|t| probe(&agent, t)).collect();
+        let failure = checks
+            .iter()
+            .find(|c| !c.ok)
+            .map(|c| format!("{} {}: {}", c.worker, c.url, c.detail));
+        let done = failure.is_some() || started.elapsed() + interval > window;
+        if done {
+            return Ok(Report {
+                rounds,
+                seconds: started.elapsed().as_secs_f64(),
+                checks,
+                failure,
+            });
+        }
+        std::thread::sleep(interval);
+    }
+}
+
+/// Probes every target in rounds `interval` apart until one round passes entirely or
+/// `timeout` runs out (a fresh deployment takes a moment to answer everywhere).
+pub fn until_healthy(targets: &[Target], timeout: Duration, interval: Duration) -> Result<Report> {
+    let agent = agent();
+    let started = Instant::now();
+    let mut rounds = 0;
+    loop {
+        supervise::check_interrupted()?;
+        rounds += 1;
+        let checks: Vec<Check> = targets.iter().flat_map(|t| probe(&agent, t)).collect();
+        let failure = checks
+            .iter()
+            .find(|c| !c.ok)
+            .map(|c| format!("{} {}: {}", c.worker, c.url, c.detail));
+        if failure.is_none() || started.elapsed() + interval > timeout {
+            return Ok(Report {
+                rounds,
+                seconds: started.elapsed().as_secs_f64(),
+                checks,
+                failure,
+            });
+        }
+        std::thread::sleep(interval);
+    }
+}
+
+/// Every check of one worker, once.
+fn probe(agent: &ureq::Agent, target: &Target) -> Vec<Check> {
+    let mut checks = vec![request(agent, target, "/health", |body| {
+        let want = [
+            ("worker", target.worker.name()),
+            ("status", "ok"),
+            ("git_sha", target.expected_sha.as_str()),
+        ];
+        for (field, expected) in want {
+            let got = body[field].as_str().unwrap_or("(missing)");
+            if got != expected {
+                bail!("{field} is '{got}', expected '{expected}'");
+            }
+        }
+        Ok(())
+    })];
+    for path in endpoints(target.worker) {
+        checks.push(request(agent, target, path, |body| {
+            if body.is_null() {
+                bail!("empty JSON body");
+            }
+            Ok(())
+        }));
+    }
+    checks
+}
+
+fn request(
+    agent: &ureq::Agent,
+    target: &Target,
+    path: &str,
+    verify: impl Fn(&Value) -> Result<()>,
+) -> Check {
+    let url = format!("{}{path}", target.base_url);
+    let started = Instant::now();
+    let mut call = agent.get(&url).header("Cache-Control", "no-cache");
+    if let Some(version) = &target.version_id {
+        call = call.header(
+            "Cloudflare-Workers-Version-Overrides",
+            format!("{}=\"{version}\"", target.script),
+        );
+    }
+    let outcome = (|| -> Result<()> {
+        let mut response = call.call()?;
+        let status = response.status().as_u16();
+        if status != 200 {
+            bail!("answered {status}");
+        }
+        let text = response.body_mut().read_to_string()?;
+        let body: Value = serde_json::from_str(&text)
+            .map_err(|err| anyhow::anyhow!("answered 200 without JSON ({err})"))?;
+        verify(&body)
+    })();
+    Check {
+        worker: target.worker.name(),
+        url,
+        ok: outcome.is_ok(),
+        detail: match outcome {
+            Ok(()) => "ok".into(),
+            Err(err) => format!("{err:#}"),
+        },
+        millis: started.elapsed().as_millis() as u64,
+    }
+}

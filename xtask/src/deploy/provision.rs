@@ -1,0 +1,134 @@
+//! `cargo xtask provision --env ENV`: creates the D1 database, KV namespaces, R2 buckets
+//! and queues an environment's configs name, skipping what exists, and records the D1 and
+//! KV ids in those configs (the only ids wrangler configs carry). A second run finds
+//! everything and rewrites nothing.
+
+use super::cloud;
+use super::config::{Configs, Environment, set_in_entry};
+use super::wrangler::Wrangler;
+use super::{ProvisionArgs, require_credentials, run_dir};
+use crate::workspace::Workspace;
+use anyhow::{Context, Result};
+use std::collections::BTreeSet;
+
+pub fn run(ws: &Workspace, args: &ProvisionArgs) -> Result<()> {
+    require_credentials()?;
+    let env = args.env;
+    let configs = args.place.configs(ws)?;
+    let dir = run_dir(&args.place.out(ws)?, "provision", env.name())?;
+    let wrangler = Wrangler::new(ws, &dir.join("wrangler"))?;
+    let report = |what: &str, created: bool| {
+        println!("{} {what}", if created { "+ created" } else { "✓ exists " });
+    };
+    // Previews get their database and cache per pull request (`cargo xtask preview`).
+    if env == Environment::Production {
+        let databases: BTreeSet<String> = configs
+            .workers
+            .iter()
+            .flat_map(|w| w.d1(Some(env)))
+            .map(|d| d.database_name)
+            .collect();
+        for name in databases {
+            let (uuid, created) = cloud::ensure_d1(&wrangler, &name)?;
+            report(&format!("D1 {name} ({uuid})"), created);
+            record(
+                &configs,
+                env,
+                "d1_databases",
+                "database_name",
+                &name,
+                "database_id",
+                &uuid,
+            )?;
+        }
+        let bindings: BTreeSet<String> = configs
+            .workers
+            .iter()
+            .flat_map(|w| w.kv(Some(env)))
+            .map(|k| k.binding)
+            .collect();
+        for binding in bindings {
+            let title = super::config::KvBinding {
+                binding: binding.clone(),
+                id: None,
+            }
+            .title(env.name());
+            let (id, created) = cloud::ensure_kv(&wrangler, &title)?;
+            report(&format!("KV {title} ({id})"), created);
+            record(
+                &configs,
+                env,
+                "kv_namespaces",
+                "binding",
+                &binding,
+                "id",
+                &id,
+            )?;
+        }
+    }
+    let buckets: BTreeSet<String> = configs
+        .workers
+        .iter()
+        .flat_map(|w| w.r2(Some(env)))
+        .map(|(_, bucket)| bucket)
+        .collect();
+    for bucket in buckets {
+        report(
+            &format!("R2 {bucket}"),
+            cloud::ensure_bucket(&wrangler, &bucket)?,
+        );
+    }
+    let queues: BTreeSet<String> = configs
+        .workers
+        .iter()
+        .flat_map(|w| w.queues(Some(env)))
+        .collect();
+    for queue in queues {
+        report(
+            &format!("queue {queue}"),
+            cloud::ensure_queue(&wrangler, &queue)?,
+        );
+    }
+    let after = Configs::load(&configs.dir)?;
+    let missing = after.unprovisioned(env);
+    anyhow::ensure!(
+        missing.is_empty(),
+        "still unprovisioned: {}",
+        missing.join("; ")
+    );
+    println!(
+        "✓ {env} provisioned; commit the ids recorded in {}",
+        configs.dir.display()
+    );
+    Ok(())
+}
+
+/// Writes `key = value` into every config's `[[env.ENV.ARRAY]]` entry whose `match_key`
+/// is `match_value`, leaving files that already say so untouched.
+fn record(
+    configs: &Configs,
+    env: Environment,
+    array: &str,
+    match_key: &str,
+    match_value: &str,
+    key: &str,
+    value: &str,
+) -> Result<()> {
+    let header = format!("env.{env}.{array}");
+    for w in &configs.workers {
+        let text = std::fs::read_to_string(&w.path)
+            .with_context(|| format!("reading {}", w.path.display()))?;
+        let Ok(updated) = set_in_entry(&text, &header, match_key, match_value, key, value) else {
+            // This worker does not bind that resource.
+            continue;
+        };
+        if updated != text {
+            toml::from_str::<toml::Table>(&updated)
+                .with_context(|| format!("the edited {} would not parse", w.path.display()))?;
+            std::fs::write(&w.path, updated)
+                .with_context(|| format!("writing {}", w.path.display()))?;
+            println!("  recorded {key} in {}", w.path.display());
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,573 @@
+//! `cargo xtask deploy --env production` and `cargo xtask rollback`: the guarded
+//! production rollout (preflight → database → uploads → gradual traffic under probes →
+//! 100% and triggers) and rolling every worker back together. Each phase is timed and
+//! written to the deployment record, whatever way the rollout ends.
+
+use super::cloud::{self, Split, Target, short};
+use super::config::{Configs, DATABASE_BINDING, Environment};
+use super::probe;
+use super::record::{DatabaseRecord, ProbeRecord, Record, RollbackStep, Timing, WorkerRecord};
+use super::wrangler::Wrangler;
+use super::{DeployArgs, RollbackArgs, Source, bundle_dir, require_credentials, run_dir};
+use crate::build;
+use crate::workers::Worker;
+use crate::workspace::{self, Workspace};
+use anyhow::{Context, Result, bail};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+const ENV: Environment = Environment::Production;
+
+/// The file `cargo xtask build` leaves next to each bundle: the git sha built in.
+pub const STAMP_FILE: &str = build::STAMP_FILE;
+
+struct Rollout<'a> {
+    ws: &'a Workspace,
+    args: &'a DeployArgs,
+    configs: Configs,
+    wrangler: Wrangler<'a>,
+    dir: PathBuf,
+    record: Record,
+    /// Workers whose traffic this rollout changed, in the order it changed them.
+    changed: Vec<Worker>,
+}
+
+pub fn production(ws: &Workspace, args: &DeployArgs) -> Result<()> {
+    if args.prebuilt {
+        crate::setup::node_tools(ws)?;
+    } else {
+        crate::setup::all(ws)?;
+    }
+    let configs = args.place.configs(ws)?;
+    let source = Source::read(&ws.root)?;
+    let label = short(&source.sha).to_owned();
+    let dir = run_dir(&args.place.out(ws)?, ENV.name(), &label)?;
+    let wrangler = Wrangler::new(ws, &dir.join("wrangler"))?;
+    let record = Record {
+        environment: ENV.name().into(),
+        status: "running".into(),
+        failure: None,
+        git_sha: source.sha.clone(),
+        message: args
+            .message
+            .clone()
+            .unwrap_or_else(|| source.subject.clone()),
+        source_checks: !args.allow_dirty,
+        started_at: workspace::unix_now(),
+        workers: Vec::new(),
+        database: None,
+        probes: Vec::new(),
+        timings: Vec::new(),
+        rollback: None,
+    };
+    let mut rollout = Rollout {
+        ws,
+        args,
+        configs,
+        wrangler,
+        dir,
+        record,
+        changed: Vec::new(),
+    };
+    let started = Instant::now();
+    let result = rollout.run(&source);
+    rollout.record.timings.push(Timing {
+        phase: "total".into(),
+        seconds: started.elapsed().as_secs_f64(),
+    });
+    match &result {
+        Ok(()) => rollout.record.status = "succeeded".into(),
+        Err(err) => {
+            rollout.record.failure = Some(format!("{err:#}"));
+            if rollout.record.status == "running" {
+                rollout.record.status = "failed".into();
+            }
+        }
+    }
+    let path = rollout.record.write(&rollout.dir)?;
+    println!("… deployment record: {}", path.display());
+    result
+}
+
+impl Rollout<'_> {
+    fn target(&self, worker: Worker) -> Target {
+        Target {
+            config: self.configs.worker(worker).path.clone(),
+            env: Some(ENV.name().into()),
+        }
+    }
+
+    fn timed<T>(&mut self, phase: &str, work: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        println!("\n━━ {phase}");
+        let started = Instant::now();
+        let result = work(self);
+        self.record.timings.push(Timing {
+            phase: phase.into(),
+            seconds: started.elapsed().as_secs_f64(),
+        });
+        result
+    }
+
+    fn run(&mut self, source: &Source) -> Result<()> {
+        let order = self.timed("preflight", |r| r.preflight(source))?;
+        self.timed("database", Self::database)?;
+        let uploaded = self.timed("upload", |r| r.upload(&order))?;
+        let share = f64::from(self.args.share);
+        self.timed("gradual", |r| r.shift(&order, &uploaded, share))?;
+        let window = Duration::from_secs(self.args.probe_seconds);
+        self.timed("probe", |r| {
+            r.probe("gradual", &order, &uploaded, Some(window))
+        })?;
+        self.timed("full", |r| r.shift(&order, &uploaded, 100.0))?;
+        self.timed("probe at 100%", |r| {
+            r.probe("full", &order, &uploaded, None)
+        })?;
+        self.timed("triggers", |r| {
+            for &worker in &order {
+                let outcome = cloud::triggers(&r.wrangler, &r.target(worker))
+                    .with_context(|| format!("applying the crons and domains of {worker}"));
+                if let Err(err) = outcome {
+                    return Err(r.roll_back(err));
+                }
+                println!("✓ {worker}: crons and domains applied");
+            }
+            Ok(())
+        })?;
+        for w in &mut self.record.workers {
+            w.after = w.uploaded_version.as_deref().map(Split::only);
+        }
+        println!(
+            "\n✓ production serves {} on all four workers",
+            short(&source.sha)
+        );
+        Ok(())
+    }
+
+    /// Everything checked before anything changes; returns the upload order.
+    fn preflight(&mut self, source: &Source) -> Result<Vec<Worker>> {
+        require_credentials()?;
+        let code = super::config::code_reads(&self.ws.root)?;
+        let problems = super::config::check(&self.configs, &code);
+        if !problems.is_empty() {
+            bail!("config check failed:\n  {}", problems.join("\n  "));
+        }
+        let missing = self.configs.unprovisioned(ENV);
+        if !missing.is_empty() {
+            bail!(
+                "production is not provisioned ({}); run `cargo xtask provision --env production` and commit the ids",
+                missing.join("; ")
+            );
+        }
+        println!("✓ configs consistent, production provisioned");
+        if !self.args.allow_dirty {
+            source.require_clean()?;
+            println!("✓ clean tree at {}", short(&source.sha));
+        }
+        let order = self.configs.dependency_order(ENV)?;
+        for &worker in &order {
+            let needed = self
+                .configs
+                .manifest
+                .secrets
+                .get(&(ENV, worker))
+                .cloned()
+                .unwrap_or_default();
+            let target = self.target(worker);
+            let present = cloud::secret_names(&self.wrangler, &target)?.unwrap_or_default();
+            let absent: Vec<&String> = needed.iter().filter(|n| !present.contains(*n)).collect();
+            if !absent.is_empty() {
+                let script = self.configs.worker(worker).script_name(ENV);
+                bail!(
+                    "{worker} ({script}) lacks the secret(s) {}; set each with `wrangler secret put NAME --env production -c wrangler/{worker}.toml`",
+                    absent
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+        }
+        println!("✓ required secrets present");
+        for &worker in &order {
+            let before = cloud::serving(&self.wrangler, &self.target(worker))?;
+            println!(
+                "  {worker} serves {}",
+                before
+                    .as_ref()
+                    .map_or("nothing yet".into(), Split::describe)
+            );
+            self.record.workers.push(WorkerRecord {
+                worker: worker.name().into(),
+                script: self.configs.worker(worker).script_name(ENV),
+                before,
+                uploaded_version: None,
+                after: None,
+            });
+        }
+        self.bundles(source)?;
+        Ok(order)
+    }
+
+    /// Builds the four workers (or takes the prebuilt ones), and checks that every bundle
+    /// carries the sha being deployed and fits the size budget.
+    fn bundles(&mut self, source: &Source) -> Result<()> {
+        if !self.args.prebuilt {
+            build::build(self.ws, &Worker::ALL)?;
+        }
+        let mut stamps = BTreeMap::new();
+        for worker in Worker::ALL {
+            let dir = bundle_dir(&self.configs, worker)?;
+            let stamp = std::fs::read_to_string(dir.join(STAMP_FILE)).with_context(|| {
+                format!(
+                    "{} has no build stamp; run `cargo xtask build`",
+                    dir.display()
+                )
+            })?;
+            stamps.insert(worker, stamp.trim().to_owned());
+            let bundle = build::measure_dir(worker, &dir, Duration::ZERO)?;
+            if bundle.total_gzip > build::GZIP_BUDGET {
+                bail!(
+                    "{worker} is {} gzipped, over the {} budget",
+                    build::human(bundle.total_gzip),
+                    build::human(build::GZIP_BUDGET)
+                );
+            }
+        }
+        let shas: std::collections::BTreeSet<&String> = stamps.values().collect();
+        if shas.len() != 1 {
+            bail!(
+                "the bundles were built from different commits: {stamps:?}; rebuild them together"
+            );
+        }
+        let built = (*shas.iter().next().expect("four stamps")).clone();
+        if !self.args.allow_dirty && built != source.sha {
+            bail!(
+                "the bundles were built from {built}, but the checkout is {}; rebuild (drop --prebuilt)",
+                source.sha
+            );
+        }
+        // Tags, probes and the record name what the bundles really contain.
+        self.record.git_sha = built;
+        println!(
+            "✓ bundles of {} within the size budget",
+            short(&self.record.git_sha)
+        );
+        Ok(())
+    }
+
+    fn database(&mut self) -> Result<()> {
+        let t = self.target(Worker::Api);
+        let db = self.configs.database(ENV)?;
+        let bookmark = cloud::bookmark(&self.wrangler, &t, DATABASE_BINDING)?;
+        let restore_args = cloud::restore_args(&t, DATABASE_BINDING, &bookmark);
+        let mut record = DatabaseRecord {
+            name: db.database_name.clone(),
+            id: db.database_id.clone().unwrap_or_default(),
+            bookmark: bookmark.clone(),
+            backup: None,
+            backup_tables: Vec::new(),
+            migrations_before: Vec::new(),
+            migrations_applied: Vec::new(),
+            restore_command: cloud::command_line(&restore_args),
+            restored: false,
+        };
+        println!("✓ Time Travel bookmark {bookmark}");
+        let tables = cloud::exportable_tables(&self.wrangler, &t, DATABASE_BINDING)?;
+        if !tables.is_empty() {
+            let file = format!("backup-{}.sql", db.database_name);
+            cloud::export(
+                &self.wrangler,
+                &t,
+                DATABASE_BINDING,
+                &tables,
+                &self.dir.join(&file),
+            )?;
+            println!("✓ backup of {} tables in {file}", tables.len());
+            record.backup = Some(file);
+            record.backup_tables = tables;
+        } else {
+            println!("✓ the database is empty: nothing to back up");
+        }
+        record.migrations_before = cloud::applied_migrations(&self.wrangler, &t, DATABASE_BINDING)?;
+        let pending = pending_migrations(&self.configs, &record.migrations_before)?;
+        self.record.database = Some(record);
+        if pending.is_empty() {
+            println!("✓ no pending migrations");
+            return Ok(());
+        }
+        println!("… applying {}", pending.join(", "));
+        if let Err(err) = cloud::migrate(&self.wrangler, &t, DATABASE_BINDING) {
+            let command = cloud::command_line(&restore_args);
+            eprintln!("✗ a migration failed; nothing was deployed.");
+            if self.args.restore_on_failure {
+                cloud::restore(&self.wrangler, &t, DATABASE_BINDING, &bookmark)
+                    .context("restoring the database to its bookmark")?;
+                if let Some(db) = &mut self.record.database {
+                    db.restored = true;
+                }
+                eprintln!("✓ database restored to bookmark {bookmark}");
+            } else {
+                eprintln!("  To restore the database as it was before: {command}");
+            }
+            return Err(err.context(format!("migrations failed (restore with: {command})")));
+        }
+        let after = cloud::applied_migrations(&self.wrangler, &t, DATABASE_BINDING)?;
+        let before = &self
+            .record
+            .database
+            .as_ref()
+            .expect("set above")
+            .migrations_before;
+        let applied: Vec<String> = after
+            .iter()
+            .filter(|m| !before.contains(m))
+            .cloned()
+            .collect();
+        if let Some(missing) = pending.iter().find(|p| !applied.contains(p)) {
+            bail!("wrangler reported success but {missing} is not in d1_migrations");
+        }
+        println!("✓ applied {}", applied.join(", "));
+        if let Some(db) = &mut self.record.database {
+            db.migrations_applied = applied;
+        }
+        Ok(())
+    }
+
+    fn upload(&mut self, order: &[Worker]) -> Result<BTreeMap<Worker, String>> {
+        let mut uploaded = BTreeMap::new();
+        let message = self.record.message.clone();
+        let sha = self.record.git_sha.clone();
+        for &worker in order {
+            let version = cloud::upload(&self.wrangler, &self.target(worker), &sha, &message)
+                .with_context(|| format!("uploading {worker}"))?;
+            println!(
+                "✓ {worker}: version {} uploaded (tag {})",
+                short(&version),
+                short(&sha)
+            );
+            self.worker_record(worker).uploaded_version = Some(version.clone());
+            uploaded.insert(worker, version);
+        }
+        Ok(uploaded)
+    }
+
+    /// Sends `share` percent of each worker's traffic to its new version (the rest stays
+    /// on the version that served most of it before).
+    fn shift(
+        &mut self,
+        order: &[Worker],
+        uploaded: &BTreeMap<Worker, String>,
+        share: f64,
+    ) -> Result<()> {
+        let message = format!("{} ({share}%)", self.record.message);
+        for &worker in order {
+            let new = &uploaded[&worker];
+            let before = self.worker_record(worker).before.clone();
+            let split = match before.as_ref().and_then(Split::main) {
+                Some(old) if share < 100.0 && old != new => Split {
+                    versions: vec![
+                        cloud::Share {
+                            version_id: new.clone(),
+                            percentage: share,
+                        },
+                        cloud::Share {
+                            version_id: old.to_owned(),
+                            percentage: 100.0 - share,
+                        },
+                    ],
+                },
+                _ => Split::only(new),
+            };
+            if !self.changed.contains(&worker) {
+                self.changed.push(worker);
+            }
+            if let Err(err) =
+                cloud::deploy_split(&self.wrangler, &self.target(worker), &split, &message)
+            {
+                return Err(self.roll_back(err.context(format!("deploying {worker}"))));
+            }
+            println!("✓ {worker} serves {}", split.describe());
+        }
+        Ok(())
+    }
+
+    /// Probes every worker (pinned to its new version while traffic is split); on failure
+    /// rolls everything back.
+    fn probe(
+        &mut self,
+        phase: &str,
+        order: &[Worker],
+        uploaded: &BTreeMap<Worker, String>,
+        window: Option<Duration>,
+    ) -> Result<()> {
+        let targets: Vec<probe::Target> = order
+            .iter()
+            .map(|&worker| {
+                Ok(probe::Target {
+                    worker,
+                    script: self.configs.worker(worker).script_name(ENV),
+                    base_url: self
+                        .configs
+                        .manifest
+                        .probe_urls
+                        .get(&(ENV, worker))
+                        .cloned()
+                        .with_context(|| {
+                            format!("deploy.toml has no production.probe_urls.{worker}")
+                        })?,
+                    version_id: window.map(|_| uploaded[&worker].clone()),
+                    expected_sha: self.record.git_sha.clone(),
+                })
+            })
+            .collect::<Result<_>>()?;
+        let interval = Duration::from_secs(self.args.probe_interval);
+        let report = probe::watch(&targets, window.unwrap_or(Duration::ZERO), interval)?;
+        self.record.probes.push(ProbeRecord::new(phase, &report));
+        match &report.failure {
+            None => {
+                println!(
+                    "✓ {} probe round(s) over {:.1} s: all {} checks passed",
+                    report.rounds,
+                    report.seconds,
+                    report.checks.len()
+                );
+                Ok(())
+            }
+            Some(failure) => Err(self.roll_back(anyhow::anyhow!("health probe failed: {failure}"))),
+        }
+    }
+
+    /// Puts every worker this rollout touched back on what it served before; returns the
+    /// original error, with the rollback's own failures added.
+    fn roll_back(&mut self, cause: anyhow::Error) -> anyhow::Error {
+        eprintln!("✗ {cause:#}\n… rolling every worker back");
+        let mut steps = Vec::new();
+        let mut failures = Vec::new();
+        for worker in self.changed.clone() {
+            let before = self.worker_record(worker).before.clone();
+            let outcome = match &before {
+                Some(split) => {
+                    match cloud::deploy_split(
+                        &self.wrangler,
+                        &self.target(worker),
+                        split,
+                        "rollback",
+                    ) {
+                        Ok(()) => format!("back on {}", split.describe()),
+                        Err(err) => {
+                            failures.push(format!("{worker}: {err:#}"));
+                            format!("FAILED: {err:#}")
+                        }
+                    }
+                }
+                // A first deployment has nothing to go back to.
+                None => "never deployed before: nothing to roll back to".to_owned(),
+            };
+            println!("  {worker}: {outcome}");
+            self.worker_record(worker).after = before.clone();
+            steps.push(RollbackStep {
+                worker: worker.name().into(),
+                to: before,
+                outcome,
+            });
+        }
+        self.record.rollback = Some(steps);
+        self.record.status = "rolled-back".into();
+        if failures.is_empty() {
+            cause.context("rolled every worker back")
+        } else {
+            cause.context(format!("ROLLBACK INCOMPLETE: {}", failures.join("; ")))
+        }
+    }
+
+    fn worker_record(&mut self, worker: Worker) -> &mut WorkerRecord {
+        self.record
+            .workers
+            .iter_mut()
+            .find(|w| w.worker == worker.name())
+            .expect("preflight records every worker")
+    }
+}
+
+/// Migration files not yet recorded in `d1_migrations`, in order.
+fn pending_migrations(configs: &Configs, applied: &[String]) -> Result<Vec<String>> {
+    let db = configs.database(ENV)?;
+    let dir = configs
+        .dir
+        .join(db.migrations_dir.as_deref().unwrap_or("migrations"));
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".sql"))
+        .collect();
+    files.sort();
+    Ok(files.into_iter().filter(|f| !applied.contains(f)).collect())
+}
+
+/// `cargo xtask rollback --env production [--to RECORD]`.
+pub fn rollback_command(ws: &Workspace, args: &RollbackArgs) -> Result<()> {
+    require_credentials()?;
+    let configs = args.place.configs(ws)?;
+    let dir = run_dir(&args.place.out(ws)?, "rollback", ENV.name())?;
+    let wrangler = Wrangler::new(ws, &dir.join("wrangler"))?;
+    let record = args.to.as_deref().map(Record::read).transpose()?;
+    let target = |worker: Worker| Target {
+        config: configs.worker(worker).path.clone(),
+        env: Some(ENV.name().into()),
+    };
+    // Resolve every worker's destination first: all four go back, or none does.
+    let mut plan = Vec::new();
+    for worker in Worker::ALL {
+        let split = match &record {
+            Some(record) => record_target(record, worker)?,
+            None => previous_deployment(&wrangler, &target(worker))
+                .with_context(|| format!("finding {worker}'s previous deployment"))?,
+        };
+        plan.push((worker, split));
+    }
+    let mut failures = Vec::new();
+    for (worker, split) in &plan {
+        match cloud::deploy_split(&wrangler, &target(*worker), split, "rollback") {
+            Ok(()) => println!("✓ {worker} serves {}", split.describe()),
+            Err(err) => {
+                eprintln!("✗ {worker}: {err:#}");
+                failures.push(worker.name());
+            }
+        }
+    }
+    if !failures.is_empty() {
+        bail!(
+            "could not roll back: {} (logs in {})",
+            failures.join(", "),
+            dir.display()
+        );
+    }
+    println!("✓ all four workers rolled back");
+    Ok(())
+}
+
+fn record_target(record: &Record, worker: Worker) -> Result<Split> {
+    let entry = record
+        .workers
+        .iter()
+        .find(|w| w.worker == worker.name())
+        .with_context(|| format!("the record has no entry for {worker}"))?;
+    entry.before.clone().with_context(|| {
+        format!(
+            "{worker} had never been deployed before that record; there is nothing to go back to"
+        )
+    })
+}
+
+/// The newest deployment that does not serve the worker's current main version.
+fn previous_deployment(w: &Wrangler, t: &Target) -> Result<Split> {
+    let current = cloud::serving(w, t)?.context("the worker serves nothing")?;
+    let current_main = current.main().unwrap_or_default().to_owned();
+    cloud::deployments(w, t)?
+        .into_iter()
+        .rev()
+        .find(|d| !d.versions.iter().any(|s| s.version_id == current_main))
+        .context("no earlier deployment without the current version")
+}

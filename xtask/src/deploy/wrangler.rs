@@ -1,0 +1,203 @@
+//! wrangler as the engine that talks to Cloudflare: every call is a child process whose
+//! result is read from machine output only — the ND-JSON entries it writes to
+//! `WRANGLER_OUTPUT_FILE_PATH` (`version-upload`, `version-deploy`, `deploy`,
+//! `command-failed`) or the JSON its `--json` commands print — never from its pretty
+//! output. Each call's full output is kept in a log file for the deployment artifact.
+
+use crate::state;
+use crate::workspace::{Workspace, describe};
+use anyhow::{Context, Result};
+use serde_json::Value;
+use std::cell::Cell;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// A wrangler call that failed, with what its `command-failed` entry said.
+#[derive(Debug)]
+pub struct Failure {
+    pub command: String,
+    /// Cloudflare's API error code, when the failure came from the API.
+    pub code: Option<u64>,
+    pub message: String,
+    pub log: PathBuf,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}` failed", self.command)?;
+        if let Some(code) = self.code {
+            write!(f, " (Cloudflare error {code})")?;
+        }
+        write!(
+            f,
+            ": {} (full output in {})",
+            self.message,
+            self.log.display()
+        )
+    }
+}
+
+impl std::error::Error for Failure {}
+
+impl Failure {
+    /// Whether `err` is a wrangler failure with one of `codes` (e.g. "not found").
+    pub fn has_code(err: &anyhow::Error, codes: &[u64]) -> bool {
+        err.downcast_ref::<Failure>()
+            .and_then(|f| f.code)
+            .is_some_and(|code| codes.contains(&code))
+    }
+
+    /// Whether `err` is a wrangler failure whose message contains `text`.
+    pub fn says(err: &anyhow::Error, text: &str) -> bool {
+        err.downcast_ref::<Failure>()
+            .is_some_and(|f| f.message.contains(text))
+    }
+}
+
+/// Cloudflare's "this Worker does not exist" codes.
+pub const WORKER_NOT_FOUND: [u64; 2] = [10007, 10090];
+
+/// What one successful call produced.
+#[derive(Debug)]
+pub struct Output {
+    /// Entries of the output file other than the session header.
+    pub entries: Vec<Value>,
+    pub stdout: String,
+}
+
+impl Output {
+    /// The first entry of `kind` (`"version-upload"`, `"deploy"`, ...).
+    pub fn entry(&self, kind: &str) -> Result<&Value> {
+        self.entries
+            .iter()
+            .find(|e| e["type"] == kind)
+            .with_context(|| format!("wrangler wrote no {kind} entry to its output file"))
+    }
+
+    /// The JSON a `--json` command printed.
+    pub fn json(&self) -> Result<Value> {
+        // wrangler prints its banner to stdout only on a TTY; with --json the document is
+        // all there is, but be strict about finding exactly one.
+        let start = self
+            .stdout
+            .find(['[', '{'])
+            .context("wrangler printed no JSON")?;
+        serde_json::from_str(&self.stdout[start..]).context("wrangler printed malformed JSON")
+    }
+}
+
+/// Runs wrangler against one config directory, logging every call under `log_dir`.
+pub struct Wrangler<'a> {
+    ws: &'a Workspace,
+    log_dir: PathBuf,
+    calls: Cell<u32>,
+}
+
+impl<'a> Wrangler<'a> {
+    pub fn new(ws: &'a Workspace, log_dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(log_dir)
+            .with_context(|| format!("creating {}", log_dir.display()))?;
+        Ok(Self {
+            ws,
+            log_dir: log_dir.to_path_buf(),
+            calls: Cell::new(0),
+        })
+    }
+
+    /// Runs `wrangler ARGS` and returns its machine output, or a [`Failure`].
+    pub fn run<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Result<Output> {
+        let n = self.calls.get() + 1;
+        self.calls.set(n);
+        let mut command = state::wrangler(self.ws);
+        command.args(args);
+        let label = describe(&command);
+        let slug: String = args
+            .iter()
+            .take(3)
+            .map(|a| {
+                a.as_ref()
+                    .to_string_lossy()
+                    .replace(|c: char| !c.is_ascii_alphanumeric(), "")
+            })
+            .filter(|a| !a.is_empty())
+            .collect::<Vec<_>>()
+            .join("-");
+        let output_file = self.log_dir.join(format!("{n:03}-{slug}.ndjson"));
+        let log = self.log_dir.join(format!("{n:03}-{slug}.log"));
+        // A stale file would mix another call's entries in.
+        if output_file.exists() {
+            std::fs::remove_file(&output_file)
+                .with_context(|| format!("removing {}", output_file.display()))?;
+        }
+        let result = command
+            .env("WRANGLER_OUTPUT_FILE_PATH", &output_file)
+            .env("CI", "true")
+            .env_remove("WRANGLER_OUTPUT_FILE_DIRECTORY")
+            .stdin(Stdio::null())
+            .output()
+            .with_context(|| format!("could not start `{label}`"))?;
+        let stdout = String::from_utf8_lossy(&result.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&result.stderr);
+        std::fs::write(&log, format!("$ {label}\n{stdout}\n--- stderr\n{stderr}"))
+            .with_context(|| format!("writing {}", log.display()))?;
+        let entries = read_entries(&output_file)?;
+        if !result.status.success() {
+            let failed = entries.iter().find(|e| e["type"] == "command-failed");
+            let message = failed
+                .and_then(|e| e["message"].as_str())
+                .map(str::to_owned)
+                .unwrap_or_else(|| last_lines(&stderr, 5));
+            return Err(Failure {
+                command: label,
+                code: failed.and_then(|e| e["code"].as_u64()),
+                message,
+                log,
+            }
+            .into());
+        }
+        let entries = entries
+            .into_iter()
+            .filter(|e| e["type"] != "wrangler-session")
+            .collect();
+        Ok(Output { entries, stdout })
+    }
+}
+
+/// The entries of an output file; none when wrangler exited before writing any.
+fn read_entries(path: &Path) -> Result<Vec<Value>> {
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            serde_json::from_str(l)
+                .with_context(|| format!("malformed entry in {}", path.display()))
+        })
+        .collect()
+}
+
+fn last_lines(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    lines[lines.len().saturating_sub(n)..].join(" / ")
+}
+
+/// `-c CONFIG --env ENV`, the arguments that select one worker's environment.
+pub fn target(config: &Path, env: &str) -> Vec<String> {
+    vec![
+        "-c".into(),
+        config.to_string_lossy().into_owned(),
+        "--env".into(),
+        env.into(),
+    ]
+}
+
+/// The command a person runs to do the same by hand, for messages.
+pub fn shown<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> String {
+    let mut command = Command::new("wrangler");
+    command.args(args);
+    describe(&command)
+}
