@@ -803,4 +803,16 @@ pub(crate) mod tests {
             }]
         );
     }
+
+    #[test]
+    fn the_town_list_reads_only_the_covering_index() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        let statement = Statement::new(format!("{CITY_COLUMNS} GROUP BY city_slug"));
+        let plan = db.query_plan(&statement).unwrap();
+        assert!(
+            plan.iter()
+                .any(|line| line.contains("USING COVERING INDEX idx_businesses_public_city")),
+            "{plan:#?}"
+        );
+    }
 }
