@@ -37,7 +37,7 @@ pub fn run(ws: &Workspace) -> Result<()> {
         .iter()
         .map(|&worker| Spec::new(worker, worker.dev_port()))
         .collect();
-    let mut fleet = supervise::start_healthy(ws, &state_dir, &specs, &Logs::Terminal)?;
+    let mut fleet = supervise::Fleet::start(ws, &state_dir, &specs, &Logs::Terminal)?;
     print_banner(&specs);
     fleet.watch()?;
     fleet.stop()?;

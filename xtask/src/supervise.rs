@@ -95,7 +95,8 @@ pub struct Fleet {
 }
 
 impl Fleet {
-    /// Starts `wrangler dev` for each spec against the state directory `state_dir`.
+    /// Starts `wrangler dev` for each spec against the state directory `state_dir`, and
+    /// returns once every worker answers `GET /health` with 200.
     pub fn start(ws: &Workspace, state_dir: &Path, specs: &[Spec], logs: &Logs) -> Result<Self> {
         for spec in specs {
             for port in [spec.port, spec.inspector_port()] {
@@ -113,21 +114,24 @@ impl Fleet {
         let mut fleet = Self {
             running: Vec::with_capacity(specs.len()),
         };
+        // One at a time: workerd processes that open the shared D1 file together can hit
+        // SQLITE_BUSY while starting, so each worker answers /health before the next starts.
         for spec in specs {
             fleet.running.push(spawn(ws, state_dir, spec, logs)?);
+            fleet.wait_healthy(fleet.running.len() - 1, HEALTH_TIMEOUT)?;
         }
         Ok(fleet)
     }
 
-    /// Waits until every worker answers `GET /health` with 200.
-    pub fn wait_healthy(&mut self, timeout: Duration) -> Result<()> {
+    /// Waits until every worker from index `first` on answers `GET /health` with 200.
+    fn wait_healthy(&mut self, first: usize, timeout: Duration) -> Result<()> {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(Duration::from_secs(5)))
             .build()
             .into();
         let deadline = Instant::now() + timeout;
-        let mut pending: Vec<usize> = (0..self.running.len()).collect();
+        let mut pending: Vec<usize> = (first..self.running.len()).collect();
         while !pending.is_empty() {
             check_interrupted()?;
             let mut still_pending = Vec::new();
@@ -244,18 +248,6 @@ impl Drop for Fleet {
             eprintln!("✗ stopping workers: {err:#}");
         }
     }
-}
-
-/// A convenience for callers that start and wait in one go.
-pub fn start_healthy(
-    ws: &Workspace,
-    state_dir: &Path,
-    specs: &[Spec],
-    logs: &Logs,
-) -> Result<Fleet> {
-    let mut fleet = Fleet::start(ws, state_dir, specs, logs)?;
-    fleet.wait_healthy(HEALTH_TIMEOUT)?;
-    Ok(fleet)
 }
 
 /// wrangler dev needs a few seconds per worker, more when four start at once on two cores.

@@ -114,7 +114,7 @@ fn end_to_end_tiers(ws: &Workspace, report: &mut Report) {
     }
     let mut fleet: Option<Fleet> = None;
     let up = report.tier("workers up", || {
-        fleet = Some(supervise::start_healthy(
+        fleet = Some(supervise::Fleet::start(
             ws,
             &state_dir,
             &specs,

@@ -18,6 +18,7 @@ pub enum Page {
     Sitemap,
     Robots,
     Stylesheet,
+    Icon,
     Image(String),
 }
 
@@ -32,6 +33,9 @@ impl Page {
         }
         if kbc_site::assets::is_stylesheet_request(path) {
             return Some(Page::Stylesheet);
+        }
+        if path == kbc_site::assets::ICON_PATH || path == "/favicon.ico" {
+            return Some(Page::Icon);
         }
         if let Some(key) = path.strip_prefix("/images/") {
             return valid_image_key(key).then(|| Page::Image(key.to_owned()));
@@ -355,6 +359,8 @@ mod tests {
             ("/terms", Page::Info(Info::Terms)),
             ("/sitemap.xml", Page::Sitemap),
             ("/robots.txt", Page::Robots),
+            ("/favicon.ico", Page::Icon),
+            ("/assets/icon.svg", Page::Icon),
             (
                 "/images/photos/12/front.jpg",
                 Page::Image("photos/12/front.jpg".into()),

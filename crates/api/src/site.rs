@@ -75,6 +75,7 @@ async fn get(
 ) -> Response {
     match page {
         Page::Stylesheet => return stylesheet(req),
+        Page::Icon => return icon(req),
         Page::Image(key) => return image(env, key).await,
         Page::Robots => {
             return text(
@@ -274,6 +275,28 @@ fn stylesheet(req: &Request) -> Response {
         "text/css; charset=utf-8",
         "public, max-age=31536000, immutable",
     )
+}
+
+/// The site icon; `/favicon.ico`, which browsers ask for by habit, moves to it.
+fn icon(req: &Request) -> Response {
+    if req.path() != assets::ICON_PATH {
+        let response = text(
+            301,
+            String::new(),
+            "text/plain; charset=utf-8",
+            "public, max-age=86400",
+        );
+        set(&response, "Location", assets::ICON_PATH);
+        return response;
+    }
+    let response = text(
+        200,
+        assets::ICON.to_owned(),
+        "image/svg+xml",
+        "public, max-age=604800",
+    );
+    set(&response, "Content-Security-Policy", "default-src 'none'");
+    response
 }
 
 /// A photo streamed from R2. Only raster types are served inline; anything else is sent

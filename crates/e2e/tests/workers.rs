@@ -28,6 +28,7 @@ const WORKERS: [(&str, &str); 4] = [
 
 #[test]
 fn every_worker_reports_its_name_version_commit_and_database() {
+    let _turn = exclusive();
     for (name, variable) in WORKERS {
         let reply = Worker::from_env(variable).get("/health");
         assert_eq!(reply.status, 200, "{name}: {}", reply.body);

@@ -16,6 +16,11 @@ pub fn stylesheet_path() -> &'static str {
     })
 }
 
+/// The site icon (a pine on green), our own file: served as SVG from our origin.
+pub const ICON: &str = include_str!("../static/icon.svg");
+/// Where the icon is served; browsers that ask for `/favicon.ico` are sent here.
+pub const ICON_PATH: &str = "/assets/icon.svg";
+
 /// Whether `path` asks for a stylesheet at all (current or from an older build).
 pub fn is_stylesheet_request(path: &str) -> bool {
     path.starts_with("/assets/site.") && path.ends_with(".css")

@@ -137,8 +137,8 @@ impl PostLink {
     }
 }
 
-const REGION_INTRO: &str = "Find local businesses across the Kiamichi country: Southeast Oklahoma, Northeast Texas and \
-     Southwest Arkansas, from Antlers, Idabel and Broken Bow to Paris, De Queen and Mena.";
+const REGION_INTRO: &str = "Plumbers, cafés, feed stores, cabins and clinics across Southeast Oklahoma, Northeast \
+     Texas and Southwest Arkansas, from Antlers, Idabel and Broken Bow to Paris, De Queen and Mena.";
 
 // ---------------------------------------------------------------------------------------
 

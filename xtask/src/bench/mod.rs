@@ -151,7 +151,7 @@ fn measure(
         ws.target_dir()
             .join(format!("bench-logs/{businesses}-{}", mode.name())),
     );
-    let mut fleet = supervise::start_healthy(ws, state_dir, std::slice::from_ref(&spec), &logs)?;
+    let mut fleet = supervise::Fleet::start(ws, state_dir, std::slice::from_ref(&spec), &logs)?;
     let base = spec.url();
 
     let warm_up = load::run(

@@ -47,7 +47,7 @@ where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = DbResult<T>>,
 {
-    const ATTEMPTS: u32 = 6;
+    const ATTEMPTS: u32 = 8;
     let mut wait_ms = 4;
     let mut tries = 1;
     loop {
