@@ -255,15 +255,8 @@ pub fn export(
     tables: &[String],
     file: &Path,
 ) -> Result<()> {
-    let mut args = t.args(&[
-        "d1",
-        "export",
-        binding,
-        "--remote",
-        "--no-schema",
-        "--output",
-    ]);
-    args.push(file.to_string_lossy().into_owned());
+    let output = format!("--output={}", file.display());
+    let mut args = t.args(&["d1", "export", binding, "--remote", "--no-schema", &output]);
     for table in tables {
         args.push("--table".into());
         args.push(table.clone());

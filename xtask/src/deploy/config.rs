@@ -313,30 +313,43 @@ impl Configs {
         })
     }
 
-    /// Workers in upload order: a worker other workers bind to (service bindings) comes
-    /// before them; otherwise the usual order.
-    pub fn dependency_order(&self, env: Environment) -> Result<Vec<Worker>> {
+    /// Workers in upload order, as levels: a worker other workers bind to (service
+    /// bindings) is in an earlier level than they are; the workers of one level are
+    /// independent of each other, so they may be deployed together.
+    pub fn dependency_levels(&self, env: Environment) -> Result<Vec<Vec<Worker>>> {
         let by_script: BTreeMap<String, Worker> = self
             .workers
             .iter()
             .map(|w| (w.script_name(env), w.worker))
             .collect();
         let mut placed: Vec<Worker> = Vec::new();
+        let mut levels = Vec::new();
         while placed.len() < self.workers.len() {
-            let next = self.workers.iter().find(|w| {
-                !placed.contains(&w.worker)
-                    && w.services(Some(env)).iter().all(|(_, target)| {
-                        by_script
-                            .get(target)
-                            .is_none_or(|dep| placed.contains(dep) || *dep == w.worker)
-                    })
-            });
-            match next {
-                Some(w) => placed.push(w.worker),
-                None => bail!("the service bindings of [env.{env}] form a cycle"),
+            let level: Vec<Worker> = self
+                .workers
+                .iter()
+                .filter(|w| {
+                    !placed.contains(&w.worker)
+                        && w.services(Some(env)).iter().all(|(_, target)| {
+                            by_script
+                                .get(target)
+                                .is_none_or(|dep| placed.contains(dep) || *dep == w.worker)
+                        })
+                })
+                .map(|w| w.worker)
+                .collect();
+            if level.is_empty() {
+                bail!("the service bindings of [env.{env}] form a cycle");
             }
+            placed.extend(&level);
+            levels.push(level);
         }
-        Ok(placed)
+        Ok(levels)
+    }
+
+    /// Every worker, dependencies first.
+    pub fn dependency_order(&self, env: Environment) -> Result<Vec<Worker>> {
+        Ok(self.dependency_levels(env)?.concat())
     }
 
     /// Every id or name of a resource `env` uses, for isolation checks.

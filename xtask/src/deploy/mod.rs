@@ -328,6 +328,27 @@ impl Source {
     }
 }
 
+/// Runs `work` for every worker at once, one thread each (each call is mostly a wrangler
+/// process waiting on the API), and returns the results in the order given.
+fn each<T: Send>(workers: &[Worker], work: impl Fn(Worker) -> T + Sync) -> Vec<(Worker, T)> {
+    let work = &work;
+    std::thread::scope(|scope| {
+        let running: Vec<_> = workers
+            .iter()
+            .map(|&worker| (worker, scope.spawn(move || work(worker))))
+            .collect();
+        running
+            .into_iter()
+            .map(|(worker, thread)| {
+                let result = thread
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (worker, result)
+            })
+            .collect()
+    })
+}
+
 /// The bundle wrangler uploads for `worker`: the directory of the config's `main`.
 fn bundle_dir(configs: &Configs, worker: Worker) -> Result<PathBuf> {
     let config = configs.worker(worker);

@@ -10,7 +10,7 @@ use super::config::{Configs, Environment, KvBinding};
 use super::github::GitHub;
 use super::probe;
 use super::wrangler::Wrangler;
-use super::{Place, PreviewArgs, bundle_dir, require_credentials, run_dir};
+use super::{Place, PreviewArgs, bundle_dir, each, require_credentials, run_dir};
 use crate::build;
 use crate::workers::Worker;
 use crate::workspace::Workspace;
@@ -227,17 +227,22 @@ pub fn deploy(ws: &Workspace, pr: u64, args: &PreviewArgs) -> Result<()> {
 
     let message = format!("preview of pull request #{} at {}", pr.number, short(&sha));
     let mut deployed = Vec::new();
-    for worker in configs.dependency_order(ENV)? {
-        let (version, urls) = cloud::deploy(&wrangler, &targets[&worker], &message)
-            .with_context(|| format!("deploying {}", pr.script(worker)))?;
-        let url = urls
-            .iter()
-            .find(|u| u.contains("workers.dev"))
-            .or(urls.first())
-            .cloned()
-            .with_context(|| format!("{} has no URL", pr.script(worker)))?;
-        println!("✓ {} → {url}", pr.script(worker));
-        deployed.push((worker, version, url));
+    for level in configs.dependency_levels(ENV)? {
+        let results = each(&level, |worker| {
+            cloud::deploy(&wrangler, &targets[&worker], &message)
+        });
+        for (worker, result) in results {
+            let (version, urls) =
+                result.with_context(|| format!("deploying {}", pr.script(worker)))?;
+            let url = urls
+                .iter()
+                .find(|u| u.contains("workers.dev"))
+                .or(urls.first())
+                .cloned()
+                .with_context(|| format!("{} has no URL", pr.script(worker)))?;
+            println!("✓ {} → {url}", pr.script(worker));
+            deployed.push((worker, version, url));
+        }
     }
     let probe_targets: Vec<probe::Target> = deployed
         .iter()
@@ -346,21 +351,27 @@ pub fn cleanup(ws: &Workspace, pr: u64, place: &Place) -> Result<()> {
         &format!("{}-cleanup", pr.scope()),
     )?;
     let wrangler = Wrangler::new(ws, &dir.join("wrangler"))?;
-    let mut order = configs.dependency_order(ENV)?;
+    let mut levels = configs.dependency_levels(ENV)?;
     // Dependents go first, so nothing is left bound to a deleted worker.
-    order.reverse();
-    for worker in order {
-        let target = pr.existing_target(&configs, worker, &dir)?;
-        let deleted = cloud::delete(&wrangler, &target)?;
-        println!(
-            "{} {}",
-            if deleted {
-                "- deleted"
-            } else {
-                "✓ already gone"
-            },
-            pr.script(worker)
-        );
+    levels.reverse();
+    for level in levels {
+        let targets: BTreeMap<Worker, Target> = level
+            .iter()
+            .map(|&w| Ok((w, pr.existing_target(&configs, w, &dir)?)))
+            .collect::<Result<_>>()?;
+        for (worker, deleted) in each(&level, |worker| cloud::delete(&wrangler, &targets[&worker]))
+        {
+            let deleted = deleted.with_context(|| format!("deleting {}", pr.script(worker)))?;
+            println!(
+                "{} {}",
+                if deleted {
+                    "- deleted"
+                } else {
+                    "✓ already gone"
+                },
+                pr.script(worker)
+            );
+        }
     }
     let database = pr.database(&configs)?;
     let deleted = cloud::d1_delete(&wrangler, &database)?;

@@ -8,7 +8,7 @@ use super::config::{Configs, DATABASE_BINDING, Environment};
 use super::probe;
 use super::record::{DatabaseRecord, ProbeRecord, Record, RollbackStep, Timing, WorkerRecord};
 use super::wrangler::Wrangler;
-use super::{DeployArgs, RollbackArgs, Source, bundle_dir, require_credentials, run_dir};
+use super::{DeployArgs, RollbackArgs, Source, bundle_dir, each, require_credentials, run_dir};
 use crate::build;
 use crate::workers::Worker;
 use crate::workspace::{self, Workspace};
@@ -110,9 +110,10 @@ impl Rollout<'_> {
     }
 
     fn run(&mut self, source: &Source) -> Result<()> {
-        let order = self.timed("preflight", |r| r.preflight(source))?;
+        let levels = self.timed("preflight", |r| r.preflight(source))?;
+        let order = levels.concat();
         self.timed("database", Self::database)?;
-        let uploaded = self.timed("upload", |r| r.upload(&order))?;
+        let uploaded = self.timed("upload", |r| r.upload(&levels))?;
         let share = f64::from(self.args.share);
         self.timed("gradual", |r| r.shift(&order, &uploaded, share))?;
         let window = Duration::from_secs(self.args.probe_seconds);
@@ -124,14 +125,14 @@ impl Rollout<'_> {
             r.probe("full", &order, &uploaded, None)
         })?;
         self.timed("triggers", |r| {
-            for &worker in &order {
-                let outcome = cloud::triggers(&r.wrangler, &r.target(worker))
-                    .with_context(|| format!("applying the crons and domains of {worker}"));
-                if let Err(err) = outcome {
-                    return Err(r.roll_back(err));
-                }
-                println!("✓ {worker}: crons and domains applied");
+            let this = &*r;
+            let results = each(&order, |worker| {
+                cloud::triggers(&this.wrangler, &this.target(worker))
+            });
+            if let Some(err) = failures(results, "applying the crons and domains of") {
+                return Err(r.roll_back(err));
             }
+            println!("✓ crons and domains applied");
             Ok(())
         })?;
         for w in &mut self.record.workers {
@@ -144,8 +145,8 @@ impl Rollout<'_> {
         Ok(())
     }
 
-    /// Everything checked before anything changes; returns the upload order.
-    fn preflight(&mut self, source: &Source) -> Result<Vec<Worker>> {
+    /// Everything checked before anything changes; returns the upload levels.
+    fn preflight(&mut self, source: &Source) -> Result<Vec<Vec<Worker>>> {
         require_credentials()?;
         let code = super::config::code_reads(&self.ws.root)?;
         let problems = super::config::check(&self.configs, &code);
@@ -164,8 +165,18 @@ impl Rollout<'_> {
             source.require_clean()?;
             println!("✓ clean tree at {}", short(&source.sha));
         }
-        let order = self.configs.dependency_order(ENV)?;
-        for &worker in &order {
+        let levels = self.configs.dependency_levels(ENV)?;
+        let order = levels.concat();
+        let this = &*self;
+        let checks = each(&order, |worker| -> Result<_> {
+            let target = this.target(worker);
+            let present = cloud::secret_names(&this.wrangler, &target)?.unwrap_or_default();
+            let before = cloud::serving(&this.wrangler, &target)?;
+            Ok((present, before))
+        });
+        for (worker, check) in checks {
+            let (present, before) =
+                check.with_context(|| format!("reading {worker}'s secrets and deployment"))?;
             let needed = self
                 .configs
                 .manifest
@@ -173,24 +184,18 @@ impl Rollout<'_> {
                 .get(&(ENV, worker))
                 .cloned()
                 .unwrap_or_default();
-            let target = self.target(worker);
-            let present = cloud::secret_names(&self.wrangler, &target)?.unwrap_or_default();
-            let absent: Vec<&String> = needed.iter().filter(|n| !present.contains(*n)).collect();
+            let absent: Vec<&str> = needed
+                .iter()
+                .filter(|n| !present.contains(*n))
+                .map(String::as_str)
+                .collect();
             if !absent.is_empty() {
                 let script = self.configs.worker(worker).script_name(ENV);
                 bail!(
                     "{worker} ({script}) lacks the secret(s) {}; set each with `wrangler secret put NAME --env production -c wrangler/{worker}.toml`",
-                    absent
-                        .iter()
-                        .map(|s| s.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    absent.join(", ")
                 );
             }
-        }
-        println!("✓ required secrets present");
-        for &worker in &order {
-            let before = cloud::serving(&self.wrangler, &self.target(worker))?;
             println!(
                 "  {worker} serves {}",
                 before
@@ -205,8 +210,9 @@ impl Rollout<'_> {
                 after: None,
             });
         }
+        println!("✓ required secrets present");
         self.bundles(source)?;
-        Ok(order)
+        Ok(levels)
     }
 
     /// Builds the four workers (or takes the prebuilt ones), and checks that every bundle
@@ -334,20 +340,26 @@ impl Rollout<'_> {
         Ok(())
     }
 
-    fn upload(&mut self, order: &[Worker]) -> Result<BTreeMap<Worker, String>> {
+    /// Uploads every worker, a dependency level at a time (the workers of a level at once).
+    fn upload(&mut self, levels: &[Vec<Worker>]) -> Result<BTreeMap<Worker, String>> {
         let mut uploaded = BTreeMap::new();
         let message = self.record.message.clone();
         let sha = self.record.git_sha.clone();
-        for &worker in order {
-            let version = cloud::upload(&self.wrangler, &self.target(worker), &sha, &message)
-                .with_context(|| format!("uploading {worker}"))?;
-            println!(
-                "✓ {worker}: version {} uploaded (tag {})",
-                short(&version),
-                short(&sha)
-            );
-            self.worker_record(worker).uploaded_version = Some(version.clone());
-            uploaded.insert(worker, version);
+        for level in levels {
+            let this = &*self;
+            let results = each(level, |worker| {
+                cloud::upload(&this.wrangler, &this.target(worker), &sha, &message)
+            });
+            for (worker, result) in results {
+                let version = result.with_context(|| format!("uploading {worker}"))?;
+                println!(
+                    "✓ {worker}: version {} uploaded (tag {})",
+                    short(&version),
+                    short(&sha)
+                );
+                self.worker_record(worker).uploaded_version = Some(version.clone());
+                uploaded.insert(worker, version);
+            }
         }
         Ok(uploaded)
     }
@@ -361,6 +373,7 @@ impl Rollout<'_> {
         share: f64,
     ) -> Result<()> {
         let message = format!("{} ({share}%)", self.record.message);
+        let mut splits = BTreeMap::new();
         for &worker in order {
             let new = &uploaded[&worker];
             let before = self.worker_record(worker).before.clone();
@@ -379,15 +392,25 @@ impl Rollout<'_> {
                 },
                 _ => Split::only(new),
             };
+            splits.insert(worker, split);
             if !self.changed.contains(&worker) {
                 self.changed.push(worker);
             }
-            if let Err(err) =
-                cloud::deploy_split(&self.wrangler, &self.target(worker), &split, &message)
-            {
-                return Err(self.roll_back(err.context(format!("deploying {worker}"))));
-            }
-            println!("✓ {worker} serves {}", split.describe());
+        }
+        let this = &*self;
+        let results = each(order, |worker| {
+            cloud::deploy_split(
+                &this.wrangler,
+                &this.target(worker),
+                &splits[&worker],
+                &message,
+            )
+        });
+        if let Some(err) = failures(results, "deploying") {
+            return Err(self.roll_back(err));
+        }
+        for &worker in order {
+            println!("✓ {worker} serves {}", splits[&worker].describe());
         }
         Ok(())
     }
@@ -442,27 +465,31 @@ impl Rollout<'_> {
     /// original error, with the rollback's own failures added.
     fn roll_back(&mut self, cause: anyhow::Error) -> anyhow::Error {
         eprintln!("✗ {cause:#}\n… rolling every worker back");
+        let changed = self.changed.clone();
+        let this = &*self;
+        let results = each(&changed, |worker| {
+            let before = this
+                .record
+                .workers
+                .iter()
+                .find(|w| w.worker == worker.name())
+                .and_then(|w| w.before.clone());
+            let outcome = before.as_ref().map(|split| {
+                cloud::deploy_split(&this.wrangler, &this.target(worker), split, "rollback")
+            });
+            (before, outcome)
+        });
         let mut steps = Vec::new();
         let mut failures = Vec::new();
-        for worker in self.changed.clone() {
-            let before = self.worker_record(worker).before.clone();
-            let outcome = match &before {
-                Some(split) => {
-                    match cloud::deploy_split(
-                        &self.wrangler,
-                        &self.target(worker),
-                        split,
-                        "rollback",
-                    ) {
-                        Ok(()) => format!("back on {}", split.describe()),
-                        Err(err) => {
-                            failures.push(format!("{worker}: {err:#}"));
-                            format!("FAILED: {err:#}")
-                        }
-                    }
+        for (worker, (before, outcome)) in results {
+            let outcome = match (&before, outcome) {
+                (Some(split), Some(Ok(()))) => format!("back on {}", split.describe()),
+                (_, Some(Err(err))) => {
+                    failures.push(format!("{worker}: {err:#}"));
+                    format!("FAILED: {err:#}")
                 }
                 // A first deployment has nothing to go back to.
-                None => "never deployed before: nothing to roll back to".to_owned(),
+                _ => "never deployed before: nothing to roll back to".to_owned(),
             };
             println!("  {worker}: {outcome}");
             self.worker_record(worker).after = before.clone();
@@ -488,6 +515,27 @@ impl Rollout<'_> {
             .find(|w| w.worker == worker.name())
             .expect("preflight records every worker")
     }
+}
+
+/// The first failure among per-worker results, with every other failure named too.
+fn failures(results: Vec<(Worker, Result<()>)>, doing: &str) -> Option<anyhow::Error> {
+    let mut errors: Vec<(Worker, anyhow::Error)> = results
+        .into_iter()
+        .filter_map(|(worker, result)| result.err().map(|err| (worker, err)))
+        .collect();
+    if errors.is_empty() {
+        return None;
+    }
+    let others: Vec<String> = errors[1..]
+        .iter()
+        .map(|(worker, err)| format!("{worker}: {err:#}"))
+        .collect();
+    let (worker, first) = errors.remove(0);
+    let mut err = first.context(format!("{doing} {worker}"));
+    if !others.is_empty() {
+        err = err.context(format!("also failed: {}", others.join("; ")));
+    }
+    Some(err)
 }
 
 /// Migration files not yet recorded in `d1_migrations`, in order.
@@ -518,29 +566,32 @@ pub fn rollback_command(ws: &Workspace, args: &RollbackArgs) -> Result<()> {
         env: Some(ENV.name().into()),
     };
     // Resolve every worker's destination first: all four go back, or none does.
-    let mut plan = Vec::new();
-    for worker in Worker::ALL {
-        let split = match &record {
-            Some(record) => record_target(record, worker)?,
-            None => previous_deployment(&wrangler, &target(worker))
-                .with_context(|| format!("finding {worker}'s previous deployment"))?,
-        };
-        plan.push((worker, split));
+    let resolved = each(&Worker::ALL, |worker| match &record {
+        Some(record) => record_target(record, worker),
+        None => previous_deployment(&wrangler, &target(worker))
+            .with_context(|| format!("finding {worker}'s previous deployment")),
+    });
+    let mut plan = BTreeMap::new();
+    for (worker, split) in resolved {
+        plan.insert(worker, split?);
     }
-    let mut failures = Vec::new();
-    for (worker, split) in &plan {
-        match cloud::deploy_split(&wrangler, &target(*worker), split, "rollback") {
-            Ok(()) => println!("✓ {worker} serves {}", split.describe()),
+    let results = each(&Worker::ALL, |worker| {
+        cloud::deploy_split(&wrangler, &target(worker), &plan[&worker], "rollback")
+    });
+    let mut failed = Vec::new();
+    for (worker, result) in results {
+        match result {
+            Ok(()) => println!("✓ {worker} serves {}", plan[&worker].describe()),
             Err(err) => {
                 eprintln!("✗ {worker}: {err:#}");
-                failures.push(worker.name());
+                failed.push(worker.name());
             }
         }
     }
-    if !failures.is_empty() {
+    if !failed.is_empty() {
         bail!(
             "could not roll back: {} (logs in {})",
-            failures.join(", "),
+            failed.join(", "),
             dir.display()
         );
     }

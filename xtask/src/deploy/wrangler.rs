@@ -8,10 +8,10 @@ use crate::state;
 use crate::workspace::{Workspace, describe};
 use anyhow::{Context, Result};
 use serde_json::Value;
-use std::cell::Cell;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 /// A wrangler call that failed, with what its `command-failed` entry said.
 #[derive(Debug)]
@@ -87,11 +87,12 @@ impl Output {
     }
 }
 
-/// Runs wrangler against one config directory, logging every call under `log_dir`.
+/// Runs wrangler, logging every call under `log_dir`; shareable between threads, so
+/// independent calls (one per worker) can run at once.
 pub struct Wrangler<'a> {
     ws: &'a Workspace,
     log_dir: PathBuf,
-    calls: Cell<u32>,
+    calls: AtomicU32,
 }
 
 impl<'a> Wrangler<'a> {
@@ -101,14 +102,13 @@ impl<'a> Wrangler<'a> {
         Ok(Self {
             ws,
             log_dir: log_dir.to_path_buf(),
-            calls: Cell::new(0),
+            calls: AtomicU32::new(0),
         })
     }
 
     /// Runs `wrangler ARGS` and returns its machine output, or a [`Failure`].
     pub fn run<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Result<Output> {
-        let n = self.calls.get() + 1;
-        self.calls.set(n);
+        let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
         let mut command = state::wrangler(self.ws);
         command.args(args);
         let label = describe(&command);

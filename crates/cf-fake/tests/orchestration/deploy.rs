@@ -1,0 +1,341 @@
+//! The production rollout, rollback and status, end to end: the real `cargo xtask` drives
+//! the real wrangler against the Cloudflare fake, and probes the workers `cargo xtask
+//! test` serves in workerd.
+
+use crate::support::{WORKERS, World, first};
+
+const PROBE: [&str; 6] = [
+    "--probe-seconds",
+    "2",
+    "--probe-interval",
+    "1",
+    "--prebuilt",
+    "--allow-dirty",
+];
+
+fn deploy(world: &World, extra: &[&str]) -> crate::support::Run {
+    let mut args = vec!["deploy", "--env", "production"];
+    args.extend(PROBE);
+    args.extend(extra);
+    world.xtask(&args)
+}
+
+#[test]
+fn a_clean_rollout_backs_up_then_migrates_then_uploads_then_shifts_traffic() {
+    let world = World::new();
+    world.live_production();
+    let before = world.calls().len();
+
+    let run = deploy(&world, &[]);
+
+    run.assert_ok();
+    let calls = &world.calls()[before..];
+    let bookmark = first(calls, "GET", "/time_travel/bookmark");
+    let export = first(calls, "POST", "/export");
+    let migrate = calls
+        .iter()
+        .position(|c| {
+            c.path.ends_with("/query")
+                && String::from_utf8_lossy(&c.body).contains("CREATE TABLE categories")
+        })
+        .expect("the first migration ran");
+    let upload = first(calls, "POST", "/versions");
+    let traffic = first(calls, "POST", "/deployments");
+    assert!(bookmark < export, "bookmark before backup");
+    assert!(export < migrate, "backup before migrations");
+    assert!(migrate < upload, "migrations before uploads");
+    assert!(upload < traffic, "uploads before traffic");
+    let last_upload = calls
+        .iter()
+        .rposition(|c| c.method == "POST" && c.path.ends_with("/versions"))
+        .unwrap();
+    assert!(
+        last_upload < traffic,
+        "every worker is uploaded before any gets traffic"
+    );
+    let first_split = calls[traffic].json();
+    assert_eq!(first_split["versions"][0]["percentage"], 10.0);
+    assert_eq!(first_split["versions"][1]["percentage"], 90.0);
+}
+
+#[test]
+fn a_clean_rollout_ends_with_every_worker_on_its_new_version_and_a_record() {
+    let world = World::new();
+    world.live_production();
+
+    deploy(&world, &[]).assert_ok();
+
+    let record = world.record();
+    assert_eq!(record["status"], "succeeded");
+    for (i, worker) in WORKERS.iter().enumerate() {
+        let entry = record["workers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["worker"] == *worker)
+            .unwrap();
+        let uploaded = entry["uploaded_version"].as_str().unwrap();
+        assert_eq!(
+            world.serving(worker),
+            vec![(uploaded.to_owned(), 100.0)],
+            "{worker} ({i})"
+        );
+        assert!(entry["before"]["versions"][0]["version_id"].is_string());
+    }
+    let database = &record["database"];
+    assert_eq!(
+        database["migrations_applied"].as_array().unwrap().len(),
+        1,
+        "the newest"
+    );
+    assert!(
+        database["restore_command"]
+            .as_str()
+            .unwrap()
+            .contains("time-travel restore")
+    );
+    let probes: Vec<&str> = record["probes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["phase"].as_str().unwrap())
+        .collect();
+    assert_eq!(probes, ["gradual", "full"]);
+    let timings: Vec<(String, f64)> = record["timings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["phase"].as_str().unwrap().to_owned(),
+                t["seconds"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    let seconds = |phase: &str| {
+        timings
+            .iter()
+            .find(|(p, _)| p == phase)
+            .map_or(0.0, |(_, s)| *s)
+    };
+    println!(
+        "production rollout against the fake: {:.1} s in all, {:.1} s without the probe window",
+        seconds("total"),
+        seconds("total") - seconds("probe")
+    );
+    let backup = std::fs::read_dir(world.out().join("production"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path()
+        .join(database["backup"].as_str().expect("a backup was taken"));
+    assert!(backup.exists(), "{} kept as an artifact", backup.display());
+}
+
+#[test]
+fn production_crons_and_domains_are_applied_after_the_rollout() {
+    let world = World::new();
+    world.live_production();
+
+    deploy(&world, &[]).assert_ok();
+
+    world.cloudflare.with(|cf| {
+        assert_eq!(cf.scripts["kbc-analyzer"].schedules, ["0 2,14,20 * * *"]);
+        assert_eq!(cf.scripts["kbc-facebook"].schedules.len(), 3);
+        assert_eq!(
+            cf.scripts["kbc-api"].domains,
+            ["kiamichibizconnect.com", "www.kiamichibizconnect.com"]
+        );
+        assert_eq!(
+            cf.scripts["kbc-agent"].domains,
+            ["app.kiamichibizconnect.com"]
+        );
+    });
+}
+
+#[test]
+fn a_failing_migration_deploys_nothing_and_names_the_restore_command() {
+    let world = World::new();
+    world.live_production();
+    world.add_migration(
+        "0099_broken.sql",
+        "ALTER TABLE no_such_table ADD COLUMN x INTEGER;",
+    );
+    let before = world.calls().len();
+    let serving: Vec<_> = WORKERS.iter().map(|w| world.serving(w)).collect();
+
+    let run = deploy(&world, &[]);
+
+    run.assert_failed();
+    assert!(
+        run.stderr
+            .contains("wrangler d1 time-travel restore DB --bookmark="),
+        "{}",
+        run.stderr
+    );
+    let calls = &world.calls()[before..];
+    assert!(
+        !calls
+            .iter()
+            .any(|c| c.method == "POST" && c.path.ends_with("/versions")),
+        "nothing uploaded"
+    );
+    assert!(
+        !calls
+            .iter()
+            .any(|c| c.method == "POST" && c.path.ends_with("/deployments")),
+        "no traffic moved"
+    );
+    let now: Vec<_> = WORKERS.iter().map(|w| world.serving(w)).collect();
+    assert_eq!(now, serving);
+    assert_eq!(world.record()["status"], "failed");
+}
+
+#[test]
+fn restore_on_failure_puts_the_database_back_to_its_bookmark() {
+    let world = World::new();
+    world.live_production();
+    world.add_migration(
+        "0099_broken.sql",
+        "ALTER TABLE no_such_table ADD COLUMN x INTEGER;",
+    );
+
+    let run = deploy(&world, &["--restore-on-failure"]);
+
+    run.assert_failed();
+    let calls = world.calls();
+    let restore = first(&calls, "POST", "/time_travel/restore");
+    let record = world.record();
+    assert_eq!(
+        calls[restore].query["bookmark"],
+        record["database"]["bookmark"].as_str().unwrap()
+    );
+    assert_eq!(record["database"]["restored"], true);
+    let files = std::fs::read_dir(world.dir.path().join("migrations"))
+        .unwrap()
+        .count();
+    let (migrations, seeded) = world.cloudflare.with(|cf| {
+        let db = "kbc-directory-production";
+        let migrations = cf
+            .sql(db, "SELECT count(*) AS n FROM d1_migrations")
+            .unwrap();
+        let seeded = cf
+            .sql(
+                db,
+                "SELECT count(*) AS n FROM categories WHERE slug = 'bakeries'",
+            )
+            .unwrap();
+        (
+            migrations[0]["results"][0]["n"].clone(),
+            seeded[0]["results"][0]["n"].clone(),
+        )
+    });
+    assert_eq!(
+        migrations,
+        files - 2,
+        "neither the good nor the broken new migration is left"
+    );
+    assert_eq!(seeded, 1, "the data is still there");
+}
+
+#[test]
+fn a_failing_health_probe_rolls_every_worker_back() {
+    let world = World::new();
+    world.live_production();
+    // The bundles claim a commit the new versions' /health does not report.
+    for worker in WORKERS {
+        world.restamp(worker, "ffffffffffffffffffffffffffffffffffffffff");
+    }
+    let before: Vec<_> = WORKERS.iter().map(|w| world.serving(w)).collect();
+
+    let run = deploy(&world, &[]);
+
+    run.assert_failed();
+    assert!(run.stderr.contains("health probe failed"), "{}", run.stderr);
+    let after: Vec<_> = WORKERS.iter().map(|w| world.serving(w)).collect();
+    assert_eq!(after, before, "every worker serves what it served before");
+    let record = world.record();
+    assert_eq!(record["status"], "rolled-back");
+    assert_eq!(record["rollback"].as_array().unwrap().len(), 4);
+}
+
+#[test]
+fn a_missing_secret_stops_the_deploy_before_anything_changes() {
+    let world = World::new();
+    world.live_production();
+    world
+        .cloudflare
+        .with(|cf| cf.scripts.get_mut("kbc-api").unwrap().secrets.clear());
+    let before = world.calls().len();
+
+    let run = deploy(&world, &[]);
+
+    run.assert_failed();
+    assert!(run.stderr.contains("CLIENT_HASH_SALT"), "{}", run.stderr);
+    let changes: Vec<String> = world.calls()[before..]
+        .iter()
+        .filter(|c| c.method != "GET")
+        .map(|c| c.line())
+        .collect();
+    assert!(changes.is_empty(), "nothing may change: {changes:?}");
+    assert!(!run.stdout.contains("s3cret") && !run.stderr.contains("s3cret"));
+}
+
+#[test]
+fn rollback_to_a_record_restores_what_every_worker_served_before_it() {
+    let world = World::new();
+    world.live_production();
+    let before: Vec<_> = WORKERS.iter().map(|w| world.serving(w)).collect();
+    deploy(&world, &[]).assert_ok();
+    let record = std::fs::read_dir(world.out().join("production"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+
+    let run = world.xtask(&[
+        "rollback",
+        "--env",
+        "production",
+        "--to",
+        record.to_str().unwrap(),
+    ]);
+
+    run.assert_ok();
+    let after: Vec<_> = WORKERS.iter().map(|w| world.serving(w)).collect();
+    assert_eq!(after, before);
+}
+
+#[test]
+fn rollback_without_a_record_goes_back_past_the_gradual_step() {
+    let world = World::new();
+    world.live_production();
+    let before: Vec<_> = WORKERS.iter().map(|w| world.serving(w)).collect();
+    deploy(&world, &[]).assert_ok();
+
+    let run = world.xtask(&["rollback", "--env", "production"]);
+
+    run.assert_ok();
+    let after: Vec<_> = WORKERS.iter().map(|w| world.serving(w)).collect();
+    assert_eq!(after, before);
+}
+
+#[test]
+fn status_shows_each_worker_serving_the_deployed_sha() {
+    let world = World::new();
+    world.live_production();
+    deploy(&world, &[]).assert_ok();
+    let sha = world.record()["git_sha"].as_str().unwrap().to_owned();
+
+    let run = world.xtask(&["status", "--env", "production", "--json"]);
+
+    run.assert_ok();
+    let rows: serde_json::Value =
+        serde_json::from_str(run.stdout.trim_start_matches(|c| c != '[')).unwrap();
+    for row in rows.as_array().unwrap() {
+        assert_eq!(row["serving"][0]["git_sha"], sha.as_str(), "{row}");
+        assert_eq!(row["serving"][0]["percentage"], 100.0);
+    }
+}

@@ -1,0 +1,278 @@
+//! What the orchestration tests share: a sandbox copy of the deploy configuration (the
+//! real wrangler configs and migrations, the built bundles, probe URLs pointing at the
+//! workers `cargo xtask test` runs in workerd), the two fakes, and running the real
+//! `cargo xtask` binary against them.
+//!
+//! `cargo xtask test` runs these with `KBC_XTASK_BIN` (itself) and `KBC_<WORKER>_URL`
+//! (the workers it serves) set.
+
+use kbc_cf_fake::cloudflare::ACCOUNT_ID;
+use kbc_cf_fake::{Call, Cloudflare, GitHub, Server};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub const WORKERS: [&str; 4] = ["api", "agent", "analyzer", "facebook"];
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Where `cargo xtask test` serves `worker`.
+pub fn worker_url(worker: &str) -> String {
+    let variable = format!("KBC_{}_URL", worker.to_uppercase());
+    std::env::var(&variable).unwrap_or_else(|_| {
+        panic!("{variable} is not set: run these tests through `cargo xtask test`")
+    })
+}
+
+/// The git sha a running worker's `/health` reports.
+pub fn served_sha(worker: &str) -> String {
+    let body: Value = ureq::get(&format!("{}/health", worker_url(worker)))
+        .call()
+        .expect("the worker answers /health")
+        .body_mut()
+        .read_to_string()
+        .map(|text| serde_json::from_str(&text).expect("/health is JSON"))
+        .expect("/health has a body");
+    body["git_sha"]
+        .as_str()
+        .expect("/health names its git sha")
+        .to_owned()
+}
+
+/// A copy of the deployment configuration plus the fakes it deploys to.
+pub struct World {
+    pub dir: tempfile::TempDir,
+    pub cloudflare: Server<Cloudflare>,
+    pub github: Server<GitHub>,
+}
+
+impl World {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let root = root();
+        let wrangler = dir.path().join("wrangler");
+        std::fs::create_dir_all(&wrangler).unwrap();
+        for worker in WORKERS {
+            let name = format!("{worker}.toml");
+            std::fs::copy(root.join("wrangler").join(&name), wrangler.join(&name)).unwrap();
+            let build = dir.path().join("crates").join(worker).join("build");
+            std::fs::create_dir_all(&build).unwrap();
+            for file in ["index.js", "index_bg.wasm"] {
+                let from = root.join("crates").join(worker).join("build").join(file);
+                std::fs::copy(&from, build.join(file)).unwrap_or_else(|e| {
+                    panic!("copying {}: {e} (is the build tier done?)", from.display())
+                });
+            }
+            std::fs::write(build.join("git-sha"), served_sha(worker)).unwrap();
+        }
+        let manifest = std::fs::read_to_string(root.join("wrangler/deploy.toml")).unwrap();
+        std::fs::write(wrangler.join("deploy.toml"), local_probes(&manifest)).unwrap();
+        let migrations = dir.path().join("migrations");
+        std::fs::create_dir_all(&migrations).unwrap();
+        for entry in std::fs::read_dir(root.join("migrations")).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), migrations.join(entry.file_name())).unwrap();
+        }
+        Self {
+            dir,
+            cloudflare: Cloudflare::start().expect("the Cloudflare fake starts"),
+            github: GitHub::start().expect("the GitHub fake starts"),
+        }
+    }
+
+    pub fn config_dir(&self) -> PathBuf {
+        self.dir.path().join("wrangler")
+    }
+
+    pub fn out(&self) -> PathBuf {
+        self.dir.path().join("out")
+    }
+
+    pub fn config(&self, worker: &str) -> String {
+        std::fs::read_to_string(self.config_dir().join(format!("{worker}.toml"))).unwrap()
+    }
+
+    pub fn set_config(&self, worker: &str, text: &str) {
+        std::fs::write(self.config_dir().join(format!("{worker}.toml")), text).unwrap();
+    }
+
+    /// Makes the bundle of `worker` claim another commit than the one it reports.
+    pub fn restamp(&self, worker: &str, sha: &str) {
+        let file = self
+            .dir
+            .path()
+            .join("crates")
+            .join(worker)
+            .join("build/git-sha");
+        std::fs::write(file, sha).unwrap();
+    }
+
+    pub fn add_migration(&self, name: &str, sql: &str) {
+        std::fs::write(self.dir.path().join("migrations").join(name), sql).unwrap();
+    }
+
+    /// Runs `cargo xtask ARGS` against the fakes and this sandbox.
+    pub fn xtask(&self, args: &[&str]) -> Run {
+        let bin = std::env::var("KBC_XTASK_BIN")
+            .expect("KBC_XTASK_BIN is not set: run these tests through `cargo xtask test`");
+        let mut command = Command::new(bin);
+        command
+            .args(args)
+            .arg("--config-dir")
+            .arg(self.config_dir())
+            .arg("--out")
+            .arg(self.out())
+            .env(
+                "CLOUDFLARE_API_BASE_URL",
+                Cloudflare::api_base(self.cloudflare.base_url()),
+            )
+            .env("CLOUDFLARE_API_TOKEN", "test-token")
+            .env("CLOUDFLARE_ACCOUNT_ID", ACCOUNT_ID)
+            .env("GITHUB_API_URL", self.github.base_url())
+            .env("GITHUB_TOKEN", "test-github-token")
+            .env("GITHUB_REPOSITORY", "kiamichi/biz-connect")
+            .env("RUST_BACKTRACE", "0")
+            .env_remove("GITHUB_STEP_SUMMARY")
+            .env_remove("GITHUB_ACTIONS");
+        let output = command.output().expect("cargo xtask starts");
+        Run::new(args, output)
+    }
+
+    /// `provision --env production`, plus what a live account has: the production
+    /// secrets, one earlier deployment of every worker, and a database with data, migrated
+    /// up to all but the newest migration (which the next deploy brings).
+    pub fn live_production(&self) {
+        let run = self.xtask(&["provision", "--env", "production"]);
+        run.assert_ok();
+        let mut migrations: Vec<PathBuf> = std::fs::read_dir(self.dir.path().join("migrations"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        migrations.sort();
+        migrations.pop();
+        self.cloudflare.with(|cf| {
+            let db = "kbc-directory-production";
+            cf.sql(db, MIGRATIONS_TABLE).unwrap();
+            for file in &migrations {
+                cf.sql(db, &std::fs::read_to_string(file).unwrap()).unwrap();
+                let name = file.file_name().unwrap().to_string_lossy();
+                cf.sql(
+                    db,
+                    &format!("INSERT INTO d1_migrations (name) VALUES ('{name}')"),
+                )
+                .unwrap();
+            }
+            cf.sql(db, SEED).unwrap();
+            for worker in WORKERS {
+                cf.seed_worker(
+                    &format!("kbc-{worker}"),
+                    "0123456789abcdef0123456789abcdef01234567",
+                );
+            }
+            cf.scripts
+                .get_mut("kbc-api")
+                .unwrap()
+                .secrets
+                .insert("CLIENT_HASH_SALT".into(), "s3cret-salt-value".into());
+        });
+    }
+
+    /// The version split a production worker serves.
+    pub fn serving(&self, worker: &str) -> Vec<(String, f64)> {
+        self.cloudflare
+            .with(|cf| cf.serving(&format!("kbc-{worker}")))
+    }
+
+    pub fn calls(&self) -> Vec<Call> {
+        self.cloudflare.calls()
+    }
+
+    /// The record the last production deploy wrote.
+    pub fn record(&self) -> Value {
+        let dir = self.out().join("production");
+        let mut runs: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
+            .map(|e| e.unwrap().path())
+            .collect();
+        runs.sort();
+        let record = runs.last().expect("a deployment ran").join("record.json");
+        serde_json::from_str(&std::fs::read_to_string(record).unwrap()).unwrap()
+    }
+}
+
+/// wrangler's migrations table, as `d1 migrations apply` creates it.
+const MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS d1_migrations(\
+    id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, \
+    applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL)";
+
+/// A listing's category, standing for the data production holds.
+pub const SEED: &str = "INSERT INTO categories (slug, name, created_at, updated_at) \
+    VALUES ('bakeries', 'Bakeries', 1767225600, 1767225600)";
+
+/// The manifest with every probe URL pointed at the local workers.
+fn local_probes(manifest: &str) -> String {
+    let mut kept = String::new();
+    let mut skipping = false;
+    for line in manifest.lines() {
+        if line.starts_with('[') {
+            skipping = line.ends_with(".probe_urls]");
+        }
+        if !skipping {
+            kept.push_str(line);
+            kept.push('\n');
+        }
+    }
+    for env in ["production", "preview"] {
+        kept.push_str(&format!("\n[{env}.probe_urls]\n"));
+        for worker in WORKERS {
+            kept.push_str(&format!("{worker} = \"{}\"\n", worker_url(worker)));
+        }
+    }
+    kept
+}
+
+/// A finished `cargo xtask` run.
+pub struct Run {
+    pub command: String,
+    pub success: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn new(args: &[&str], output: Output) -> Self {
+        Self {
+            command: args.join(" "),
+            success: output.status.success(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    pub fn assert_ok(&self) {
+        assert!(
+            self.success,
+            "`cargo xtask {}` failed\n--- stdout\n{}\n--- stderr\n{}",
+            self.command, self.stdout, self.stderr
+        );
+    }
+
+    pub fn assert_failed(&self) {
+        assert!(
+            !self.success,
+            "`cargo xtask {}` should have failed\n--- stdout\n{}",
+            self.command, self.stdout
+        );
+    }
+}
+
+/// The index of the first call matching `method` and a path containing `path`.
+pub fn first(calls: &[Call], method: &str, path: &str) -> usize {
+    calls
+        .iter()
+        .position(|c| c.method == method && c.path.contains(path))
+        .unwrap_or_else(|| panic!("no {method} …{path} among {} calls", calls.len()))
+}
