@@ -5,6 +5,7 @@
 //! benchmarks). It holds no product logic: data goes in through `kbc-domain`, and the
 //! workers are run exactly as Cloudflare would run them, in workerd.
 
+mod audit;
 mod bench;
 mod build;
 mod deploy;
@@ -119,6 +120,8 @@ enum Command {
     Status(deploy::StatusArgs),
     Provision(deploy::ProvisionArgs),
     Preview(deploy::PreviewArgs),
+    /// Check the dependencies for known vulnerabilities (cargo audit, npm audit).
+    Audit,
     /// Check the deployment configuration (`cargo xtask config check`).
     Config {
         #[command(subcommand)]
@@ -181,6 +184,7 @@ fn main() -> Result<()> {
         Command::Provision(args) => deploy::provision(&ws, &args),
         Command::Preview(args) => deploy::preview(&ws, &args),
         Command::Config { command } => deploy::config(&ws, &command),
+        Command::Audit => audit::run_all(&ws),
     }
 }
 

@@ -131,6 +131,7 @@ fn end_to_end_tiers(ws: &Workspace, report: &mut Report) {
             browser_tests(ws, &specs)
                 .with_context(|| format!("worker logs are in {}", log_dir.display()))
         });
+        report.tier("deploy tests", || deploy_tests(ws, &specs));
     }
     report.always("teardown", || {
         if let Some(mut fleet) = fleet.take() {
@@ -175,10 +176,30 @@ fn e2e_tests(ws: &Workspace, state_dir: &Path, specs: &[Spec]) -> Result<()> {
         .current_dir(&ws.root)
         .env("KBC_STATE_DIR", state_dir)
         .env("KBC_WRANGLER_DIR", ws.wrangler_dir());
+    with_worker_urls(&mut command, specs);
+    run(&mut command)
+}
+
+/// `KBC_<WORKER>_URL` for each served worker, as the test crates read them.
+fn with_worker_urls(command: &mut std::process::Command, specs: &[Spec]) {
     for spec in specs {
         let variable = format!("KBC_{}_URL", spec.worker.name().to_uppercase());
         command.env(variable, spec.url());
     }
+}
+
+/// The deploy orchestration tests (`crates/cf-fake`): this very binary (`KBC_XTASK_BIN`)
+/// and the real wrangler against the fake Cloudflare and GitHub APIs, with health probes
+/// answered by the workers served here. Each test's sandbox stays in
+/// target/deploy-tests/.
+fn deploy_tests(ws: &Workspace, specs: &[Spec]) -> Result<()> {
+    let xtask = std::env::current_exe().context("locating the xtask binary")?;
+    let mut command = cargo();
+    command
+        .args(["test", "-p", "kbc-cf-fake", "--", "--test-threads=2"])
+        .current_dir(&ws.root)
+        .env("KBC_XTASK_BIN", xtask);
+    with_worker_urls(&mut command, specs);
     run(&mut command)
 }
 

@@ -83,6 +83,12 @@ impl Call {
     pub fn json(&self) -> Value {
         serde_json::from_slice(&self.body).unwrap_or(Value::Null)
     }
+
+    /// Whether the call can have changed anything: not a GET, and not a GraphQL
+    /// analytics query (a POST that only reads).
+    pub fn is_change(&self) -> bool {
+        self.method != "GET" && !self.path.ends_with("/graphql")
+    }
 }
 
 /// A request the server must answer with a failure instead of routing it.

@@ -395,11 +395,16 @@ pub fn kv_delete(w: &Wrangler, title: &str) -> Result<bool> {
 pub fn ensure_bucket(w: &Wrangler, name: &str) -> Result<bool> {
     /// Cloudflare's "the specified bucket does not exist".
     const NO_SUCH_BUCKET: u64 = 10006;
+    /// Cloudflare's "you already own this bucket" (someone created it meanwhile).
+    const BUCKET_EXISTS: u64 = 10004;
     match w.run(&["r2", "bucket", "info", name, "--json"]) {
         Ok(_) => Ok(false),
         Err(err) if Failure::has_code(&err, &[NO_SUCH_BUCKET]) => {
-            w.run(&["r2", "bucket", "create", name])?;
-            Ok(true)
+            match w.run(&["r2", "bucket", "create", name]) {
+                Ok(_) => Ok(true),
+                Err(err) if Failure::has_code(&err, &[BUCKET_EXISTS]) => Ok(false),
+                Err(err) => Err(err),
+            }
         }
         Err(err) => Err(err),
     }

@@ -832,3 +832,217 @@ pub fn set_in_entry(
     }
     bail!("no [[{header}]] entry with {match_key} = \"{match_value}\"")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repository() -> (Configs, BTreeMap<Worker, BTreeSet<String>>) {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let configs = Configs::load(&root.join("wrangler")).expect("the configs load");
+        (configs, code_reads(&root).expect("the code is readable"))
+    }
+
+    fn section(configs: &mut Configs, worker: Worker, env: Environment) -> &mut Table {
+        configs
+            .workers
+            .iter_mut()
+            .find(|w| w.worker == worker)
+            .unwrap()
+            .table
+            .get_mut("env")
+            .and_then(|e| e.get_mut(env.name()))
+            .and_then(Value::as_table_mut)
+            .unwrap()
+    }
+
+    fn first_entry<'a>(table: &'a mut Table, array: &str) -> &'a mut Table {
+        table
+            .get_mut(array)
+            .and_then(Value::as_array_mut)
+            .and_then(|a| a.first_mut())
+            .and_then(Value::as_table_mut)
+            .unwrap()
+    }
+
+    fn problems_mentioning(
+        configs: &Configs,
+        code: &BTreeMap<Worker, BTreeSet<String>>,
+        text: &str,
+    ) -> Vec<String> {
+        check(configs, code)
+            .into_iter()
+            .filter(|p| p.contains(text))
+            .collect()
+    }
+
+    #[test]
+    fn the_repository_configs_pass_the_check() {
+        let (configs, code) = repository();
+        assert_eq!(check(&configs, &code), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_preview_bound_to_a_production_database_id_is_caught() {
+        let (mut configs, code) = repository();
+        let production = first_entry(
+            section(&mut configs, Worker::Agent, Environment::Production),
+            "d1_databases",
+        );
+        production.insert("database_id".into(), "6f0c-production-id".into());
+        let preview = first_entry(
+            section(&mut configs, Worker::Agent, Environment::Preview),
+            "d1_databases",
+        );
+        preview.insert("database_id".into(), "6f0c-production-id".into());
+
+        let found = problems_mentioning(&configs, &code, "a production resource");
+
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].contains("wrangler/agent.toml") && found[0].contains("6f0c-production-id")
+        );
+    }
+
+    #[test]
+    fn a_preview_without_its_own_empty_crons_inherits_production_crons_and_is_caught() {
+        let (mut configs, code) = repository();
+        section(&mut configs, Worker::Analyzer, Environment::Preview).remove("triggers");
+
+        assert_eq!(
+            problems_mentioning(&configs, &code, "triggers = { crons = [] }").len(),
+            1
+        );
+    }
+
+    #[test]
+    fn production_crons_must_equal_the_schedule_of_record() {
+        let (mut configs, code) = repository();
+        let triggers = section(&mut configs, Worker::Facebook, Environment::Production)
+            .get_mut("triggers")
+            .and_then(Value::as_table_mut)
+            .unwrap();
+        triggers.insert("crons".into(), Value::Array(vec!["0 3 * * *".into()]));
+
+        assert_eq!(problems_mentioning(&configs, &code, "SCHEDULES").len(), 1);
+    }
+
+    #[test]
+    fn workers_of_one_environment_must_bind_the_same_database() {
+        let (mut configs, code) = repository();
+        let db = first_entry(
+            section(&mut configs, Worker::Facebook, Environment::Production),
+            "d1_databases",
+        );
+        db.insert("database_name".into(), "kbc-directory-other".into());
+
+        assert_eq!(
+            problems_mentioning(&configs, &code, "must bind the same database").len(),
+            1
+        );
+    }
+
+    #[test]
+    fn a_service_binding_into_another_environment_is_caught() {
+        let (mut configs, code) = repository();
+        let mut binding = Table::new();
+        binding.insert("binding".into(), "ANALYZER".into());
+        binding.insert("service".into(), "kbc-analyzer".into());
+        section(&mut configs, Worker::Agent, Environment::Preview)
+            .insert("services".into(), Value::Array(vec![Value::Table(binding)]));
+
+        let found = problems_mentioning(&configs, &code, "service binding ANALYZER");
+
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].contains("[env.preview]"));
+    }
+
+    #[test]
+    fn a_name_the_code_reads_must_be_a_var_a_declared_secret_or_optional() {
+        let (configs, mut code) = repository();
+        code.get_mut(&Worker::Agent)
+            .unwrap()
+            .insert("GOOGLE_CLIENT_SECRET".into());
+
+        let found = problems_mentioning(&configs, &code, "GOOGLE_CLIENT_SECRET");
+
+        assert_eq!(found.len(), 2, "production and preview: {found:?}");
+    }
+
+    #[test]
+    fn a_declared_secret_the_code_never_reads_is_caught() {
+        let (mut configs, code) = repository();
+        configs
+            .manifest
+            .secrets
+            .get_mut(&(Environment::Production, Worker::Analyzer))
+            .unwrap()
+            .insert("STALE_TOKEN".into());
+
+        assert_eq!(problems_mentioning(&configs, &code, "STALE_TOKEN").len(), 1);
+    }
+
+    #[test]
+    fn the_code_scan_finds_var_and_secret_reads() {
+        let source = r#"
+            let salt = runtime::var(env, "CLIENT_HASH_SALT");
+            let key = env.secret("AI_API_KEY")?;
+            let mode = env.var("KV_CACHE");
+            let not_a_read = format!("var(env, {name})");
+        "#;
+
+        let names: Vec<String> = names_read(source).into_iter().collect();
+
+        assert_eq!(names, ["AI_API_KEY", "CLIENT_HASH_SALT", "KV_CACHE"]);
+    }
+
+    #[test]
+    fn service_bindings_order_uploads_dependencies_first() {
+        let (mut configs, _) = repository();
+        let mut binding = Table::new();
+        binding.insert("binding".into(), "AGENT".into());
+        binding.insert("service".into(), "kbc-agent".into());
+        section(&mut configs, Worker::Api, Environment::Production)
+            .insert("services".into(), Value::Array(vec![Value::Table(binding)]));
+
+        let levels = configs.dependency_levels(Environment::Production).unwrap();
+
+        assert_eq!(
+            levels,
+            [
+                vec![Worker::Agent, Worker::Analyzer, Worker::Facebook],
+                vec![Worker::Api]
+            ]
+        );
+    }
+
+    #[test]
+    fn recording_an_id_edits_only_its_entry_and_twice_is_once() {
+        let text = "# production\n[[env.production.d1_databases]]\nbinding = \"DB\"\ndatabase_name = \"kbc-directory-production\"\n\n[[env.preview.d1_databases]]\nbinding = \"DB\"\ndatabase_name = \"kbc-directory-preview\"\n";
+        let header = "env.production.d1_databases";
+        let set = |t: &str| {
+            set_in_entry(
+                t,
+                header,
+                "database_name",
+                "kbc-directory-production",
+                "database_id",
+                "uuid-1",
+            )
+            .unwrap()
+        };
+
+        let once = set(text);
+
+        assert_eq!(set(&once), once);
+        let table: Table = toml::from_str(&once).unwrap();
+        let production = &table["env"]["production"]["d1_databases"][0];
+        assert_eq!(production["database_id"].as_str(), Some("uuid-1"));
+        assert!(
+            table["env"]["preview"]["d1_databases"][0]
+                .get("database_id")
+                .is_none()
+        );
+        assert!(once.starts_with("# production\n"));
+    }
+}

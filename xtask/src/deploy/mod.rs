@@ -15,6 +15,8 @@ mod provision;
 mod record;
 mod rollout;
 mod status;
+#[cfg(test)]
+mod workflows;
 mod wrangler;
 
 use crate::workers::Worker;
@@ -399,6 +401,34 @@ fn utc_stamp(unix: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn git(dir: &Path, args: &[&str]) {
+        crate::workspace::run(
+            Command::new("git")
+                .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+                .args(args)
+                .current_dir(dir),
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn a_deploy_source_with_uncommitted_changes_is_refused_naming_them() {
+        let dir = tempfile::tempdir().unwrap();
+        git(dir.path(), &["init", "-q"]);
+        std::fs::write(dir.path().join("a.txt"), "one").unwrap();
+        git(dir.path(), &["add", "a.txt"]);
+        git(dir.path(), &["commit", "-q", "-m", "first"]);
+        Source::read(dir.path()).unwrap().require_clean().unwrap();
+
+        std::fs::write(dir.path().join("a.txt"), "two").unwrap();
+        let source = Source::read(dir.path()).unwrap();
+
+        let err = source.require_clean().unwrap_err().to_string();
+        assert!(err.contains("a.txt"), "{err}");
+        assert_eq!(source.subject, "first");
+        assert_eq!(source.sha.len(), 40);
+    }
 
     #[test]
     fn utc_stamps_name_the_calendar_time() {

@@ -190,6 +190,21 @@ pub fn deploy(ws: &Workspace, pr: u64, args: &PreviewArgs) -> Result<()> {
     let dir = run_dir(&args.place.out(ws)?, "preview", &pr.scope())?;
     let wrangler = Wrangler::new(ws, &dir.join("wrangler"))?;
 
+    // What every preview shares (`provision --env preview` makes it too; a preview must
+    // not depend on that having run, nor let wrangler create it behind our back).
+    let shared: std::collections::BTreeSet<String> = configs
+        .workers
+        .iter()
+        .flat_map(|w| w.r2(Some(ENV)))
+        .map(|(_, bucket)| bucket)
+        .collect();
+    for bucket in shared {
+        let created = cloud::ensure_bucket(&wrangler, &bucket)?;
+        println!(
+            "{} R2 {bucket}",
+            if created { "+ created" } else { "✓ reusing" }
+        );
+    }
     let database_name = pr.database(&configs)?;
     let (database_id, created) = cloud::ensure_d1(&wrangler, &database_name)?;
     println!(

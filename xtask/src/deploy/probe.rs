@@ -42,6 +42,9 @@ pub struct Report {
     pub failure: Option<String>,
 }
 
+/// The pause before a failed check is tried once more.
+const RETRY_PAUSE: Duration = Duration::from_millis(500);
+
 /// Public endpoints each worker must answer besides `/health` (JSON with status 200).
 fn endpoints(worker: Worker) -> &'static [&'static str] {
     match worker {
@@ -146,14 +149,14 @@ fn request(
 ) -> Check {
     let url = format!("{}{path}", target.base_url);
     let started = Instant::now();
-    let mut call = agent.get(&url).header("Cache-Control", "no-cache");
-    if let Some(version) = &target.version_id {
-        call = call.header(
-            "Cloudflare-Workers-Version-Overrides",
-            format!("{}=\"{version}\"", target.script),
-        );
-    }
-    let outcome = (|| -> Result<()> {
+    let attempt = || -> Result<()> {
+        let mut call = agent.get(&url).header("Cache-Control", "no-cache");
+        if let Some(version) = &target.version_id {
+            call = call.header(
+                "Cloudflare-Workers-Version-Overrides",
+                format!("{}=\"{version}\"", target.script),
+            );
+        }
         let mut response = call.call()?;
         let status = response.status().as_u16();
         if status != 200 {
@@ -163,7 +166,13 @@ fn request(
         let body: Value = serde_json::from_str(&text)
             .map_err(|err| anyhow::anyhow!("answered 200 without JSON ({err})"))?;
         verify(&body)
-    })();
+    };
+    // One failed request can be noise (a connection reset, one slow database answer); a
+    // check fails when it fails twice in a row.
+    let outcome = attempt().or_else(|_| {
+        std::thread::sleep(RETRY_PAUSE);
+        attempt()
+    });
     Check {
         worker: target.worker.name(),
         url,

@@ -3,6 +3,7 @@
 //! test` serves in workerd.
 
 use crate::support::{WORKERS, World, first};
+use std::sync::OnceLock;
 
 const PROBE: [&str; 6] = [
     "--probe-seconds",
@@ -20,25 +21,33 @@ fn deploy(world: &World, extra: &[&str]) -> crate::support::Run {
     world.xtask(&args)
 }
 
+/// One clean rollout on a live production account, made on first use and shared by the
+/// tests that look at its outcome: the world, and how many calls preceded the deploy.
+fn clean_rollout() -> &'static (World, usize) {
+    static CLEAN: OnceLock<(World, usize)> = OnceLock::new();
+    CLEAN.get_or_init(|| {
+        let world = World::new("clean-rollout");
+        world.live_production();
+        let before = world.calls().len();
+        deploy(&world, &[]).assert_ok();
+        (world, before)
+    })
+}
+
 #[test]
 fn a_clean_rollout_backs_up_then_migrates_then_uploads_then_shifts_traffic() {
-    let world = World::new();
-    world.live_production();
-    let before = world.calls().len();
+    let (world, before) = clean_rollout();
 
-    let run = deploy(&world, &[]);
-
-    run.assert_ok();
-    let calls = &world.calls()[before..];
+    let calls = &world.calls()[*before..];
     let bookmark = first(calls, "GET", "/time_travel/bookmark");
     let export = first(calls, "POST", "/export");
     let migrate = calls
         .iter()
         .position(|c| {
             c.path.ends_with("/query")
-                && String::from_utf8_lossy(&c.body).contains("CREATE TABLE categories")
+                && String::from_utf8_lossy(&c.body).contains("INSERT INTO d1_migrations")
         })
-        .expect("the first migration ran");
+        .expect("the pending migration ran");
     let upload = first(calls, "POST", "/versions");
     let traffic = first(calls, "POST", "/deployments");
     assert!(bookmark < export, "bookmark before backup");
@@ -60,10 +69,7 @@ fn a_clean_rollout_backs_up_then_migrates_then_uploads_then_shifts_traffic() {
 
 #[test]
 fn a_clean_rollout_ends_with_every_worker_on_its_new_version_and_a_record() {
-    let world = World::new();
-    world.live_production();
-
-    deploy(&world, &[]).assert_ok();
+    let (world, _) = clean_rollout();
 
     let record = world.record();
     assert_eq!(record["status"], "succeeded");
@@ -135,10 +141,7 @@ fn a_clean_rollout_ends_with_every_worker_on_its_new_version_and_a_record() {
 
 #[test]
 fn production_crons_and_domains_are_applied_after_the_rollout() {
-    let world = World::new();
-    world.live_production();
-
-    deploy(&world, &[]).assert_ok();
+    let (world, _) = clean_rollout();
 
     world.cloudflare.with(|cf| {
         assert_eq!(cf.scripts["kbc-analyzer"].schedules, ["0 2,14,20 * * *"]);
@@ -156,7 +159,7 @@ fn production_crons_and_domains_are_applied_after_the_rollout() {
 
 #[test]
 fn a_failing_migration_deploys_nothing_and_names_the_restore_command() {
-    let world = World::new();
+    let world = World::new("a-failing-migration-deploys-nothing-and-names-the-restore-command");
     world.live_production();
     world.add_migration(
         "0099_broken.sql",
@@ -194,7 +197,7 @@ fn a_failing_migration_deploys_nothing_and_names_the_restore_command() {
 
 #[test]
 fn restore_on_failure_puts_the_database_back_to_its_bookmark() {
-    let world = World::new();
+    let world = World::new("restore-on-failure-puts-the-database-back-to-its-bookmark");
     world.live_production();
     world.add_migration(
         "0099_broken.sql",
@@ -212,7 +215,7 @@ fn restore_on_failure_puts_the_database_back_to_its_bookmark() {
         record["database"]["bookmark"].as_str().unwrap()
     );
     assert_eq!(record["database"]["restored"], true);
-    let files = std::fs::read_dir(world.dir.path().join("migrations"))
+    let files = std::fs::read_dir(world.path().join("migrations"))
         .unwrap()
         .count();
     let (migrations, seeded) = world.cloudflare.with(|cf| {
@@ -241,7 +244,7 @@ fn restore_on_failure_puts_the_database_back_to_its_bookmark() {
 
 #[test]
 fn a_failing_health_probe_rolls_every_worker_back() {
-    let world = World::new();
+    let world = World::new("a-failing-health-probe-rolls-every-worker-back");
     world.live_production();
     // The bundles claim a commit the new versions' /health does not report.
     for worker in WORKERS {
@@ -262,7 +265,7 @@ fn a_failing_health_probe_rolls_every_worker_back() {
 
 #[test]
 fn a_missing_secret_stops_the_deploy_before_anything_changes() {
-    let world = World::new();
+    let world = World::new("a-missing-secret-stops-the-deploy-before-anything-changes");
     world.live_production();
     world
         .cloudflare
@@ -275,7 +278,7 @@ fn a_missing_secret_stops_the_deploy_before_anything_changes() {
     assert!(run.stderr.contains("CLIENT_HASH_SALT"), "{}", run.stderr);
     let changes: Vec<String> = world.calls()[before..]
         .iter()
-        .filter(|c| c.method != "GET")
+        .filter(|c| c.is_change())
         .map(|c| c.line())
         .collect();
     assert!(changes.is_empty(), "nothing may change: {changes:?}");
@@ -284,7 +287,7 @@ fn a_missing_secret_stops_the_deploy_before_anything_changes() {
 
 #[test]
 fn rollback_to_a_record_restores_what_every_worker_served_before_it() {
-    let world = World::new();
+    let world = World::new("rollback-to-a-record-restores-what-every-worker-served-before-it");
     world.live_production();
     let before: Vec<_> = WORKERS.iter().map(|w| world.serving(w)).collect();
     deploy(&world, &[]).assert_ok();
@@ -310,7 +313,7 @@ fn rollback_to_a_record_restores_what_every_worker_served_before_it() {
 
 #[test]
 fn rollback_without_a_record_goes_back_past_the_gradual_step() {
-    let world = World::new();
+    let world = World::new("rollback-without-a-record-goes-back-past-the-gradual-step");
     world.live_production();
     let before: Vec<_> = WORKERS.iter().map(|w| world.serving(w)).collect();
     deploy(&world, &[]).assert_ok();
@@ -324,9 +327,7 @@ fn rollback_without_a_record_goes_back_past_the_gradual_step() {
 
 #[test]
 fn status_shows_each_worker_serving_the_deployed_sha() {
-    let world = World::new();
-    world.live_production();
-    deploy(&world, &[]).assert_ok();
+    let (world, _) = clean_rollout();
     let sha = world.record()["git_sha"].as_str().unwrap().to_owned();
 
     let run = world.xtask(&["status", "--env", "production", "--json"]);

@@ -26,7 +26,7 @@ fn bound_database(world: &World, script: &str) -> String {
 
 #[test]
 fn two_pull_requests_get_separate_workers_and_databases_at_once() {
-    let world = World::new();
+    let world = World::new("two-pull-requests-get-separate-workers-and-databases-at-once");
 
     let (seven, eight) = std::thread::scope(|s| {
         let seven = s.spawn(|| preview(&world, "7"));
@@ -57,7 +57,7 @@ fn two_pull_requests_get_separate_workers_and_databases_at_once() {
             cf.sql(name, "SELECT count(*) AS n FROM d1_migrations")
                 .unwrap()
         });
-        let files = std::fs::read_dir(world.dir.path().join("migrations"))
+        let files = std::fs::read_dir(world.path().join("migrations"))
             .unwrap()
             .count();
         assert_eq!(migrated[0]["results"][0]["n"], files, "{name} is migrated");
@@ -80,7 +80,7 @@ fn two_pull_requests_get_separate_workers_and_databases_at_once() {
 
 #[test]
 fn previews_use_no_production_resource_cron_or_secret() {
-    let world = World::new();
+    let world = World::new("previews-use-no-production-resource-cron-or-secret");
     world.live_production();
 
     preview(&world, "7").assert_ok();
@@ -108,7 +108,7 @@ fn previews_use_no_production_resource_cron_or_secret() {
 
 #[test]
 fn a_preview_keeps_one_pull_request_comment_up_to_date() {
-    let world = World::new();
+    let world = World::new("a-preview-keeps-one-pull-request-comment-up-to-date");
 
     preview(&world, "7").assert_ok();
     preview(&world, "7").assert_ok();
@@ -126,7 +126,7 @@ fn a_preview_keeps_one_pull_request_comment_up_to_date() {
 
 #[test]
 fn cleaning_up_one_preview_leaves_the_other_working() {
-    let world = World::new();
+    let world = World::new("cleaning-up-one-preview-leaves-the-other-working");
     preview(&world, "7").assert_ok();
     preview(&world, "8").assert_ok();
 

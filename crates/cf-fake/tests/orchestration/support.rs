@@ -27,38 +27,53 @@ pub fn worker_url(worker: &str) -> String {
     })
 }
 
-/// The git sha a running worker's `/health` reports.
+/// The git sha a running worker's `/health` reports (asking a few times: a worker busy
+/// with other tests may answer 503 for a moment).
 pub fn served_sha(worker: &str) -> String {
-    let body: Value = ureq::get(&format!("{}/health", worker_url(worker)))
-        .call()
-        .expect("the worker answers /health")
-        .body_mut()
-        .read_to_string()
-        .map(|text| serde_json::from_str(&text).expect("/health is JSON"))
-        .expect("/health has a body");
-    body["git_sha"]
-        .as_str()
-        .expect("/health names its git sha")
-        .to_owned()
+    let url = format!("{}/health", worker_url(worker));
+    let mut last = String::new();
+    for _ in 0..10 {
+        match ureq::get(&url).call() {
+            Ok(mut response) => {
+                let text = response
+                    .body_mut()
+                    .read_to_string()
+                    .expect("/health has a body");
+                let body: Value = serde_json::from_str(&text).expect("/health is JSON");
+                return body["git_sha"]
+                    .as_str()
+                    .expect("/health names its git sha")
+                    .to_owned();
+            }
+            Err(err) => last = err.to_string(),
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    panic!("{url} did not answer: {last}")
 }
 
-/// A copy of the deployment configuration plus the fakes it deploys to.
+/// A copy of the deployment configuration plus the fakes it deploys to. Its directory is
+/// `target/deploy-tests/<name>/`, emptied when the world is made and left afterwards, so
+/// a failed test's records, backups and wrangler logs can be read.
 pub struct World {
-    pub dir: tempfile::TempDir,
+    dir: PathBuf,
     pub cloudflare: Server<Cloudflare>,
     pub github: Server<GitHub>,
 }
 
 impl World {
-    pub fn new() -> Self {
-        let dir = tempfile::tempdir().expect("a temporary directory");
+    pub fn new(name: &str) -> Self {
         let root = root();
-        let wrangler = dir.path().join("wrangler");
+        let dir = root.join("target/deploy-tests").join(name);
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).unwrap();
+        }
+        let wrangler = dir.join("wrangler");
         std::fs::create_dir_all(&wrangler).unwrap();
         for worker in WORKERS {
             let name = format!("{worker}.toml");
             std::fs::copy(root.join("wrangler").join(&name), wrangler.join(&name)).unwrap();
-            let build = dir.path().join("crates").join(worker).join("build");
+            let build = dir.join("crates").join(worker).join("build");
             std::fs::create_dir_all(&build).unwrap();
             for file in ["index.js", "index_bg.wasm"] {
                 let from = root.join("crates").join(worker).join("build").join(file);
@@ -70,7 +85,7 @@ impl World {
         }
         let manifest = std::fs::read_to_string(root.join("wrangler/deploy.toml")).unwrap();
         std::fs::write(wrangler.join("deploy.toml"), local_probes(&manifest)).unwrap();
-        let migrations = dir.path().join("migrations");
+        let migrations = dir.join("migrations");
         std::fs::create_dir_all(&migrations).unwrap();
         for entry in std::fs::read_dir(root.join("migrations")).unwrap() {
             let entry = entry.unwrap();
@@ -83,12 +98,16 @@ impl World {
         }
     }
 
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
     pub fn config_dir(&self) -> PathBuf {
-        self.dir.path().join("wrangler")
+        self.dir.join("wrangler")
     }
 
     pub fn out(&self) -> PathBuf {
-        self.dir.path().join("out")
+        self.dir.join("out")
     }
 
     pub fn config(&self, worker: &str) -> String {
@@ -101,17 +120,12 @@ impl World {
 
     /// Makes the bundle of `worker` claim another commit than the one it reports.
     pub fn restamp(&self, worker: &str, sha: &str) {
-        let file = self
-            .dir
-            .path()
-            .join("crates")
-            .join(worker)
-            .join("build/git-sha");
+        let file = self.dir.join("crates").join(worker).join("build/git-sha");
         std::fs::write(file, sha).unwrap();
     }
 
     pub fn add_migration(&self, name: &str, sql: &str) {
-        std::fs::write(self.dir.path().join("migrations").join(name), sql).unwrap();
+        std::fs::write(self.dir.join("migrations").join(name), sql).unwrap();
     }
 
     /// Runs `cargo xtask ARGS` against the fakes and this sandbox.
@@ -147,7 +161,7 @@ impl World {
     pub fn live_production(&self) {
         let run = self.xtask(&["provision", "--env", "production"]);
         run.assert_ok();
-        let mut migrations: Vec<PathBuf> = std::fs::read_dir(self.dir.path().join("migrations"))
+        let mut migrations: Vec<PathBuf> = std::fs::read_dir(self.dir.join("migrations"))
             .unwrap()
             .map(|e| e.unwrap().path())
             .collect();

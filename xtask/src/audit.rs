@@ -1,0 +1,38 @@
+//! `cargo xtask audit`: known vulnerabilities in the dependencies — the Rust ones in
+//! Cargo.lock against the RustSec advisory database (`cargo audit`, installed from
+//! crates.io when missing) and the npm tooling in wrangler/package-lock.json (`npm audit`).
+//! Both always run; any advisory at high severity or above fails.
+
+use crate::workspace::{Workspace, cargo, run};
+use anyhow::{Result, bail};
+use std::process::{Command, Stdio};
+
+pub fn run_all(ws: &Workspace) -> Result<()> {
+    let has_cargo_audit = cargo()
+        .args(["audit", "--version"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if !has_cargo_audit {
+        println!("… installing cargo-audit (takes a few minutes)");
+        run(cargo().args(["install", "cargo-audit", "--locked"]))?;
+    }
+    let mut failed = Vec::new();
+    if let Err(err) = run(cargo().arg("audit").current_dir(&ws.root)) {
+        eprintln!("✗ {err:#}");
+        failed.push("Rust dependencies (cargo audit)");
+    }
+    let npm = run(Command::new("npm")
+        .args(["audit", "--audit-level=high"])
+        .current_dir(ws.wrangler_dir()));
+    if let Err(err) = npm {
+        eprintln!("✗ {err:#}");
+        failed.push("npm tooling (npm audit)");
+    }
+    if !failed.is_empty() {
+        bail!("vulnerable or unauditable: {}", failed.join(", "));
+    }
+    println!("✓ no known vulnerabilities at high severity or above");
+    Ok(())
+}

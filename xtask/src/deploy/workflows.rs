@@ -1,0 +1,165 @@
+//! The GitHub workflows, held to their rules: thin (every `run` step is exactly one
+//! `cargo xtask` call, every other step an allowed official action), and nothing allowed
+//! to fail silently (no `continue-on-error`, no `|| true`-style escapes, no `always()`
+//! except to keep an artifact); preview never for forks and only with the preview token;
+//! production only after CI succeeded, behind the `production` environment, one at a time.
+
+use serde_yaml::Value;
+use std::path::Path;
+
+fn workflow(name: &str) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../.github/workflows")
+        .join(name);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("parsing {name}: {e}"))
+}
+
+fn jobs(workflow: &Value) -> Vec<(String, &Value)> {
+    workflow["jobs"]
+        .as_mapping()
+        .expect("a workflow has jobs")
+        .iter()
+        .map(|(name, job)| (name.as_str().unwrap_or_default().to_owned(), job))
+        .collect()
+}
+
+fn steps(job: &Value) -> &[Value] {
+    job["steps"].as_sequence().map_or(&[], Vec::as_slice)
+}
+
+fn text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Bool(b) => b.to_string(),
+        Value::Null => String::new(),
+        other => serde_yaml::to_string(other).unwrap_or_default(),
+    }
+}
+
+const WORKFLOWS: [&str; 3] = ["ci.yml", "preview.yml", "deploy.yml"];
+const ALLOWED_ACTIONS: [&str; 3] = [
+    "actions/checkout@v4",
+    "actions/setup-node@v4",
+    "actions/upload-artifact@v4",
+];
+
+#[test]
+fn every_run_step_is_exactly_one_cargo_xtask_call() {
+    for name in WORKFLOWS {
+        let wf = workflow(name);
+        for (job_name, job) in jobs(&wf) {
+            for step in steps(job) {
+                if let Some(run) = step.get("run") {
+                    let run = text(run);
+                    let line = run.trim();
+                    assert!(
+                        line.starts_with("cargo xtask ") && !line.contains('\n'),
+                        "{name} {job_name}: `{line}` is not one cargo xtask call"
+                    );
+                    for escape in ["||", "&&", ";", "|", "$(", "`", "set +e"] {
+                        assert!(
+                            !line.contains(escape),
+                            "{name} {job_name}: `{line}` contains {escape}"
+                        );
+                    }
+                } else {
+                    let uses = text(&step["uses"]);
+                    assert!(
+                        ALLOWED_ACTIONS.contains(&uses.as_str()),
+                        "{name} {job_name}: step uses `{uses}`, not an allowed action"
+                    );
+                }
+                assert!(
+                    step.get("shell").is_none(),
+                    "{name} {job_name}: custom shell"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn nothing_is_allowed_to_fail_silently() {
+    for name in WORKFLOWS {
+        let wf = workflow(name);
+        for (job_name, job) in jobs(&wf) {
+            assert!(job.get("continue-on-error").is_none(), "{name} {job_name}");
+            for step in steps(job) {
+                assert!(
+                    step.get("continue-on-error").is_none(),
+                    "{name} {job_name}: {step:?}"
+                );
+                let condition = text(&step["if"]);
+                if condition.contains("always()") || condition.contains("failure()") {
+                    assert!(
+                        text(&step["uses"]).starts_with("actions/upload-artifact@"),
+                        "{name} {job_name}: only keeping an artifact may run after a failure"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn ci_checks_config_runs_the_test_command_and_audits_dependencies() {
+    let wf = workflow("ci.yml");
+    let runs: Vec<String> = jobs(&wf)
+        .iter()
+        .flat_map(|(_, job)| steps(job).iter().map(|s| text(&s["run"])))
+        .collect();
+    for wanted in [
+        "cargo xtask config check",
+        "cargo xtask test",
+        "cargo xtask audit",
+    ] {
+        assert!(
+            runs.iter().any(|r| r == wanted),
+            "ci.yml lacks `{wanted}`: {runs:?}"
+        );
+    }
+    let on = &wf["on"];
+    assert!(on.get("pull_request").is_some() && on.get("push").is_some());
+}
+
+#[test]
+fn previews_run_after_ci_never_for_forks_and_only_with_the_preview_token() {
+    let wf = workflow("preview.yml");
+    assert_eq!(text(&wf["on"]["workflow_run"]["workflows"][0]), "ci");
+    for (job_name, job) in jobs(&wf) {
+        let condition = text(&job["if"]);
+        assert!(
+            condition.contains("full_name == github.repository"),
+            "preview {job_name} must exclude forks: {condition}"
+        );
+        let token = text(&job["env"]["CLOUDFLARE_API_TOKEN"]);
+        assert!(
+            token.contains("CLOUDFLARE_PREVIEW_API_TOKEN"),
+            "preview {job_name} uses {token}"
+        );
+    }
+    let deploy = &wf["jobs"]["deploy"];
+    assert!(text(&deploy["if"]).contains("conclusion == 'success'"));
+}
+
+#[test]
+fn production_deploys_only_after_ci_succeeded_behind_approval_one_at_a_time() {
+    let wf = workflow("deploy.yml");
+    let trigger = &wf["on"]["workflow_run"];
+    assert_eq!(text(&trigger["workflows"][0]), "ci");
+    assert_eq!(text(&trigger["branches"][0]), "main");
+    assert_eq!(text(&wf["concurrency"]["cancel-in-progress"]), "false");
+    let (_, job) = jobs(&wf).into_iter().next().expect("one job");
+    assert_eq!(text(&job["environment"]), "production");
+    let condition = text(&job["if"]);
+    assert!(condition.contains("conclusion == 'success'") && condition.contains("'push'"));
+    let runs: Vec<String> = steps(job).iter().map(|s| text(&s["run"])).collect();
+    assert!(
+        runs.iter()
+            .any(|r| r == "cargo xtask deploy --env production"),
+        "{runs:?}"
+    );
+    assert!(!runs.iter().any(|r| r.contains("--allow-dirty")));
+}
