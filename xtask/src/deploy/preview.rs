@@ -200,14 +200,14 @@ pub fn deploy(ws: &Workspace, pr: u64, args: &PreviewArgs) -> Result<()> {
         .collect();
     for bucket in shared {
         let created = cloud::ensure_bucket(&wrangler, &bucket)?;
-        println!(
+        eprintln!(
             "{} R2 {bucket}",
             if created { "+ created" } else { "✓ reusing" }
         );
     }
     let database_name = pr.database(&configs)?;
     let (database_id, created) = cloud::ensure_d1(&wrangler, &database_name)?;
-    println!(
+    eprintln!(
         "{} D1 {database_name}",
         if created { "+ created" } else { "✓ reusing" }
     );
@@ -215,7 +215,7 @@ pub fn deploy(ws: &Workspace, pr: u64, args: &PreviewArgs) -> Result<()> {
     for binding in configs.worker(Worker::Api).kv(Some(ENV)) {
         let title = pr.kv_title(&binding);
         let (id, created) = cloud::ensure_kv(&wrangler, &title)?;
-        println!(
+        eprintln!(
             "{} KV {title}",
             if created { "+ created" } else { "✓ reusing" }
         );
@@ -238,7 +238,7 @@ pub fn deploy(ws: &Workspace, pr: u64, args: &PreviewArgs) -> Result<()> {
         super::config::DATABASE_BINDING,
     )
     .context("migrating the preview database")?;
-    println!("✓ migrations applied to {}", ids.database_name);
+    eprintln!("✓ migrations applied to {}", ids.database_name);
 
     let message = format!("preview of pull request #{} at {}", pr.number, short(&sha));
     let mut deployed = Vec::new();
@@ -255,7 +255,7 @@ pub fn deploy(ws: &Workspace, pr: u64, args: &PreviewArgs) -> Result<()> {
                 .or(urls.first())
                 .cloned()
                 .with_context(|| format!("{} has no URL", pr.script(worker)))?;
-            println!("✓ {} → {url}", pr.script(worker));
+            eprintln!("✓ {} → {url}", pr.script(worker));
             deployed.push((worker, version, url));
         }
     }
@@ -305,14 +305,15 @@ pub fn deploy(ws: &Workspace, pr: u64, args: &PreviewArgs) -> Result<()> {
         serde_json::to_string_pretty(&summary)? + "\n",
     )
     .context("writing preview.json")?;
-    println!("{}", serde_json::to_string_pretty(&summary)?);
     match &github {
         Some(github) => {
             github.upsert_comment(pr.number, &comment(&summary))?;
-            println!("✓ pull request #{} comment updated", pr.number);
+            eprintln!("✓ pull request #{} comment updated", pr.number);
         }
-        None => println!("  (no GITHUB_TOKEN/GITHUB_REPOSITORY: not commenting)"),
+        None => eprintln!("  (no GITHUB_TOKEN/GITHUB_REPOSITORY: not commenting)"),
     }
+    // The only thing on stdout: the preview as JSON, for scripts to read.
+    println!("{}", serde_json::to_string_pretty(&summary)?);
     if let Some(failure) = &report.failure {
         bail!("the preview is not healthy: {failure}");
     }
@@ -377,7 +378,7 @@ pub fn cleanup(ws: &Workspace, pr: u64, place: &Place) -> Result<()> {
         for (worker, deleted) in each(&level, |worker| cloud::delete(&wrangler, &targets[&worker]))
         {
             let deleted = deleted.with_context(|| format!("deleting {}", pr.script(worker)))?;
-            println!(
+            eprintln!(
                 "{} {}",
                 if deleted {
                     "- deleted"
@@ -390,7 +391,7 @@ pub fn cleanup(ws: &Workspace, pr: u64, place: &Place) -> Result<()> {
     }
     let database = pr.database(&configs)?;
     let deleted = cloud::d1_delete(&wrangler, &database)?;
-    println!(
+    eprintln!(
         "{} D1 {database}",
         if deleted {
             "- deleted"
@@ -401,7 +402,7 @@ pub fn cleanup(ws: &Workspace, pr: u64, place: &Place) -> Result<()> {
     for binding in configs.worker(Worker::Api).kv(Some(ENV)) {
         let title = pr.kv_title(&binding);
         let deleted = cloud::kv_delete(&wrangler, &title)?;
-        println!(
+        eprintln!(
             "{} KV {title}",
             if deleted {
                 "- deleted"
@@ -416,6 +417,6 @@ pub fn cleanup(ws: &Workspace, pr: u64, place: &Place) -> Result<()> {
             "### Preview of this pull request\n\nRemoved: its workers, database and cache are deleted.",
         )?;
     }
-    println!("✓ preview of pull request #{} removed", pr.number);
+    eprintln!("✓ preview of pull request #{} removed", pr.number);
     Ok(())
 }
