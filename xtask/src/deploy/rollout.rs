@@ -19,9 +19,6 @@ use std::time::{Duration, Instant};
 
 const ENV: Environment = Environment::Production;
 
-/// The file `cargo xtask build` leaves next to each bundle: the git sha built in.
-pub const STAMP_FILE: &str = build::STAMP_FILE;
-
 struct Rollout<'a> {
     ws: &'a Workspace,
     args: &'a DeployArgs,
@@ -224,12 +221,13 @@ impl Rollout<'_> {
         let mut stamps = BTreeMap::new();
         for worker in Worker::ALL {
             let dir = bundle_dir(&self.configs, worker)?;
-            let stamp = std::fs::read_to_string(dir.join(STAMP_FILE)).with_context(|| {
-                format!(
-                    "{} has no build stamp; run `cargo xtask build`",
-                    dir.display()
-                )
-            })?;
+            let stamp =
+                std::fs::read_to_string(dir.join(build::STAMP_FILE)).with_context(|| {
+                    format!(
+                        "{} has no build stamp; run `cargo xtask build`",
+                        dir.display()
+                    )
+                })?;
             stamps.insert(worker, stamp.trim().to_owned());
             let bundle = build::measure_dir(worker, &dir, Duration::ZERO)?;
             if bundle.total_gzip > build::GZIP_BUDGET {
