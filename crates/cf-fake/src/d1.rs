@@ -288,3 +288,114 @@ fn sql_literal(value: Option<ValueRef<'_>>) -> String {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn database() -> (tempfile::TempDir, Database) {
+        let dir = tempfile::tempdir().unwrap();
+        let db =
+            Database::create(dir.path(), "uuid-1", "kbc-test", "2026-01-01T00:00:00Z").unwrap();
+        (dir, db)
+    }
+
+    fn count(db: &mut Database, table: &str) -> Value {
+        db.query(&format!("SELECT count(*) AS n FROM {table}"), &[])
+            .unwrap()[0]["results"][0]["n"]
+            .clone()
+    }
+
+    #[test]
+    fn a_query_answers_one_result_per_statement_in_d1s_shape() {
+        let (_dir, mut db) = database();
+
+        let results = db
+            .query(
+                "CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (7); SELECT x FROM t;",
+                &[],
+            )
+            .unwrap();
+
+        assert_eq!(results.len(), 3);
+        assert_eq!(results[2]["results"], json!([{"x": 7}]));
+        assert_eq!(results[1]["meta"]["changes"], 1);
+        assert_eq!(results[0]["success"], true);
+        let bound = db
+            .query("SELECT x FROM t WHERE x = ?1", &[json!(7)])
+            .unwrap();
+        assert_eq!(bound[0]["results"], json!([{"x": 7}]));
+    }
+
+    #[test]
+    fn a_failing_statement_undoes_the_whole_query() {
+        let (_dir, mut db) = database();
+        db.query("CREATE TABLE t (x INTEGER NOT NULL)", &[])
+            .unwrap();
+
+        let err = db.query(
+            "INSERT INTO t VALUES (1); INSERT INTO t VALUES (NULL);",
+            &[],
+        );
+
+        assert!(err.unwrap_err().contains("NOT NULL"));
+        assert_eq!(count(&mut db, "t"), 0);
+    }
+
+    #[test]
+    fn semicolons_inside_strings_and_triggers_do_not_split_statements() {
+        let (_dir, mut db) = database();
+
+        let results = db
+            .query(
+                "CREATE TABLE t (x TEXT); CREATE TABLE log (x TEXT);
+                 CREATE TRIGGER t_log AFTER INSERT ON t BEGIN INSERT INTO log VALUES (new.x); END;
+                 INSERT INTO t VALUES ('a;b');",
+                &[],
+            )
+            .unwrap();
+
+        assert_eq!(results.len(), 4);
+        assert_eq!(
+            db.query("SELECT x FROM log", &[]).unwrap()[0]["results"],
+            json!([{"x": "a;b"}])
+        );
+    }
+
+    #[test]
+    fn restoring_a_bookmark_brings_the_data_back_and_names_the_state_it_replaced() {
+        let (_dir, mut db) = database();
+        db.query("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1);", &[])
+            .unwrap();
+        let bookmark = db.bookmark().unwrap();
+        db.query(
+            "INSERT INTO t VALUES (2); DROP TABLE t; CREATE TABLE u (y INTEGER);",
+            &[],
+        )
+        .unwrap();
+
+        let previous = db.restore(&bookmark).unwrap();
+
+        assert_eq!(count(&mut db, "t"), 1);
+        assert!(db.query("SELECT * FROM u", &[]).is_err());
+        assert_ne!(previous, bookmark);
+    }
+
+    #[test]
+    fn exports_refuse_virtual_tables_and_dump_rows_of_ordinary_ones() {
+        let (_dir, mut db) = database();
+        db.query(
+            "CREATE TABLE t (x TEXT); INSERT INTO t VALUES ('it''s'); CREATE VIRTUAL TABLE s USING fts5(x);",
+            &[],
+        )
+        .unwrap();
+
+        assert!(db.export(&[], false).unwrap_err().contains("virtual"));
+        let rows = db.export(&["t".to_owned()], true).unwrap();
+        assert!(
+            rows.contains("INSERT INTO \"t\" VALUES('it''s');"),
+            "{rows}"
+        );
+        assert!(!rows.contains("CREATE TABLE"));
+    }
+}
