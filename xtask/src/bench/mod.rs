@@ -75,7 +75,7 @@ pub fn run(ws: &Workspace, options: Options) -> Result<()> {
          ### Bundle sizes\n\n{sizes}\n\
          ### Throughput and latency\n\n{results}\n\
          ### Targets (origin runs)\n\n{targets}",
-        date = report::utc_date(workspace::unix_now()),
+        date = workspace::utc_date(workspace::unix_now()),
         sha = ws.git_sha()?,
         requests = options.requests,
         concurrency = options.concurrency,

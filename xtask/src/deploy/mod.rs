@@ -376,22 +376,12 @@ fn run_dir(out: &Path, what: &str, label: &str) -> Result<PathBuf> {
     Ok(dir)
 }
 
-/// `20260101T120000Z` for unix seconds (UTC, proleptic Gregorian).
+/// `20260101T120000Z` for unix seconds (UTC).
 fn utc_stamp(unix: i64) -> String {
-    let days = unix.div_euclid(86_400);
     let secs = unix.rem_euclid(86_400);
-    // Howard Hinnant's civil-from-days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
     format!(
-        "{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z",
+        "{}T{:02}{:02}{:02}Z",
+        workspace::utc_date(unix).replace('-', ""),
         secs / 3600,
         (secs / 60) % 60,
         secs % 60

@@ -274,10 +274,11 @@ pub fn deploy(ws: &Workspace, pr: u64, args: &PreviewArgs) -> Result<()> {
             expected_sha: sha.clone(),
         })
         .collect();
-    let report = probe::until_healthy(
+    let report = probe::rounds(
         &probe_targets,
         Duration::from_secs(args.probe_seconds),
         Duration::from_secs(2),
+        probe::Until::Healthy,
     )?;
     let workers: Vec<Value> = deployed
         .iter()

@@ -61,36 +61,23 @@ fn agent() -> ureq::Agent {
         .into()
 }
 
-/// Probes every target in rounds `interval` apart for `window` (at least one round);
-/// stops at the first failing check.
-pub fn watch(targets: &[Target], window: Duration, interval: Duration) -> Result<Report> {
-    let agent = agent();
-    let started = Instant::now();
-    let mut rounds = 0;
-    loop {
-        supervise::check_interrupted()?;
-        rounds += 1;
-        let checks: Vec<Check> = targets.iter().flat_map(|t| probe(&agent, t)).collect();
-        let failure = checks
-            .iter()
-            .find(|c| !c.ok)
-            .map(|c| format!("{} {}: {}", c.worker, c.url, c.detail));
-        let done = failure.is_some() || started.elapsed() + interval > window;
-        if done {
-            return Ok(Report {
-                rounds,
-                seconds: started.elapsed().as_secs_f64(),
-                checks,
-                failure,
-            });
-        }
-        std::thread::sleep(interval);
-    }
+/// When a series of probe rounds ends (besides running out of time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Until {
+    /// At the first failing check: watching versions that already serve traffic.
+    Failure,
+    /// At the first round that passes entirely: waiting for a fresh deployment to answer.
+    Healthy,
 }
 
-/// Probes every target in rounds `interval` apart until one round passes entirely or
-/// `timeout` runs out (a fresh deployment takes a moment to answer everywhere).
-pub fn until_healthy(targets: &[Target], timeout: Duration, interval: Duration) -> Result<Report> {
+/// Probes every target in rounds `interval` apart, for at most `limit` (at least one
+/// round), until `until` says to stop. The report's `failure` is the last round's.
+pub fn rounds(
+    targets: &[Target],
+    limit: Duration,
+    interval: Duration,
+    until: Until,
+) -> Result<Report> {
     let agent = agent();
     let started = Instant::now();
     let mut rounds = 0;
@@ -102,7 +89,11 @@ pub fn until_healthy(targets: &[Target], timeout: Duration, interval: Duration) 
             .iter()
             .find(|c| !c.ok)
             .map(|c| format!("{} {}: {}", c.worker, c.url, c.detail));
-        if failure.is_none() || started.elapsed() + interval > timeout {
+        let stop = match until {
+            Until::Failure => failure.is_some(),
+            Until::Healthy => failure.is_none(),
+        };
+        if stop || started.elapsed() + interval > limit {
             return Ok(Report {
                 rounds,
                 seconds: started.elapsed().as_secs_f64(),

@@ -443,7 +443,12 @@ impl Rollout<'_> {
             })
             .collect::<Result<_>>()?;
         let interval = Duration::from_secs(self.args.probe_interval);
-        let report = probe::watch(&targets, window.unwrap_or(Duration::ZERO), interval)?;
+        let report = probe::rounds(
+            &targets,
+            window.unwrap_or(Duration::ZERO),
+            interval,
+            probe::Until::Failure,
+        )?;
         self.record.probes.push(ProbeRecord::new(phase, &report));
         match &report.failure {
             None => {
