@@ -77,8 +77,8 @@ impl Output {
 
     /// The JSON a `--json` command printed.
     pub fn json(&self) -> Result<Value> {
-        // wrangler prints its banner to stdout only on a TTY; with --json the document is
-        // all there is, but be strict about finding exactly one.
+        // With --json the document is all wrangler prints (its banner needs a TTY); start
+        // at the first bracket anyway, and require the rest to be exactly one document.
         let start = self
             .stdout
             .find(['[', '{'])
