@@ -1,7 +1,8 @@
 //! `cargo xtask audit`: known vulnerabilities in the dependencies — the Rust ones in
 //! Cargo.lock against the RustSec advisory database (`cargo audit`, installed from
-//! crates.io when missing) and the npm tooling in wrangler/package-lock.json (`npm audit`).
-//! Both always run; any advisory at high severity or above fails.
+//! crates.io when missing; any advisory fails) and the npm packages of wrangler/ and
+//! browser/ (`npm audit`; high severity or above fails). Every audit runs, whatever the
+//! ones before found.
 
 use crate::workspace::{Workspace, cargo, run};
 use anyhow::{Result, bail};
@@ -23,16 +24,21 @@ pub fn run_all(ws: &Workspace) -> Result<()> {
         eprintln!("✗ {err:#}");
         failed.push("Rust dependencies (cargo audit)");
     }
-    let npm = run(Command::new("npm")
-        .args(["audit", "--audit-level=high"])
-        .current_dir(ws.wrangler_dir()));
-    if let Err(err) = npm {
-        eprintln!("✗ {err:#}");
-        failed.push("npm tooling (npm audit)");
+    for (dir, what) in [
+        (ws.wrangler_dir(), "wrangler/ (npm audit)"),
+        (ws.browser_dir(), "browser/ (npm audit)"),
+    ] {
+        let npm = run(Command::new("npm")
+            .args(["audit", "--audit-level=high"])
+            .current_dir(dir));
+        if let Err(err) = npm {
+            eprintln!("✗ {err:#}");
+            failed.push(what);
+        }
     }
     if !failed.is_empty() {
         bail!("vulnerable or unauditable: {}", failed.join(", "));
     }
-    println!("✓ no known vulnerabilities at high severity or above");
+    println!("✓ no known vulnerabilities (Rust: any; npm: high or above)");
     Ok(())
 }

@@ -11,15 +11,16 @@
 use crate::workspace::{self, Workspace, capture, run};
 use anyhow::{Context, Result, bail};
 use sha2::{Digest, Sha256};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 const WORKER_BUILD_VERSION: &str = "0.8.7";
 /// Written into `node_modules/` after a successful `npm ci`: the lock file it installed.
 const LOCK_HASH_FILE: &str = ".kbc-lock-hash";
-/// Where Debian's `chromium` package puts the browser the browser tier drives.
-pub const CHROMIUM: &str = "/usr/bin/chromium";
+/// Where the browser tier looks for a Chromium when `KBC_CHROMIUM` names none: Debian's
+/// `chromium` package (what setup installs), then Google Chrome (on GitHub's runners).
+const CHROMIUMS: [&str; 2] = ["/usr/bin/chromium", "/usr/bin/google-chrome"];
 
 /// Everything `build`, `dev`, `test` and `bench` need.
 pub fn all(ws: &Workspace) -> Result<()> {
@@ -99,28 +100,67 @@ pub fn browser_tools(ws: &Workspace) -> Result<()> {
     Ok(())
 }
 
-/// Debian's Chromium, installed with apt-get when it is missing. Playwright drives it over
-/// its DevTools pipe, so no chromedriver is needed.
+/// The Chromium the browser tier drives: `KBC_CHROMIUM` when set, else the first of
+/// [`CHROMIUMS`] present.
+pub fn chromium_path() -> Result<PathBuf> {
+    if let Some(chosen) = std::env::var_os("KBC_CHROMIUM").filter(|v| !v.is_empty()) {
+        let chosen = PathBuf::from(chosen);
+        if !chosen.exists() {
+            bail!(
+                "KBC_CHROMIUM names {}, which does not exist",
+                chosen.display()
+            );
+        }
+        return Ok(chosen);
+    }
+    CHROMIUMS
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+        .with_context(|| {
+            format!(
+                "no Chromium at {}: run `cargo xtask setup`",
+                CHROMIUMS.join(" or ")
+            )
+        })
+}
+
+/// A Chromium for the browser tier; when there is none, Debian's `chromium` package is
+/// installed with apt-get (through `sudo` when not root, as on CI runners). Playwright
+/// drives it over its DevTools pipe, so no chromedriver is needed.
 fn chromium() -> Result<()> {
-    if !Path::new(CHROMIUM).exists() {
+    if chromium_path().is_err() {
         if Command::new("apt-get").arg("--version").output().is_err() {
             bail!(
-                "{CHROMIUM} is missing and apt-get is not available: the browser tests need \
-                 Debian's `chromium` package (or a Chromium installed at {CHROMIUM})"
+                "no Chromium found and apt-get is not available: the browser tests need \
+                 Debian's `chromium` package, or KBC_CHROMIUM naming a Chromium or Chrome"
             );
         }
         println!("… installing chromium (apt-get)");
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let root = unsafe { libc::geteuid() } == 0;
         let apt = |args: &[&str]| {
-            run(Command::new("apt-get")
-                .args(args)
-                .env("DEBIAN_FRONTEND", "noninteractive"))
-            .context("installing Debian's chromium needs apt-get as root")
+            let mut command = if root {
+                Command::new("apt-get")
+            } else {
+                let mut sudo = Command::new("sudo");
+                sudo.args([
+                    "--non-interactive",
+                    "--preserve-env=DEBIAN_FRONTEND",
+                    "apt-get",
+                ]);
+                sudo
+            };
+            run(command.args(args).env("DEBIAN_FRONTEND", "noninteractive")).context(
+                "installing Debian's chromium needs apt-get as root (or passwordless sudo)",
+            )
         };
         apt(&["update"])?;
         apt(&["install", "-y", "chromium"])?;
     }
-    let version = capture(Command::new(CHROMIUM).arg("--version"))?;
-    println!("✓ {}", version.trim());
+    let path = chromium_path()?;
+    let version = capture(Command::new(&path).arg("--version"))?;
+    println!("✓ {} ({})", version.trim(), path.display());
     Ok(())
 }
 

@@ -225,7 +225,7 @@ fn browser_tests(ws: &Workspace, specs: &[Spec]) -> Result<()> {
         .args(["--test-timeout=120000", "tests/"])
         .current_dir(ws.browser_dir())
         .env("KBC_API_URL", api.url())
-        .env("KBC_CHROMIUM", setup::CHROMIUM)
+        .env("KBC_CHROMIUM", setup::chromium_path()?)
         .env("KBC_SCREENSHOT_DIR", &screenshots)
         .env("KBC_FIXTURE_PLUMBER_SLUG", fixtures::PLUMBER_SLUG)
         .env("KBC_FIXTURE_HOSTILE_SLUG", fixtures::HOSTILE_SLUG)

@@ -61,7 +61,10 @@ pub struct Cloudflare {
     pub databases: BTreeMap<String, Database>,
     /// Namespace id → title.
     pub kv_namespaces: BTreeMap<String, String>,
+    /// Bucket name → creation date.
     pub buckets: BTreeMap<String, String>,
+    /// (bucket, key) → the object's bytes.
+    pub objects: BTreeMap<(String, String), Vec<u8>>,
     /// Queue id → name.
     pub queues: BTreeMap<String, String>,
     /// Zone name → id: the zones custom domains may be attached in.
@@ -80,6 +83,7 @@ impl Cloudflare {
             databases: BTreeMap::new(),
             kv_namespaces: BTreeMap::new(),
             buckets: BTreeMap::new(),
+            objects: BTreeMap::new(),
             queues: BTreeMap::new(),
             zones: BTreeMap::from([(
                 ZONE.to_owned(),
@@ -298,10 +302,10 @@ impl Cloudflare {
                 })),
                 None => error(404, 10006, "The specified bucket does not exist."),
             },
-            ("DELETE", ["r2", "buckets", name]) => match self.buckets.remove(*name) {
-                Some(_) => ok(json!({})),
-                None => error(404, 10006, "The specified bucket does not exist."),
-            },
+            ("DELETE", ["r2", "buckets", name]) => self.r2_delete(name),
+            (_, ["r2", "buckets", bucket, "objects", key @ ..]) if !key.is_empty() => {
+                self.r2_object(request, bucket, &key.join("/"))
+            }
             ("GET", ["queues"]) => ok_list(
                 request,
                 self.queues
@@ -705,6 +709,40 @@ impl Cloudflare {
         let created = self.now();
         self.buckets.insert(name.clone(), created.clone());
         ok(json!({"name": name, "creation_date": created, "location": "ENAM"}))
+    }
+
+    fn r2_delete(&mut self, name: &str) -> Reply {
+        if !self.buckets.contains_key(name) {
+            return error(404, 10006, "The specified bucket does not exist.");
+        }
+        if self.objects.keys().any(|(bucket, _)| bucket == name) {
+            return error(409, 10008, "The bucket you tried to delete is not empty.");
+        }
+        self.buckets.remove(name);
+        ok(json!({}))
+    }
+
+    /// R2's object calls, as wrangler's `r2 object put|get|delete --remote` make them.
+    fn r2_object(&mut self, request: &Request, bucket: &str, key: &str) -> Reply {
+        if !self.buckets.contains_key(bucket) {
+            return error(404, 10006, "The specified bucket does not exist.");
+        }
+        let id = (bucket.to_owned(), key.to_owned());
+        match request.method.as_str() {
+            "PUT" => {
+                self.objects.insert(id, request.body.clone());
+                ok(json!({"key": key, "size": request.body.len()}))
+            }
+            "GET" => match self.objects.get(&id) {
+                Some(bytes) => Reply::bytes(200, "application/octet-stream", bytes.clone()),
+                None => error(404, 10007, "The specified key does not exist."),
+            },
+            "DELETE" => {
+                self.objects.remove(&id);
+                ok(json!({}))
+            }
+            _ => no_route(),
+        }
     }
 
     fn queue_create(&mut self, request: &Request) -> Reply {

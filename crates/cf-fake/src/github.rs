@@ -1,8 +1,10 @@
-//! The fake GitHub REST API: pull-request (issue) comments of one repository, listed,
-//! created and edited as `api.github.com` does, requiring a bearer token.
+//! The fake GitHub REST API: pull requests of one repository (open unless closed) and
+//! their (issue) comments, listed, created and edited as `api.github.com` does, requiring
+//! a bearer token.
 
 use crate::http::{Handler, Reply, Request, Server};
 use serde_json::{Value, json};
+use std::collections::BTreeSet;
 
 /// One comment on a pull request.
 #[derive(Debug, Clone)]
@@ -17,6 +19,8 @@ pub struct Comment {
 pub struct GitHub {
     next_id: u64,
     pub comments: Vec<Comment>,
+    /// Pull requests that are closed; every other number is an open pull request.
+    pub closed: BTreeSet<u64>,
 }
 
 impl GitHub {
@@ -24,6 +28,7 @@ impl GitHub {
         Server::start(Self {
             next_id: 1000,
             comments: Vec::new(),
+            closed: BTreeSet::new(),
         })
     }
 
@@ -65,6 +70,17 @@ impl Handler for GitHub {
             return message(404, "Not Found");
         };
         match (request.method.as_str(), segments.as_slice()) {
+            ("GET", [owner, repo, "pulls", pr]) => match pr.parse::<u64>() {
+                Ok(pr) => Reply::json(
+                    200,
+                    &json!({
+                        "number": pr,
+                        "state": if self.closed.contains(&pr) { "closed" } else { "open" },
+                        "html_url": format!("https://github.com/{owner}/{repo}/pull/{pr}"),
+                    }),
+                ),
+                Err(_) => message(404, "Not Found"),
+            },
             ("GET", [_owner, _repo, "issues", pr, "comments"]) => {
                 let Ok(pr) = pr.parse::<u64>() else {
                     return message(404, "Not Found");

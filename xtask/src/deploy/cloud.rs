@@ -272,19 +272,36 @@ pub fn migrate(w: &Wrangler, t: &Target, binding: &str) -> Result<()> {
 
 /// Names in the database's `d1_migrations` table (none when it has no such table yet).
 pub fn applied_migrations(w: &Wrangler, t: &Target, binding: &str) -> Result<Vec<String>> {
-    let exists = query(
-        w,
-        t,
-        binding,
-        "SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table' AND name = 'd1_migrations'",
-    )?;
-    if exists.first().and_then(|r| r["n"].as_i64()) != Some(1) {
+    if !has_table(w, t, binding, "d1_migrations")? {
         return Ok(Vec::new());
     }
     Ok(
         query(w, t, binding, "SELECT name FROM d1_migrations ORDER BY id")?
             .iter()
             .filter_map(|r| r["name"].as_str().map(str::to_owned))
+            .collect(),
+    )
+}
+
+/// Whether the remote database has the table `name` (a fresh or half-migrated one may not).
+fn has_table(w: &Wrangler, t: &Target, binding: &str, name: &str) -> Result<bool> {
+    let sql = format!(
+        "SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table' AND name = '{}'",
+        name.replace('\'', "''")
+    );
+    let rows = query(w, t, binding, &sql)?;
+    Ok(rows.first().and_then(|r| r["n"].as_i64()) == Some(1))
+}
+
+/// The R2 keys of every listing photo the remote database records.
+pub fn photo_keys(w: &Wrangler, t: &Target, binding: &str) -> Result<Vec<String>> {
+    if !has_table(w, t, binding, "business_photos")? {
+        return Ok(Vec::new());
+    }
+    Ok(
+        query(w, t, binding, "SELECT object_key FROM business_photos")?
+            .iter()
+            .filter_map(|r| r["object_key"].as_str().map(str::to_owned))
             .collect(),
     )
 }
@@ -391,10 +408,11 @@ pub fn kv_delete(w: &Wrangler, title: &str) -> Result<bool> {
     Ok(true)
 }
 
+/// Cloudflare's "the specified bucket does not exist".
+const NO_SUCH_BUCKET: u64 = 10006;
+
 /// Creates the R2 bucket unless it exists; `true` when created.
 pub fn ensure_bucket(w: &Wrangler, name: &str) -> Result<bool> {
-    /// Cloudflare's "the specified bucket does not exist".
-    const NO_SUCH_BUCKET: u64 = 10006;
     /// Cloudflare's "you already own this bucket" (someone created it meanwhile).
     const BUCKET_EXISTS: u64 = 10004;
     match w.run(&["r2", "bucket", "info", name, "--json"]) {
@@ -406,6 +424,33 @@ pub fn ensure_bucket(w: &Wrangler, name: &str) -> Result<bool> {
                 Err(err) => Err(err),
             }
         }
+        Err(err) => Err(err),
+    }
+}
+
+/// Deletes one object of an R2 bucket (deleting an absent key succeeds).
+pub fn r2_object_delete(w: &Wrangler, bucket: &str, key: &str) -> Result<()> {
+    w.run(&[
+        "r2",
+        "object",
+        "delete",
+        &format!("{bucket}/{key}"),
+        "--remote",
+    ])
+    .map(drop)
+}
+
+/// Deletes an empty R2 bucket; `false` when it did not exist. A bucket still holding
+/// objects is refused by Cloudflare, and the error says so.
+pub fn bucket_delete(w: &Wrangler, name: &str) -> Result<bool> {
+    /// Cloudflare's "the bucket you tried to delete is not empty".
+    const NOT_EMPTY: u64 = 10008;
+    match w.run(&["r2", "bucket", "delete", name]) {
+        Ok(_) => Ok(true),
+        Err(err) if Failure::has_code(&err, &[NO_SUCH_BUCKET]) => Ok(false),
+        Err(err) if Failure::has_code(&err, &[NOT_EMPTY]) => Err(err.context(format!(
+            "R2 bucket {name} still holds objects no listing photo records; empty it in the Cloudflare dashboard and run the cleanup again"
+        ))),
         Err(err) => Err(err),
     }
 }

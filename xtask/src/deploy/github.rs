@@ -1,6 +1,6 @@
-//! The one pull-request comment a preview keeps up to date, through the GitHub REST API
-//! (`GITHUB_API_URL`, `GITHUB_REPOSITORY` and `GITHUB_TOKEN`, as GitHub Actions sets
-//! them). The comment is found again by a hidden marker, so it is edited in place rather
+//! Whether a pull request is still open, and the one pull-request comment a preview keeps
+//! up to date, through the GitHub REST API (`GITHUB_API_URL`, `GITHUB_REPOSITORY` and
+//! `GITHUB_TOKEN`, as GitHub Actions sets them). The comment is found again by a hidden marker, so it is edited in place rather
 //! than repeated. The token only ever goes into the Authorization header.
 
 use anyhow::{Context, Result, bail};
@@ -82,6 +82,16 @@ impl GitHub {
         }
         serde_json::from_str(&text)
             .with_context(|| format!("GitHub's answer to {method} {path} is not JSON"))
+    }
+
+    /// Whether pull request `pr` is open (a preview of a closed one must not be made).
+    pub fn is_open(&self, pr: u64) -> Result<bool> {
+        let pull = self.send(
+            "GET",
+            &format!("/repos/{}/pulls/{pr}", self.repository),
+            None,
+        )?;
+        Ok(pull["state"] == "open")
     }
 
     /// Creates the pull request's preview comment, or edits it if it exists.

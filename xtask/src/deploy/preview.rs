@@ -1,12 +1,12 @@
 //! `cargo xtask preview --pr N` and `preview cleanup --pr N`: every pull request gets its
-//! own four workers (`kbc-<worker>-pr-N` on workers.dev) over its own D1 database and KV
-//! namespace, so two previews never share data or overwrite each other, and removing one
-//! touches nothing of another's. Configs for a pull request are rendered from the
+//! own four workers (`kbc-<worker>-pr-N` on workers.dev) over its own D1 database, KV
+//! namespace and R2 bucket, so two previews never share data or overwrite each other, and
+//! removing one touches nothing of another's. Configs for a pull request are rendered from the
 //! `[env.preview]` sections: same vars and bindings, the pull request's names and ids,
 //! no crons, no routes, no secrets.
 
 use super::cloud::{self, Target, short};
-use super::config::{Configs, Environment, KvBinding};
+use super::config::{Configs, DATABASE_BINDING, Environment, KvBinding};
 use super::github::GitHub;
 use super::probe;
 use super::wrangler::Wrangler;
@@ -16,7 +16,7 @@ use crate::workers::Worker;
 use crate::workspace::Workspace;
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use toml::{Table, Value as Toml};
@@ -41,14 +41,28 @@ impl Pr {
         format!("kbc-{worker}-{}", self.scope())
     }
 
-    fn database(&self, configs: &Configs) -> Result<String> {
-        let template = configs.database(ENV)?;
-        let base = template
-            .database_name
+    /// This pull request's name for one of `[env.preview]`'s resources:
+    /// `kbc-directory-preview` → `kbc-directory-pr-7`.
+    fn scoped(&self, preview_name: &str) -> String {
+        let base = preview_name
             .strip_suffix("-preview")
-            .unwrap_or(&template.database_name)
-            .to_owned();
-        Ok(format!("{base}-{}", self.scope()))
+            .unwrap_or(preview_name);
+        format!("{base}-{}", self.scope())
+    }
+
+    fn database(&self, configs: &Configs) -> Result<String> {
+        Ok(self.scoped(&configs.database(ENV)?.database_name))
+    }
+
+    /// This pull request's R2 buckets (photo keys are chosen by our code, so two
+    /// previews sharing a bucket would overwrite each other's photos).
+    fn buckets(&self, configs: &Configs) -> BTreeSet<String> {
+        configs
+            .workers
+            .iter()
+            .flat_map(|w| w.r2(Some(ENV)))
+            .map(|(_, bucket)| self.scoped(&bucket))
+            .collect()
     }
 
     fn kv_title(&self, binding: &KvBinding) -> String {
@@ -67,10 +81,21 @@ impl Pr {
             .and_then(Toml::as_table)
             .with_context(|| format!("{} has no [env.preview]", config.path.display()))?;
         let mut table = self.base(configs, worker)?;
-        for key in ["vars", "r2_buckets"] {
-            if let Some(value) = env.get(key) {
-                table.insert(key.into(), value.clone());
-            }
+        if let Some(vars) = env.get("vars") {
+            table.insert("vars".into(), vars.clone());
+        }
+        let r2: Vec<Toml> = config
+            .r2(Some(ENV))
+            .into_iter()
+            .map(|(binding, bucket)| {
+                let mut entry = Table::new();
+                entry.insert("binding".into(), binding.into());
+                entry.insert("bucket_name".into(), self.scoped(&bucket).into());
+                Toml::Table(entry)
+            })
+            .collect();
+        if !r2.is_empty() {
+            table.insert("r2_buckets".into(), Toml::Array(r2));
         }
         let d1: Vec<Toml> = config
             .d1(Some(ENV))
@@ -151,6 +176,19 @@ impl Pr {
         let config = write_config(&dir.join("configs"), worker, &self.base(configs, worker)?)?;
         Ok(Target { config, env: None })
     }
+
+    /// A config binding this pull request's database as `DB`, for reading it during
+    /// cleanup (its workers are gone by then).
+    fn database_target(&self, configs: &Configs, id: &str, dir: &Path) -> Result<Target> {
+        let mut table = self.base(configs, Worker::Api)?;
+        let mut entry = Table::new();
+        entry.insert("binding".into(), DATABASE_BINDING.into());
+        entry.insert("database_name".into(), self.database(configs)?.into());
+        entry.insert("database_id".into(), id.into());
+        table.insert("d1_databases".into(), Toml::Array(vec![Toml::Table(entry)]));
+        let config = write_config(&dir.join("database"), Worker::Api, &table)?;
+        Ok(Target { config, env: None })
+    }
 }
 
 fn write_config(dir: &Path, worker: Worker, table: &Table) -> Result<PathBuf> {
@@ -176,6 +214,14 @@ struct Ids {
 pub fn deploy(ws: &Workspace, pr: u64, args: &PreviewArgs) -> Result<()> {
     require_credentials()?;
     let github = GitHub::from_env()?;
+    // A run that starts after the pull request closed (its CI finished late, or it
+    // replaced a queued cleanup) removes whatever preview is left instead.
+    if let Some(github) = &github
+        && !github.is_open(pr)?
+    {
+        eprintln!("pull request #{pr} is closed: removing its preview instead");
+        return cleanup(ws, pr, &args.place);
+    }
     let configs = args.place.configs(ws)?;
     let problems = super::config::check(&configs, &super::config::code_reads(&ws.root)?);
     if !problems.is_empty() {
@@ -190,15 +236,9 @@ pub fn deploy(ws: &Workspace, pr: u64, args: &PreviewArgs) -> Result<()> {
     let dir = run_dir(&args.place.out(ws)?, "preview", &pr.scope())?;
     let wrangler = Wrangler::new(ws, &dir.join("wrangler"))?;
 
-    // What every preview shares (`provision --env preview` makes it too; a preview must
-    // not depend on that having run, nor let wrangler create it behind our back).
-    let shared: std::collections::BTreeSet<String> = configs
-        .workers
-        .iter()
-        .flat_map(|w| w.r2(Some(ENV)))
-        .map(|(_, bucket)| bucket)
-        .collect();
-    for bucket in shared {
+    // Made here rather than left to wrangler, which would create a missing bucket
+    // behind our back.
+    for bucket in pr.buckets(&configs) {
         let created = cloud::ensure_bucket(&wrangler, &bucket)?;
         eprintln!(
             "{} R2 {bucket}",
@@ -232,12 +272,8 @@ pub fn deploy(ws: &Workspace, pr: u64, args: &PreviewArgs) -> Result<()> {
         let config = pr.render(&configs, worker, &ids, &rendered)?;
         targets.insert(worker, Target { config, env: None });
     }
-    cloud::migrate(
-        &wrangler,
-        &targets[&Worker::Api],
-        super::config::DATABASE_BINDING,
-    )
-    .context("migrating the preview database")?;
+    cloud::migrate(&wrangler, &targets[&Worker::Api], DATABASE_BINDING)
+        .context("migrating the preview database")?;
     eprintln!("✓ migrations applied to {}", ids.database_name);
 
     let message = format!("preview of pull request #{} at {}", pr.number, short(&sha));
@@ -307,6 +343,13 @@ pub fn deploy(ws: &Workspace, pr: u64, args: &PreviewArgs) -> Result<()> {
     )
     .context("writing preview.json")?;
     match &github {
+        Some(github) if !github.is_open(pr.number)? => {
+            eprintln!(
+                "pull request #{} closed while its preview was deployed: removing it",
+                pr.number
+            );
+            return cleanup(ws, pr.number, &args.place);
+        }
         Some(github) => {
             github.upsert_comment(pr.number, &comment(&summary))?;
             eprintln!("✓ pull request #{} comment updated", pr.number);
@@ -390,7 +433,39 @@ pub fn cleanup(ws: &Workspace, pr: u64, place: &Place) -> Result<()> {
             );
         }
     }
+    // Photos first, while the database still says which objects are this preview's:
+    // Cloudflare deletes only empty buckets.
     let database = pr.database(&configs)?;
+    let photos = match cloud::d1_uuid(&wrangler, &database)? {
+        Some(id) => {
+            let target = pr.database_target(&configs, &id, &dir)?;
+            cloud::photo_keys(&wrangler, &target, DATABASE_BINDING)?
+        }
+        None => Vec::new(),
+    };
+    let mut kept = Vec::new();
+    for bucket in pr.buckets(&configs) {
+        for key in &photos {
+            cloud::r2_object_delete(&wrangler, &bucket, key)
+                .with_context(|| format!("deleting {key} from R2 {bucket}"))?;
+        }
+        match cloud::bucket_delete(&wrangler, &bucket) {
+            Ok(deleted) => eprintln!(
+                "{} R2 {bucket} ({} photo(s))",
+                if deleted {
+                    "- deleted"
+                } else {
+                    "✓ already gone"
+                },
+                photos.len()
+            ),
+            // The rest still goes; the cleanup fails at the end, naming what is left.
+            Err(err) => {
+                eprintln!("✗ {err:#}");
+                kept.push(format!("{err:#}"));
+            }
+        }
+    }
     let deleted = cloud::d1_delete(&wrangler, &database)?;
     eprintln!(
         "{} D1 {database}",
@@ -412,10 +487,17 @@ pub fn cleanup(ws: &Workspace, pr: u64, place: &Place) -> Result<()> {
             }
         );
     }
+    if !kept.is_empty() {
+        bail!(
+            "the preview of pull request #{} is removed except: {}",
+            pr.number,
+            kept.join("; ")
+        );
+    }
     if let Some(github) = &github {
         github.upsert_comment(
             pr.number,
-            "### Preview of this pull request\n\nRemoved: its workers, database and cache are deleted.",
+            "### Preview of this pull request\n\nRemoved: its workers, database, cache and photos are deleted.",
         )?;
     }
     eprintln!("✓ preview of pull request #{} removed", pr.number);

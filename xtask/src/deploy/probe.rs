@@ -1,6 +1,7 @@
 //! Health probes of deployed workers: each worker's `/health` must answer 200 with its own
 //! name, status `ok` and the git sha being deployed, and the key public endpoints must
-//! answer JSON. During a gradual rollout the probes pin the new version with Cloudflare's
+//! answer: the API with JSON, the site's home and search with whole HTML pages. During a
+//! gradual rollout the probes pin the new version with Cloudflare's
 //! `Cloudflare-Workers-Version-Overrides` header, so they test it and not the old one.
 
 use crate::supervise;
@@ -45,10 +46,25 @@ pub struct Report {
 /// The pause before a failed check is tried once more.
 const RETRY_PAUSE: Duration = Duration::from_millis(500);
 
-/// Public endpoints each worker must answer besides `/health` (JSON with status 200).
-fn endpoints(worker: Worker) -> &'static [&'static str] {
+/// What a public endpoint must answer (with status 200).
+#[derive(Debug, Clone, Copy)]
+enum Answer {
+    /// A JSON document (the API).
+    Json,
+    /// A whole HTML page (the public site).
+    Page,
+}
+
+/// Public endpoints each worker must answer besides `/health`: the API a client reads and
+/// the pages a resident lands on (home and a search, which reach the database).
+fn endpoints(worker: Worker) -> &'static [(&'static str, Answer)] {
     match worker {
-        Worker::Api => &["/api/v1/categories", "/api/v1/businesses?per_page=1"],
+        Worker::Api => &[
+            ("/api/v1/categories", Answer::Json),
+            ("/api/v1/businesses?per_page=1", Answer::Json),
+            ("/", Answer::Page),
+            ("/search?q=restaurant", Answer::Page),
+        ],
         Worker::Agent | Worker::Analyzer | Worker::Facebook => &[],
     }
 }
@@ -107,7 +123,8 @@ pub fn rounds(
 
 /// Every check of one worker, once.
 fn probe(agent: &ureq::Agent, target: &Target) -> Vec<Check> {
-    let mut checks = vec![request(agent, target, "/health", |body| {
+    let mut checks = vec![request(agent, target, "/health", |_, text| {
+        let body = json(text)?;
         let want = [
             ("worker", target.worker.name()),
             ("status", "ok"),
@@ -121,10 +138,22 @@ fn probe(agent: &ureq::Agent, target: &Target) -> Vec<Check> {
         }
         Ok(())
     })];
-    for path in endpoints(target.worker) {
-        checks.push(request(agent, target, path, |body| {
-            if body.is_null() {
-                bail!("empty JSON body");
+    for &(path, answer) in endpoints(target.worker) {
+        checks.push(request(agent, target, path, |content_type, text| {
+            match answer {
+                Answer::Json => {
+                    if json(text)?.is_null() {
+                        bail!("empty JSON body");
+                    }
+                }
+                Answer::Page => {
+                    if !content_type.starts_with("text/html") {
+                        bail!("answered {content_type}, not an HTML page");
+                    }
+                    if !text.trim_end().ends_with("</html>") {
+                        bail!("answered an incomplete page ({} bytes)", text.len());
+                    }
+                }
             }
             Ok(())
         }));
@@ -132,11 +161,15 @@ fn probe(agent: &ureq::Agent, target: &Target) -> Vec<Check> {
     checks
 }
 
+fn json(text: &str) -> Result<Value> {
+    serde_json::from_str(text).map_err(|err| anyhow::anyhow!("answered 200 without JSON ({err})"))
+}
+
 fn request(
     agent: &ureq::Agent,
     target: &Target,
     path: &str,
-    verify: impl Fn(&Value) -> Result<()>,
+    verify: impl Fn(&str, &str) -> Result<()>,
 ) -> Check {
     let url = format!("{}{path}", target.base_url);
     let started = Instant::now();
@@ -153,10 +186,14 @@ fn request(
         if status != 200 {
             bail!("answered {status}");
         }
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("(none)")
+            .to_owned();
         let text = response.body_mut().read_to_string()?;
-        let body: Value = serde_json::from_str(&text)
-            .map_err(|err| anyhow::anyhow!("answered 200 without JSON ({err})"))?;
-        verify(&body)
+        verify(&content_type, &text)
     };
     // One failed request can be noise (a connection reset, one slow database answer); a
     // check fails when it fails twice in a row.

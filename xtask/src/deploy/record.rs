@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Record {
     pub environment: String,
-    /// `running`, `succeeded`, `failed` (nothing changed for visitors) or `rolled-back`.
+    /// `running`, `succeeded`, `failed` (nothing changed for visitors), `rolled-back`, or
+    /// `rollback-incomplete` (some worker could not go back: look at `rollback`).
     pub status: String,
     pub failure: Option<String>,
     pub git_sha: String,

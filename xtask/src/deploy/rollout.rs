@@ -443,12 +443,17 @@ impl Rollout<'_> {
             })
             .collect::<Result<_>>()?;
         let interval = Duration::from_secs(self.args.probe_interval);
-        let report = probe::rounds(
+        // Traffic is already split when the probes run: whatever stops them (a cancelled
+        // job, Ctrl-C) must not leave production half on an unproven version.
+        let report = match probe::rounds(
             &targets,
             window.unwrap_or(Duration::ZERO),
             interval,
             probe::Until::Failure,
-        )?;
+        ) {
+            Ok(report) => report,
+            Err(err) => return Err(self.roll_back(err.context("probing stopped"))),
+        };
         self.record.probes.push(ProbeRecord::new(phase, &report));
         match &report.failure {
             None => {
@@ -484,6 +489,7 @@ impl Rollout<'_> {
         });
         let mut steps = Vec::new();
         let mut failures = Vec::new();
+        let mut stranded = Vec::new();
         for (worker, (before, outcome)) in results {
             let outcome = match (&before, outcome) {
                 (Some(split), Some(Ok(()))) => format!("back on {}", split.describe()),
@@ -491,8 +497,12 @@ impl Rollout<'_> {
                     failures.push(format!("{worker}: {err:#}"));
                     format!("FAILED: {err:#}")
                 }
-                // A first deployment has nothing to go back to.
-                _ => "never deployed before: nothing to roll back to".to_owned(),
+                // A first deployment has nothing to go back to: the new version keeps
+                // serving, and the record must not claim otherwise.
+                _ => {
+                    stranded.push(worker.name());
+                    "never deployed before: it keeps serving the new version".to_owned()
+                }
             };
             println!("  {worker}: {outcome}");
             self.worker_record(worker).after = before.clone();
@@ -503,11 +513,18 @@ impl Rollout<'_> {
             });
         }
         self.record.rollback = Some(steps);
-        self.record.status = "rolled-back".into();
-        if failures.is_empty() {
-            cause.context("rolled every worker back")
-        } else {
+        if !failures.is_empty() {
+            self.record.status = "rollback-incomplete".into();
             cause.context(format!("ROLLBACK INCOMPLETE: {}", failures.join("; ")))
+        } else if !stranded.is_empty() {
+            self.record.status = "rollback-incomplete".into();
+            cause.context(format!(
+                "ROLLBACK INCOMPLETE: {} had no earlier version and still serve(s) the new one",
+                stranded.join(", ")
+            ))
+        } else {
+            self.record.status = "rolled-back".into();
+            cause.context("rolled every worker back")
         }
     }
 

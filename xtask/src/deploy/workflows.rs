@@ -104,7 +104,7 @@ fn nothing_is_allowed_to_fail_silently() {
 }
 
 #[test]
-fn ci_checks_config_runs_the_test_command_and_audits_dependencies() {
+fn ci_checks_config_runs_the_test_command_builds_and_audits_dependencies() {
     let wf = workflow("ci.yml");
     let runs: Vec<String> = jobs(&wf)
         .iter()
@@ -113,6 +113,7 @@ fn ci_checks_config_runs_the_test_command_and_audits_dependencies() {
     for wanted in [
         "cargo xtask config check",
         "cargo xtask test",
+        "cargo xtask build",
         "cargo xtask audit",
     ] {
         assert!(
@@ -162,4 +163,29 @@ fn production_deploys_only_after_ci_succeeded_behind_approval_one_at_a_time() {
         "{runs:?}"
     );
     assert!(!runs.iter().any(|r| r.contains("--allow-dirty")));
+}
+
+#[test]
+fn the_production_backup_is_kept_apart_from_the_record_and_only_a_week() {
+    let wf = workflow("deploy.yml");
+    let (_, job) = jobs(&wf).into_iter().next().expect("one job");
+    let artifacts: Vec<&Value> = steps(job)
+        .iter()
+        .filter(|s| text(&s["uses"]).starts_with("actions/upload-artifact@"))
+        .collect();
+    let (backups, records): (Vec<&Value>, Vec<&Value>) = artifacts
+        .into_iter()
+        .partition(|s| text(&s["with"]["path"]).trim() == "target/deploy/**/backup-*.sql");
+    assert_eq!(backups.len(), 1, "one backup artifact");
+    let days: u32 = text(&backups[0]["with"]["retention-days"])
+        .trim()
+        .parse()
+        .expect("the backup artifact sets retention-days");
+    assert!(days <= 7, "the backup is kept {days} days");
+    for record in records {
+        assert!(
+            text(&record["with"]["path"]).contains("!target/deploy/**/backup-*.sql"),
+            "the record artifact must leave the backup out: {record:?}"
+        );
+    }
 }

@@ -3,7 +3,11 @@
 //! test` serves in workerd.
 
 use crate::support::{WORKERS, World, first};
+use kbc_cf_fake::Fault;
+use kbc_cf_fake::cloudflare::error;
+use std::process::Command;
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 const PROBE: [&str; 6] = [
     "--probe-seconds",
@@ -29,7 +33,12 @@ fn clean_rollout() -> &'static (World, usize) {
         let world = World::new("clean-rollout");
         world.live_production();
         let before = world.calls().len();
-        deploy(&world, &[]).assert_ok();
+        let mut args = vec!["deploy", "--env", "production"];
+        args.extend(PROBE);
+        let summary = world.path().join("step-summary.md");
+        world
+            .xtask_with(&args, &[("GITHUB_STEP_SUMMARY", &summary)])
+            .assert_ok();
         (world, before)
     })
 }
@@ -137,6 +146,20 @@ fn a_clean_rollout_ends_with_every_worker_on_its_new_version_and_a_record() {
         .path()
         .join(database["backup"].as_str().expect("a backup was taken"));
     assert!(backup.exists(), "{} kept as an artifact", backup.display());
+}
+
+#[test]
+fn a_rollout_in_github_actions_writes_its_summary_to_the_job_page() {
+    let (world, _) = clean_rollout();
+    let sha = world.record()["git_sha"].as_str().unwrap().to_owned();
+
+    let summary = std::fs::read_to_string(world.path().join("step-summary.md")).unwrap();
+
+    assert!(summary.contains("succeeded"), "{summary}");
+    assert!(summary.contains(&sha[..12]), "{summary}");
+    for worker in WORKERS {
+        assert!(summary.contains(worker), "{worker}: {summary}");
+    }
 }
 
 #[test]
@@ -261,6 +284,70 @@ fn a_failing_health_probe_rolls_every_worker_back() {
     let record = world.record();
     assert_eq!(record["status"], "rolled-back");
     assert_eq!(record["rollback"].as_array().unwrap().len(), 4);
+}
+
+#[test]
+fn a_failed_traffic_shift_rolls_every_worker_back() {
+    let world = World::new("a-failed-traffic-shift-rolls-every-worker-back");
+    world.live_production();
+    let before: Vec<_> = WORKERS.iter().map(|w| world.serving(w)).collect();
+    // Cloudflare refuses the facebook worker's gradual deployment, once.
+    world.cloudflare.inject(Fault {
+        method: "POST".into(),
+        path_contains: "/scripts/kbc-facebook/deployments".into(),
+        body_contains: String::new(),
+        times: Some(1),
+        reply: error(500, 10013, "An unknown error has occurred"),
+    });
+
+    let run = deploy(&world, &[]);
+
+    run.assert_failed();
+    assert!(run.stderr.contains("deploying facebook"), "{}", run.stderr);
+    let after: Vec<_> = WORKERS.iter().map(|w| world.serving(w)).collect();
+    assert_eq!(after, before, "every worker serves what it served before");
+    assert_eq!(world.record()["status"], "rolled-back");
+}
+
+#[test]
+fn an_interrupted_rollout_rolls_every_worker_back() {
+    let world = World::new("an-interrupted-rollout-rolls-every-worker-back");
+    world.live_production();
+    let before: Vec<_> = WORKERS.iter().map(|w| world.serving(w)).collect();
+    let args = [
+        "deploy",
+        "--env",
+        "production",
+        "--probe-seconds",
+        "300",
+        "--probe-interval",
+        "1",
+        "--prebuilt",
+        "--allow-dirty",
+    ];
+    let child = world.spawn_xtask(&args);
+    let split = Instant::now();
+    while !WORKERS.iter().all(|w| world.serving(w).len() == 2) {
+        assert!(
+            split.elapsed() < Duration::from_secs(180),
+            "the rollout never split traffic"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+
+    // What Ctrl-C or a cancelled GitHub job sends.
+    let signal = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let run = crate::support::Run::new(&args, child.wait_with_output().unwrap());
+
+    assert!(signal.success());
+    run.assert_failed();
+    assert!(run.stderr.contains("interrupted"), "{}", run.stderr);
+    let after: Vec<_> = WORKERS.iter().map(|w| world.serving(w)).collect();
+    assert_eq!(after, before, "every worker serves what it served before");
+    assert_eq!(world.record()["status"], "rolled-back");
 }
 
 #[test]

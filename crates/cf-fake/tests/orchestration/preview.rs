@@ -7,8 +7,8 @@ fn preview(world: &World, pr: &str) -> crate::support::Run {
     world.xtask(&["preview", "--pr", pr, "--prebuilt", "--probe-seconds", "20"])
 }
 
-/// The D1 database id a preview worker's latest version is bound to as `DB`.
-fn bound_database(world: &World, script: &str) -> String {
+/// The `field` of the binding `name` of a preview worker's latest version.
+fn binding(world: &World, script: &str, name: &str, field: &str) -> String {
     world.cloudflare.with(|cf| {
         let version = cf.scripts[script].versions.last().unwrap();
         version
@@ -16,8 +16,8 @@ fn bound_database(world: &World, script: &str) -> String {
             .as_array()
             .unwrap()
             .iter()
-            .find(|b| b["name"] == "DB")
-            .unwrap()["id"]
+            .find(|b| b["name"] == name)
+            .unwrap_or_else(|| panic!("{script} binds no {name}"))[field]
             .as_str()
             .unwrap()
             .to_owned()
@@ -25,8 +25,8 @@ fn bound_database(world: &World, script: &str) -> String {
 }
 
 #[test]
-fn two_pull_requests_get_separate_workers_and_databases_at_once() {
-    let world = World::new("two-pull-requests-get-separate-workers-and-databases-at-once");
+fn two_pull_requests_get_separate_workers_databases_and_buckets_at_once() {
+    let world = World::new("two-pull-requests-get-separate-workers-databases-and-buckets-at-once");
 
     let (seven, eight) = std::thread::scope(|s| {
         let seven = s.spawn(|| preview(&world, "7"));
@@ -49,8 +49,14 @@ fn two_pull_requests_get_separate_workers_and_databases_at_once() {
         )
     });
     for worker in WORKERS {
-        assert_eq!(bound_database(&world, &format!("kbc-{worker}-pr-7")), db7);
-        assert_eq!(bound_database(&world, &format!("kbc-{worker}-pr-8")), db8);
+        for (pr, db) in [("7", &db7), ("8", &db8)] {
+            let script = format!("kbc-{worker}-pr-{pr}");
+            assert_eq!(&binding(&world, &script, "DB", "id"), db);
+            assert_eq!(
+                binding(&world, &script, "MEDIA", "bucket_name"),
+                format!("kbc-media-pr-{pr}")
+            );
+        }
     }
     for name in ["kbc-directory-pr-7", "kbc-directory-pr-8"] {
         let migrated = world.cloudflare.with(|cf| {
@@ -144,6 +150,7 @@ fn cleaning_up_one_preview_leaves_the_other_working() {
             cf.kv_namespaces.values().collect::<Vec<_>>(),
             ["kbc-cache-pr-8"]
         );
+        assert_eq!(cf.buckets.keys().collect::<Vec<_>>(), ["kbc-media-pr-8"]);
     });
     let status = world.xtask(&["status", "--env", "preview", "--pr", "8", "--json"]);
     status.assert_ok();
@@ -155,4 +162,54 @@ fn cleaning_up_one_preview_leaves_the_other_working() {
     );
     let comment = world.github.with(|gh| gh.comments_on(7));
     assert!(comment[0].body.contains("Removed"));
+}
+
+#[test]
+fn cleanup_deletes_the_photos_of_the_preview_with_its_bucket() {
+    let world = World::new("cleanup-deletes-the-photos-of-the-preview-with-its-bucket");
+    preview(&world, "7").assert_ok();
+    world.cloudflare.with(|cf| {
+        cf.sql("kbc-directory-pr-7", PHOTO_LISTING).unwrap();
+        for key in ["photos/1/front.jpg", "photos/1/inside.jpg"] {
+            cf.objects
+                .insert(("kbc-media-pr-7".into(), key.into()), b"JFIF".to_vec());
+        }
+    });
+
+    let run = world.xtask(&["preview", "cleanup", "--pr", "7"]);
+
+    run.assert_ok();
+    world.cloudflare.with(|cf| {
+        assert!(cf.objects.is_empty(), "{:?}", cf.objects.keys());
+        assert!(cf.buckets.is_empty(), "{:?}", cf.buckets);
+        assert!(cf.database_named("kbc-directory-pr-7").is_none());
+    });
+}
+
+/// A published listing with two photos, as an owner of the preview would have made it.
+const PHOTO_LISTING: &str = "\
+    INSERT INTO categories (slug, name, created_at, updated_at) VALUES ('bakeries', 'Bakeries', 1, 1);
+    INSERT INTO businesses (slug, name, category_id, city, city_slug, state, status, created_at, updated_at)
+        VALUES ('pie-shop', 'Pie Shop', 1, 'Hugo', 'hugo', 'OK', 'published', 1, 1);
+    INSERT INTO business_photos (business_id, object_key, content_type, created_at) VALUES
+        (1, 'photos/1/front.jpg', 'image/jpeg', 1),
+        (1, 'photos/1/inside.jpg', 'image/jpeg', 1);";
+
+#[test]
+fn a_preview_run_for_a_closed_pull_request_removes_its_preview_instead() {
+    let world = World::new("a-preview-run-for-a-closed-pull-request-removes-its-preview-instead");
+    preview(&world, "7").assert_ok();
+    world.github.with(|gh| gh.closed.insert(7));
+
+    let run = preview(&world, "7");
+
+    run.assert_ok();
+    assert!(run.stderr.contains("closed"), "{}", run.stderr);
+    world.cloudflare.with(|cf| {
+        assert!(cf.scripts.is_empty(), "{:?}", cf.scripts.keys());
+        assert!(cf.database_named("kbc-directory-pr-7").is_none());
+        assert!(cf.buckets.is_empty());
+    });
+    let comments = world.github.with(|gh| gh.comments_on(7));
+    assert!(comments[0].body.contains("Removed"), "{}", comments[0].body);
 }

@@ -10,7 +10,7 @@ use kbc_cf_fake::cloudflare::ACCOUNT_ID;
 use kbc_cf_fake::{Call, Cloudflare, GitHub, Server};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 
 pub const WORKERS: [&str; 4] = ["api", "agent", "analyzer", "facebook"];
 
@@ -130,6 +130,26 @@ impl World {
 
     /// Runs `cargo xtask ARGS` against the fakes and this sandbox.
     pub fn xtask(&self, args: &[&str]) -> Run {
+        self.xtask_with(args, &[])
+    }
+
+    /// [`World::xtask`] with extra environment variables.
+    pub fn xtask_with(&self, args: &[&str], env: &[(&str, &Path)]) -> Run {
+        let mut command = self.command(args);
+        command.envs(env.iter().copied());
+        Run::new(args, command.output().expect("cargo xtask starts"))
+    }
+
+    /// Starts `cargo xtask ARGS` like [`World::xtask`], without waiting for it.
+    pub fn spawn_xtask(&self, args: &[&str]) -> Child {
+        self.command(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("cargo xtask starts")
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
         let bin = std::env::var("KBC_XTASK_BIN")
             .expect("KBC_XTASK_BIN is not set: run these tests through `cargo xtask test`");
         let mut command = Command::new(bin);
@@ -151,8 +171,7 @@ impl World {
             .env("RUST_BACKTRACE", "0")
             .env_remove("GITHUB_STEP_SUMMARY")
             .env_remove("GITHUB_ACTIONS");
-        let output = command.output().expect("cargo xtask starts");
-        Run::new(args, output)
+        command
     }
 
     /// `provision --env production`, plus what a live account has: the production
@@ -257,7 +276,7 @@ pub struct Run {
 }
 
 impl Run {
-    fn new(args: &[&str], output: Output) -> Self {
+    pub fn new(args: &[&str], output: Output) -> Self {
         Self {
             command: args.join(" "),
             success: output.status.success(),
