@@ -305,8 +305,14 @@ impl Rollout<'_> {
             let command = cloud::command_line(&restore_args);
             eprintln!("✗ a migration failed; nothing was deployed.");
             if self.args.restore_on_failure {
-                cloud::restore(&self.wrangler, &t, DATABASE_BINDING, &bookmark)
-                    .context("restoring the database to its bookmark")?;
+                // The migration's error stays the headline; a failed restore is added to it.
+                if let Err(restore) =
+                    cloud::restore(&self.wrangler, &t, DATABASE_BINDING, &bookmark)
+                {
+                    return Err(err.context(format!(
+                        "migrations failed, and restoring the bookmark failed too ({restore:#}); restore by hand with: {command}"
+                    )));
+                }
                 if let Some(db) = &mut self.record.database {
                     db.restored = true;
                 }
