@@ -15,12 +15,15 @@ pub fn run_all(ws: &Workspace) -> Result<()> {
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|status| status.success());
-    if !has_cargo_audit {
-        println!("… installing cargo-audit (takes a few minutes)");
-        run(cargo().args(["install", "cargo-audit", "--locked"]))?;
-    }
     let mut failed = Vec::new();
-    if let Err(err) = run(cargo().arg("audit").current_dir(&ws.root)) {
+    let rust = if has_cargo_audit {
+        Ok(())
+    } else {
+        println!("… installing cargo-audit (takes a few minutes)");
+        run(cargo().args(["install", "cargo-audit", "--locked"]))
+    }
+    .and_then(|()| run(cargo().arg("audit").current_dir(&ws.root)));
+    if let Err(err) = rust {
         eprintln!("✗ {err:#}");
         failed.push("Rust dependencies (cargo audit)");
     }

@@ -129,7 +129,10 @@ pub fn chromium_path() -> Result<PathBuf> {
 /// installed with apt-get (through `sudo` when not root, as on CI runners). Playwright
 /// drives it over its DevTools pipe, so no chromedriver is needed.
 fn chromium() -> Result<()> {
-    if chromium_path().is_err() {
+    if std::env::var_os("KBC_CHROMIUM").is_some_and(|v| !v.is_empty()) {
+        // A wrong KBC_CHROMIUM is a mistake to report, not a reason to install another.
+        chromium_path()?;
+    } else if chromium_path().is_err() {
         if Command::new("apt-get").arg("--version").output().is_err() {
             bail!(
                 "no Chromium found and apt-get is not available: the browser tests need \

@@ -10,6 +10,7 @@ use super::record::{DatabaseRecord, ProbeRecord, Record, RollbackStep, Timing, W
 use super::wrangler::Wrangler;
 use super::{DeployArgs, RollbackArgs, Source, bundle_dir, each, require_credentials, run_dir};
 use crate::build;
+use crate::supervise;
 use crate::workers::Worker;
 use crate::workspace::{self, Workspace};
 use anyhow::{Context, Result, bail};
@@ -96,6 +97,16 @@ impl Rollout<'_> {
     }
 
     fn timed<T>(&mut self, phase: &str, work: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        // An interruption stops the rollout between phases; once traffic has moved, it
+        // also puts every worker back.
+        if let Err(err) = supervise::check_interrupted() {
+            let err = err.context(format!("stopped before {phase}"));
+            return Err(if self.changed.is_empty() {
+                err
+            } else {
+                self.roll_back(err)
+            });
+        }
         println!("\n━━ {phase}");
         let started = Instant::now();
         let result = work(self);
@@ -410,6 +421,12 @@ impl Rollout<'_> {
                 &message,
             )
         });
+        // What each worker serves now, so a rollback that cannot undo it records the truth.
+        for (worker, result) in &results {
+            if result.is_ok() {
+                self.worker_record(*worker).after = Some(splits[worker].clone());
+            }
+        }
         if let Some(err) = failures(results, "deploying") {
             return Err(self.roll_back(err));
         }
@@ -498,7 +515,10 @@ impl Rollout<'_> {
         let mut stranded = Vec::new();
         for (worker, (before, outcome)) in results {
             let outcome = match (&before, outcome) {
-                (Some(split), Some(Ok(()))) => format!("back on {}", split.describe()),
+                (Some(split), Some(Ok(()))) => {
+                    self.worker_record(worker).after = Some(split.clone());
+                    format!("back on {}", split.describe())
+                }
                 (_, Some(Err(err))) => {
                     failures.push(format!("{worker}: {err:#}"));
                     format!("FAILED: {err:#}")
@@ -511,7 +531,6 @@ impl Rollout<'_> {
                 }
             };
             println!("  {worker}: {outcome}");
-            self.worker_record(worker).after = before.clone();
             steps.push(RollbackStep {
                 worker: worker.name().into(),
                 to: before,

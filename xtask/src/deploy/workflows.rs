@@ -1,5 +1,5 @@
 //! The GitHub workflows, held to their rules: thin (every `run` step is exactly one
-//! `cargo xtask` call, every other step an allowed official action), and nothing allowed
+//! `cargo xtask` call, `exec`ed at most, every other step an allowed official action), and nothing allowed
 //! to fail silently (no `continue-on-error`, no `|| true`-style escapes, no `always()`
 //! except to keep an artifact); preview never for forks and only with the preview token;
 //! production only after CI succeeded, behind the `production` environment, one at a time.
@@ -53,7 +53,10 @@ fn every_run_step_is_exactly_one_cargo_xtask_call() {
             for step in steps(job) {
                 if let Some(run) = step.get("run") {
                     let run = text(run);
+                    // `exec` only makes xtask the step's process (it then gets the signal
+                    // of a cancelled job); it runs nothing else.
                     let line = run.trim();
+                    let line = line.strip_prefix("exec ").unwrap_or(line);
                     assert!(
                         line.starts_with("cargo xtask ") && !line.contains('\n'),
                         "{name} {job_name}: `{line}` is not one cargo xtask call"
@@ -157,9 +160,10 @@ fn production_deploys_only_after_ci_succeeded_behind_approval_one_at_a_time() {
     let condition = text(&job["if"]);
     assert!(condition.contains("conclusion == 'success'") && condition.contains("'push'"));
     let runs: Vec<String> = steps(job).iter().map(|s| text(&s["run"])).collect();
+    // `exec`, so that cancelling the job interrupts xtask itself, which rolls back.
     assert!(
         runs.iter()
-            .any(|r| r == "cargo xtask deploy --env production"),
+            .any(|r| r == "exec cargo xtask deploy --env production"),
         "{runs:?}"
     );
     assert!(!runs.iter().any(|r| r.contains("--allow-dirty")));
