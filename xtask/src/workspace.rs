@@ -173,18 +173,9 @@ pub fn unix_now() -> i64 {
         .map_or(0, |elapsed| elapsed.as_secs() as i64)
 }
 
-/// The UTC calendar date of a Unix time, `YYYY-MM-DD` (Howard Hinnant's civil-from-days).
+/// The UTC calendar date of a Unix time, `YYYY-MM-DD`.
 pub fn utc_date(unix: i64) -> String {
-    let days = unix.div_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (year, month, day) = kbc_domain::hours::civil_from_days(unix.div_euclid(86_400));
     format!("{year:04}-{month:02}-{day:02}")
 }
 

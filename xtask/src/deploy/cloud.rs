@@ -272,38 +272,50 @@ pub fn migrate(w: &Wrangler, t: &Target, binding: &str) -> Result<()> {
 
 /// Names in the database's `d1_migrations` table (none when it has no such table yet).
 pub fn applied_migrations(w: &Wrangler, t: &Target, binding: &str) -> Result<Vec<String>> {
-    if !has_table(w, t, binding, "d1_migrations")? {
-        return Ok(Vec::new());
-    }
-    Ok(
-        query(w, t, binding, "SELECT name FROM d1_migrations ORDER BY id")?
-            .iter()
-            .filter_map(|r| r["name"].as_str().map(str::to_owned))
-            .collect(),
+    texts(
+        w,
+        t,
+        binding,
+        ("d1_migrations", "name"),
+        "SELECT name FROM d1_migrations ORDER BY id",
     )
-}
-
-/// Whether the remote database has the table `name` (a fresh or half-migrated one may not).
-fn has_table(w: &Wrangler, t: &Target, binding: &str, name: &str) -> Result<bool> {
-    let sql = format!(
-        "SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table' AND name = '{}'",
-        name.replace('\'', "''")
-    );
-    let rows = query(w, t, binding, &sql)?;
-    Ok(rows.first().and_then(|r| r["n"].as_i64()) == Some(1))
 }
 
 /// The R2 keys of every listing photo the remote database records.
 pub fn photo_keys(w: &Wrangler, t: &Target, binding: &str) -> Result<Vec<String>> {
-    if !has_table(w, t, binding, "business_photos")? {
+    texts(
+        w,
+        t,
+        binding,
+        ("business_photos", "object_key"),
+        "SELECT object_key FROM business_photos",
+    )
+}
+
+/// The text column of `sql`'s rows, or nothing when the remote database has no such table
+/// yet (a fresh or half-migrated one).
+fn texts(
+    w: &Wrangler,
+    t: &Target,
+    binding: &str,
+    (table, column): (&str, &str),
+    sql: &str,
+) -> Result<Vec<String>> {
+    let exists = format!(
+        "SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table' AND name = '{}'",
+        table.replace('\'', "''")
+    );
+    if query(w, t, binding, &exists)?
+        .first()
+        .and_then(|r| r["n"].as_i64())
+        != Some(1)
+    {
         return Ok(Vec::new());
     }
-    Ok(
-        query(w, t, binding, "SELECT object_key FROM business_photos")?
-            .iter()
-            .filter_map(|r| r["object_key"].as_str().map(str::to_owned))
-            .collect(),
-    )
+    Ok(query(w, t, binding, sql)?
+        .iter()
+        .filter_map(|r| r[column].as_str().map(str::to_owned))
+        .collect())
 }
 
 /// The tables a `d1 export` can take: ordinary tables, not virtual ones (D1 refuses to
