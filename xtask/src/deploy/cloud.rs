@@ -375,12 +375,11 @@ pub fn ensure_d1(w: &Wrangler, name: &str) -> Result<(String, bool)> {
     Ok((uuid, true))
 }
 
-pub fn d1_delete(w: &Wrangler, name: &str) -> Result<bool> {
-    if d1_uuid(w, name)?.is_none() {
-        return Ok(false);
-    }
-    w.run(&["d1", "delete", name, "--skip-confirmation"])?;
-    Ok(true)
+/// Deletes the D1 database `name` (look it up with [`d1_uuid`] first: deleting one that
+/// does not exist fails).
+pub fn d1_delete(w: &Wrangler, name: &str) -> Result<()> {
+    w.run(&["d1", "delete", name, "--skip-confirmation"])
+        .map(drop)
 }
 
 /// The id of the KV namespace titled `title`, if any.

@@ -88,10 +88,10 @@ impl Pr {
             .r2(Some(ENV))
             .into_iter()
             .map(|(binding, bucket)| {
-                let mut entry = Table::new();
-                entry.insert("binding".into(), binding.into());
-                entry.insert("bucket_name".into(), self.scoped(&bucket).into());
-                Toml::Table(entry)
+                entry([
+                    ("binding", binding.into()),
+                    ("bucket_name", self.scoped(&bucket).into()),
+                ])
             })
             .collect();
         if !r2.is_empty() {
@@ -101,18 +101,15 @@ impl Pr {
             .d1(Some(ENV))
             .iter()
             .map(|d| {
-                let mut entry = Table::new();
-                entry.insert("binding".into(), d.binding.clone().into());
-                entry.insert("database_name".into(), ids.database_name.clone().into());
-                entry.insert("database_id".into(), ids.database_id.clone().into());
-                if let Some(migrations) = &d.migrations_dir {
+                let mut database = d1_entry(&d.binding, &ids.database_name, &ids.database_id);
+                if let (Some(migrations), Toml::Table(table)) = (&d.migrations_dir, &mut database) {
                     let absolute = configs.dir.join(migrations);
-                    entry.insert(
+                    table.insert(
                         "migrations_dir".into(),
                         absolute.to_string_lossy().into_owned().into(),
                     );
                 }
-                Toml::Table(entry)
+                database
             })
             .collect();
         table.insert("d1_databases".into(), Toml::Array(d1));
@@ -120,10 +117,10 @@ impl Pr {
             .kv(Some(ENV))
             .iter()
             .map(|k| {
-                let mut entry = Table::new();
-                entry.insert("binding".into(), k.binding.clone().into());
-                entry.insert("id".into(), ids.kv[&k.binding].clone().into());
-                Toml::Table(entry)
+                entry([
+                    ("binding", k.binding.clone().into()),
+                    ("id", ids.kv[&k.binding].clone().into()),
+                ])
             })
             .collect();
         table.insert("kv_namespaces".into(), Toml::Array(kv));
@@ -135,21 +132,17 @@ impl Pr {
             .services(Some(ENV))
             .into_iter()
             .map(|(binding, service)| {
-                let mut entry = Table::new();
-                entry.insert("binding".into(), binding.into());
-                entry.insert(
-                    "service".into(),
-                    scripts.get(&service).cloned().unwrap_or(service).into(),
-                );
-                Toml::Table(entry)
+                let service = scripts.get(&service).cloned().unwrap_or(service);
+                entry([("binding", binding.into()), ("service", service.into())])
             })
             .collect();
         if !services.is_empty() {
             table.insert("services".into(), Toml::Array(services));
         }
-        let mut triggers = Table::new();
-        triggers.insert("crons".into(), Toml::Array(Vec::new()));
-        table.insert("triggers".into(), Toml::Table(triggers));
+        table.insert(
+            "triggers".into(),
+            entry([("crons", Toml::Array(Vec::new()))]),
+        );
         write_config(dir, worker, &table)
     }
 
@@ -181,13 +174,33 @@ impl Pr {
     /// cleanup (its workers are gone by then).
     fn database_target(&self, configs: &Configs, id: &str, dir: &Path) -> Result<Target> {
         let mut table = self.base(configs, Worker::Api)?;
-        let mut entry = Table::new();
-        entry.insert("binding".into(), DATABASE_BINDING.into());
-        entry.insert("database_name".into(), self.database(configs)?.into());
-        entry.insert("database_id".into(), id.into());
-        table.insert("d1_databases".into(), Toml::Array(vec![Toml::Table(entry)]));
+        let database = d1_entry(DATABASE_BINDING, &self.database(configs)?, id);
+        table.insert("d1_databases".into(), Toml::Array(vec![database]));
         let config = write_config(&dir.join("database"), Worker::Api, &table)?;
         Ok(Target { config, env: None })
+    }
+}
+
+/// A TOML table of these fields, as one entry of a binding array.
+fn entry<const N: usize>(fields: [(&str, Toml); N]) -> Toml {
+    Toml::Table(fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+}
+
+/// A `[[d1_databases]]` entry.
+fn d1_entry(binding: &str, name: &str, id: &str) -> Toml {
+    entry([
+        ("binding", binding.into()),
+        ("database_name", name.into()),
+        ("database_id", id.into()),
+    ])
+}
+
+/// How cleanup reports one resource.
+fn removed(deleted: bool) -> &'static str {
+    if deleted {
+        "- deleted"
+    } else {
+        "✓ already gone"
     }
 }
 
@@ -422,23 +435,16 @@ pub fn cleanup(ws: &Workspace, pr: u64, place: &Place) -> Result<()> {
         for (worker, deleted) in each(&level, |worker| cloud::delete(&wrangler, &targets[&worker]))
         {
             let deleted = deleted.with_context(|| format!("deleting {}", pr.script(worker)))?;
-            eprintln!(
-                "{} {}",
-                if deleted {
-                    "- deleted"
-                } else {
-                    "✓ already gone"
-                },
-                pr.script(worker)
-            );
+            eprintln!("{} {}", removed(deleted), pr.script(worker));
         }
     }
     // Photos first, while the database still says which objects are this preview's:
     // Cloudflare deletes only empty buckets.
     let database = pr.database(&configs)?;
-    let photos = match cloud::d1_uuid(&wrangler, &database)? {
+    let database_id = cloud::d1_uuid(&wrangler, &database)?;
+    let photos = match &database_id {
         Some(id) => {
-            let target = pr.database_target(&configs, &id, &dir)?;
+            let target = pr.database_target(&configs, id, &dir)?;
             cloud::photo_keys(&wrangler, &target, DATABASE_BINDING)?
         }
         None => Vec::new(),
@@ -452,11 +458,7 @@ pub fn cleanup(ws: &Workspace, pr: u64, place: &Place) -> Result<()> {
         match cloud::bucket_delete(&wrangler, &bucket) {
             Ok(deleted) => eprintln!(
                 "{} R2 {bucket} ({} photo(s))",
-                if deleted {
-                    "- deleted"
-                } else {
-                    "✓ already gone"
-                },
+                removed(deleted),
                 photos.len()
             ),
             // The rest still goes; the cleanup fails at the end, naming what is left.
@@ -466,26 +468,14 @@ pub fn cleanup(ws: &Workspace, pr: u64, place: &Place) -> Result<()> {
             }
         }
     }
-    let deleted = cloud::d1_delete(&wrangler, &database)?;
-    eprintln!(
-        "{} D1 {database}",
-        if deleted {
-            "- deleted"
-        } else {
-            "✓ already gone"
-        }
-    );
+    if database_id.is_some() {
+        cloud::d1_delete(&wrangler, &database)?;
+    }
+    eprintln!("{} D1 {database}", removed(database_id.is_some()));
     for binding in configs.worker(Worker::Api).kv(Some(ENV)) {
         let title = pr.kv_title(&binding);
         let deleted = cloud::kv_delete(&wrangler, &title)?;
-        eprintln!(
-            "{} KV {title}",
-            if deleted {
-                "- deleted"
-            } else {
-                "✓ already gone"
-            }
-        );
+        eprintln!("{} KV {title}", removed(deleted));
     }
     if !kept.is_empty() {
         bail!(

@@ -189,7 +189,7 @@ fn a_failing_migration_deploys_nothing_and_names_the_restore_command() {
         "ALTER TABLE no_such_table ADD COLUMN x INTEGER;",
     );
     let before = world.calls().len();
-    let serving: Vec<_> = WORKERS.iter().map(|w| world.serving(w)).collect();
+    let serving: Vec<_> = world.serving_all();
 
     let run = deploy(&world, &[]);
 
@@ -213,7 +213,7 @@ fn a_failing_migration_deploys_nothing_and_names_the_restore_command() {
             .any(|c| c.method == "POST" && c.path.ends_with("/deployments")),
         "no traffic moved"
     );
-    let now: Vec<_> = WORKERS.iter().map(|w| world.serving(w)).collect();
+    let now: Vec<_> = world.serving_all();
     assert_eq!(now, serving);
     assert_eq!(world.record()["status"], "failed");
 }
@@ -273,13 +273,13 @@ fn a_failing_health_probe_rolls_every_worker_back() {
     for worker in WORKERS {
         world.restamp(worker, "ffffffffffffffffffffffffffffffffffffffff");
     }
-    let before: Vec<_> = WORKERS.iter().map(|w| world.serving(w)).collect();
+    let before = world.serving_all();
 
     let run = deploy(&world, &[]);
 
     run.assert_failed();
     assert!(run.stderr.contains("health probe failed"), "{}", run.stderr);
-    let after: Vec<_> = WORKERS.iter().map(|w| world.serving(w)).collect();
+    let after = world.serving_all();
     assert_eq!(after, before, "every worker serves what it served before");
     let record = world.record();
     assert_eq!(record["status"], "rolled-back");
@@ -290,7 +290,7 @@ fn a_failing_health_probe_rolls_every_worker_back() {
 fn a_failed_traffic_shift_rolls_every_worker_back() {
     let world = World::new("a-failed-traffic-shift-rolls-every-worker-back");
     world.live_production();
-    let before: Vec<_> = WORKERS.iter().map(|w| world.serving(w)).collect();
+    let before = world.serving_all();
     // Cloudflare refuses the facebook worker's gradual deployment, once.
     world.cloudflare.inject(Fault {
         method: "POST".into(),
@@ -304,7 +304,7 @@ fn a_failed_traffic_shift_rolls_every_worker_back() {
 
     run.assert_failed();
     assert!(run.stderr.contains("deploying facebook"), "{}", run.stderr);
-    let after: Vec<_> = WORKERS.iter().map(|w| world.serving(w)).collect();
+    let after = world.serving_all();
     assert_eq!(after, before, "every worker serves what it served before");
     assert_eq!(world.record()["status"], "rolled-back");
 }
@@ -313,7 +313,7 @@ fn a_failed_traffic_shift_rolls_every_worker_back() {
 fn an_interrupted_rollout_rolls_every_worker_back() {
     let world = World::new("an-interrupted-rollout-rolls-every-worker-back");
     world.live_production();
-    let before: Vec<_> = WORKERS.iter().map(|w| world.serving(w)).collect();
+    let before = world.serving_all();
     let args = [
         "deploy",
         "--env",
@@ -345,7 +345,7 @@ fn an_interrupted_rollout_rolls_every_worker_back() {
     assert!(signal.success());
     run.assert_failed();
     assert!(run.stderr.contains("interrupted"), "{}", run.stderr);
-    let after: Vec<_> = WORKERS.iter().map(|w| world.serving(w)).collect();
+    let after = world.serving_all();
     assert_eq!(after, before, "every worker serves what it served before");
     assert_eq!(world.record()["status"], "rolled-back");
 }
@@ -376,7 +376,7 @@ fn a_missing_secret_stops_the_deploy_before_anything_changes() {
 fn rollback_to_a_record_restores_what_every_worker_served_before_it() {
     let world = World::new("rollback-to-a-record-restores-what-every-worker-served-before-it");
     world.live_production();
-    let before: Vec<_> = WORKERS.iter().map(|w| world.serving(w)).collect();
+    let before = world.serving_all();
     deploy(&world, &[]).assert_ok();
     let record = std::fs::read_dir(world.out().join("production"))
         .unwrap()
@@ -394,7 +394,7 @@ fn rollback_to_a_record_restores_what_every_worker_served_before_it() {
     ]);
 
     run.assert_ok();
-    let after: Vec<_> = WORKERS.iter().map(|w| world.serving(w)).collect();
+    let after = world.serving_all();
     assert_eq!(after, before);
 }
 
@@ -402,13 +402,13 @@ fn rollback_to_a_record_restores_what_every_worker_served_before_it() {
 fn rollback_without_a_record_goes_back_past_the_gradual_step() {
     let world = World::new("rollback-without-a-record-goes-back-past-the-gradual-step");
     world.live_production();
-    let before: Vec<_> = WORKERS.iter().map(|w| world.serving(w)).collect();
+    let before = world.serving_all();
     deploy(&world, &[]).assert_ok();
 
     let run = world.xtask(&["rollback", "--env", "production"]);
 
     run.assert_ok();
-    let after: Vec<_> = WORKERS.iter().map(|w| world.serving(w)).collect();
+    let after = world.serving_all();
     assert_eq!(after, before);
 }
 

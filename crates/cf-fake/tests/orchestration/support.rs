@@ -213,6 +213,11 @@ impl World {
         });
     }
 
+    /// The version split each production worker serves, in [`WORKERS`] order.
+    pub fn serving_all(&self) -> Vec<Vec<(String, f64)>> {
+        WORKERS.iter().map(|w| self.serving(w)).collect()
+    }
+
     /// The version split a production worker serves.
     pub fn serving(&self, worker: &str) -> Vec<(String, f64)> {
         self.cloudflare
