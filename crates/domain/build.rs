@@ -1,6 +1,9 @@
 //! Embeds the workspace `migrations/` directory into the native build, so the embedded
 //! SQLite executor applies exactly the files wrangler applies to D1.
 
+// A build script runs at compile time, never in a worker: failing loudly is its error path.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::{env, fs, path::PathBuf};
 
 fn main() {

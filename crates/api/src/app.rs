@@ -142,9 +142,7 @@ where
 
 /// CORS preflight: reads may be fetched from any origin; writes are same-origin only.
 fn preflight(route: &Route) -> Response {
-    let response = Response::empty()
-        .map(|r| r.with_status(204))
-        .unwrap_or_else(|_| runtime::error(&ApiError::internal()));
+    let response = runtime::empty(204);
     set(&response, "Allow", route.allow());
     if route.kind() == Kind::Read {
         set(&response, "Access-Control-Allow-Origin", "*");
@@ -214,9 +212,7 @@ impl Read<'_> {
     fn finish(&self, body: String, cache_status: &str, cache_control: &str) -> Response {
         let tag = etag::of(body.as_bytes());
         let response = match &self.if_none_match {
-            Some(header) if etag::matches(header, &tag) => Response::empty()
-                .map(|r| r.with_status(304))
-                .unwrap_or_else(|_| runtime::error(&ApiError::internal())),
+            Some(header) if etag::matches(header, &tag) => runtime::empty(304),
             _ => runtime::text_response(200, body, "application/json; charset=utf-8"),
         };
         set(&response, "ETag", &tag);

@@ -23,10 +23,9 @@ pub async fn generation(db: &impl Database) -> DbResult<i64> {
 
 /// A cache key for `scope` and its canonical request text under `generation`.
 pub fn key(generation: i64, scope: &str, canonical: &str) -> String {
-    use sha2::Digest;
     // Hashing keeps keys short and within KV's 512-byte limit whatever the query was.
-    let digest = sha2::Sha256::digest(canonical.as_bytes());
-    format!("g{generation}:{scope}:{}", hex::encode(&digest[..16]))
+    let digest = crate::fingerprint::sha256_hex(canonical.as_bytes(), 16);
+    format!("g{generation}:{scope}:{digest}")
 }
 
 #[cfg(not(target_arch = "wasm32"))]

@@ -177,10 +177,12 @@ pub async fn unique_slug(
     if !taken.contains(base.as_str()) {
         return Ok(base);
     }
+    // `taken` is finite, so among its size + 1 suffixes one is free.
     let free = (2..)
         .map(|n| base.with_suffix(n))
-        .find(|candidate| !taken.contains(candidate.as_str()));
-    Ok(free.expect("an unbounded range always has a free suffix"))
+        .find(|candidate| !taken.contains(candidate.as_str()))
+        .unwrap_or_else(|| base.with_suffix(u32::MAX));
+    Ok(free)
 }
 
 /// Creates a listing and everything attached to it in one transaction.

@@ -68,6 +68,41 @@ pub fn central_offset(unix: i64) -> i64 {
 }
 
 /// The local weekday (0 = Sunday) and minute of the day at `unix` in Central time.
+/// The English name of a weekday, 0 = Sunday (as stored in `business_hours.day`).
+pub fn day_name(day: u8) -> &'static str {
+    match day % 7 {
+        0 => "Sunday",
+        1 => "Monday",
+        2 => "Tuesday",
+        3 => "Wednesday",
+        4 => "Thursday",
+        5 => "Friday",
+        _ => "Saturday",
+    }
+}
+
+/// The English name of a month, 1 = January.
+pub fn month_name(month: u8) -> &'static str {
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    MONTHS
+        .get(usize::from(month.saturating_sub(1)))
+        .copied()
+        .unwrap_or("December")
+}
+
 pub fn local_day_and_minute(unix: i64) -> (u8, u16) {
     let local = unix + central_offset(unix);
     let days = local.div_euclid(DAY);
@@ -88,9 +123,6 @@ pub enum OpenState {
 
 /// The open state of `hours` at `unix`.
 pub fn open_state(hours: &[OpeningHours], unix: i64) -> OpenState {
-    if hours.is_empty() {
-        return OpenState::Unknown;
-    }
     let (day, minute) = local_day_and_minute(unix);
     let now = u32::from(day) * 1440 + u32::from(minute);
     const WEEK: u32 = 7 * 1440;
@@ -111,11 +143,13 @@ pub fn open_state(hours: &[OpeningHours], unix: i64) -> OpenState {
             ((start + WEEK - now) % WEEK, interval)
         })
         .min_by_key(|(wait, _)| *wait)
-        .map(|(_, interval)| interval)
-        .expect("hours is not empty");
-    OpenState::Closed {
-        opens_day: next.day,
-        opens_at: next.opens_at,
+        .map(|(_, interval)| interval);
+    match next {
+        Some(next) => OpenState::Closed {
+            opens_day: next.day,
+            opens_at: next.opens_at,
+        },
+        None => OpenState::Unknown,
     }
 }
 

@@ -1,7 +1,7 @@
 //! Leads: a customer's request to a business ("please call me about a quote").
 
 use crate::FieldError;
-use crate::db::{Database, DbResult, Statement, fetch_all, fetch_integer};
+use crate::db::{Database, DbResult, Statement, fetch_all, fetch_integer, fetch_optional};
 use crate::directory;
 use crate::error::{DomainError, DomainResult};
 use crate::values::{Collector, Email, Paragraphs, PersonName, Phone, Slug};
@@ -60,7 +60,11 @@ impl LeadInput {
     }
 }
 
-/// Stores a lead for a public business; `NotFound` when the slug is not a public listing.
+/// The same lead sent again within this many seconds (a double click, a reload that resent
+/// the form) is the one already stored.
+pub const REPEAT_WINDOW_SECONDS: i64 = 600;
+
+/// Stores a lead for a public business, once per repeat window; `NotFound` when the slug is not a public listing.
 pub async fn create(
     db: &impl Database,
     business: &Slug,
@@ -71,18 +75,51 @@ pub async fn create(
     let business_id = directory::public_id(db, business)
         .await?
         .ok_or_else(|| DomainError::NotFound(format!("business '{business}'")))?;
-    let statement = Statement::new(
-        "INSERT INTO leads (business_id, name, email, phone, message, client_hash, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+    // One statement, so two copies racing each other still store one: the insert happens
+    // only when no identical lead reached this business within the repeat window.
+    let inserted = fetch_optional::<Id>(
+        db,
+        &Statement::new(
+            "INSERT INTO leads (business_id, name, email, phone, message, client_hash, created_at)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7
+              WHERE NOT EXISTS (
+                    SELECT 1 FROM leads
+                     WHERE business_id = ?1 AND created_at > ?8 AND name = ?2 AND email IS ?3
+                       AND phone IS ?4 AND message = ?5)
+             RETURNING id",
+        )
+        .bind(business_id)
+        .bind(lead.name.as_str())
+        .bind(lead.email.as_ref().map(Email::as_str))
+        .bind(lead.phone.as_ref().map(Phone::as_str))
+        .bind(lead.message.as_str())
+        .bind(client_hash)
+        .bind(now)
+        .bind(now - REPEAT_WINDOW_SECONDS),
     )
-    .bind(business_id)
-    .bind(lead.name.as_str())
-    .bind(lead.email.as_ref().map(Email::as_str))
-    .bind(lead.phone.as_ref().map(Phone::as_str))
-    .bind(lead.message.as_str())
-    .bind(client_hash)
-    .bind(now);
-    Ok(fetch_integer(db, &statement).await?)
+    .await?;
+    if let Some(Id { id }) = inserted {
+        return Ok(id);
+    }
+    let repeated = fetch_integer(
+        db,
+        &Statement::new(
+            "SELECT max(id) FROM leads
+              WHERE business_id = ?1 AND name = ?2 AND email IS ?3 AND phone IS ?4 AND message = ?5",
+        )
+        .bind(business_id)
+        .bind(lead.name.as_str())
+        .bind(lead.email.as_ref().map(Email::as_str))
+        .bind(lead.phone.as_ref().map(Phone::as_str))
+        .bind(lead.message.as_str()),
+    )
+    .await?;
+    Ok(repeated)
+}
+
+#[derive(Deserialize)]
+struct Id {
+    id: i64,
 }
 
 /// A stored lead as the business owner sees it.
@@ -167,12 +204,35 @@ mod tests {
         let created = insert(&db, &business("Pipe Pros", c));
         let lead = input().parse().unwrap();
         block_on(create(&db, &created.slug, &lead, "h", 10)).unwrap();
-        let second = block_on(create(&db, &created.slug, &lead, "h", 20)).unwrap();
+        let later = 10 + REPEAT_WINDOW_SECONDS + 1;
+        let second = block_on(create(&db, &created.slug, &lead, "h", later)).unwrap();
         let stored = block_on(for_business(&db, created.id, 10)).unwrap();
         assert_eq!(stored.len(), 2);
         assert_eq!(stored[0].id, second);
         assert_eq!(stored[0].status, "new");
         assert_eq!(stored[0].email.as_deref(), Some("sam@example.com"));
+    }
+
+    #[test]
+    fn the_same_lead_repeated_within_minutes_is_stored_once() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        let c = some_category(&db, "plumbing");
+        let created = insert(&db, &business("Pipe Pros", c));
+        let lead = input().parse().unwrap();
+        let first = block_on(create(&db, &created.slug, &lead, "h", 100)).unwrap();
+        let again = block_on(create(&db, &created.slug, &lead, "other", 160)).unwrap();
+        assert_eq!(again, first);
+        let mut different = lead.clone();
+        different.message =
+            Paragraphs::parse("m", "And a second question, please.", 1, 100).unwrap();
+        assert_ne!(
+            block_on(create(&db, &created.slug, &different, "h", 170)).unwrap(),
+            first
+        );
+        assert_eq!(
+            block_on(for_business(&db, created.id, 10)).unwrap().len(),
+            2
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod db;
 pub mod directory;
 pub mod error;
 pub mod featured;
+pub mod fingerprint;
 pub mod health;
 pub mod hours;
 pub mod jobs;

@@ -2,7 +2,7 @@
 //! Only raster image types are accepted, so no upload can be served as a page or a script.
 
 use crate::FieldError;
-use crate::db::{Database, DbResult, Statement, fetch_integer};
+use crate::db::{Database, DbResult, Statement, fetch_integer, fetch_optional};
 use serde::{Deserialize, Serialize};
 
 /// The image types a photo may have.
@@ -58,6 +58,51 @@ pub async fn add(
     .bind(position)
     .bind(now);
     fetch_integer(db, &statement).await
+}
+
+/// How a stored photo may be served: its content type, and whether its key names its
+/// content (so a browser may keep it for good).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Servable {
+    pub content_type: &'static str,
+    pub content_addressed: bool,
+}
+
+/// The photo at `key` if it belongs to a public listing; removed photos and every photo of
+/// a hidden or unpublished listing are `None`, whatever R2 still holds.
+pub async fn servable(db: &impl Database, key: &str) -> DbResult<Option<Servable>> {
+    #[derive(Deserialize)]
+    struct Row {
+        content_type: String,
+    }
+    let row: Option<Row> = fetch_optional(
+        db,
+        &Statement::new(
+            "SELECT p.content_type FROM business_photos AS p
+               JOIN businesses AS b ON b.id = p.business_id
+              WHERE p.object_key = ?1 AND b.status = 'published' AND b.is_active = 1",
+        )
+        .bind(key),
+    )
+    .await?;
+    Ok(row.and_then(|row| {
+        let content_type = parse_content_type("content_type", &row.content_type).ok()?;
+        Some(Servable {
+            content_type,
+            content_addressed: is_content_addressed(key),
+        })
+    }))
+}
+
+/// Whether a key carries the SHA-256 of its bytes (`.../<64 hex digits>.<ext>`), the form
+/// uploads are stored under: a changed photo then always gets a new key.
+pub fn is_content_addressed(key: &str) -> bool {
+    let file = key.rsplit('/').next().unwrap_or(key);
+    let stem = file.split_once('.').map_or(file, |(stem, _)| stem);
+    stem.len() == 64
+        && stem
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 #[cfg(test)]
@@ -125,5 +170,47 @@ mod tests {
         )
         .bind(created.id);
         assert!(block_on(db.execute(&svg)).is_err());
+    }
+
+    #[test]
+    fn only_recorded_photos_of_public_listings_are_servable() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        let c = some_category(&db, "food");
+        let public = insert(&db, &business("Open Cafe", c));
+        let mut draft = business("Draft Cafe", c);
+        draft.published = false;
+        let draft = insert(&db, &draft);
+        block_on(add(&db, public.id, "p/1.png", "image/png", "", 1, 1)).unwrap();
+        block_on(add(&db, draft.id, "d/1.png", "image/png", "", 1, 1)).unwrap();
+        let shown = block_on(servable(&db, "p/1.png")).unwrap().unwrap();
+        assert_eq!(shown.content_type, "image/png");
+        assert!(!shown.content_addressed);
+        assert_eq!(
+            block_on(servable(&db, "d/1.png")).unwrap(),
+            None,
+            "draft listing"
+        );
+        assert_eq!(block_on(servable(&db, "never/recorded.png")).unwrap(), None);
+        block_on(db.execute(&Statement::new(
+            "DELETE FROM business_photos WHERE object_key = 'p/1.png'",
+        )))
+        .unwrap();
+        assert_eq!(
+            block_on(servable(&db, "p/1.png")).unwrap(),
+            None,
+            "removed photo"
+        );
+    }
+
+    #[test]
+    fn keys_named_by_their_sha256_are_content_addressed() {
+        let hash = "a".repeat(64);
+        assert!(is_content_addressed(&format!("photos/12/{hash}.webp")));
+        assert!(is_content_addressed(&hash));
+        assert!(!is_content_addressed("photos/12/front.jpg"));
+        assert!(!is_content_addressed(&format!(
+            "photos/{}.png",
+            "A".repeat(64)
+        )));
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::db::{Database, Statement, fetch_integer};
 use crate::error::{DomainError, DomainResult};
-use sha2::{Digest, Sha256};
+use std::net::{IpAddr, Ipv6Addr};
 
 /// How many writes a client may make per window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,10 +26,27 @@ pub const LEADS: Limit = Limit {
     window_seconds: 3600,
 };
 
-/// A stable, non-reversible identifier for a client address.
+/// A stable, non-reversible identifier for a client address. An IPv6 client is its /64:
+/// one subscriber gets a whole /64 and could otherwise pick a fresh address per request.
 pub fn client_hash(address: &str, salt: &str) -> String {
-    let digest = Sha256::digest(format!("{salt}\u{0}{address}").as_bytes());
-    hex::encode(&digest[..16])
+    let client = client_network(address);
+    crate::fingerprint::sha256_hex(format!("{salt}\u{0}{client}").as_bytes(), 16)
+}
+
+/// The address an IPv4 client uses, or the /64 network of an IPv6 one; text that is no
+/// address at all stays as it is (it still counts, just on its own).
+fn client_network(address: &str) -> String {
+    match address.trim().parse::<IpAddr>() {
+        Ok(IpAddr::V4(v4)) => v4.to_string(),
+        Ok(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let [a, b, c, d, ..] = v6.segments();
+                format!("{}/64", Ipv6Addr::new(a, b, c, d, 0, 0, 0, 0))
+            }
+        },
+        Err(_) => address.to_owned(),
+    }
 }
 
 /// Counts one hit; `RateLimited` (with seconds until the window ends) past the limit.
@@ -48,11 +65,11 @@ pub async fn hit(db: &impl Database, limit: Limit, client: &str, now: i64) -> Do
     )
     .await?;
     if hits == 1 {
-        // First hit of a new window: drop this client's older windows so the table stays small.
+        // First hit of a client in this window: drop every client's ended windows of this
+        // bucket, so rows of clients who never come back do not pile up.
         db.execute(
-            &Statement::new("DELETE FROM rate_limits WHERE bucket = ?1 AND client_hash = ?2 AND window_start < ?3")
+            &Statement::new("DELETE FROM rate_limits WHERE bucket = ?1 AND window_start < ?2")
                 .bind(limit.bucket)
-                .bind(client)
                 .bind(window_start),
         )
         .await?;
@@ -122,6 +139,30 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(rows, 1);
+    }
+
+    #[test]
+    fn ended_windows_of_clients_who_never_return_are_pruned() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        block_on(hit(&db, LIMIT, "gone", 0)).unwrap();
+        block_on(hit(&db, LIMIT, "other", 600)).unwrap();
+        let gone = block_on(fetch_integer(
+            &db,
+            &Statement::new("SELECT count(*) FROM rate_limits WHERE client_hash = 'gone'"),
+        ))
+        .unwrap();
+        assert_eq!(gone, 0);
+    }
+
+    #[test]
+    fn an_ipv6_client_is_counted_by_its_slash_64() {
+        let one = client_hash("2001:db8:1:2:aaaa::1", "salt");
+        assert_eq!(one, client_hash("2001:db8:1:2:ffff:ffff:ffff:ffff", "salt"));
+        assert_ne!(one, client_hash("2001:db8:1:3::1", "salt"));
+        assert_eq!(
+            client_hash("::ffff:203.0.113.9", "salt"),
+            client_hash("203.0.113.9", "salt")
+        );
     }
 
     #[test]

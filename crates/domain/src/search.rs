@@ -88,7 +88,7 @@ impl SearchQuery {
         let city = c
             .optional(&params.city, |raw| CityName::parse("city", raw))
             .flatten()
-            .map(|city| city.slug());
+            .map(|city| city.slug().clone());
         let near = c
             .optional(&params.near, |raw| GeoPoint::parse("near", raw))
             .flatten();

@@ -1,6 +1,6 @@
 //! Public directory statistics.
 
-use crate::db::{Database, DbResult, Statement, fetch_all, fetch_optional};
+use crate::db::{Database, DbError, DbResult, Statement, fetch_all, fetch_optional};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,7 +37,7 @@ pub async fn directory(db: &impl Database) -> DbResult<Stats> {
         )),
     )
     .await?
-    .expect("an aggregate always returns one row");
+    .ok_or_else(|| DbError("the statistics aggregate returned no row".into()))?;
     stats.by_state = fetch_all(
         db,
         &Statement::new(format!(

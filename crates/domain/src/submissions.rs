@@ -138,28 +138,15 @@ pub async fn create(
                 format!("no category is called '{}'", submission.category),
             )
         })?;
-    #[derive(Deserialize)]
-    struct Id {
-        id: i64,
-    }
-    let existing: Option<Id> = fetch_optional(
-        db,
-        &Statement::new(
-            "SELECT id FROM submissions
-              WHERE status = 'pending' AND email = ?1 AND business_name = ?2 COLLATE NOCASE AND city = ?3 COLLATE NOCASE",
-        )
-        .bind(submission.email.as_str())
-        .bind(submission.business_name.as_str())
-        .bind(submission.city.as_str()),
-    )
-    .await?;
-    if let Some(existing) = existing {
-        return Ok(existing.id);
-    }
+    // The partial unique index decides: a racing second copy updates nothing and gets the
+    // first one's id back.
     let statement = Statement::new(
         "INSERT INTO submissions (business_name, category_id, description, phone, email, website, street, city, state,
              zip, contact_name, client_hash, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) RETURNING id",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+         ON CONFLICT (email, business_name COLLATE NOCASE, city COLLATE NOCASE) WHERE status = 'pending'
+         DO UPDATE SET status = status
+         RETURNING id",
     )
     .bind(submission.business_name.as_str())
     .bind(category.id)
@@ -327,6 +314,25 @@ mod tests {
         let second = block_on(create(&db, &again.parse().unwrap(), "client", 200)).unwrap();
         assert_eq!(first, second);
         assert_eq!(block_on(pending(&db, 10)).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn the_database_itself_refuses_a_second_pending_copy_of_a_business() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        some_category(&db, "auto");
+        block_on(create(&db, &input().parse().unwrap(), "client", 100)).unwrap();
+        // What a racing second request would do if it had checked before the first inserted.
+        let raced = block_on(db.execute(&Statement::new(
+            "INSERT INTO submissions (business_name, category_id, email, city, state, contact_name, client_hash, created_at)
+             SELECT upper(business_name), category_id, email, lower(city), state, contact_name, 'other', 101
+               FROM submissions",
+        )));
+        assert!(raced.is_err(), "{raced:?}");
+        let count = block_on(fetch_integer(
+            &db,
+            &Statement::new("SELECT count(*) FROM submissions"),
+        ));
+        assert_eq!(count.unwrap(), 1);
     }
 
     #[test]

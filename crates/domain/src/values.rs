@@ -194,11 +194,14 @@ impl Phone {
         let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
         let national = match digits.len() {
             10 => digits.as_str(),
-            11 if digits.starts_with('1') => &digits[1..],
+            11 => digits
+                .strip_prefix('1')
+                .ok_or_else(|| FieldError::new(field, "must be a 10-digit US phone number"))?,
             _ => return Err(FieldError::new(field, "must be a 10-digit US phone number")),
         };
-        let bytes = national.as_bytes();
-        if bytes[0] < b'2' || bytes[3] < b'2' {
+        // Area codes and exchanges never start with 0 or 1.
+        let starts_low = |at: usize| national.as_bytes().get(at).is_none_or(|&b| b < b'2');
+        if starts_low(0) || starts_low(3) {
             return Err(FieldError::new(field, "is not a valid US phone number"));
         }
         Ok(Self(format!("+1{national}")))
@@ -213,7 +216,9 @@ impl Phone {
     pub fn display(&self) -> String {
         match self.0.strip_prefix("+1") {
             Some(n) if n.len() == 10 && n.bytes().all(|b| b.is_ascii_digit()) => {
-                format!("({}) {}-{}", &n[0..3], &n[3..6], &n[6..10])
+                let (area, rest) = n.split_at(3);
+                let (exchange, line) = rest.split_at(3);
+                format!("({area}) {exchange}-{line}")
             }
             // Stored by something other than `parse`: show it as it is rather than fail.
             _ => self.0.clone(),
@@ -241,9 +246,15 @@ impl Email {
                 && !label.starts_with('-')
                 && !label.ends_with('-')
         });
+        // Only the characters real mailboxes use: anything URL-significant (`?`, `&`, `=`,
+        // `%`, `#`, `/`) could add headers or recipients to the `mailto:` links we render.
         let local_ok = !local.is_empty()
             && local.len() <= 64
-            && !local.contains(['<', '>', '"', '(', ')', ',', ';', ':', '\\', '[', ']', '@']);
+            && !local.starts_with('.')
+            && !local.ends_with('.')
+            && local
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '+' | '-' | '\''));
         if !local_ok || !labels_ok || !domain.contains('.') {
             return Err(invalid());
         }
@@ -312,6 +323,8 @@ impl StateCode {
         }
     }
 
+    pub const ALL: [Self; 3] = [Self::Oklahoma, Self::Texas, Self::Arkansas];
+
     pub fn code(self) -> &'static str {
         match self {
             Self::Oklahoma => "OK",
@@ -319,12 +332,24 @@ impl StateCode {
             Self::Arkansas => "AR",
         }
     }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Oklahoma => "Oklahoma",
+            Self::Texas => "Texas",
+            Self::Arkansas => "Arkansas",
+        }
+    }
 }
 
-text_value!(
-    /// A town name: letters, spaces, periods, apostrophes and hyphens.
-    CityName
-);
+/// A town name: letters, spaces, periods, apostrophes and hyphens, with at least one letter
+/// that has a URL form. The slug is derived once at parse, so every `CityName` has one.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(into = "String")]
+pub struct CityName {
+    name: String,
+    slug: Slug,
+}
 
 impl CityName {
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
@@ -339,11 +364,34 @@ impl CityName {
                 "may contain only letters, spaces, periods, apostrophes and hyphens",
             ));
         }
-        Ok(Self(name))
+        // "--" or "日本" pass the character rule yet leave no letter a URL can carry.
+        let slug = Slug::from_text(&name).ok_or_else(|| {
+            FieldError::new(
+                field,
+                "must contain Latin letters (A to Z, accents allowed), like Broken Bow",
+            )
+        })?;
+        Ok(Self { name, slug })
     }
 
-    pub fn slug(&self) -> Slug {
-        Slug::from_text(&self.0).expect("a parsed city name has letters")
+    pub fn as_str(&self) -> &str {
+        &self.name
+    }
+
+    pub fn slug(&self) -> &Slug {
+        &self.slug
+    }
+}
+
+impl fmt::Display for CityName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)
+    }
+}
+
+impl From<CityName> for String {
+    fn from(city: CityName) -> Self {
+        city.name
     }
 }
 
@@ -719,6 +767,36 @@ mod tests {
         assert!(CityName::parse("city", "Robbers' Cave").is_ok());
         assert!(CityName::parse("city", "Idabel; DROP TABLE").is_err());
         assert!(CityName::parse("city", "X").is_err());
+    }
+
+    #[test]
+    fn city_name_without_a_latin_letter_is_rejected_not_slugless() {
+        for hostile in ["--", "日本", "..", "' - '", "Ωμέγα"] {
+            let err = CityName::parse("city", hostile).unwrap_err();
+            assert_eq!(err.field, "city", "{hostile:?}");
+        }
+    }
+
+    #[test]
+    fn city_name_serializes_as_its_name() {
+        let city = CityName::parse("city", "Broken Bow").unwrap();
+        assert_eq!(serde_json::to_string(&city).unwrap(), r#""Broken Bow""#);
+    }
+
+    #[test]
+    fn email_rejects_characters_that_would_inject_mailto_parameters() {
+        for hostile in [
+            "a?cc=b@x.com",
+            "a&bcc=evil@x.com",
+            "a=b@x.com",
+            "a%0A@x.com",
+            "a#b@x.com",
+            "a/b@x.com",
+            ".a@x.com",
+        ] {
+            assert!(Email::parse("email", hostile).is_err(), "{hostile}");
+        }
+        assert!(Email::parse("email", "o'brien+leads@x.com").is_ok());
     }
 
     #[test]

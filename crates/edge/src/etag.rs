@@ -1,11 +1,8 @@
 //! Strong ETags for JSON and HTML bodies, and the `If-None-Match` comparison.
 
-use sha2::{Digest, Sha256};
-
 /// A strong ETag for a body.
 pub fn of(body: &[u8]) -> String {
-    let digest = Sha256::digest(body);
-    format!("\"{}\"", hex::encode(&digest[..12]))
+    format!("\"{}\"", kbc_domain::fingerprint::sha256_hex(body, 12))
 }
 
 /// Whether an `If-None-Match` header value matches `etag` (list, weak forms and `*`).

@@ -5,7 +5,9 @@ use kbc_domain::db::d1::D1;
 use kbc_domain::jobs::{self, Outcome, RunKey};
 use kbc_domain::{DomainError, health};
 use serde::Serialize;
-use worker::{Env, Headers, Method, Request, Response, ScheduledEvent, console_error};
+use worker::{
+    Env, Headers, Method, Request, Response, ResponseBuilder, ScheduledEvent, console_error,
+};
 
 /// The D1 binding every worker shares.
 pub const DATABASE_BINDING: &str = "DB";
@@ -36,25 +38,30 @@ pub fn json<T: Serialize>(status: u16, value: &T) -> Response {
     text_response(status, body, "application/json; charset=utf-8")
 }
 
-/// A body with a status and content type; building it cannot fail for valid statics.
+/// A body with a status and content type.
 pub fn text_response(status: u16, body: String, content_type: &str) -> Response {
     let headers = Headers::new();
     let _ = headers.set("Content-Type", content_type);
     let _ = headers.set("X-Content-Type-Options", "nosniff");
-    Response::ok(body)
-        .map(|r| r.with_status(status).with_headers(headers))
-        .unwrap_or_else(|_| {
-            Response::error("internal error", 500).expect("a static error response always builds")
-        })
+    ResponseBuilder::new()
+        .with_status(status)
+        .with_headers(headers)
+        .fixed(body.into_bytes())
+}
+
+/// An answer with no body (204, 304).
+pub fn empty(status: u16) -> Response {
+    ResponseBuilder::new().with_status(status).empty()
 }
 
 /// The same answer without its body, for HEAD.
 pub fn without_body(response: Response) -> Response {
     let status = response.status_code();
     let headers = response.headers().clone();
-    Response::empty()
-        .map(|r| r.with_status(status).with_headers(headers))
-        .unwrap_or(response)
+    ResponseBuilder::new()
+        .with_status(status)
+        .with_headers(headers)
+        .empty()
 }
 
 /// The JSON error answer, with `Allow`/`Retry-After` where they apply.

@@ -1,7 +1,6 @@
 //! Static assets compiled into the worker: the stylesheet, served under a fingerprinted
 //! path so browsers may cache it forever and a new build is fetched at once.
 
-use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 
 /// The whole stylesheet.
@@ -11,8 +10,8 @@ pub const STYLESHEET: &str = include_str!("../static/site.css");
 pub fn stylesheet_path() -> &'static str {
     static PATH: OnceLock<String> = OnceLock::new();
     PATH.get_or_init(|| {
-        let digest = Sha256::digest(STYLESHEET.as_bytes());
-        format!("/assets/site.{}.css", &hex::encode(digest)[..12])
+        let fingerprint = kbc_domain::fingerprint::sha256_hex(STYLESHEET.as_bytes(), 6);
+        format!("/assets/site.{fingerprint}.css")
     })
 }
 

@@ -11,7 +11,7 @@ use kbc_domain::db::Database;
 use kbc_domain::directory::{self, BusinessDetail};
 use kbc_domain::error::{DomainError, DomainResult};
 use kbc_domain::search::{self, SearchParams, SearchQuery};
-use kbc_domain::values::Slug;
+use kbc_domain::values::{Slug, StateCode};
 use kbc_domain::{FieldError, blog};
 
 /// What every page needs to know about the request it answers.
@@ -696,7 +696,7 @@ pub struct SubmitPage {
     pub meta: Meta,
     pub form: FormState,
     pub categories: Vec<CategoryOption>,
-    pub states: [(&'static str, &'static str); 3],
+    pub states: [StateCode; 3],
 }
 
 impl SubmitPage {
@@ -715,7 +715,7 @@ impl SubmitPage {
             meta,
             form,
             categories,
-            states: [("OK", "Oklahoma"), ("TX", "Texas"), ("AR", "Arkansas")],
+            states: StateCode::ALL,
         })
     }
 
@@ -967,7 +967,7 @@ impl InfoPage {
         let meta = Meta::new(
             site,
             format!("{heading} — Kiamichi Biz Connect"),
-            paragraphs[0].into(),
+            paragraphs.first().copied().unwrap_or(heading).into(),
             info.path(),
             section,
         );

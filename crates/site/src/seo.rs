@@ -13,16 +13,6 @@ pub fn script_json(value: &Value) -> String {
         .replace('&', "\\u0026")
 }
 
-const DAY_NAMES: [&str; 7] = [
-    "Sunday",
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-];
-
 fn clock(minutes: u16) -> String {
     let minutes = minutes % 1440;
     format!("{:02}:{:02}", minutes / 60, minutes % 60)
@@ -45,7 +35,9 @@ pub fn local_business(business: &BusinessDetail, page_url: &str, origin: &str) -
             "addressCountry": "US",
         },
     });
-    let object = data.as_object_mut().expect("a JSON object");
+    let Some(object) = data.as_object_mut() else {
+        return data;
+    };
     if !business.description.is_empty() {
         object.insert("description".into(), business.description.clone().into());
     }
@@ -75,7 +67,7 @@ pub fn local_business(business: &BusinessDetail, page_url: &str, origin: &str) -
             .map(|h| {
                 json!({
                     "@type": "OpeningHoursSpecification",
-                    "dayOfWeek": format!("https://schema.org/{}", DAY_NAMES[usize::from(h.day % 7)]),
+                    "dayOfWeek": format!("https://schema.org/{}", kbc_domain::hours::day_name(h.day)),
                     "opens": clock(h.opens_at),
                     "closes": clock(h.closes_at),
                 })

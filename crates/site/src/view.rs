@@ -4,30 +4,7 @@
 use kbc_domain::directory::OpeningHours;
 use kbc_domain::hours::{self, OpenState};
 use kbc_domain::search::{BusinessSummary, SearchPage};
-
-pub const DAY_NAMES: [&str; 7] = [
-    "Sunday",
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-];
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
+use kbc_domain::values::StateCode;
 
 /// A listing in a list of results.
 #[derive(Debug, Clone, PartialEq)]
@@ -127,7 +104,7 @@ pub fn clock(minutes: u16) -> String {
 /// "November 23, 2026" in Central time.
 pub fn date_label(unix: i64) -> String {
     let (year, month, day) = hours::local_date(unix);
-    format!("{} {day}, {year}", MONTHS[usize::from(month - 1)])
+    format!("{} {day}, {year}", hours::month_name(month))
 }
 
 /// One row of the weekly hours table.
@@ -148,7 +125,7 @@ pub fn hours_table(hours: &[OpeningHours], now: i64) -> Vec<HoursRow> {
                 .map(|h| format!("{} – {}", clock(h.opens_at), clock(h.closes_at)))
                 .collect();
             HoursRow {
-                day: DAY_NAMES[usize::from(day)],
+                day: hours::day_name(day),
                 text: if intervals.is_empty() {
                     "Closed".into()
                 } else {
@@ -173,7 +150,7 @@ pub fn open_now(hours: &[OpeningHours], now: i64) -> Option<(bool, String)> {
             false,
             format!(
                 "Closed now · opens {} {}",
-                DAY_NAMES[usize::from(opens_day)],
+                hours::day_name(opens_day),
                 clock(opens_at)
             ),
         )),
@@ -189,12 +166,10 @@ pub fn external_link(raw: &str) -> Option<String> {
 
 /// The full name of a state code.
 pub fn state_name(code: &str) -> &'static str {
-    match code {
-        "OK" => "Oklahoma",
-        "TX" => "Texas",
-        "AR" => "Arkansas",
-        _ => "",
-    }
+    StateCode::ALL
+        .into_iter()
+        .find(|state| state.code() == code)
+        .map_or("", StateCode::name)
 }
 
 #[cfg(test)]

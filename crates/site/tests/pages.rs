@@ -1,5 +1,7 @@
 //! Every page rendered from real SQLite with the real migrations, including hostile stored
 //! text, which must come out as inert text everywhere it appears.
+// Fixture helpers outside #[test] functions unwrap too: a broken fixture should fail loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use kbc_domain::FieldError;
 use kbc_domain::blog::{self, NewPost};

@@ -228,7 +228,10 @@ mod tests {
     #[test]
     fn migration_files_are_numbered_in_order_and_named() {
         for (index, (name, sql)) in MIGRATIONS.iter().enumerate() {
-            let number: usize = name[..4].parse().expect("NNNN_ prefix");
+            let number: usize = name
+                .get(..4)
+                .and_then(|n| n.parse().ok())
+                .expect("NNNN_ prefix");
             assert_eq!(number, index + 1, "{name}");
             assert!(
                 name.ends_with(".sql") && name.as_bytes()[4] == b'_',

@@ -1,0 +1,104 @@
+//! Property tests: every parser in the domain takes arbitrary Unicode and returns a value or
+//! a typed error naming its field — never a panic, which would reset a worker's wasm instance.
+
+use kbc_domain::leads::LeadInput;
+use kbc_domain::photos::parse_content_type;
+use kbc_domain::search::{SearchParams, SearchQuery, match_expression, terms};
+use kbc_domain::submissions::SubmissionInput;
+use kbc_domain::values::{
+    BusinessName, CityName, Email, GeoPoint, Paragraphs, PersonName, Phone, Slug, StateCode,
+    WebUrl, Zip, parse_bounded,
+};
+use proptest::prelude::*;
+
+/// Any text, weighted towards the separators and symbols parsers split on.
+fn hostile() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<String>(),
+        "[-.,'@:/?&=%#+ 0-9a-zA-Z\u{0}-\u{1f}\u{80}-\u{10ffff}]{0,40}",
+        "[日本Ωé\u{200b}\u{202e}\u{feff}-]{0,12}",
+    ]
+}
+
+fn optional() -> impl Strategy<Value = Option<String>> {
+    proptest::option::of(hostile())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn value_parsers_answer_a_value_or_an_error_naming_the_field(raw in hostile()) {
+        let named = |field: &str| -> Result<(), TestCaseError> {
+            prop_assert_eq!(field, "f");
+            Ok(())
+        };
+        if let Err(e) = Slug::parse("f", &raw) { named(&e.field)?; }
+        if let Err(e) = BusinessName::parse("f", &raw) { named(&e.field)?; }
+        if let Err(e) = PersonName::parse("f", &raw) { named(&e.field)?; }
+        if let Err(e) = Paragraphs::parse("f", &raw, 0, 50) { named(&e.field)?; }
+        if let Err(e) = Email::parse("f", &raw) { named(&e.field)?; }
+        if let Err(e) = WebUrl::parse("f", &raw) { named(&e.field)?; }
+        if let Err(e) = StateCode::parse("f", &raw) { named(&e.field)?; }
+        if let Err(e) = Zip::parse("f", &raw) { named(&e.field)?; }
+        if let Err(e) = GeoPoint::parse("f", &raw) { named(&e.field)?; }
+        if let Err(e) = parse_bounded("f", &raw, 1, 100) { named(&e.field)?; }
+        if let Err(e) = parse_content_type("f", &raw) { named(&e.field)?; }
+        match Phone::parse("f", &raw) {
+            Ok(phone) => prop_assert!(phone.display().starts_with('(')),
+            Err(e) => named(&e.field)?,
+        }
+    }
+
+    #[test]
+    fn a_parsed_city_always_has_a_non_empty_slug(raw in hostile()) {
+        if let Ok(city) = CityName::parse("city", &raw) {
+            prop_assert!(!city.slug().as_str().is_empty());
+            prop_assert!(Slug::parse("slug", city.slug().as_str()).is_ok());
+        }
+    }
+
+    #[test]
+    fn derived_slugs_are_valid_slugs(raw in hostile(), suffix in any::<u32>()) {
+        if let Some(slug) = Slug::from_text(&raw) {
+            prop_assert!(Slug::parse("slug", slug.as_str()).is_ok());
+            prop_assert!(Slug::parse("slug", slug.with_suffix(suffix).as_str()).is_ok());
+        }
+    }
+
+    #[test]
+    fn search_queries_parse_or_name_every_bad_field(
+        q in optional(), category in optional(), city in optional(), near in optional(),
+        radius_km in optional(), sort in optional(), page in optional(), per_page in optional(),
+    ) {
+        let params = SearchParams { q, category, city, near, radius_km, sort, page, per_page };
+        match SearchQuery::parse(&params) {
+            Ok(query) => { query.canonical(); }
+            Err(errors) => prop_assert!(!errors.is_empty()),
+        }
+    }
+
+    #[test]
+    fn query_words_always_quote_into_a_safe_match_expression(text in hostile()) {
+        prop_assert!(terms(&text).iter().all(|t| !t.contains('"')));
+        if let Some(expression) = match_expression(&text) {
+            prop_assert!(expression.starts_with('"'));
+        }
+    }
+
+    #[test]
+    fn submissions_and_leads_parse_or_name_their_fields(
+        a in optional(), b in optional(), c in optional(), d in optional(), e in optional(),
+        f in optional(), g in optional(), h in optional(),
+    ) {
+        let submission = SubmissionInput {
+            business_name: a.clone(), category: b.clone(), description: c.clone(),
+            phone: d.clone(), email: e.clone(), website: f.clone(), street: g.clone(),
+            city: h.clone(), state: a.clone(), zip: b.clone(), contact_name: c.clone(),
+            homepage: None,
+        };
+        if let Err(errors) = submission.parse() { prop_assert!(!errors.is_empty()); }
+        let lead = LeadInput { name: a, email: b, phone: c, message: d, homepage: e };
+        if let Err(errors) = lead.parse() { prop_assert!(!errors.is_empty()); }
+    }
+}
