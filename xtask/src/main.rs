@@ -220,7 +220,8 @@ fn seed_command(
                 state_dir.display(),
                 workspace::seconds(took)
             );
-            Ok(())
+            // A `cargo xtask dev` may be serving this state: retire what it cached.
+            state::retire_cached_answers(ws, &state_dir)
         }
         seed::Seeded::Already(count) => {
             println!("already seeded with {count} businesses; use --reset to start over");

@@ -27,7 +27,14 @@ pub fn migrate(ws: &Workspace, state: &Path) -> Result<()> {
         .args(["d1", "migrations", "apply", "DB", "--local", "--persist-to"])
         .arg(state)
         .arg("-c")
-        .arg(ws.wrangler_config("api")))
+        .arg(ws.wrangler_config("api")))?;
+    retire_cached_answers(ws, state)
+}
+
+/// After data changed behind the workers' backs (migrations, seeding): drop the edge copy of
+/// the cache generation, so cached answers of the old data are not served.
+pub fn retire_cached_answers(ws: &Workspace, state: &Path) -> Result<()> {
+    kbc_e2e::state::drop_edge_generation(&ws.wrangler_dir(), state).map_err(anyhow::Error::msg)
 }
 
 /// Opens the local D1 of a migrated state directory natively.
@@ -37,7 +44,8 @@ pub fn open_d1(state: &Path) -> Result<SqliteDatabase> {
 }
 
 /// Deletes a state directory entirely. KV entries are keyed by the database's cache
-/// generation, which restarts with a new database, so D1 is never reset alone.
+/// generation (mirrored in KV), which restarts with a new database, so D1 is never reset
+/// alone.
 pub fn wipe(state: &Path) -> Result<()> {
     if state.exists() {
         std::fs::remove_dir_all(state).with_context(|| format!("deleting {}", state.display()))?;

@@ -124,7 +124,7 @@ fn end_to_end_tiers(ws: &Workspace, report: &mut Report) {
     });
     if up {
         report.tier("e2e tests", || {
-            e2e_tests(ws, &state_dir, &specs)
+            e2e_tests(ws, &state_dir, &log_dir, &specs)
                 .with_context(|| format!("worker logs are in {}", log_dir.display()))
         });
         report.tier("browser tests", || {
@@ -169,12 +169,13 @@ fn prepare_state(ws: &Workspace, state_dir: &Path) -> Result<()> {
     Ok(())
 }
 
-fn e2e_tests(ws: &Workspace, state_dir: &Path, specs: &[Spec]) -> Result<()> {
+fn e2e_tests(ws: &Workspace, state_dir: &Path, log_dir: &Path, specs: &[Spec]) -> Result<()> {
     let mut command = cargo();
     command
         .args(["test", "-p", "kbc-e2e", "--", "--test-threads=4"])
         .current_dir(&ws.root)
         .env("KBC_STATE_DIR", state_dir)
+        .env("KBC_LOG_DIR", log_dir)
         .env("KBC_WRANGLER_DIR", ws.wrangler_dir());
     with_worker_urls(&mut command, specs);
     run(&mut command)

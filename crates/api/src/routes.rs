@@ -1,6 +1,8 @@
 //! The public API's routes: one table that the router, the 405 `Allow` header and the
 //! OpenAPI consistency test all read.
 
+use kbc_site::urls;
+
 /// A page of the public site (everything outside `/api/` and `/health`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Page {
@@ -37,27 +39,35 @@ impl Page {
         if path == kbc_site::assets::ICON_PATH || path == "/favicon.ico" {
             return Some(Page::Icon);
         }
-        if let Some(key) = path.strip_prefix("/images/") {
+        if let Some(key) = path
+            .strip_prefix('/')
+            .and_then(|rest| rest.strip_prefix(urls::IMAGES))
+            .and_then(|rest| rest.strip_prefix('/'))
+        {
             return valid_image_key(key).then(|| Page::Image(key.to_owned()));
         }
         let path = path
             .strip_suffix('/')
             .filter(|p| !p.is_empty())
             .unwrap_or(path);
+        match path {
+            urls::SITEMAP_PATH => return Some(Page::Sitemap),
+            urls::ROBOTS_PATH => return Some(Page::Robots),
+            urls::SUBMIT_THANKS => return Some(Page::SubmitThanks),
+            _ => {}
+        }
         let segments: Vec<&str> = path.split('/').skip(1).collect();
+        let owned = |slug: &&str| (*slug).to_owned();
         Some(match segments.as_slice() {
             [""] => Page::Home,
-            ["search"] => Page::Search,
-            ["categories"] => Page::Categories,
-            ["categories", slug] if !slug.is_empty() => Page::Category((*slug).to_owned()),
-            ["cities", slug] if !slug.is_empty() => Page::City((*slug).to_owned()),
-            ["business", slug] if !slug.is_empty() => Page::Business((*slug).to_owned()),
-            ["submit"] => Page::Submit,
-            ["submit", "thanks"] => Page::SubmitThanks,
-            ["blog"] => Page::Blog,
-            ["blog", slug] if !slug.is_empty() => Page::Post((*slug).to_owned()),
-            ["sitemap.xml"] => Page::Sitemap,
-            ["robots.txt"] => Page::Robots,
+            [urls::SEARCH] => Page::Search,
+            [urls::CATEGORIES] => Page::Categories,
+            [urls::CATEGORIES, slug] if !slug.is_empty() => Page::Category(owned(slug)),
+            [urls::CITIES, slug] if !slug.is_empty() => Page::City(owned(slug)),
+            [urls::BUSINESS, slug] if !slug.is_empty() => Page::Business(owned(slug)),
+            [urls::SUBMIT] => Page::Submit,
+            [urls::BLOG] => Page::Blog,
+            [urls::BLOG, slug] if !slug.is_empty() => Page::Post(owned(slug)),
             _ => return None,
         })
     }
@@ -68,6 +78,71 @@ impl Page {
             Page::Submit => "GET, HEAD, POST",
             _ => "GET, HEAD",
         }
+    }
+
+    /// The query parameters this page reads, in the order its cache key lists them; any
+    /// other parameter changes nothing, so it shares the cached answer.
+    pub fn reads(&self) -> &'static [&'static str] {
+        match self {
+            Page::Search => &["q", "city", "category", "page"],
+            Page::Category(_) | Page::City(_) | Page::Blog => &["page"],
+            Page::Business(_) => &["lead"],
+            _ => &[],
+        }
+    }
+
+    /// The path template, for logs (no path parameter is logged).
+    pub fn template(&self) -> &'static str {
+        match self {
+            Page::Home => "/",
+            Page::Search => "/search",
+            Page::Categories => "/categories",
+            Page::Category(_) => "/categories/{slug}",
+            Page::City(_) => "/cities/{slug}",
+            Page::Business(_) => "/business/{slug}",
+            Page::Submit => "/submit",
+            Page::SubmitThanks => "/submit/thanks",
+            Page::Blog => "/blog",
+            Page::Post(_) => "/blog/{slug}",
+            Page::Info(info) => info.path(),
+            Page::Sitemap => "/sitemap.xml",
+            Page::Robots => "/robots.txt",
+            Page::Stylesheet => "/assets/site.{hash}.css",
+            Page::Icon => "/assets/icon.svg",
+            Page::Image(_) => "/images/{key}",
+        }
+    }
+}
+
+/// The request methods the worker tells apart; anything else is `Other` and answers 405.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verb {
+    Get,
+    Head,
+    Post,
+    Options,
+    Other,
+}
+
+impl Verb {
+    /// Method names are case-sensitive (RFC 9110); only the exact names count.
+    pub fn parse(method: &str) -> Self {
+        match method {
+            "GET" => Self::Get,
+            "HEAD" => Self::Head,
+            "POST" => Self::Post,
+            "OPTIONS" => Self::Options,
+            _ => Self::Other,
+        }
+    }
+}
+
+/// The route template of any path, for the request log: unmatched paths log as such.
+pub fn template_of(path: &str) -> &'static str {
+    if is_api_path(path) {
+        Route::resolve(path).map_or("unmatched", |route| route.template())
+    } else {
+        Page::resolve(path).map_or("unmatched", |page| page.template())
     }
 }
 
@@ -389,6 +464,37 @@ mod tests {
         ] {
             assert_eq!(Page::resolve(path), None, "{path}");
         }
+    }
+
+    #[test]
+    fn only_exact_method_names_are_known_verbs() {
+        assert_eq!(Verb::parse("GET"), Verb::Get);
+        assert_eq!(Verb::parse("POST"), Verb::Post);
+        for other in ["QUERY", "get", "FOO", "", "PUT", "DELETE"] {
+            assert_eq!(Verb::parse(other), Verb::Other, "{other}");
+        }
+    }
+
+    #[test]
+    fn logged_templates_never_carry_path_parameters() {
+        assert_eq!(
+            template_of("/business/jane-doe-plumbing"),
+            "/business/{slug}"
+        );
+        assert_eq!(
+            template_of("/api/v1/businesses/x/leads"),
+            "/api/v1/businesses/{slug}/leads"
+        );
+        assert_eq!(template_of("/images/photos/1/a.png"), "/images/{key}");
+        assert_eq!(template_of("/no/such/jane@example.com"), "unmatched");
+        assert_eq!(template_of("/about"), "/about");
+    }
+
+    #[test]
+    fn pages_read_only_their_own_parameters() {
+        assert_eq!(Page::Sitemap.reads(), &[] as &[&str]);
+        assert_eq!(Page::Search.reads(), ["q", "city", "category", "page"]);
+        assert_eq!(Page::Business("x".into()).reads(), ["lead"]);
     }
 
     #[test]

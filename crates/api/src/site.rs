@@ -1,23 +1,26 @@
-//! The public site over HTTP: routes pages to `kbc-site`, caches their HTML through KV under
-//! the cache generation, handles the two forms, streams photos from R2, and puts the
-//! security headers on every page. Every failure is a friendly page, never a stack trace.
+//! The public site over HTTP: routes pages to `kbc-site`, caches their HTML (see
+//! [`crate::page_cache`]), handles the two forms, streams photos of public listings from R2,
+//! and puts the security headers on every page. Every failure is a friendly page, never a
+//! stack trace.
 
-use crate::app::{client_hash, header, read_through, set};
+use crate::http::{self, BodyError, header, set};
+use crate::page_cache;
 use crate::params::MAX_BODY_BYTES;
-use crate::routes::Page;
+use crate::routes::{Page, Verb};
+use kbc_domain::FieldError;
 use kbc_domain::db::d1::D1;
 use kbc_domain::error::{DomainError, DomainResult};
 use kbc_domain::photos;
-use kbc_domain::rate_limit::{self, Limit};
+use kbc_domain::public_writes::{self, Outcome};
 use kbc_domain::search::SearchParams;
 use kbc_domain::values::{Slug, parse_bounded};
-use kbc_domain::{blog, categories, directory, leads, submissions};
+use kbc_domain::{blog, categories, directory};
 use kbc_edge::etag;
 use kbc_edge::runtime::{self, without_body};
 use kbc_site::forms::{Form, FormState, same_origin_post};
 use kbc_site::pages::*;
-use kbc_site::{assets, seo};
-use worker::{Context, Env, Method, Request, Response, console_error};
+use kbc_site::{assets, seo, urls};
+use worker::{Context, Env, Request, Response, console_error};
 
 const MEDIA_BINDING: &str = "MEDIA";
 /// No script runs on the site; styles and images come from this origin only.
@@ -37,17 +40,17 @@ pub async fn serve(mut req: Request, env: &Env, ctx: &Context) -> Response {
     let Some(page) = Page::resolve(url.path()) else {
         return not_found(&site, "There is no page at this address.");
     };
-    let method = req.method();
-    let response = match (method.clone(), &page) {
-        (Method::Get | Method::Head, _) => get(&req, env, ctx, &site, &page, url.query()).await,
-        (Method::Post, Page::Submit) => submit_form(&mut req, env, &site).await,
+    let verb = http::verb(&req);
+    let response = match (verb, &page) {
+        (Verb::Get | Verb::Head, _) => get(&req, env, ctx, &site, &page, url.query()).await,
+        (Verb::Post, Page::Submit) => submit_form(&mut req, env, &site).await,
         _ => {
             let response = problem(&site, 405, "This page cannot be used that way.");
             set(&response, "Allow", page.allow());
             response
         }
     };
-    if method == Method::Head {
+    if verb == Verb::Head {
         without_body(response)
     } else {
         response
@@ -76,7 +79,7 @@ async fn get(
     match page {
         Page::Stylesheet => return stylesheet(req),
         Page::Icon => return icon(req),
-        Page::Image(key) => return image(env, key).await,
+        Page::Image(key) => return image(env, site, key).await,
         Page::Robots => {
             return text(
                 200,
@@ -115,14 +118,29 @@ async fn get(
         },
     };
     let lead_sent = param("lead").as_deref() == Some("sent");
-    // The cache key is the page plus the parameters it reads, in a fixed order.
-    let canonical = format!(
-        "{page:?}|{}|{}|{}|{}|{page_number}|{lead_sent}|{}",
-        param("q").unwrap_or_default(),
-        param("city").unwrap_or_default(),
-        param("category").unwrap_or_default(),
-        site.origin,
-        site.now / PAGE_TIME_BUCKET
+    // The key holds only what the page reads: its path, its own parameters (so any other
+    // parameter shares the answer), the origin its links use, and the five-minute bucket.
+    let path = format!("{page:?}");
+    let read_values: Vec<String> = page
+        .reads()
+        .iter()
+        .map(|name| match *name {
+            "page" => page_number.to_string(),
+            "lead" => lead_sent.to_string(),
+            other => param(other).unwrap_or_default(),
+        })
+        .collect();
+    let bucket = (site.now / PAGE_TIME_BUCKET).to_string();
+    let mut key_params: Vec<(&str, &str)> = vec![
+        ("page", path.as_str()),
+        ("origin", site.origin.as_str()),
+        ("bucket", bucket.as_str()),
+    ];
+    key_params.extend(
+        page.reads()
+            .iter()
+            .copied()
+            .zip(read_values.iter().map(String::as_str)),
     );
     let compute = async {
         Ok::<_, DomainError>(
@@ -164,8 +182,8 @@ async fn get(
             .unwrap_or_default(),
         )
     };
-    let (body, cache_status) = match read_through(env, ctx, &db, "page", &canonical, compute).await
-    {
+    let cached = page_cache::read_through(env, ctx, &db, "page", &key_params, compute).await;
+    let (body, cache_status) = match cached {
         Ok(found) => found,
         Err(err) => {
             console_error!("page {page:?} failed: {err}");
@@ -185,15 +203,15 @@ async fn get(
     } else {
         with_etag(req, html(200, body.clone()), &body)
     };
-    set(&response, "X-Cache", cache_status);
+    set(&response, "X-Cache", cache_status.as_str());
     response
 }
 
-/// Answers 304 when the browser's copy is current.
+/// Answers 304 when the browser's copy is current, with the headers the 200 would carry.
 fn with_etag(req: &Request, response: Response, body: &str) -> Response {
     let tag = etag::of(body.as_bytes());
     if header(req, "If-None-Match").is_some_and(|h| etag::matches(&h, &tag)) {
-        let not_modified = html(304, String::new());
+        let not_modified = without_body(response).with_status(304);
         set(&not_modified, "ETag", &tag);
         return not_modified;
     }
@@ -228,7 +246,7 @@ async fn sitemap(db: &D1, site: &Site) -> DomainResult<String> {
     fn walk(nodes: &[categories::CategoryNode], urls: &mut Vec<seo::SitemapUrl>) {
         for node in nodes {
             urls.push(seo::SitemapUrl {
-                path: format!("/categories/{}", node.slug),
+                path: urls::category(&node.slug),
                 lastmod: None,
             });
             walk(&node.children, urls);
@@ -237,19 +255,19 @@ async fn sitemap(db: &D1, site: &Site) -> DomainResult<String> {
     walk(&categories::tree(db).await?, &mut urls);
     for city in directory::cities(db).await? {
         urls.push(seo::SitemapUrl {
-            path: format!("/cities/{}", city.slug),
+            path: urls::city(&city.slug),
             lastmod: None,
         });
     }
     for listed in directory::all_public(db).await? {
         urls.push(seo::SitemapUrl {
-            path: format!("/business/{}", listed.slug),
+            path: urls::business(&listed.slug),
             lastmod: date(listed.updated_at),
         });
     }
     for post in blog::published(db, site.now, 10_000, 0).await? {
         urls.push(seo::SitemapUrl {
-            path: format!("/blog/{}", post.slug),
+            path: urls::post(&post.slug),
             lastmod: date(post.updated_at.max(post.published_at)),
         });
     }
@@ -299,9 +317,10 @@ fn icon(req: &Request) -> Response {
     response
 }
 
-/// A photo streamed from R2. Only raster types are served inline; anything else is sent
-/// as a download so no upload can run as a page or a script on our origin.
-async fn image(env: &Env, key: &str) -> Response {
+/// A photo of a public listing streamed from R2. The database decides what is served, not
+/// R2: a removed photo, or any photo of a hidden or unpublished listing, is a 404 even while
+/// its object still exists. Only raster types are served, each as its recorded type.
+async fn image(env: &Env, site: &Site, key: &str) -> Response {
     let missing = || {
         text(
             404,
@@ -309,6 +328,17 @@ async fn image(env: &Env, key: &str) -> Response {
             "text/plain; charset=utf-8",
             "public, max-age=60",
         )
+    };
+    let Ok(db) = runtime::database(env) else {
+        return unavailable(site);
+    };
+    let servable = match photos::servable(&db, key).await {
+        Ok(Some(servable)) => servable,
+        Ok(None) => return missing(),
+        Err(err) => {
+            console_error!("photo lookup failed: {err}");
+            return unavailable(site);
+        }
     };
     let Ok(bucket) = env.bucket(MEDIA_BINDING) else {
         return missing();
@@ -326,8 +356,6 @@ async fn image(env: &Env, key: &str) -> Response {
             );
         }
     };
-    let stored_type = object.http_metadata().content_type.unwrap_or_default();
-    let inline_type = photos::parse_content_type("content_type", &stored_type).ok();
     let http_etag = object.http_etag();
     let Some(body) = object.body() else {
         return missing();
@@ -335,63 +363,57 @@ async fn image(env: &Env, key: &str) -> Response {
     let Ok(body) = body.response_body() else {
         return missing();
     };
-    let response = Response::from_body(body).unwrap_or_else(|_| missing());
-    set(
-        &response,
-        "Content-Type",
-        inline_type.unwrap_or("application/octet-stream"),
-    );
-    if inline_type.is_none() {
-        set(&response, "Content-Disposition", "attachment");
-    }
+    let response = worker::ResponseBuilder::new().body(body);
+    set(&response, "Content-Type", servable.content_type);
     set(&response, "X-Content-Type-Options", "nosniff");
     set(
         &response,
         "Content-Security-Policy",
         "default-src 'none'; sandbox",
     );
+    // A key named by its content never changes meaning; any other key may be replaced.
     set(
         &response,
         "Cache-Control",
-        "public, max-age=31536000, immutable",
+        if servable.content_addressed {
+            "public, max-age=31536000, immutable"
+        } else {
+            "public, max-age=300"
+        },
     );
     set(&response, "ETag", &http_etag);
     response
 }
 
-/// Reads a form body within the size limit, after checking it came from our own pages.
-async fn read_form(req: &mut Request, site: &Site) -> Result<Form, Response> {
+/// Refuses a form post that did not come from our own pages.
+fn check_origin(req: &Request, site: &Site) -> Result<(), Response> {
     let from_us = same_origin_post(
         &site.origin,
         header(req, "Origin").as_deref(),
         header(req, "Referer").as_deref(),
         header(req, "Sec-Fetch-Site").as_deref(),
     );
-    if !from_us {
-        return Err(problem(
+    if from_us {
+        Ok(())
+    } else {
+        Err(problem(
             site,
             403,
             "Forms can only be sent from pages of this site. Please go back and send it again from there.",
-        ));
+        ))
     }
-    if header(req, "Content-Length")
-        .and_then(|l| l.parse::<usize>().ok())
-        .is_some_and(|l| l > MAX_BODY_BYTES)
-    {
-        return Err(problem(
-            site,
-            413,
-            "That was more text than this form accepts. Please shorten it and send again.",
-        ));
-    }
-    match req.bytes().await {
-        Ok(bytes) if bytes.len() <= MAX_BODY_BYTES => Ok(Form::parse(&bytes)),
-        Ok(_) => Err(problem(
+}
+
+/// Reads a form body within the size limit, cutting off a longer one as it streams in.
+async fn read_form(req: &mut Request, site: &Site) -> Result<Form, Response> {
+    match http::read_body(req, MAX_BODY_BYTES).await {
+        Ok(bytes) => Ok(Form::parse(&bytes)),
+        Err(BodyError::TooLarge) => Err(problem(
             site,
             413,
             "That was more text than this form accepts. Please shorten it and send again.",
         )),
-        Err(_) => Err(problem(
+        Err(BodyError::Unreadable) => Err(problem(
             site,
             400,
             "The form could not be read. Please try again.",
@@ -399,11 +421,12 @@ async fn read_form(req: &mut Request, site: &Site) -> Result<Form, Response> {
     }
 }
 
-/// Counts a form post against the client's limit; a friendly 429 page past it.
-async fn within_limit(db: &D1, limit: Limit, client: &str, site: &Site) -> Result<(), Response> {
-    match rate_limit::hit(db, limit, client, site.now).await {
-        Ok(()) => Ok(()),
-        Err(DomainError::RateLimited { retry_after }) => {
+/// A failed form post: the field errors to show on the form again (`Ok`), or the page to
+/// answer with — 429 past the rate limit, 404 for a business that is not listed.
+fn refused(err: DomainError, site: &Site) -> Result<Vec<FieldError>, Response> {
+    match err {
+        DomainError::Invalid(errors) => Ok(errors),
+        DomainError::RateLimited { retry_after } => {
             let minutes = (retry_after + 59) / 60;
             let response = problem(
                 site,
@@ -415,40 +438,45 @@ async fn within_limit(db: &D1, limit: Limit, client: &str, site: &Site) -> Resul
             set(&response, "Retry-After", &retry_after.max(1).to_string());
             Err(response)
         }
-        Err(err) => {
-            console_error!("rate limit check failed: {err}");
+        DomainError::NotFound(_) => Err(not_found(site, "That business is not listed.")),
+        err => {
+            console_error!("a form post failed: {err}");
             Err(unavailable(site))
         }
     }
 }
 
+/// Admission refused: the page that says why.
+fn not_admitted(err: DomainError, site: &Site) -> Response {
+    refused(err, site)
+        .err()
+        .unwrap_or_else(|| unavailable(site))
+}
+
 /// `POST /submit`: a new listing for moderation; errors come back on the form as typed.
 async fn submit_form(req: &mut Request, env: &Env, site: &Site) -> Response {
+    if let Err(response) = check_origin(req, site) {
+        return response;
+    }
+    let Ok(db) = runtime::database(env) else {
+        return unavailable(site);
+    };
+    let client = http::client_hash(req, env);
+    // Admitted before the body is read: a client past its limit costs no upload.
+    let permit = match public_writes::admit_submission(&db, &client, site.now).await {
+        Ok(permit) => permit,
+        Err(err) => return not_admitted(err, site),
+    };
     let form = match read_form(req, site).await {
         Ok(form) => form,
         Err(response) => return response,
     };
-    let Ok(db) = runtime::database(env) else {
-        return unavailable(site);
-    };
-    let client = client_hash(req, env);
-    if let Err(response) = within_limit(&db, rate_limit::SUBMISSIONS, &client, site).await {
-        return response;
-    }
-    let input = form.submission();
-    if input.is_bot() {
-        return see_other("/submit/thanks");
-    }
-    let errors = match input.parse() {
-        Ok(submission) => match submissions::create(&db, &submission, &client, site.now).await {
-            Ok(_) => return see_other("/submit/thanks"),
-            Err(DomainError::Invalid(errors)) => errors,
-            Err(err) => {
-                console_error!("storing a submission failed: {err}");
-                return unavailable(site);
-            }
+    let errors = match permit.submit(&db, &form.submission()).await {
+        Ok(Outcome::Stored(_) | Outcome::Trapped) => return see_other(urls::SUBMIT_THANKS),
+        Err(err) => match refused(err, site) {
+            Ok(errors) => errors,
+            Err(response) => return response,
         },
-        Err(errors) => errors,
     };
     match SubmitPage::load(&db, site, FormState::with_errors(form, errors)).await {
         Ok(page) => html(422, page.html()),
@@ -460,38 +488,32 @@ async fn submit_form(req: &mut Request, env: &Env, site: &Site) -> Response {
 /// back to the page with a confirmation, or with the form and its errors.
 pub async fn lead_form(req: &mut Request, env: &Env, slug: &str) -> Response {
     let site = site_for(env, req.url().ok().as_ref());
-    let form = match read_form(req, &site).await {
-        Ok(form) => form,
-        Err(response) => return response,
-    };
+    if let Err(response) = check_origin(req, &site) {
+        return response;
+    }
     let Ok(slug) = Slug::parse("slug", slug) else {
         return not_found(&site, "That business is not listed.");
     };
     let Ok(db) = runtime::database(env) else {
         return unavailable(&site);
     };
-    let client = client_hash(req, env);
-    if let Err(response) = within_limit(&db, rate_limit::LEADS, &client, &site).await {
-        return response;
-    }
-    let sent = format!("/business/{slug}?lead=sent#contact");
-    let input = form.lead();
-    if input.is_bot() {
-        return see_other(&sent);
-    }
-    let errors = match input.parse() {
-        Ok(lead) => match leads::create(&db, &slug, &lead, &client, site.now).await {
-            Ok(_) => return see_other(&sent),
-            Err(DomainError::NotFound(_)) => {
-                return not_found(&site, "That business is not listed.");
-            }
-            Err(DomainError::Invalid(errors)) => errors,
-            Err(err) => {
-                console_error!("storing a lead failed: {err}");
-                return unavailable(&site);
-            }
+    let client = http::client_hash(req, env);
+    let permit = match public_writes::admit_lead(&db, &client, site.now).await {
+        Ok(permit) => permit,
+        Err(err) => return not_admitted(err, &site),
+    };
+    let form = match read_form(req, &site).await {
+        Ok(form) => form,
+        Err(response) => return response,
+    };
+    let errors = match permit.send(&db, &slug, &form.lead()).await {
+        Ok(Outcome::Stored(_) | Outcome::Trapped) => {
+            return see_other(&urls::lead_sent(slug.as_str()));
+        }
+        Err(err) => match refused(err, &site) {
+            Ok(errors) => errors,
+            Err(response) => return response,
         },
-        Err(errors) => errors,
     };
     match BusinessPage::load(
         &db,

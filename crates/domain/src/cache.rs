@@ -1,18 +1,55 @@
-//! The read-through cache seam: Workers KV on wasm32, a process-local map natively.
+//! The read-through cache of public answers: Workers KV on wasm32, a process-local map
+//! natively, behind one [`Cache`] seam.
 //!
-//! Keys carry the database's cache generation (bumped by triggers whenever public data
-//! changes), so a change invalidates every cached answer at once without listing keys.
+//! A cached answer must not cost a database round trip: D1 lives in one region, the cache at
+//! every edge location. So the cache generation — the counter that triggers bump in D1
+//! whenever public data changes — is mirrored into the cache itself under
+//! [`GENERATION_KEY`]. Code that changes public data republishes it at once
+//! ([`publish_generation`]); `migrate`, `seed` and `deploy` drop it so the next request
+//! re-reads it; and it expires after [`GENERATION_TTL_SECONDS`], so even a change made
+//! behind the code's back (a console query) shows within a minute. Keys carry that
+//! generation and the deployed version, so a change or a deploy retires every cached
+//! answer without listing keys, and no version ever serves what another one rendered.
 //! Cache failures are never errors to the caller: a broken cache is a miss.
 
 use crate::db::{Database, DbResult, Statement, fetch_integer};
+use std::cell::Cell;
+use std::thread::LocalKey;
 
 #[allow(async_fn_in_trait)]
 pub trait Cache {
     async fn get(&self, key: &str) -> Option<String>;
     async fn put(&self, key: &str, value: &str, ttl_seconds: u64);
+    async fn delete(&self, key: &str);
 }
 
-/// The current cache generation from the database.
+/// Where the edge copy of the cache generation is kept.
+pub const GENERATION_KEY: &str = "meta:generation";
+/// How long the edge copy lives before it is read from the database again (KV's minimum).
+pub const GENERATION_TTL_SECONDS: u64 = 60;
+/// How long a cached answer is kept; the generation in its key retires it sooner.
+pub const ANSWER_TTL_SECONDS: u64 = 3600;
+
+/// Where an answer came from, for the `X-Cache` header and the request log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Hit,
+    Miss,
+    /// Caching is switched off (`KV_CACHE=off`) or has no binding.
+    Bypass,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Hit => "HIT",
+            Self::Miss => "MISS",
+            Self::Bypass => "BYPASS",
+        }
+    }
+}
+
+/// The current cache generation from the database (the source of truth).
 pub async fn generation(db: &impl Database) -> DbResult<i64> {
     fetch_integer(
         db,
@@ -21,30 +58,126 @@ pub async fn generation(db: &impl Database) -> DbResult<i64> {
     .await
 }
 
-/// A cache key for `scope` and its canonical request text under `generation`.
-pub fn key(generation: i64, scope: &str, canonical: &str) -> String {
+/// The generation as the edge knows it; the database is asked only when the edge copy is
+/// missing or expired, and its answer is published for the next requests.
+pub async fn current_generation(cache: &impl Cache, db: &impl Database) -> DbResult<i64> {
+    if let Some(generation) = cache
+        .get(GENERATION_KEY)
+        .await
+        .and_then(|text| text.parse().ok())
+    {
+        return Ok(generation);
+    }
+    publish_generation(cache, db).await
+}
+
+/// Copies the database's generation to the edge; call it after changing public data.
+pub async fn publish_generation(cache: &impl Cache, db: &impl Database) -> DbResult<i64> {
+    let generation = generation(db).await?;
+    cache
+        .put(
+            GENERATION_KEY,
+            &generation.to_string(),
+            GENERATION_TTL_SECONDS,
+        )
+        .await;
+    Ok(generation)
+}
+
+/// The edge generation as one isolate remembers it for a moment (`memo_ms`), so that under
+/// load a cached answer costs one cache read: its own.
+#[derive(Debug, Default)]
+pub struct GenerationMemo(Cell<Option<(i64, i64)>>);
+
+impl GenerationMemo {
+    /// The generation in `memo` while it is fresh, else read from the edge and remembered.
+    pub async fn generation(
+        memo: &'static LocalKey<Self>,
+        cache: &impl Cache,
+        db: &impl Database,
+        now_ms: i64,
+        memo_ms: i64,
+    ) -> DbResult<i64> {
+        let remembered = memo.with(|m| m.0.get());
+        if let Some((generation, until)) = remembered
+            && now_ms < until
+        {
+            return Ok(generation);
+        }
+        let generation = current_generation(cache, db).await?;
+        memo.with(|m| m.0.set(Some((generation, now_ms + memo_ms))));
+        Ok(generation)
+    }
+}
+
+/// A cache key: the generation, the deployed version, the scope (an endpoint or a page) and
+/// the parameters that answer reads, in the order given, each escaped so that no two
+/// requests share a key.
+pub fn key(generation: i64, version: &str, scope: &str, params: &[(&str, &str)]) -> String {
+    let canonical = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(params)
+        .finish();
     // Hashing keeps keys short and within KV's 512-byte limit whatever the query was.
     let digest = crate::fingerprint::sha256_hex(canonical.as_bytes(), 16);
-    format!("g{generation}:{scope}:{digest}")
+    format!("g{generation}:{version}:{scope}:{digest}")
+}
+
+/// A body from the cache under `key`, or computed and then stored there (the store is
+/// handed to `defer`, so the visitor does not wait for it).
+pub async fn read_through<C, E, F>(
+    cache: &C,
+    key: &str,
+    compute: F,
+    defer: impl FnOnce(String, String),
+) -> Result<(String, Outcome), E>
+where
+    C: Cache,
+    F: Future<Output = Result<String, E>>,
+{
+    if let Some(body) = cache.get(key).await {
+        return Ok((body, Outcome::Hit));
+    }
+    let body = compute.await?;
+    defer(key.to_owned(), body.clone());
+    Ok((body, Outcome::Miss))
 }
 
 #[cfg(not(target_arch = "wasm32"))]
 mod memory {
     use super::Cache;
-    use std::{collections::HashMap, sync::Mutex};
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicU32, Ordering};
 
-    /// The native cache: a map in memory, for tests and native tools.
+    /// The native cache: a map in memory, for tests and native tools. It counts its reads,
+    /// so tests can tell how many storage calls an answer cost.
     #[derive(Default)]
-    pub struct MemoryCache(Mutex<HashMap<String, String>>);
+    pub struct MemoryCache {
+        entries: Mutex<HashMap<String, String>>,
+        reads: AtomicU32,
+    }
+
+    impl MemoryCache {
+        pub fn reads(&self) -> u32 {
+            self.reads.load(Ordering::Relaxed)
+        }
+    }
 
     impl Cache for MemoryCache {
         async fn get(&self, key: &str) -> Option<String> {
-            self.0.lock().ok()?.get(key).cloned()
+            self.reads.fetch_add(1, Ordering::Relaxed);
+            self.entries.lock().ok()?.get(key).cloned()
         }
 
         async fn put(&self, key: &str, value: &str, _ttl_seconds: u64) {
-            if let Ok(mut map) = self.0.lock() {
+            if let Ok(mut map) = self.entries.lock() {
                 map.insert(key.to_owned(), value.to_owned());
+            }
+        }
+
+        async fn delete(&self, key: &str) {
+            if let Ok(mut map) = self.entries.lock() {
+                map.remove(key);
             }
         }
     }
@@ -70,6 +203,10 @@ mod kv {
                 let _ = builder.expiration_ttl(ttl_seconds.max(60)).execute().await;
             }
         }
+
+        async fn delete(&self, key: &str) {
+            let _ = self.0.delete(key).await;
+        }
     }
 }
 #[cfg(target_arch = "wasm32")]
@@ -79,24 +216,141 @@ pub use kv::KvCache;
 mod tests {
     use super::*;
     use crate::db::sqlite::SqliteDatabase;
+    use crate::db::{Database, Row};
     use pollster::block_on;
 
-    #[test]
-    fn keys_differ_by_generation_scope_and_request() {
-        let base = key(1, "search", "q=bbq");
-        assert_ne!(base, key(2, "search", "q=bbq"));
-        assert_ne!(base, key(1, "detail", "q=bbq"));
-        assert_ne!(base, key(1, "search", "q=bbq&page=2"));
-        assert!(base.starts_with("g1:search:") && base.len() < 100);
+    /// The real SQLite database, counting the statements that reach it.
+    struct Counted {
+        db: SqliteDatabase,
+        queries: Cell<u32>,
+    }
+
+    impl Database for Counted {
+        async fn query(&self, statement: &Statement) -> DbResult<Vec<Row>> {
+            self.queries.set(self.queries.get() + 1);
+            self.db.query(statement).await
+        }
+        async fn execute(&self, statement: &Statement) -> DbResult<()> {
+            self.queries.set(self.queries.get() + 1);
+            self.db.execute(statement).await
+        }
+        async fn batch(&self, statements: &[Statement]) -> DbResult<()> {
+            self.queries.set(self.queries.get() + 1);
+            self.db.batch(statements).await
+        }
+    }
+
+    fn counted() -> Counted {
+        Counted {
+            db: SqliteDatabase::in_memory().unwrap(),
+            queries: Cell::new(0),
+        }
+    }
+
+    async fn answer(cache: &MemoryCache, db: &Counted, page: &str) -> (String, Outcome) {
+        let generation = current_generation(cache, db).await.unwrap();
+        let key = key(generation, "sha1", "page", &[("path", page)]);
+        let compute = async {
+            let count = Statement::new("SELECT count(*) FROM businesses");
+            Ok::<_, crate::db::DbError>(format!("{page}: {}", fetch_integer(db, &count).await?))
+        };
+        read_through(cache, &key, compute, |key, body| {
+            block_on(cache.put(&key, &body, ANSWER_TTL_SECONDS))
+        })
+        .await
+        .unwrap()
     }
 
     #[test]
-    fn memory_cache_returns_what_was_put() {
+    fn a_cache_hit_makes_no_database_query() {
+        let (cache, db) = (MemoryCache::default(), counted());
+        let first = block_on(answer(&cache, &db, "/"));
+        assert_eq!(first.1, Outcome::Miss);
+        let (queries, reads) = (db.queries.get(), cache.reads());
+        let again = block_on(answer(&cache, &db, "/"));
+        assert_eq!(again, (first.0, Outcome::Hit));
+        assert_eq!(db.queries.get(), queries, "a hit reaches the database");
+        assert_eq!(cache.reads() - reads, 2, "the generation and the answer");
+    }
+
+    thread_local! {
+        static MEMO: GenerationMemo = GenerationMemo::default();
+    }
+
+    #[test]
+    fn with_the_generation_remembered_a_hit_is_one_cache_read() {
+        let (cache, db) = (MemoryCache::default(), counted());
+        block_on(answer(&cache, &db, "/"));
+        let remembered = block_on(GenerationMemo::generation(&MEMO, &cache, &db, 1_000, 500));
+        assert_eq!(remembered.unwrap(), 1);
+        let reads = cache.reads();
+        let again = block_on(GenerationMemo::generation(&MEMO, &cache, &db, 1_400, 500));
+        assert_eq!((again.unwrap(), cache.reads()), (1, reads), "still fresh");
+        block_on(GenerationMemo::generation(&MEMO, &cache, &db, 1_500, 500)).unwrap();
+        assert_eq!(cache.reads(), reads + 1, "read again once stale");
+    }
+
+    #[test]
+    fn a_published_generation_retires_every_cached_answer() {
+        let (cache, db) = (MemoryCache::default(), counted());
+        block_on(answer(&cache, &db, "/"));
+        block_on(db.execute(&Statement::new(
+            "UPDATE cache_generation SET generation = generation + 1",
+        )))
+        .unwrap();
+        assert_eq!(
+            block_on(answer(&cache, &db, "/")).1,
+            Outcome::Hit,
+            "not yet published"
+        );
+        block_on(publish_generation(&cache, &db)).unwrap();
+        assert_eq!(block_on(answer(&cache, &db, "/")).1, Outcome::Miss);
+    }
+
+    #[test]
+    fn a_dropped_generation_is_read_again_from_the_database() {
+        let (cache, db) = (MemoryCache::default(), counted());
+        assert_eq!(block_on(current_generation(&cache, &db)).unwrap(), 1);
+        block_on(db.execute(&Statement::new(
+            "UPDATE cache_generation SET generation = 7",
+        )))
+        .unwrap();
+        block_on(cache.delete(GENERATION_KEY));
+        assert_eq!(block_on(current_generation(&cache, &db)).unwrap(), 7);
+        assert_eq!(
+            block_on(cache.get(GENERATION_KEY)).as_deref(),
+            Some("7"),
+            "published for the next requests"
+        );
+    }
+
+    #[test]
+    fn keys_differ_by_generation_version_scope_and_every_parameter() {
+        let base = key(1, "abc", "search", &[("q", "bbq"), ("city", "")]);
+        assert_ne!(base, key(2, "abc", "search", &[("q", "bbq"), ("city", "")]));
+        assert_ne!(base, key(1, "def", "search", &[("q", "bbq"), ("city", "")]));
+        assert_ne!(base, key(1, "abc", "page", &[("q", "bbq"), ("city", "")]));
+        assert_ne!(
+            base,
+            key(1, "abc", "search", &[("q", "bbq&city="), ("city", "")])
+        );
+        assert_ne!(
+            key(1, "abc", "search", &[("q", "a|b"), ("city", "c")]),
+            key(1, "abc", "search", &[("q", "a"), ("city", "b|c")]),
+            "separators inside values are escaped"
+        );
+        assert!(base.starts_with("g1:abc:search:") && base.len() < 100);
+    }
+
+    #[test]
+    fn memory_cache_returns_what_was_put_until_deleted() {
         let cache = MemoryCache::default();
         block_on(async {
             assert_eq!(cache.get("k").await, None);
             cache.put("k", "v", 60).await;
             assert_eq!(cache.get("k").await.as_deref(), Some("v"));
+            cache.delete("k").await;
+            assert_eq!(cache.get("k").await, None);
         });
     }
 

@@ -20,6 +20,7 @@ pub mod hours;
 pub mod jobs;
 pub mod leads;
 pub mod photos;
+pub mod public_writes;
 pub mod rate_limit;
 pub mod search;
 pub mod stats;

@@ -27,8 +27,21 @@ pub const FEATURED_SLUG: &str = "zyzzogeton-featured-fixtures-paris";
 pub const PUBLIC_ZYZZOGETON: i64 = 5;
 /// Businesses matching "pagetest", for pagination.
 pub const PAGETEST_COUNT: i64 = 23;
-/// The fixture photo: its R2 key (uploaded by the site tests) and content type.
-pub const PHOTO_KEY: &str = "e2e/zyzzogeton-front.png";
+/// The fixture photo of the plumber: named by the SHA-256 of [`PHOTO_PNG`], as uploads are.
+pub const PHOTO_KEY: &str =
+    "e2e/4ff6ab670a58c14270e034e2090d9a432caa263a14e0a25785386b0c12f880b5.png";
+/// A photo of the hidden draft: stored in R2 and recorded, yet never served.
+pub const DRAFT_PHOTO_KEY: &str = "e2e/zyzzogeton-draft.png";
+/// A photo of the supply store that a test removes.
+pub const REMOVABLE_PHOTO_KEY: &str = "e2e/zyzzogeton-supply-old.png";
+/// A valid 1×1 PNG: the bytes of every fixture photo.
+pub const PHOTO_PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+    0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF8, 0xCF, 0xC0, 0xF0,
+    0x1F, 0x00, 0x05, 0x00, 0x01, 0xFF, 0x89, 0x99, 0x3D, 0x1D, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
+    0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+];
 /// A published post and a draft that must never be public.
 pub const POST_SLUG: &str = "e2e-zyzzogeton-opens";
 pub const DRAFT_POST_SLUG: &str = "e2e-secret-draft";
@@ -133,7 +146,17 @@ pub async fn install(db: &SqliteDatabase, now: i64) -> Result<(), DomainError> {
     let mut supply = base("Zyzzogeton Supply", trades, "Hugo", HUGO)?;
     supply.description =
         "Pipe, fittings and plumbing parts; we also sell zyzzogeton-brand tools.".into();
-    directory::create(db, &supply, now).await?;
+    let supply = directory::create(db, &supply, now).await?;
+    photos::add(
+        db,
+        supply.id,
+        REMOVABLE_PHOTO_KEY,
+        "image/png",
+        "Old sign",
+        0,
+        now,
+    )
+    .await?;
 
     let mut hostile = base(HOSTILE_NAME, plumbing, "Broken Bow", BROKEN_BOW)?;
     hostile.description = "\"'><img src=x onerror=alert(1)> '; DROP TABLE businesses; --".into();
@@ -161,7 +184,17 @@ pub async fn install(db: &SqliteDatabase, now: i64) -> Result<(), DomainError> {
 
     let mut draft = base("Zyzzogeton Hidden Draft", plumbing, "Idabel", IDABEL)?;
     draft.published = false;
-    directory::create(db, &draft, now).await?;
+    let draft = directory::create(db, &draft, now).await?;
+    photos::add(
+        db,
+        draft.id,
+        DRAFT_PHOTO_KEY,
+        "image/png",
+        "Not yet",
+        0,
+        now,
+    )
+    .await?;
     let closed = directory::create(
         db,
         &base("Zyzzogeton Closed", plumbing, "Idabel", IDABEL)?,

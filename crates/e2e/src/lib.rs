@@ -5,4 +5,5 @@
 
 pub mod client;
 pub mod fixtures;
+pub mod raw;
 pub mod state;

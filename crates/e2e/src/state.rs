@@ -1,8 +1,10 @@
 //! The local D1 database of a `wrangler dev --persist-to DIR` state directory, opened
 //! natively: Miniflare keeps each D1 database as one SQLite file.
 
+use kbc_domain::cache::GENERATION_KEY;
 use kbc_domain::db::sqlite::SqliteDatabase;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
 /// The SQLite file of the single D1 database persisted under `state_dir`.
 pub fn local_d1_file(state_dir: &Path) -> Result<PathBuf, String> {
@@ -25,9 +27,85 @@ pub fn local_d1_file(state_dir: &Path) -> Result<PathBuf, String> {
     }
 }
 
+/// Drops the edge copy of the cache generation from the local KV under `state_dir` (what
+/// `migrate`, `seed` and `deploy` do after changing data behind the workers' backs), so the
+/// workers read the generation the database holds now. Uses wrangler from `wrangler_dir`.
+pub fn drop_edge_generation(wrangler_dir: &Path, state_dir: &Path) -> Result<(), String> {
+    let status = Command::new(wrangler_dir.join("node_modules/.bin/wrangler"))
+        .args([
+            "kv",
+            "key",
+            "delete",
+            GENERATION_KEY,
+            "--binding",
+            "CACHE",
+            "--local",
+        ])
+        .arg("--persist-to")
+        .arg(state_dir)
+        .args(["-c", "api.toml"])
+        .current_dir(wrangler_dir)
+        .env("WRANGLER_SEND_METRICS", "false")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .status()
+        .map_err(|e| format!("running wrangler: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "wrangler kv key delete {GENERATION_KEY} failed: {status}"
+        ))
+    }
+}
+
+/// Puts an object into the local R2 bucket of the tests' state, through wrangler.
+pub fn put_local_object(key: &str, bytes: &[u8], content_type: &str) {
+    let wrangler = env_path("KBC_WRANGLER_DIR");
+    let state = env_path("KBC_STATE_DIR");
+    let file = std::env::temp_dir().join(format!(
+        "kbc-e2e-{}-{}",
+        std::process::id(),
+        key.replace('/', "_")
+    ));
+    std::fs::write(&file, bytes).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    let status = Command::new(wrangler.join("node_modules/.bin/wrangler"))
+        .current_dir(&wrangler)
+        .env("WRANGLER_SEND_METRICS", "false")
+        .args([
+            "r2",
+            "object",
+            "put",
+            &format!("kbc-media-local/{key}"),
+            "--local",
+        ])
+        .arg("--persist-to")
+        .arg(&state)
+        .args(["--content-type", content_type, "--file"])
+        .arg(&file)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .status()
+        .unwrap_or_else(|e| panic!("running wrangler: {e}"));
+    assert!(status.success(), "uploading {key} to the local R2");
+}
+
+fn env_path(variable: &str) -> PathBuf {
+    std::env::var(variable)
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| panic!("{variable} is set by `cargo xtask test`"))
+}
+
+/// The same, for the tests' state, then a pause while each isolate still remembers the old
+/// generation (`GENERATION_MEMO_MS`, one second by default).
+pub fn publish_changes_behind_the_workers_backs() {
+    drop_edge_generation(&env_path("KBC_WRANGLER_DIR"), &env_path("KBC_STATE_DIR"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+}
+
 fn state_file() -> PathBuf {
-    let dir = std::env::var("KBC_STATE_DIR").expect("KBC_STATE_DIR is set by `cargo xtask test`");
-    local_d1_file(Path::new(&dir)).unwrap_or_else(|e| panic!("{e}"))
+    local_d1_file(&env_path("KBC_STATE_DIR")).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// The database the workers under test use, read-only, so checking it never stalls them.

@@ -249,6 +249,8 @@ fn invalid_search_parameters_are_422_naming_the_field() {
         ("sort=random", "sort"),
         ("category=Not+A+Slug", "category"),
         ("category=no-such-category", "category"),
+        ("city=--", "city"),
+        ("city=%E6%97%A5%E6%9C%AC", "city"),
         (&format!("q={long}") as &str, "q"),
     ] {
         let reply = api.get(&format!("/api/v1/businesses?{query}"));
@@ -375,6 +377,21 @@ fn wrong_methods_are_405_with_allow() {
         None,
     );
     assert_eq!(delete.status, 405);
+}
+
+#[test]
+fn methods_the_worker_does_not_know_are_405_not_read_as_get() {
+    let api = Worker::api();
+    for path in [
+        "/api/v1/categories",
+        "/api/v1/stats",
+        "/health",
+        "/categories",
+    ] {
+        let query = api.send("QUERY", path, &[], None);
+        assert_eq!(query.status, 405, "{path}");
+        assert!(query.header("allow").is_some(), "{path}");
+    }
 }
 
 #[test]

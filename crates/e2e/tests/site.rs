@@ -4,7 +4,7 @@
 use kbc_domain::db::{Statement, fetch_integer};
 use kbc_e2e::client::{Reply, Worker};
 use kbc_e2e::fixtures::*;
-use kbc_e2e::state;
+use kbc_e2e::{raw, state};
 use pollster::block_on;
 use std::sync::Once;
 
@@ -406,52 +406,15 @@ fn wrong_methods_on_pages_are_405_with_allow() {
     );
 }
 
-/// Uploads the fixture photo and a hostile SVG to the local R2 once, through wrangler.
+/// Uploads the fixture photos and a hostile SVG to the local R2 once.
 fn upload_media() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
-        let wrangler = std::env::var("KBC_WRANGLER_DIR")
-            .expect("KBC_WRANGLER_DIR is set by `cargo xtask test`");
-        let state =
-            std::env::var("KBC_STATE_DIR").expect("KBC_STATE_DIR is set by `cargo xtask test`");
-        let dir = std::env::temp_dir().join(format!("kbc-e2e-media-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        // A valid 1×1 PNG, and an SVG that would run script if served inline.
-        let png: &[u8] = &[
-            0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48,
-            0x44, 0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00,
-            0x00, 0x1F, 0x15, 0xC4, 0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78,
-            0x9C, 0x63, 0xF8, 0xCF, 0xC0, 0xF0, 0x1F, 0x00, 0x05, 0x00, 0x01, 0xFF, 0x89, 0x99,
-            0x3D, 0x1D, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
-        ];
         let svg = b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>";
-        for (key, bytes, content_type) in [
-            (PHOTO_KEY, png, "image/png"),
-            ("e2e/evil.svg", &svg[..], "image/svg+xml"),
-        ] {
-            let file = dir.join(key.replace('/', "_"));
-            std::fs::write(&file, bytes).unwrap();
-            let status =
-                std::process::Command::new(format!("{wrangler}/node_modules/.bin/wrangler"))
-                    .current_dir(&wrangler)
-                    .env("WRANGLER_SEND_METRICS", "false")
-                    .args([
-                        "r2",
-                        "object",
-                        "put",
-                        &format!("kbc-media-local/{key}"),
-                        "--local",
-                        "--persist-to",
-                        &state,
-                    ])
-                    .args(["--content-type", content_type, "--file"])
-                    .arg(&file)
-                    .stdin(std::process::Stdio::null())
-                    .stdout(std::process::Stdio::null())
-                    .status()
-                    .unwrap();
-            assert!(status.success(), "uploading {key} to the local R2");
+        for key in [PHOTO_KEY, DRAFT_PHOTO_KEY] {
+            state::put_local_object(key, PHOTO_PNG, "image/png");
         }
+        state::put_local_object("e2e/evil.svg", svg, "image/svg+xml");
     });
 }
 
@@ -463,27 +426,24 @@ fn photos_are_streamed_from_r2_with_their_type_and_a_long_cache() {
     assert_eq!(reply.header("content-type"), Some("image/png"));
     assert_eq!(
         reply.header("cache-control"),
-        Some("public, max-age=31536000, immutable")
+        Some("public, max-age=31536000, immutable"),
+        "the key names the content"
     );
     assert_eq!(reply.header("x-content-type-options"), Some("nosniff"));
 }
 
 #[test]
-fn an_uploaded_svg_is_never_served_inline() {
+fn an_object_that_is_no_listing_photo_is_never_served() {
     upload_media();
     let reply = get("/images/e2e/evil.svg");
-    assert_eq!(reply.status, 200);
-    assert_eq!(
-        reply.header("content-type"),
-        Some("application/octet-stream")
-    );
-    assert_eq!(reply.header("content-disposition"), Some("attachment"));
-    assert!(
-        reply
-            .header("content-security-policy")
-            .unwrap()
-            .contains("sandbox")
-    );
+    assert_eq!(reply.status, 404);
+    assert!(!reply.body.contains("<svg"));
+}
+
+#[test]
+fn photos_of_a_hidden_listing_are_404_though_stored() {
+    upload_media();
+    assert_eq!(get(&format!("/images/{DRAFT_PHOTO_KEY}")).status, 404);
 }
 
 #[test]
@@ -571,4 +531,80 @@ fn pages_are_cached_and_revalidate_with_their_etag() {
     assert_eq!(again.body, first.body);
     let not_modified = Worker::api().send("GET", "/categories", &[("If-None-Match", &tag)], None);
     assert_eq!(not_modified.status, 304);
+}
+
+#[test]
+fn a_search_for_a_town_without_latin_letters_is_a_friendly_page() {
+    for city in ["--", "%E6%97%A5%E6%9C%AC"] {
+        let reply = get(&format!("/search?q=bakery&city={city}"));
+        assert_eq!(reply.status, 200, "{city}");
+        assert!(reply.body.contains("must contain Latin letters"), "{city}");
+        assert!(reply.body.contains("</html>"), "{city}");
+    }
+}
+
+#[test]
+fn a_parameter_the_page_does_not_read_shares_its_cached_answer() {
+    let first = get("/sitemap.xml");
+    assert_eq!(first.status, 200);
+    let hit = (0..50)
+        .map(|n| {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            get(&format!("/sitemap.xml?x=random-{n}-{}", std::process::id()))
+        })
+        .find(|reply| reply.header("x-cache") == Some("HIT"))
+        .expect("a random parameter still hits the cache");
+    assert_eq!(hit.body, first.body);
+}
+
+#[test]
+fn a_304_carries_the_cache_control_of_its_200() {
+    let first = get("/categories");
+    let tag = first.header("etag").unwrap().to_owned();
+    let not_modified = Worker::api().send("GET", "/categories", &[("If-None-Match", &tag)], None);
+    assert_eq!(not_modified.status, 304);
+    assert_eq!(
+        not_modified.header("cache-control"),
+        first.header("cache-control")
+    );
+    assert!(first.header("cache-control").unwrap().starts_with("public"));
+}
+
+#[test]
+fn a_chunked_form_past_the_limit_is_cut_off_with_413() {
+    let origin = Worker::api().url("");
+    let chunk = format!("description={}", "x".repeat(8 * 1024)).into_bytes();
+    let status = raw::post_chunked(
+        &Worker::api().url("/submit"),
+        &[
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Origin", &origin),
+            ("Sec-Fetch-Site", "same-origin"),
+            ("CF-Connecting-IP", "198.51.100.201"),
+        ],
+        &[chunk.clone(), chunk.clone(), chunk],
+    );
+    assert_eq!(status, 413);
+}
+
+#[test]
+fn a_form_post_past_the_rate_limit_is_refused_before_its_body_is_read() {
+    let client = "198.51.100.202";
+    for _ in 0..5 {
+        assert_eq!(post_form("/submit", client, "business_name=x").status, 422);
+    }
+    let origin = Worker::api().url("");
+    // Too long to be accepted: refused for the rate limit, so it was never read.
+    let chunk = vec![b'x'; 12 * 1024];
+    let status = raw::post_chunked(
+        &Worker::api().url("/submit"),
+        &[
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Origin", &origin),
+            ("Sec-Fetch-Site", "same-origin"),
+            ("CF-Connecting-IP", client),
+        ],
+        &[chunk.clone(), chunk],
+    );
+    assert_eq!(status, 429);
 }

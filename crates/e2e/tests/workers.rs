@@ -183,6 +183,10 @@ fn the_api_cache_serves_repeats_and_forgets_when_data_changes() {
         .bind(UNICODE_SLUG)
         .bind("Now open Saturdays.");
     block_on(db.execute(&rename)).unwrap();
+    drop(db);
+    // A change behind the code's back shows once the edge copy of the generation is
+    // dropped (as `migrate` and `deploy` do) or expires.
+    state::publish_changes_behind_the_workers_backs();
 
     let after = api.get(&path);
     assert_eq!(after.header("x-cache"), Some("MISS"));
@@ -204,6 +208,7 @@ fn site_pages_are_purged_when_the_data_behind_them_changes() {
         .bind(SUPPLY_SLUG)
         .bind("Zyzzogeton Supply & Hardware");
     block_on(state::writable_database().execute(&rename)).unwrap();
+    state::publish_changes_behind_the_workers_backs();
     let after = api.get(&path);
     assert_eq!(after.header("x-cache"), Some("MISS"));
     assert!(
@@ -214,4 +219,127 @@ fn site_pages_are_purged_when_the_data_behind_them_changes() {
                 .body
                 .contains("<h1>Zyzzogeton Supply &amp; Hardware</h1>")
     );
+}
+
+/// Asks until the answer comes from the cache (it is stored after the answer went out).
+fn until_cached(api: &Worker, path: &str) -> kbc_e2e::client::Reply {
+    (0..50)
+        .map(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            api.get(path)
+        })
+        .find(|reply| reply.header("x-cache") == Some("HIT"))
+        .unwrap_or_else(|| panic!("{path} is never served from the cache"))
+}
+
+#[test]
+fn a_cached_answer_needs_no_database() {
+    let _turn = exclusive();
+    let api = Worker::api();
+    for path in ["/categories", "/api/v1/categories"] {
+        let cached = until_cached(&api, path);
+        // An exclusive lock: any D1 query would now fail (workerd's D1 does not wait).
+        let db = state::writable_database();
+        block_on(db.execute(&Statement::new("BEGIN EXCLUSIVE"))).unwrap();
+        let locked = api.get(path);
+        block_on(db.execute(&Statement::new("ROLLBACK"))).unwrap();
+        assert_eq!(locked.status, 200, "{path}: {}", locked.body);
+        assert_eq!(locked.header("x-cache"), Some("HIT"), "{path}");
+        assert_eq!(locked.body, cached.body, "{path}");
+    }
+}
+
+#[test]
+fn a_removed_photo_is_no_longer_served() {
+    let _turn = exclusive();
+    state::put_local_object(REMOVABLE_PHOTO_KEY, PHOTO_PNG, "image/png");
+    let api = Worker::api();
+    let path = format!("/images/{REMOVABLE_PHOTO_KEY}");
+    let shown = api.get(&path);
+    assert_eq!(shown.status, 200);
+    assert_eq!(
+        shown.header("cache-control"),
+        Some("public, max-age=300"),
+        "not content-addressed"
+    );
+    let remove = Statement::new("DELETE FROM business_photos WHERE object_key = ?1")
+        .bind(REMOVABLE_PHOTO_KEY);
+    block_on(state::writable_database().execute(&remove)).unwrap();
+    assert_eq!(api.get(&path).status, 404, "the object is still in R2");
+}
+
+#[test]
+fn the_request_log_has_one_line_per_request_and_no_personal_data() {
+    let _turn = exclusive();
+    let secrets = [
+        "zzlog.private@example.org",
+        "5805550199",
+        "Zzlog Privateperson",
+    ];
+    let api = Worker::api();
+    let reply = api.send(
+        "POST",
+        &format!(
+            "/api/v1/businesses/{PLUMBER_SLUG}/leads?email={}",
+            secrets[0]
+        ),
+        &[
+            ("Content-Type", "application/json"),
+            ("CF-Connecting-IP", "198.51.100.99"),
+            ("Cf-Ray", "8f1e2d3c4b5a6978-DFW"),
+            ("Cookie", "__Host-session=zzlogsessiontoken"),
+        ],
+        Some(
+            serde_json::json!({
+                "name": secrets[2],
+                "email": secrets[0],
+                "phone": secrets[1],
+                "message": "Please call me at home about the water heater."
+            })
+            .to_string()
+            .as_bytes(),
+        ),
+    );
+    assert_eq!(reply.status, 202, "{}", reply.body);
+    let log_dir = std::env::var("KBC_LOG_DIR").expect("KBC_LOG_DIR is set by `cargo xtask test`");
+    let log_file = std::path::Path::new(&log_dir).join("api.log");
+    let line = (0..50)
+        .find_map(|_| {
+            let log = std::fs::read_to_string(&log_file).unwrap_or_default();
+            let line = log
+                .lines()
+                .filter(|line| line.contains("8f1e2d3c4b5a6978-DFW"))
+                .find_map(|line| line.find('{').map(|start| line[start..].to_owned()));
+            if line.is_none() {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            line
+        })
+        .expect("the request was logged with its ray id");
+    let logged: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(logged["route"], "/api/v1/businesses/{slug}/leads");
+    assert_eq!(
+        (logged["worker"].as_str(), logged["status"].as_u64()),
+        (Some("api"), Some(202))
+    );
+    // What the worker itself logs (wrangler dev adds its own access lines, which production's
+    // Workers Logs does not: its invocation logs are off in the production configs).
+    let log = std::fs::read_to_string(&log_file).unwrap();
+    let ours: Vec<&str> = log
+        .lines()
+        .filter(|line| !line.contains("[wrangler"))
+        .collect();
+    assert!(
+        ours.iter()
+            .any(|line| line.contains("8f1e2d3c4b5a6978-DFW"))
+    );
+    for secret in secrets
+        .iter()
+        .chain(&["198.51.100.99", "zzlogsessiontoken", PLUMBER_SLUG])
+    {
+        assert!(
+            !ours.iter().any(|line| line.contains(secret)),
+            "{secret} reached the log"
+        );
+    }
 }

@@ -4,7 +4,7 @@
 use kbc_domain::db::{Statement, fetch_integer};
 use kbc_e2e::client::Worker;
 use kbc_e2e::fixtures::*;
-use kbc_e2e::state;
+use kbc_e2e::{raw, state};
 use pollster::block_on;
 use serde_json::{Value, json};
 
@@ -340,4 +340,78 @@ fn clients_are_stored_as_hashes_never_addresses() {
     ))
     .unwrap();
     assert_eq!(leaked, 0);
+}
+
+#[test]
+fn a_submission_sent_many_times_at_once_is_stored_once() {
+    let name = "Zzrace Chimney Sweep";
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let sends: Vec<_> = (0..6)
+            .map(|i| {
+                scope.spawn(move || {
+                    let client = format!("192.0.2.{}", 60 + i);
+                    Worker::api()
+                        .post_json("/api/v1/submissions", &client, &submission(name))
+                        .status
+                })
+            })
+            .collect();
+        sends.into_iter().map(|send| send.join().unwrap()).collect()
+    });
+    assert!(statuses.iter().all(|&s| s == 202), "{statuses:?}");
+    assert_eq!(submissions_named(name), 1);
+}
+
+#[test]
+fn the_same_lead_repeated_within_minutes_is_stored_once() {
+    let path = format!("/api/v1/businesses/{PLUMBER_SLUG}/leads");
+    for _ in 0..3 {
+        let reply = Worker::api().post_json(&path, "192.0.2.70", &lead("Zzlead Repeat"));
+        assert_eq!(reply.status, 202, "{}", reply.body);
+    }
+    assert_eq!(leads_from("Zzlead Repeat"), 1);
+}
+
+#[test]
+fn an_email_that_would_inject_mailto_parameters_is_422() {
+    let mut body = lead("Zzlead Inject");
+    body["email"] = json!("a?cc=victim@example.com&body=x@example.org");
+    let reply = Worker::api().post_json(
+        &format!("/api/v1/businesses/{PLUMBER_SLUG}/leads"),
+        "192.0.2.71",
+        &body,
+    );
+    assert_eq!(
+        (reply.status, reply.error_field().as_deref()),
+        (422, Some("email"))
+    );
+}
+
+#[test]
+fn a_chunked_json_body_past_the_limit_is_cut_off_with_413() {
+    let chunk = vec![b' '; 8 * 1024];
+    let status = raw::post_chunked(
+        &Worker::api().url("/api/v1/submissions"),
+        &[
+            ("Content-Type", "application/json"),
+            ("CF-Connecting-IP", "192.0.2.72"),
+        ],
+        &[chunk.clone(), chunk.clone(), chunk],
+    );
+    assert_eq!(status, 413);
+}
+
+#[test]
+fn ipv6_clients_share_the_rate_limit_of_their_slash_64() {
+    let api = Worker::api();
+    let path = format!("/api/v1/businesses/{SUPPLY_SLUG}/leads");
+    for i in 0..20 {
+        let client = format!("2001:db8:77:1::{i:x}");
+        let reply = api.post_json(&path, &client, &lead(&format!("Zzlead Six {i}")));
+        assert_eq!(reply.status, 202, "{i}");
+    }
+    let next = api.post_json(&path, "2001:db8:77:1:ffff::1", &lead("Zzlead Six 20"));
+    assert_eq!(next.status, 429, "a new address in the same /64");
+    let other = api.post_json(&path, "2001:db8:77:2::1", &lead("Zzlead Six 21"));
+    assert_eq!(other.status, 202, "another /64 has its own budget");
 }

@@ -7,6 +7,7 @@
 
 pub mod errors;
 pub mod etag;
+pub mod log;
 
 #[cfg(target_arch = "wasm32")]
 pub mod runtime;

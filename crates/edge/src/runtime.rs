@@ -1,16 +1,21 @@
 //! The wasm32 side: bindings, clock, JSON answers, `/health`, and scheduled runs.
 
 use crate::errors::ApiError;
+use crate::log::{self, RunLine};
+use kbc_domain::cache::KvCache;
 use kbc_domain::db::d1::D1;
 use kbc_domain::jobs::{self, Outcome, RunKey};
 use kbc_domain::{DomainError, health};
 use serde::Serialize;
 use worker::{
     Env, Headers, Method, Request, Response, ResponseBuilder, ScheduledEvent, console_error,
+    console_log,
 };
 
 /// The D1 binding every worker shares.
 pub const DATABASE_BINDING: &str = "DB";
+/// The KV namespace of cached public answers (and the edge copy of the cache generation).
+pub const CACHE_BINDING: &str = "CACHE";
 
 pub fn database(env: &Env) -> Result<D1, ApiError> {
     env.d1(DATABASE_BINDING).map(D1).map_err(|_| {
@@ -19,9 +24,22 @@ pub fn database(env: &Env) -> Result<D1, ApiError> {
     })
 }
 
+/// The cache of public answers, unless it is switched off (`KV_CACHE=off`) or unbound.
+pub fn cache(env: &Env) -> Option<KvCache> {
+    if var(env, "KV_CACHE").as_deref() == Some("off") {
+        return None;
+    }
+    env.kv(CACHE_BINDING).ok().map(KvCache)
+}
+
 /// Unix seconds now.
 pub fn now() -> i64 {
-    (worker::Date::now().as_millis() / 1000) as i64
+    now_ms() / 1000
+}
+
+/// Unix milliseconds now. Inside a request the Workers clock moves only across I/O.
+pub fn now_ms() -> i64 {
+    worker::Date::now().as_millis() as i64
 }
 
 /// A plain-text var from the environment, if configured.
@@ -143,12 +161,25 @@ pub async fn run_scheduled(
         cron: &cron,
         scheduled_at,
     };
+    let started_ms = now_ms();
+    let logged = |outcome: &str| {
+        let line = RunLine {
+            worker,
+            version: crate::GIT_SHA,
+            job,
+            cron: &cron,
+            scheduled_at,
+            outcome,
+            duration_ms: now_ms() - started_ms,
+        };
+        console_log!("{}", log::json(&line));
+    };
     let id = match jobs::claim(&db, &key, started).await {
         Ok(Some(id)) => id,
-        Ok(None) => return, // another delivery of this scheduled run owns it
+        Ok(None) => return logged("duplicate"), // another delivery of this run owns it
         Err(err) => {
             console_error!("{worker}: could not claim {job} run: {err}");
-            return;
+            return logged("failure");
         }
     };
     let (outcome, detail) = if job == "unscheduled" {
@@ -168,4 +199,5 @@ pub async fn run_scheduled(
     if let Err(err) = jobs::finish(&db, id, outcome, &detail, now()).await {
         console_error!("{worker}: could not record the end of {job}: {err}");
     }
+    logged(outcome.as_str());
 }

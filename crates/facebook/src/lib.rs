@@ -5,8 +5,8 @@
 //! skipped, saying what is missing.
 #![cfg(target_arch = "wasm32")]
 
-use kbc_domain::featured;
 use kbc_domain::jobs::Outcome;
+use kbc_domain::{cache, featured};
 use kbc_edge::runtime;
 use worker::{Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent, event};
 
@@ -22,6 +22,10 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     runtime::run_scheduled(&event, &env, WORKER, async |db, job, now| match job {
         "rotate_featured" => {
             let rotation = featured::rotate(db, now).await?;
+            // The home page and search show featured listings: retire their cached copies.
+            if let Some(kv) = runtime::cache(&env) {
+                cache::publish_generation(&kv, db).await?;
+            }
             Ok((
                 Outcome::Success,
                 format!(

@@ -7,4 +7,5 @@ pub mod assets;
 pub mod forms;
 pub mod pages;
 pub mod seo;
+pub mod urls;
 mod view;

@@ -4,6 +4,7 @@
 use crate::assets;
 use crate::forms::FormState;
 use crate::seo;
+use crate::urls;
 use crate::view::{self, Card, HoursRow, Pager};
 use askama::Template;
 use kbc_domain::categories::{self, CategoryNode};
@@ -81,7 +82,7 @@ impl CategoryLink {
     fn from_node(node: &CategoryNode, depth: usize) -> Self {
         Self {
             name: node.name.clone(),
-            url: format!("/categories/{}", node.slug),
+            url: urls::category(&node.slug),
             count: node.business_count,
             children: if depth == 0 {
                 Vec::new()
@@ -108,7 +109,7 @@ async fn towns(db: &impl Database, limit: usize) -> DomainResult<Vec<TownLink>> 
         .await?
         .into_iter()
         .map(|c| TownLink {
-            url: format!("/cities/{}", c.slug),
+            url: urls::city(&c.slug),
             name: format!("{}, {}", c.name, c.state),
             count: c.businesses,
         })
@@ -130,7 +131,7 @@ impl PostLink {
     fn from_post(post: &blog::Post) -> Self {
         Self {
             title: post.title.clone(),
-            url: format!("/blog/{}", post.slug),
+            url: urls::post(&post.slug),
             summary: post.summary.clone(),
             date: view::date_label(post.published_at),
         }
@@ -253,7 +254,7 @@ impl SearchResultsPage {
             .iter()
             .take(8)
             .map(|c| TownLink {
-                url: format!("/cities/{}", c.slug),
+                url: urls::city(&c.slug),
                 name: format!("{}, {}", c.name, c.state),
                 count: c.businesses,
             })
@@ -419,7 +420,7 @@ impl CategoryPage {
         let Some((node, ancestors)) = find_node(&tree, slug) else {
             return Ok(None);
         };
-        let path = format!("/categories/{}", node.slug);
+        let path = urls::category(&node.slug);
         let description = if node.description.is_empty() {
             format!(
                 "{} in Southeast Oklahoma, Northeast Texas and Southwest Arkansas.",
@@ -448,7 +449,7 @@ impl CategoryPage {
                 .iter()
                 .map(|a| Crumb {
                     name: a.name.clone(),
-                    url: format!("/categories/{}", a.slug),
+                    url: urls::category(&a.slug),
                 })
                 .collect(),
             children: node
@@ -493,7 +494,7 @@ impl CityPage {
         let Some(city) = directory::city(db, &slug).await? else {
             return Ok(None);
         };
-        let path = format!("/cities/{}", city.slug);
+        let path = urls::city(&city.slug);
         let state = view::state_name(&city.state).to_owned();
         let meta = Meta::new(
             site,
@@ -571,8 +572,8 @@ impl BusinessView {
             name: b.name.clone(),
             paragraphs: b.description.split("\n").map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned).collect(),
             category: b.category.name.clone(),
-            category_url: format!("/categories/{}", b.category.slug),
-            city_url: format!("/cities/{}", b.address.city_slug),
+            category_url: urls::category(&b.category.slug),
+            city_url: urls::city(&b.address.city_slug),
             street: b.address.street.clone(),
             locality: format!("{}, {} {}", b.address.city, b.address.state, b.address.zip).trim().to_owned(),
             phone: b.phone.clone().zip(b.phone_display.clone()),
@@ -595,7 +596,7 @@ impl BusinessView {
                 .filter_map(|link| view::external_link(&link.url).map(|url| (network_label(link.network.as_str()), url)))
                 .collect(),
             keywords: b.keywords.clone(),
-            photos: b.photos.iter().map(|p| (format!("/images/{}", p.key), p.alt.clone())).collect(),
+            photos: b.photos.iter().map(|p| (urls::image(&p.key), p.alt.clone())).collect(),
             rating: b.rating.filter(|r| r.count > 0).map(|r| format!("★ {:.1} from {} reviews", r.average, r.count)),
             verified: b.is_verified,
             featured: b.is_featured,
@@ -628,7 +629,7 @@ impl BusinessPage {
         let Some(detail) = directory::find_public(db, &slug).await? else {
             return Ok(None);
         };
-        let path = format!("/business/{}", detail.slug);
+        let path = urls::business(&detail.slug);
         let description = if detail.description.is_empty() {
             format!(
                 "{} — {} in {}, {}.",
@@ -651,7 +652,7 @@ impl BusinessPage {
         meta.og_image = detail
             .photos
             .first()
-            .map(|p| format!("{}/images/{}", site.origin, p.key));
+            .map(|p| format!("{}{}", site.origin, urls::image(&p.key)));
         meta.json_ld = Some(seo::script_json(&seo::local_business(
             &detail,
             &meta.canonical,
@@ -833,7 +834,7 @@ impl PostPage {
         let Some(post) = blog::find_published(db, &slug, site.now).await? else {
             return Ok(None);
         };
-        let path = format!("/blog/{}", post.slug);
+        let path = urls::post(&post.slug);
         let mut meta = Meta::new(
             site,
             format!("{} — Kiamichi Biz Connect", post.title),

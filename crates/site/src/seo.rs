@@ -84,7 +84,7 @@ pub fn local_business(business: &BusinessDetail, page_url: &str, origin: &str) -
     if let Some(photo) = business.photos.first() {
         object.insert(
             "image".into(),
-            format!("{origin}/images/{}", photo.key).into(),
+            format!("{origin}{}", crate::urls::image(&photo.key)).into(),
         );
     }
     data

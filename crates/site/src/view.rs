@@ -1,6 +1,7 @@
 //! Small display helpers shared by the page views: listing cards, pagination links, clock
 //! times, dates and external links. Everything returns plain text; templates escape it.
 
+use crate::urls;
 use kbc_domain::directory::OpeningHours;
 use kbc_domain::hours::{self, OpenState};
 use kbc_domain::search::{BusinessSummary, SearchPage};
@@ -25,10 +26,10 @@ pub struct Card {
 impl Card {
     pub fn from_summary(summary: &BusinessSummary) -> Self {
         Self {
-            url: format!("/business/{}", summary.slug),
+            url: urls::business(&summary.slug),
             name: summary.name.clone(),
             category: summary.category.name.clone(),
-            category_url: format!("/categories/{}", summary.category.slug),
+            category_url: urls::category(&summary.category.slug),
             place: format!("{}, {}", summary.city, summary.state),
             description: excerpt(&summary.description, 160),
             phone: summary

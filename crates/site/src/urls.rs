@@ -1,0 +1,67 @@
+//! Every public URL of the site, built in one place: the views link with these functions
+//! and the api worker's route table matches the same section names, so a link and the
+//! route that answers it cannot drift apart.
+
+/// The first path segment of each section that has pages under it.
+pub const CATEGORIES: &str = "categories";
+pub const CITIES: &str = "cities";
+pub const BUSINESS: &str = "business";
+pub const BLOG: &str = "blog";
+pub const IMAGES: &str = "images";
+pub const SUBMIT: &str = "submit";
+pub const SEARCH: &str = "search";
+
+pub const HOME_PATH: &str = "/";
+pub const SEARCH_PATH: &str = "/search";
+pub const CATEGORIES_PATH: &str = "/categories";
+pub const BLOG_PATH: &str = "/blog";
+pub const SUBMIT_PATH: &str = "/submit";
+pub const SUBMIT_THANKS: &str = "/submit/thanks";
+pub const SITEMAP_PATH: &str = "/sitemap.xml";
+pub const ROBOTS_PATH: &str = "/robots.txt";
+
+pub fn category(slug: &str) -> String {
+    format!("/{CATEGORIES}/{slug}")
+}
+
+pub fn city(slug: &str) -> String {
+    format!("/{CITIES}/{slug}")
+}
+
+pub fn business(slug: &str) -> String {
+    format!("/{BUSINESS}/{slug}")
+}
+
+pub fn post(slug: &str) -> String {
+    format!("/{BLOG}/{slug}")
+}
+
+pub fn image(key: &str) -> String {
+    format!("/{IMAGES}/{key}")
+}
+
+/// Where the lead form returns after a request was sent.
+pub fn lead_sent(slug: &str) -> String {
+    format!("{}?lead=sent#contact", business(slug))
+}
+
+/// A search for a keyword, escaped for the query string.
+pub fn search_for(words: &str) -> String {
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("q", words)
+        .finish();
+    format!("{SEARCH_PATH}?{query}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_name_their_section_and_escape_what_they_carry() {
+        assert_eq!(business("pipe-pros"), "/business/pipe-pros");
+        assert_eq!(image("photos/1/a.png"), "/images/photos/1/a.png");
+        assert_eq!(lead_sent("x"), "/business/x?lead=sent#contact");
+        assert_eq!(search_for("bbq & grill"), "/search?q=bbq+%26+grill");
+    }
+}
