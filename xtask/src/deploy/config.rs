@@ -347,6 +347,14 @@ impl Configs {
         Ok(levels)
     }
 
+    /// The migrations directory of `env`'s database.
+    pub fn migrations_dir(&self, env: Environment) -> Result<PathBuf> {
+        let db = self.database(env)?;
+        Ok(self
+            .dir
+            .join(db.migrations_dir.as_deref().unwrap_or("migrations")))
+    }
+
     /// Every worker, dependencies first.
     pub fn dependency_order(&self, env: Environment) -> Result<Vec<Worker>> {
         Ok(self.dependency_levels(env)?.concat())
@@ -474,21 +482,29 @@ pub fn code_reads(root: &Path) -> Result<BTreeMap<Worker, BTreeSet<String>>> {
 }
 
 fn names_in(dir: &Path) -> Result<BTreeSet<String>> {
-    let mut names = BTreeSet::new();
+    Ok(rust_sources(dir)?
+        .iter()
+        .flat_map(|(_, text)| names_read(text))
+        .collect())
+}
+
+/// Every `.rs` file under `dir` (none when it does not exist), with its text.
+pub fn rust_sources(dir: &Path) -> Result<Vec<(PathBuf, String)>> {
+    let mut sources = Vec::new();
     if !dir.exists() {
-        return Ok(names);
+        return Ok(sources);
     }
     for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
         let path = entry?.path();
         if path.is_dir() {
-            names.extend(names_in(&path)?);
+            sources.extend(rust_sources(&path)?);
         } else if path.extension().is_some_and(|e| e == "rs") {
             let text = std::fs::read_to_string(&path)
                 .with_context(|| format!("reading {}", path.display()))?;
-            names.extend(names_read(&text));
+            sources.push((path, text));
         }
     }
-    Ok(names)
+    Ok(sources)
 }
 
 /// The string literals passed as names to the var and secret readers in `source`.

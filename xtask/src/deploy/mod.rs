@@ -9,6 +9,7 @@
 mod cloud;
 pub mod config;
 mod github;
+mod migrations;
 mod preview;
 mod probe;
 mod provision;
@@ -197,7 +198,10 @@ pub enum ConfigCommand {
     /// bindings point at the same environment's workers; preview uses no production
     /// resource and has no crons or routes; production crons equal
     /// kbc_domain::jobs::SCHEDULES; every var or secret the code reads is a var of the
-    /// environment, a secret listed in deploy.toml, or optional; no secret is a plain var.
+    /// environment, a secret listed in deploy.toml, or optional; no secret is a plain var;
+    /// no migration drops or renames a table or column (the version still serving during
+    /// a rollout reads them) unless it is a `-- contract: <why>` step removing names the
+    /// code no longer mentions.
     Check {
         #[command(flatten)]
         place: Place,
@@ -241,8 +245,7 @@ pub fn config(ws: &Workspace, command: &ConfigCommand) -> Result<()> {
         ConfigCommand::Check { place } => {
             let dir = place.config_dir(ws)?;
             let configs = Configs::load(&dir)?;
-            let code = config::code_reads(&ws.root)?;
-            let problems = config::check(&configs, &code);
+            let problems = config_problems(ws, &configs)?;
             for problem in &problems {
                 eprintln!("✗ {problem}");
             }
@@ -266,6 +269,18 @@ pub fn config(ws: &Workspace, command: &ConfigCommand) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// Everything `config check` finds: the configs against each other and the code, and
+/// the migrations against the version still serving while they run.
+fn config_problems(ws: &Workspace, configs: &Configs) -> Result<Vec<String>> {
+    let mut problems = config::check(configs, &config::code_reads(&ws.root)?);
+    let migrations = configs.migrations_dir(Environment::Production)?;
+    problems.extend(migrations::check_dir(
+        &migrations,
+        &migrations::code_words(&ws.root)?,
+    )?);
+    Ok(problems)
 }
 
 /// The Cloudflare credentials wrangler reads; fails naming the missing ones.

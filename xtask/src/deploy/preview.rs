@@ -236,7 +236,7 @@ pub fn deploy(ws: &Workspace, pr: u64, args: &PreviewArgs) -> Result<()> {
         return cleanup(ws, pr, &args.place);
     }
     let configs = args.place.configs(ws)?;
-    let problems = super::config::check(&configs, &super::config::code_reads(&ws.root)?);
+    let problems = super::config_problems(ws, &configs)?;
     if !problems.is_empty() {
         bail!("config check failed:\n  {}", problems.join("\n  "));
     }

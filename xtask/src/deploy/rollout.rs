@@ -156,8 +156,7 @@ impl Rollout<'_> {
     /// Everything checked before anything changes; returns the upload levels.
     fn preflight(&mut self, source: &Source) -> Result<Vec<Vec<Worker>>> {
         require_credentials()?;
-        let code = super::config::code_reads(&self.ws.root)?;
-        let problems = super::config::check(&self.configs, &code);
+        let problems = super::config_problems(self.ws, &self.configs)?;
         if !problems.is_empty() {
             bail!("config check failed:\n  {}", problems.join("\n  "));
         }
@@ -585,10 +584,7 @@ fn failures(results: Vec<(Worker, Result<()>)>, doing: &str) -> Option<anyhow::E
 
 /// Migration files not yet recorded in `d1_migrations`, in order.
 fn pending_migrations(configs: &Configs, applied: &[String]) -> Result<Vec<String>> {
-    let db = configs.database(ENV)?;
-    let dir = configs
-        .dir
-        .join(db.migrations_dir.as_deref().unwrap_or("migrations"));
+    let dir = configs.migrations_dir(ENV)?;
     let mut files: Vec<String> = std::fs::read_dir(&dir)
         .with_context(|| format!("reading {}", dir.display()))?
         .filter_map(|e| e.ok())
