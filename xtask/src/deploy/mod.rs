@@ -110,8 +110,8 @@ pub struct DeployArgs {
 
 /// Roll all four production workers back together.
 ///
-/// Without --to, each worker goes back to the last deployment that did not serve its
-/// current version. With --to, to the versions a deployment record says they served
+/// Without --to, each worker goes back to what served all its traffic before the last
+/// deploy, also when that deploy stopped mid-split. With --to, to the versions a deployment record says they served
 /// before that deployment. Every target is resolved before anything changes.
 #[derive(Debug, Clone, Args)]
 pub struct RollbackArgs {

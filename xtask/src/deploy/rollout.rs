@@ -653,13 +653,83 @@ fn record_target(record: &Record, worker: Worker) -> Result<Split> {
     })
 }
 
-/// The newest deployment that does not serve the worker's current main version.
+/// What served all of the worker's traffic before its last deploy began, whether that
+/// deploy finished or stopped mid-split.
 fn previous_deployment(w: &Wrangler, t: &Target) -> Result<Split> {
-    let current = cloud::serving(w, t)?.context("the worker serves nothing")?;
-    let current_main = current.main().unwrap_or_default().to_owned();
-    cloud::deployments(w, t)?
-        .into_iter()
+    pre_deploy_split(&cloud::deployments(w, t)?)
+}
+
+/// In a deployment history (oldest first): the newest deployment of one version at 100%
+/// that does not serve the version the last deploy brought in — the version of the
+/// current deployment that appeared last.
+fn pre_deploy_split(history: &[Split]) -> Result<Split> {
+    let current = history
+        .last()
+        .context("the worker has never been deployed")?;
+    let first_seen = |version: &str| {
+        history
+            .iter()
+            .position(|d| d.versions.iter().any(|s| s.version_id == version))
+    };
+    let newest = current
+        .versions
+        .iter()
+        .max_by_key(|s| first_seen(&s.version_id))
+        .map(|s| s.version_id.as_str())
+        .context("the current deployment serves no version")?;
+    history
+        .iter()
         .rev()
-        .find(|d| !d.versions.iter().any(|s| s.version_id == current_main))
-        .context("no earlier deployment without the current version")
+        .find(|d| {
+            matches!(d.versions.as_slice(), [only] if only.percentage == 100.0 && only.version_id != newest)
+        })
+        .cloned()
+        .context("no earlier deployment served one version at 100%")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::deploy::cloud::Share;
+
+    fn split(shares: &[(&str, f64)]) -> Split {
+        Split {
+            versions: shares
+                .iter()
+                .map(|(id, percentage)| Share {
+                    version_id: (*id).to_owned(),
+                    percentage: *percentage,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn after_a_finished_deploy_the_version_before_it_is_restored() {
+        let history = [
+            split(&[("a", 100.0)]),
+            split(&[("b", 10.0), ("a", 90.0)]),
+            split(&[("b", 100.0)]),
+        ];
+
+        assert_eq!(pre_deploy_split(&history).unwrap(), split(&[("a", 100.0)]));
+    }
+
+    #[test]
+    fn after_a_deploy_stopped_mid_split_the_version_before_it_is_restored() {
+        let history = [
+            split(&[("old", 100.0)]),
+            split(&[("a", 100.0)]),
+            split(&[("b", 10.0), ("a", 90.0)]),
+        ];
+
+        assert_eq!(pre_deploy_split(&history).unwrap(), split(&[("a", 100.0)]));
+    }
+
+    #[test]
+    fn a_worker_deployed_once_has_nothing_to_go_back_to() {
+        let err = pre_deploy_split(&[split(&[("a", 100.0)])]).unwrap_err();
+
+        assert!(err.to_string().contains("no earlier deployment"), "{err}");
+    }
 }

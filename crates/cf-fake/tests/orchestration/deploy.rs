@@ -5,7 +5,7 @@
 use crate::support::{WORKERS, World, first};
 use kbc_cf_fake::Fault;
 use kbc_cf_fake::cloudflare::error;
-use std::process::Command;
+use std::process::{Child, Command};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -17,6 +17,31 @@ const PROBE: [&str; 6] = [
     "--prebuilt",
     "--allow-dirty",
 ];
+
+/// A deploy whose probe window outlasts any test: it stays split until stopped.
+const LONG_PROBE: [&str; 9] = [
+    "deploy",
+    "--env",
+    "production",
+    "--probe-seconds",
+    "300",
+    "--probe-interval",
+    "1",
+    "--prebuilt",
+    "--allow-dirty",
+];
+
+/// Waits until every worker serves two versions (the gradual step of `child`'s deploy).
+fn wait_for_split(world: &World, child: &mut Child) {
+    let started = Instant::now();
+    while !WORKERS.iter().all(|w| world.serving(w).len() == 2) {
+        if started.elapsed() > Duration::from_secs(600) {
+            child.kill().unwrap();
+            panic!("the rollout never split traffic");
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
 
 fn deploy(world: &World, extra: &[&str]) -> crate::support::Run {
     let mut args = vec!["deploy", "--env", "production"];
@@ -314,33 +339,15 @@ fn an_interrupted_rollout_rolls_every_worker_back() {
     let world = World::new("an-interrupted-rollout-rolls-every-worker-back");
     world.live_production();
     let before = world.serving_all();
-    let args = [
-        "deploy",
-        "--env",
-        "production",
-        "--probe-seconds",
-        "300",
-        "--probe-interval",
-        "1",
-        "--prebuilt",
-        "--allow-dirty",
-    ];
-    let mut child = world.spawn_xtask(&args);
-    let split = Instant::now();
-    while !WORKERS.iter().all(|w| world.serving(w).len() == 2) {
-        if split.elapsed() > Duration::from_secs(600) {
-            child.kill().unwrap();
-            panic!("the rollout never split traffic");
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    let mut child = world.spawn_xtask(&LONG_PROBE);
+    wait_for_split(&world, &mut child);
 
     // What Ctrl-C or a cancelled GitHub job sends.
     let signal = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
         .unwrap();
-    let run = crate::support::Run::new(&args, child.wait_with_output().unwrap());
+    let run = crate::support::Run::new(&LONG_PROBE, child.wait_with_output().unwrap());
 
     assert!(signal.success());
     run.assert_failed();
@@ -410,6 +417,28 @@ fn rollback_without_a_record_goes_back_past_the_gradual_step() {
     run.assert_ok();
     let after = world.serving_all();
     assert_eq!(after, before);
+}
+
+#[test]
+fn rollback_without_a_record_after_a_deploy_killed_mid_split_restores_the_pre_deploy_versions() {
+    let world = World::new("rollback-after-a-deploy-killed-mid-split");
+    world.live_production();
+    let before = world.serving_all();
+    let mut child = world.spawn_xtask(&LONG_PROBE);
+    wait_for_split(&world, &mut child);
+
+    // SIGKILL: the deploy gets no chance to roll back, and leaves the split behind.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(WORKERS.iter().all(|w| world.serving(w).len() == 2));
+    let run = world.xtask(&["rollback", "--env", "production"]);
+
+    run.assert_ok();
+    assert_eq!(
+        world.serving_all(),
+        before,
+        "every worker is back on its pre-deploy version"
+    );
 }
 
 #[test]
