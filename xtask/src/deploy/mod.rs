@@ -6,6 +6,7 @@
 //! health probes, rollback and reporting. It never sees a secret's value: it asks
 //! Cloudflare which secret names are set, and nothing more.
 
+mod account;
 mod cloud;
 pub mod config;
 mod github;
@@ -160,6 +161,8 @@ pub struct ProvisionArgs {
 /// without crons, routes or secrets, probes their health, prints the URLs as JSON and
 /// creates or updates one comment on the pull request (GITHUB_TOKEN, GITHUB_REPOSITORY).
 /// `preview cleanup --pr N` deletes exactly that pull request's workers and resources.
+/// Previews live in their own Cloudflare account: CLOUDFLARE_PREVIEW_ACCOUNT_ID and
+/// CLOUDFLARE_PREVIEW_API_TOKEN, refused when that is the production CLOUDFLARE_ACCOUNT_ID.
 #[derive(Debug, Clone, Args)]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct PreviewArgs {
@@ -201,7 +204,8 @@ pub enum ConfigCommand {
     /// environment, a secret listed in deploy.toml, or optional; no secret is a plain var;
     /// no migration drops or renames a table or column (the version still serving during
     /// a rollout reads them) unless it is a `-- contract: <why>` step removing names the
-    /// code no longer mentions.
+    /// code no longer mentions; and, when both are set, CLOUDFLARE_PREVIEW_ACCOUNT_ID is not
+    /// the production CLOUDFLARE_ACCOUNT_ID.
     Check {
         #[command(flatten)]
         place: Place,
@@ -275,27 +279,13 @@ pub fn config(ws: &Workspace, command: &ConfigCommand) -> Result<()> {
 /// the migrations against the version still serving while they run.
 fn config_problems(ws: &Workspace, configs: &Configs) -> Result<Vec<String>> {
     let mut problems = config::check(configs, &config::code_reads(&ws.root)?);
+    problems.extend(account::accounts_problem());
     let migrations = configs.migrations_dir(Environment::Production)?;
     problems.extend(migrations::check_dir(
         &migrations,
         &migrations::code_words(&ws.root)?,
     )?);
     Ok(problems)
-}
-
-/// The Cloudflare credentials wrangler reads; fails naming the missing ones.
-fn require_credentials() -> Result<()> {
-    let missing: Vec<&str> = ["CLOUDFLARE_API_TOKEN", "CLOUDFLARE_ACCOUNT_ID"]
-        .into_iter()
-        .filter(|name| std::env::var_os(name).is_none_or(|v| v.is_empty()))
-        .collect();
-    if !missing.is_empty() {
-        bail!(
-            "{} must be set (the values are never printed)",
-            missing.join(" and ")
-        );
-    }
-    Ok(())
 }
 
 /// The commit being deployed: its sha, subject, and the files that are not committed.

@@ -5,12 +5,13 @@
 //! `[env.preview]` sections: same vars and bindings, the pull request's names and ids,
 //! no crons, no routes, no secrets.
 
+use super::account::Account;
 use super::cloud::{self, Target, short};
 use super::config::{Configs, DATABASE_BINDING, Environment, KvBinding};
 use super::github::GitHub;
 use super::probe;
 use super::wrangler::Wrangler;
-use super::{Place, PreviewArgs, bundle_dir, each, require_credentials, run_dir};
+use super::{Place, PreviewArgs, bundle_dir, each, run_dir};
 use crate::build;
 use crate::workers::Worker;
 use crate::workspace::Workspace;
@@ -225,7 +226,7 @@ struct Ids {
 }
 
 pub fn deploy(ws: &Workspace, pr: u64, args: &PreviewArgs) -> Result<()> {
-    require_credentials()?;
+    let account = Account::of(ENV)?;
     let github = GitHub::from_env()?;
     // A run that starts after the pull request closed (its CI finished late, or it
     // replaced a queued cleanup) removes whatever preview is left instead.
@@ -247,7 +248,7 @@ pub fn deploy(ws: &Workspace, pr: u64, args: &PreviewArgs) -> Result<()> {
     }
     let sha = bundle_sha(&configs)?;
     let dir = run_dir(&args.place.out(ws)?, "preview", &pr.scope())?;
-    let wrangler = Wrangler::new(ws, &dir.join("wrangler"))?;
+    let wrangler = Wrangler::new(ws, &account, &dir.join("wrangler"))?;
 
     // Made here rather than left to wrangler, which would create a missing bucket
     // behind our back.
@@ -414,7 +415,7 @@ fn comment(summary: &Value) -> String {
 }
 
 pub fn cleanup(ws: &Workspace, pr: u64, place: &Place) -> Result<()> {
-    require_credentials()?;
+    let account = Account::of(ENV)?;
     let github = GitHub::from_env()?;
     let configs = place.configs(ws)?;
     let pr = Pr::new(pr);
@@ -423,7 +424,7 @@ pub fn cleanup(ws: &Workspace, pr: u64, place: &Place) -> Result<()> {
         "preview",
         &format!("{}-cleanup", pr.scope()),
     )?;
-    let wrangler = Wrangler::new(ws, &dir.join("wrangler"))?;
+    let wrangler = Wrangler::new(ws, &account, &dir.join("wrangler"))?;
     let mut levels = configs.dependency_levels(ENV)?;
     // Dependents go first, so nothing is left bound to a deleted worker.
     levels.reverse();

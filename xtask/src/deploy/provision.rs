@@ -3,20 +3,21 @@
 //! KV ids in those configs (the only ids wrangler configs carry). A second run finds
 //! everything and rewrites nothing.
 
+use super::account::Account;
 use super::cloud;
 use super::config::{Configs, Environment, set_in_entry};
 use super::wrangler::Wrangler;
-use super::{ProvisionArgs, require_credentials, run_dir};
+use super::{ProvisionArgs, run_dir};
 use crate::workspace::Workspace;
 use anyhow::{Context, Result};
 use std::collections::BTreeSet;
 
 pub fn run(ws: &Workspace, args: &ProvisionArgs) -> Result<()> {
-    require_credentials()?;
     let env = args.env;
+    let account = Account::of(env)?;
     let configs = args.place.configs(ws)?;
     let dir = run_dir(&args.place.out(ws)?, "provision", env.name())?;
-    let wrangler = Wrangler::new(ws, &dir.join("wrangler"))?;
+    let wrangler = Wrangler::new(ws, &account, &dir.join("wrangler"))?;
     let report = |what: &str, created: bool| {
         println!("{} {what}", if created { "+ created" } else { "✓ exists " });
     };

@@ -3,12 +3,13 @@
 //! 100% and triggers) and rolling every worker back together. Each phase is timed and
 //! written to the deployment record, whatever way the rollout ends.
 
+use super::account::Account;
 use super::cloud::{self, Split, Target, short};
 use super::config::{Configs, DATABASE_BINDING, Environment};
 use super::probe;
 use super::record::{DatabaseRecord, ProbeRecord, Record, RollbackStep, Timing, WorkerRecord};
 use super::wrangler::Wrangler;
-use super::{DeployArgs, RollbackArgs, Source, bundle_dir, each, require_credentials, run_dir};
+use super::{DeployArgs, RollbackArgs, Source, bundle_dir, each, run_dir};
 use crate::build;
 use crate::supervise;
 use crate::workers::Worker;
@@ -37,11 +38,12 @@ pub fn production(ws: &Workspace, args: &DeployArgs) -> Result<()> {
     } else {
         crate::setup::all(ws)?;
     }
+    let account = Account::of(ENV)?;
     let configs = args.place.configs(ws)?;
     let source = Source::read(&ws.root)?;
     let label = short(&source.sha).to_owned();
     let dir = run_dir(&args.place.out(ws)?, ENV.name(), &label)?;
-    let wrangler = Wrangler::new(ws, &dir.join("wrangler"))?;
+    let wrangler = Wrangler::new(ws, &account, &dir.join("wrangler"))?;
     let record = Record {
         environment: ENV.name().into(),
         status: "running".into(),
@@ -155,7 +157,6 @@ impl Rollout<'_> {
 
     /// Everything checked before anything changes; returns the upload levels.
     fn preflight(&mut self, source: &Source) -> Result<Vec<Vec<Worker>>> {
-        require_credentials()?;
         let problems = super::config_problems(self.ws, &self.configs)?;
         if !problems.is_empty() {
             bail!("config check failed:\n  {}", problems.join("\n  "));
@@ -597,10 +598,10 @@ fn pending_migrations(configs: &Configs, applied: &[String]) -> Result<Vec<Strin
 
 /// `cargo xtask rollback --env production [--to RECORD]`.
 pub fn rollback_command(ws: &Workspace, args: &RollbackArgs) -> Result<()> {
-    require_credentials()?;
+    let account = Account::of(ENV)?;
     let configs = args.place.configs(ws)?;
     let dir = run_dir(&args.place.out(ws)?, "rollback", ENV.name())?;
-    let wrangler = Wrangler::new(ws, &dir.join("wrangler"))?;
+    let wrangler = Wrangler::new(ws, &account, &dir.join("wrangler"))?;
     let record = args.to.as_deref().map(Record::read).transpose()?;
     let target = |worker: Worker| Target {
         config: configs.worker(worker).path.clone(),

@@ -1,7 +1,7 @@
 //! The GitHub workflows, held to their rules: thin (every `run` step is exactly one
 //! `cargo xtask` call, `exec`ed at most, every other step an allowed official action), and nothing allowed
 //! to fail silently (no `continue-on-error`, no `|| true`-style escapes, no `always()`
-//! except to keep an artifact); preview never for forks and only with the preview token;
+//! except to keep an artifact); preview never for forks and only in the preview account;
 //! production only after CI succeeded, behind the `production` environment, one at a time.
 
 use serde_yaml::Value;
@@ -129,7 +129,7 @@ fn ci_checks_config_runs_the_test_command_builds_and_audits_dependencies() {
 }
 
 #[test]
-fn previews_run_after_ci_never_for_forks_and_only_with_the_preview_token() {
+fn previews_run_after_ci_never_for_forks_and_only_in_the_preview_account() {
     let wf = workflow("preview.yml");
     assert_eq!(text(&wf["on"]["workflow_run"]["workflows"][0]), "ci");
     for (job_name, job) in jobs(&wf) {
@@ -138,14 +138,37 @@ fn previews_run_after_ci_never_for_forks_and_only_with_the_preview_token() {
             condition.contains("full_name == github.repository"),
             "preview {job_name} must exclude forks: {condition}"
         );
-        let token = text(&job["env"]["CLOUDFLARE_API_TOKEN"]);
+        let env = &job["env"];
+        assert_eq!(
+            text(&env["CLOUDFLARE_PREVIEW_API_TOKEN"]),
+            "${{ secrets.CLOUDFLARE_PREVIEW_API_TOKEN }}",
+            "preview {job_name}"
+        );
+        assert_eq!(
+            text(&env["CLOUDFLARE_PREVIEW_ACCOUNT_ID"]),
+            "${{ vars.CLOUDFLARE_PREVIEW_ACCOUNT_ID }}",
+            "preview {job_name}"
+        );
         assert!(
-            token.contains("CLOUDFLARE_PREVIEW_API_TOKEN"),
-            "preview {job_name} uses {token}"
+            env.get("CLOUDFLARE_API_TOKEN").is_none(),
+            "preview {job_name} must not hold the production token"
         );
     }
     let deploy = &wf["jobs"]["deploy"];
     assert!(text(&deploy["if"]).contains("conclusion == 'success'"));
+}
+
+#[test]
+fn ci_gives_config_check_both_account_ids_to_compare() {
+    let wf = workflow("ci.yml");
+    let (_, job) = jobs(&wf).into_iter().next().expect("one job");
+    let check = steps(job)
+        .iter()
+        .find(|s| text(&s["run"]) == "cargo xtask config check")
+        .expect("a config check step");
+    for id in ["CLOUDFLARE_ACCOUNT_ID", "CLOUDFLARE_PREVIEW_ACCOUNT_ID"] {
+        assert_eq!(text(&check["env"][id]), format!("${{{{ vars.{id} }}}}"));
+    }
 }
 
 #[test]

@@ -192,14 +192,17 @@ fn production_crons_and_domains_are_applied_after_the_rollout() {
     let (world, _) = clean_rollout();
 
     world.cloudflare.with(|cf| {
-        assert_eq!(cf.scripts["kbc-analyzer"].schedules, ["0 2,14,20 * * *"]);
-        assert_eq!(cf.scripts["kbc-facebook"].schedules.len(), 3);
         assert_eq!(
-            cf.scripts["kbc-api"].domains,
+            cf.production.scripts["kbc-analyzer"].schedules,
+            ["0 2,14,20 * * *"]
+        );
+        assert_eq!(cf.production.scripts["kbc-facebook"].schedules.len(), 3);
+        assert_eq!(
+            cf.production.scripts["kbc-api"].domains,
             ["kiamichibizconnect.com", "www.kiamichibizconnect.com"]
         );
         assert_eq!(
-            cf.scripts["kbc-agent"].domains,
+            cf.production.scripts["kbc-agent"].domains,
             ["app.kiamichibizconnect.com"]
         );
     });
@@ -269,9 +272,11 @@ fn restore_on_failure_puts_the_database_back_to_its_bookmark() {
     let (migrations, seeded) = world.cloudflare.with(|cf| {
         let db = "kbc-directory-production";
         let migrations = cf
+            .production
             .sql(db, "SELECT count(*) AS n FROM d1_migrations")
             .unwrap();
         let seeded = cf
+            .production
             .sql(
                 db,
                 "SELECT count(*) AS n FROM categories WHERE slug = 'bakeries'",
@@ -361,9 +366,14 @@ fn an_interrupted_rollout_rolls_every_worker_back() {
 fn a_missing_secret_stops_the_deploy_before_anything_changes() {
     let world = World::new("a-missing-secret-stops-the-deploy-before-anything-changes");
     world.live_production();
-    world
-        .cloudflare
-        .with(|cf| cf.scripts.get_mut("kbc-api").unwrap().secrets.clear());
+    world.cloudflare.with(|cf| {
+        cf.production
+            .scripts
+            .get_mut("kbc-api")
+            .unwrap()
+            .secrets
+            .clear()
+    });
     let before = world.calls().len();
 
     let run = deploy(&world, &[]);

@@ -6,8 +6,8 @@
 //! `cargo xtask test` runs these with `KBC_XTASK_BIN` (itself) and `KBC_<WORKER>_URL`
 //! (the workers it serves) set.
 
-use kbc_cf_fake::cloudflare::ACCOUNT_ID;
-use kbc_cf_fake::{Call, Cloudflare, GitHub, Server};
+use kbc_cf_fake::cloudflare::{ACCOUNT_ID, PREVIEW_ACCOUNT_ID, PREVIEW_TOKEN, TOKEN};
+use kbc_cf_fake::{Accounts, Call, Cloudflare, GitHub, Server};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -57,7 +57,8 @@ pub fn served_sha(worker: &str) -> String {
 /// a failed test's records, backups and wrangler logs can be read.
 pub struct World {
     dir: PathBuf,
-    pub cloudflare: Server<Cloudflare>,
+    /// The production and preview accounts.
+    pub cloudflare: Server<Accounts>,
     pub github: Server<GitHub>,
 }
 
@@ -93,7 +94,7 @@ impl World {
         }
         Self {
             dir,
-            cloudflare: Cloudflare::start().expect("the Cloudflare fake starts"),
+            cloudflare: Accounts::start().expect("the Cloudflare fake starts"),
             github: GitHub::start().expect("the GitHub fake starts"),
         }
     }
@@ -163,8 +164,10 @@ impl World {
                 "CLOUDFLARE_API_BASE_URL",
                 Cloudflare::api_base(self.cloudflare.base_url()),
             )
-            .env("CLOUDFLARE_API_TOKEN", "test-token")
+            .env("CLOUDFLARE_API_TOKEN", TOKEN)
             .env("CLOUDFLARE_ACCOUNT_ID", ACCOUNT_ID)
+            .env("CLOUDFLARE_PREVIEW_API_TOKEN", PREVIEW_TOKEN)
+            .env("CLOUDFLARE_PREVIEW_ACCOUNT_ID", PREVIEW_ACCOUNT_ID)
             .env("GITHUB_API_URL", self.github.base_url())
             .env("GITHUB_TOKEN", "test-github-token")
             .env("GITHUB_REPOSITORY", "kiamichi/biz-connect")
@@ -186,7 +189,8 @@ impl World {
             .collect();
         migrations.sort();
         migrations.pop();
-        self.cloudflare.with(|cf| {
+        self.cloudflare.with(|accounts| {
+            let cf = &mut accounts.production;
             let db = "kbc-directory-production";
             cf.sql(db, MIGRATIONS_TABLE).unwrap();
             for file in &migrations {
@@ -221,7 +225,7 @@ impl World {
     /// The version split a production worker serves.
     pub fn serving(&self, worker: &str) -> Vec<(String, f64)> {
         self.cloudflare
-            .with(|cf| cf.serving(&format!("kbc-{worker}")))
+            .with(|cf| cf.production.serving(&format!("kbc-{worker}")))
     }
 
     pub fn calls(&self) -> Vec<Call> {
