@@ -10,6 +10,7 @@ mod account;
 mod cloud;
 pub mod config;
 mod github;
+mod markdown;
 mod migrations;
 mod preview;
 mod probe;

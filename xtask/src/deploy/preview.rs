@@ -9,6 +9,7 @@ use super::account::Account;
 use super::cloud::{self, Target, short};
 use super::config::{Configs, DATABASE_BINDING, Environment, KvBinding};
 use super::github::GitHub;
+use super::markdown;
 use super::probe;
 use super::wrangler::Wrangler;
 use super::{Place, PreviewArgs, bundle_dir, each, run_dir};
@@ -393,21 +394,24 @@ fn bundle_sha(configs: &Configs) -> Result<String> {
     Ok(shas.into_iter().next().expect("one sha"))
 }
 
+/// The pull-request comment: every value from outside escaped (probe answers can hold
+/// anything a pull request's code chooses to answer).
 fn comment(summary: &Value) -> String {
+    let field = |value: &Value| value.as_str().unwrap_or_default().to_owned();
     let mut body = format!(
-        "### Preview of this pull request\n\nCommit `{}`, database `{}` (this pull request's own).\n\n| worker | URL | health |\n|---|---|---|\n",
-        summary["git_sha"].as_str().unwrap_or_default(),
-        summary["database"].as_str().unwrap_or_default()
+        "### Preview of this pull request\n\nCommit {}, database {} (this pull request's own).\n\n| worker | URL | health |\n|---|---|---|\n",
+        markdown::code(&field(&summary["git_sha"])),
+        markdown::code(&field(&summary["database"]))
     );
     for w in summary["workers"].as_array().into_iter().flatten() {
         body.push_str(&format!(
             "| {} | {} | {} |\n",
-            w["worker"].as_str().unwrap_or_default(),
-            w["url"].as_str().unwrap_or_default(),
+            markdown::text(&field(&w["worker"])),
+            markdown::link(&field(&w["url"])),
             if w["healthy"] == true {
                 "✅ healthy".to_owned()
             } else {
-                format!("❌ {}", w["detail"].as_str().unwrap_or_default())
+                format!("❌ {}", markdown::text(&field(&w["detail"])))
             }
         ));
     }
@@ -493,4 +497,37 @@ pub fn cleanup(ws: &Workspace, pr: u64, place: &Place) -> Result<()> {
     }
     eprintln!("✓ preview of pull request #{} removed", pr.number);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_probe_output_stays_inside_its_table_cell_as_text() {
+        let summary = json!({
+            "git_sha": "0123abcd", "database": "kbc-directory-pr-7",
+            "workers": [{
+                "worker": "api", "url": "https://kbc-api-pr-7.kbc-fake.workers.dev", "healthy": false,
+                "detail": "answered <img src=x onerror=alert(1)> | [x](javascript:alert(1))",
+            }],
+        });
+
+        let body = comment(&summary);
+
+        let row = body.lines().last().unwrap();
+        assert!(
+            !body.contains("<img") && !body.contains("](javascript:"),
+            "{body}"
+        );
+        assert_eq!(
+            row.matches('|').count() - row.matches("\\|").count(),
+            4,
+            "{row}"
+        );
+        assert!(
+            row.contains("<https://kbc-api-pr-7.kbc-fake.workers.dev>"),
+            "{row}"
+        );
+    }
 }

@@ -3,6 +3,7 @@
 
 use crate::support::{WORKERS, World};
 use kbc_cf_fake::cloudflare::{ACCOUNT_ID, TOKEN};
+use kbc_cf_fake::github::{Comment, LOGIN};
 use std::path::Path;
 
 fn preview(world: &World, pr: &str) -> crate::support::Run {
@@ -171,7 +172,36 @@ fn a_preview_keeps_one_pull_request_comment_up_to_date() {
         "{body}"
     );
     assert!(body.contains("✅ healthy"), "{body}");
-    assert!(!body.contains("test-github-token"));
+    assert!(!body.contains(kbc_cf_fake::github::TOKEN));
+}
+
+/// The hidden marker that opens xtask's preview comment.
+const MARKER: &str = "<!-- kbc-preview -->";
+
+#[test]
+fn a_look_alike_comment_by_someone_else_is_never_edited() {
+    let world = World::new("a-look-alike-comment-by-someone-else-is-never-edited");
+    let planted = format!("{MARKER}\n[Preview](javascript:alert(1))");
+    world.github.with(|gh| {
+        gh.comments.push(Comment {
+            id: 1,
+            pr: 7,
+            author: "mallory".into(),
+            body: planted.clone(),
+        })
+    });
+
+    preview(&world, "7").assert_ok();
+
+    let comments = world.github.with(|gh| gh.comments_on(7));
+    assert_eq!(comments.len(), 2, "ours is a comment of its own");
+    assert_eq!(comments[0].body, planted, "mallory's is untouched");
+    assert_eq!(comments[1].author, LOGIN);
+    assert!(
+        comments[1].body.contains("✅ healthy"),
+        "{}",
+        comments[1].body
+    );
 }
 
 #[test]

@@ -169,7 +169,7 @@ impl World {
             .env("CLOUDFLARE_PREVIEW_API_TOKEN", PREVIEW_TOKEN)
             .env("CLOUDFLARE_PREVIEW_ACCOUNT_ID", PREVIEW_ACCOUNT_ID)
             .env("GITHUB_API_URL", self.github.base_url())
-            .env("GITHUB_TOKEN", "test-github-token")
+            .env("GITHUB_TOKEN", kbc_cf_fake::github::TOKEN)
             .env("GITHUB_REPOSITORY", "kiamichi/biz-connect")
             .env("RUST_BACKTRACE", "0")
             .env_remove("GITHUB_STEP_SUMMARY")
