@@ -322,7 +322,7 @@ pub fn deploy(ws: &Workspace, pr: u64, args: &PreviewArgs) -> Result<()> {
                 .cloned()
                 .unwrap_or_else(|| url.clone()),
             version_id: None,
-            expected_sha: sha.clone(),
+            expected_sha: Some(sha.clone()),
         })
         .collect();
     let report = probe::rounds(

@@ -71,6 +71,9 @@ pub struct ProbeRecord {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CheckRecord {
     pub worker: String,
+    /// The version the check pinned (both the new and the old one while traffic is split).
+    #[serde(default)]
+    pub version: Option<String>,
     pub url: String,
     pub ok: bool,
     pub detail: String,
@@ -89,6 +92,7 @@ impl ProbeRecord {
                 .iter()
                 .map(|c| CheckRecord {
                     worker: c.worker.to_owned(),
+                    version: c.version.clone(),
                     url: c.url.clone(),
                     ok: c.ok,
                     detail: c.detail.clone(),

@@ -436,8 +436,8 @@ impl Rollout<'_> {
         Ok(())
     }
 
-    /// Probes every worker (pinned to its new version while traffic is split); on failure
-    /// rolls everything back.
+    /// Probes every worker; while traffic is split, both of its versions, each pinned (the
+    /// old one runs on the new schema now). On failure rolls everything back.
     fn probe(
         &mut self,
         phase: &str,
@@ -445,26 +445,40 @@ impl Rollout<'_> {
         uploaded: &BTreeMap<Worker, String>,
         window: Option<Duration>,
     ) -> Result<()> {
-        let targets: Vec<probe::Target> = order
-            .iter()
-            .map(|&worker| {
-                Ok(probe::Target {
+        let mut targets = Vec::new();
+        for &worker in order {
+            let base_url = self
+                .configs
+                .manifest
+                .probe_urls
+                .get(&(ENV, worker))
+                .cloned()
+                .with_context(|| format!("deploy.toml has no production.probe_urls.{worker}"))?;
+            let script = self.configs.worker(worker).script_name(ENV);
+            let new = &uploaded[&worker];
+            targets.push(probe::Target {
+                worker,
+                script: script.clone(),
+                base_url: base_url.clone(),
+                version_id: window.map(|_| new.clone()),
+                expected_sha: Some(self.record.git_sha.clone()),
+            });
+            let before = self.worker_record(worker).before.clone();
+            if let Some(old) = before
+                .as_ref()
+                .and_then(Split::main)
+                .filter(|old| old != new)
+                && window.is_some()
+            {
+                targets.push(probe::Target {
                     worker,
-                    script: self.configs.worker(worker).script_name(ENV),
-                    base_url: self
-                        .configs
-                        .manifest
-                        .probe_urls
-                        .get(&(ENV, worker))
-                        .cloned()
-                        .with_context(|| {
-                            format!("deploy.toml has no production.probe_urls.{worker}")
-                        })?,
-                    version_id: window.map(|_| uploaded[&worker].clone()),
-                    expected_sha: self.record.git_sha.clone(),
-                })
-            })
-            .collect::<Result<_>>()?;
+                    script,
+                    base_url,
+                    version_id: Some(old.to_owned()),
+                    expected_sha: None,
+                });
+            }
+        }
         let interval = Duration::from_secs(self.args.probe_interval);
         // Traffic is already split when the probes run: whatever stops them (a cancelled
         // job, Ctrl-C) must not leave production half on an unproven version.

@@ -174,6 +174,36 @@ fn a_clean_rollout_ends_with_every_worker_on_its_new_version_and_a_record() {
 }
 
 #[test]
+fn while_traffic_is_split_both_the_new_and_the_old_version_are_probed() {
+    let (world, _) = clean_rollout();
+
+    let record = world.record();
+
+    let gradual = &record["probes"][0];
+    assert_eq!(gradual["phase"], "gradual");
+    for worker in WORKERS {
+        let entry = record["workers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["worker"] == worker)
+            .unwrap();
+        let pinned: Vec<&str> = gradual["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["worker"] == worker && c["url"].as_str().unwrap().ends_with("/health"))
+            .map(|c| c["version"].as_str().expect("each check pins a version"))
+            .collect();
+        let old = entry["before"]["versions"][0]["version_id"]
+            .as_str()
+            .unwrap();
+        let new = entry["uploaded_version"].as_str().unwrap();
+        assert_eq!(pinned, [new, old], "{worker}");
+    }
+}
+
+#[test]
 fn a_rollout_in_github_actions_writes_its_summary_to_the_job_page() {
     let (world, _) = clean_rollout();
     let sha = world.record()["git_sha"].as_str().unwrap().to_owned();
