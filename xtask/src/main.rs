@@ -122,6 +122,11 @@ enum Command {
     Preview(deploy::PreviewArgs),
     /// Check the dependencies for known vulnerabilities (cargo audit, npm audit).
     Audit,
+    /// Production database backups (`cargo xtask backup restore`).
+    Backup {
+        #[command(subcommand)]
+        command: deploy::BackupCommand,
+    },
     /// Check the deployment configuration (`cargo xtask config check`).
     Config {
         #[command(subcommand)]
@@ -184,6 +189,7 @@ fn main() -> Result<()> {
         Command::Provision(args) => deploy::provision(&ws, &args),
         Command::Preview(args) => deploy::preview(&ws, &args),
         Command::Config { command } => deploy::config(&ws, &command),
+        Command::Backup { command } => deploy::backup(&ws, &command),
         Command::Audit => audit::run_all(&ws),
     }
 }

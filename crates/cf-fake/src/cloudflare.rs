@@ -124,6 +124,8 @@ pub struct Cloudflare {
     pub buckets: BTreeMap<String, String>,
     /// (bucket, key) → the object's bytes.
     pub objects: BTreeMap<(String, String), Vec<u8>>,
+    /// Bucket name → its lifecycle rules, as `PUT .../lifecycle` sent them.
+    pub lifecycle: BTreeMap<String, Vec<Value>>,
     /// Queue id → name.
     pub queues: BTreeMap<String, String>,
     /// Zone name → id: the zones custom domains may be attached in.
@@ -144,6 +146,7 @@ impl Cloudflare {
             kv_namespaces: BTreeMap::new(),
             buckets: BTreeMap::new(),
             objects: BTreeMap::new(),
+            lifecycle: BTreeMap::new(),
             queues: BTreeMap::new(),
             zones: BTreeMap::new(),
             exports: BTreeMap::new(),
@@ -362,6 +365,7 @@ impl Cloudflare {
                 None => error(404, 10006, "The specified bucket does not exist."),
             },
             ("DELETE", ["r2", "buckets", name]) => self.r2_delete(name),
+            (_, ["r2", "buckets", name, "lifecycle"]) => self.r2_lifecycle(request, name),
             (_, ["r2", "buckets", bucket, "objects", key @ ..]) if !key.is_empty() => {
                 self.r2_object(request, bucket, &key.join("/"))
             }
@@ -779,6 +783,31 @@ impl Cloudflare {
         }
         self.buckets.remove(name);
         ok(json!({}))
+    }
+
+    /// A bucket's lifecycle rules: read, or replaced whole (rule ids must be unique).
+    fn r2_lifecycle(&mut self, request: &Request, bucket: &str) -> Reply {
+        if !self.buckets.contains_key(bucket) {
+            return error(404, 10006, "The specified bucket does not exist.");
+        }
+        match request.method.as_str() {
+            "GET" => ok(json!({"rules": self.lifecycle.get(bucket).cloned().unwrap_or_default()})),
+            "PUT" => {
+                let rules = request.json()["rules"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                let mut ids: Vec<&str> = rules.iter().filter_map(|r| r["id"].as_str()).collect();
+                ids.sort_unstable();
+                if let Some(twice) = ids.windows(2).find(|pair| pair[0] == pair[1]) {
+                    let message = format!("Lifecycle rule ids must be unique: {}", twice[0]);
+                    return error(400, 10040, &message);
+                }
+                self.lifecycle.insert(bucket.to_owned(), rules);
+                ok(json!({}))
+            }
+            _ => no_route(),
+        }
     }
 
     /// R2's object calls, as wrangler's `r2 object put|get|delete --remote` make them.

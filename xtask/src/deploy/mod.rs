@@ -7,6 +7,7 @@
 //! Cloudflare which secret names are set, and nothing more.
 
 mod account;
+mod backup;
 mod cloud;
 pub mod config;
 mod github;
@@ -73,7 +74,8 @@ impl Place {
 ///
 /// Preflight (Cloudflare credentials, config check, clean tree, required secrets present,
 /// builds within the size budget), then the database (Time Travel bookmark, `d1 export`
-/// backup, pending migrations; a failed migration stops everything and prints the restore
+/// backup encrypted to deploy.toml's recipients into the private backup bucket, pending
+/// migrations; a failed migration stops everything and prints the restore
 /// command), then uploads of every worker tagged with the git sha, then --share percent of
 /// traffic to the new versions while probes check /health (new sha) and key endpoints for
 /// --probe-seconds, then 100% and triggers (crons, domains). Any failed probe rolls every
@@ -193,6 +195,37 @@ pub enum PreviewCommand {
     },
 }
 
+/// Production database backups.
+#[derive(Debug, Clone, Subcommand)]
+pub enum BackupCommand {
+    Restore(BackupRestoreArgs),
+}
+
+/// Restore a database backup into a fresh local database.
+///
+/// Takes the encrypted backup a deployment record names (--object, fetched from the
+/// production backup bucket: needs CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID) or a
+/// local encrypted file (--file), decrypts it with an age identity file, applies the
+/// migrations to a fresh local state directory and imports the rows (their triggers
+/// rebuild the search index). Serve the result with `wrangler dev --persist-to DIR`.
+#[derive(Debug, Clone, Args)]
+pub struct BackupRestoreArgs {
+    /// The backup's R2 object, `BUCKET/KEY`, as the deployment record names it.
+    #[arg(long, value_name = "BUCKET/KEY", conflicts_with = "file")]
+    pub object: Option<String>,
+    /// A local age-encrypted backup instead.
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// The age identity file (AGE-SECRET-KEY-...) of one of the backup's recipients.
+    #[arg(long, value_name = "FILE")]
+    pub identity: PathBuf,
+    /// The fresh state directory to restore into (default: target/restore/<UTC time>).
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
+    #[command(flatten)]
+    pub place: Place,
+}
+
 /// Checks of the deployment configuration.
 #[derive(Debug, Clone, Subcommand)]
 pub enum ConfigCommand {
@@ -242,6 +275,13 @@ pub fn preview(ws: &Workspace, args: &PreviewArgs) -> Result<()> {
                 .context("give the pull request: `cargo xtask preview --pr N`")?;
             preview::deploy(ws, pr, args)
         }
+    }
+}
+
+pub fn backup(ws: &Workspace, command: &BackupCommand) -> Result<()> {
+    crate::setup::node_tools(ws)?;
+    match command {
+        BackupCommand::Restore(args) => backup::restore(ws, args),
     }
 }
 

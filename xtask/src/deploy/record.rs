@@ -49,7 +49,7 @@ pub struct DatabaseRecord {
     pub name: String,
     pub id: String,
     pub bookmark: String,
-    /// The `d1 export` file, relative to the record.
+    /// The encrypted `d1 export`: its R2 object, `BUCKET/KEY`.
     pub backup: Option<String>,
     pub backup_tables: Vec<String>,
     pub migrations_before: Vec<String>,

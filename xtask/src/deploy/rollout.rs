@@ -4,6 +4,7 @@
 //! written to the deployment record, whatever way the rollout ends.
 
 use super::account::Account;
+use super::backup;
 use super::cloud::{self, Split, Target, short};
 use super::config::{Configs, DATABASE_BINDING, Environment};
 use super::probe;
@@ -290,16 +291,31 @@ impl Rollout<'_> {
         println!("✓ Time Travel bookmark {bookmark}");
         let tables = cloud::exportable_tables(&self.wrangler, &t, DATABASE_BINDING)?;
         if !tables.is_empty() {
-            let file = format!("backup-{}.sql", db.database_name);
-            cloud::export(
+            let policy = self
+                .configs
+                .manifest
+                .backup
+                .as_ref()
+                .context("deploy.toml has no [backup]")?;
+            let name = format!(
+                "{}-{}-{}",
+                db.database_name,
+                super::utc_stamp(self.record.started_at),
+                short(&self.record.git_sha)
+            );
+            let object = backup::take(
                 &self.wrangler,
                 &t,
                 DATABASE_BINDING,
                 &tables,
-                &self.dir.join(&file),
+                policy,
+                (&self.dir, &name),
             )?;
-            println!("✓ backup of {} tables in {file}", tables.len());
-            record.backup = Some(file);
+            println!(
+                "✓ backup of {} tables, encrypted, in R2 {object}",
+                tables.len()
+            );
+            record.backup = Some(object);
             record.backup_tables = tables;
         } else {
             println!("✓ the database is empty: nothing to back up");

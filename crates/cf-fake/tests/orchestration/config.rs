@@ -89,6 +89,14 @@ fn provisioning_twice_changes_nothing_the_second_time() {
     world.cloudflare.with(|cf| {
         assert_eq!(cf.production.databases.len(), 1);
         assert_eq!(cf.production.kv_namespaces.len(), 1);
-        assert_eq!(cf.production.buckets.len(), 1);
+        assert_eq!(
+            cf.production.buckets.keys().collect::<Vec<_>>(),
+            ["kbc-backups-production", "kbc-media-production"]
+        );
+        assert_eq!(
+            cf.production.lifecycle["kbc-backups-production"].len(),
+            1,
+            "one expiry rule, however often provisioned"
+        );
     });
 }

@@ -2,7 +2,7 @@
 //! the real wrangler against the Cloudflare fake, and probes the workers `cargo xtask
 //! test` serves in workerd.
 
-use crate::support::{WORKERS, World, first};
+use crate::support::{BACKUP_IDENTITY, WORKERS, World, first};
 use kbc_cf_fake::Fault;
 use kbc_cf_fake::cloudflare::error;
 use std::process::{Child, Command};
@@ -163,14 +163,85 @@ fn a_clean_rollout_ends_with_every_worker_on_its_new_version_and_a_record() {
         seconds("total"),
         seconds("total") - seconds("probe")
     );
-    let backup = std::fs::read_dir(world.out().join("production"))
+}
+
+#[test]
+fn the_backup_is_kept_encrypted_in_the_private_bucket_and_never_in_clear_on_disk() {
+    let (world, _) = clean_rollout();
+
+    let object = world.record()["database"]["backup"]
+        .as_str()
+        .expect("a backup was taken")
+        .to_owned();
+
+    let (bucket, key) = object.split_once('/').unwrap();
+    assert_eq!(bucket, "kbc-backups-production");
+    let sealed = world
+        .cloudflare
+        .with(|cf| cf.production.objects[&(bucket.to_owned(), key.to_owned())].clone());
+    assert!(sealed.starts_with(b"age-encryption.org/v1"));
+    assert!(!String::from_utf8_lossy(&sealed).contains("Bakeries"));
+    let left: Vec<String> = files_under(&world.out())
+        .into_iter()
+        .filter(|f| f.contains(".sql"))
+        .collect();
+    assert!(left.is_empty(), "no backup file stays on disk: {left:?}");
+}
+
+#[test]
+fn a_backup_restores_into_a_fresh_migrated_database() {
+    let (world, _) = clean_rollout();
+    let object = world.record()["database"]["backup"]
+        .as_str()
         .unwrap()
-        .next()
+        .to_owned();
+    let identity = world.path().join("backup-identity.txt");
+    std::fs::write(&identity, format!("{BACKUP_IDENTITY}\n")).unwrap();
+    let state = world.path().join("restored");
+
+    let run = world.xtask(&[
+        "backup",
+        "restore",
+        "--object",
+        &object,
+        "--identity",
+        identity.to_str().unwrap(),
+        "--state",
+        state.to_str().unwrap(),
+    ]);
+
+    run.assert_ok();
+    let file = kbc_e2e::state::local_d1_file(&state).unwrap();
+    let db = rusqlite::Connection::open(file).unwrap();
+    let bakeries: i64 = db
+        .query_row(
+            "SELECT count(*) FROM categories WHERE slug = 'bakeries'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(bakeries, 1, "the production rows are back");
+    let migrations: i64 = db
+        .query_row("SELECT count(*) FROM d1_migrations", [], |r| r.get(0))
+        .unwrap();
+    let files = std::fs::read_dir(world.path().join("migrations"))
         .unwrap()
-        .unwrap()
-        .path()
-        .join(database["backup"].as_str().expect("a backup was taken"));
-    assert!(backup.exists(), "{} kept as an artifact", backup.display());
+        .count();
+    assert_eq!(migrations as usize, files, "every migration, recorded once");
+}
+
+/// Every file under `dir`, as paths.
+fn files_under(dir: &std::path::Path) -> Vec<String> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(files_under(&path));
+        } else {
+            files.push(path.display().to_string());
+        }
+    }
+    files
 }
 
 #[test]

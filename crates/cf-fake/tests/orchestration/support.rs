@@ -85,7 +85,7 @@ impl World {
             std::fs::write(build.join("git-sha"), served_sha(worker)).unwrap();
         }
         let manifest = std::fs::read_to_string(root.join("wrangler/deploy.toml")).unwrap();
-        std::fs::write(wrangler.join("deploy.toml"), local_probes(&manifest)).unwrap();
+        std::fs::write(wrangler.join("deploy.toml"), sandbox_manifest(&manifest)).unwrap();
         let migrations = dir.join("migrations");
         std::fs::create_dir_all(&migrations).unwrap();
         for entry in std::fs::read_dir(root.join("migrations")).unwrap() {
@@ -254,8 +254,14 @@ const MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS d1_migrations(\
 pub const SEED: &str = "INSERT INTO categories (slug, name, created_at, updated_at) \
     VALUES ('bakeries', 'Bakeries', 1767225600, 1767225600)";
 
-/// The manifest with every probe URL pointed at the local workers.
-fn local_probes(manifest: &str) -> String {
+/// The key pair the sandbox encrypts backups to (made for these tests only).
+pub const BACKUP_IDENTITY: &str =
+    "AGE-SECRET-KEY-12MQAGHLLG3QGADP853YH9V8CAZWCDCHXAW2UPMZJ79VM4PCU089SNMS0PM";
+const BACKUP_RECIPIENT: &str = "age1mxw39el65qxyfrw3rtdnk0vpxkaj3r9xf2y7glwmjv8gz0pgdvkq0mjung";
+
+/// The manifest with every probe URL pointed at the local workers, and backups encrypted to
+/// the test recipient.
+fn sandbox_manifest(manifest: &str) -> String {
     let mut kept = String::new();
     let mut skipping = false;
     for line in manifest.lines() {
@@ -267,6 +273,10 @@ fn local_probes(manifest: &str) -> String {
             kept.push('\n');
         }
     }
+    let mut kept = kept.replace(
+        "recipients = []",
+        &format!("recipients = [\"{BACKUP_RECIPIENT}\"]"),
+    );
     for env in ["production", "preview"] {
         kept.push_str(&format!("\n[{env}.probe_urls]\n"));
         for worker in WORKERS {
