@@ -47,7 +47,12 @@ enum Command {
     /// (npm ci in wrangler/), and for the browser tests Debian's chromium (apt-get, as root)
     /// and playwright-core (npm ci in browser/). Only package registries are used. A second
     /// run takes seconds.
-    Setup,
+    Setup {
+        /// Install only wrangler and its tools (npm ci in wrangler/): what a command that
+        /// deploys nothing new needs, installed before any Cloudflare token is present.
+        #[arg(long)]
+        wrangler_only: bool,
+    },
     /// Build workers to wasm and check their bundle sizes against the 1 MiB gzip budget.
     ///
     /// Runs `worker-build --release` per worker (one after another) with the local
@@ -138,7 +143,12 @@ fn main() -> Result<()> {
     let cli = Cli::parse();
     let ws = Workspace::locate()?;
     match cli.command {
-        Command::Setup => setup::all(&ws).and_then(|()| setup::browser_tools(&ws)),
+        Command::Setup {
+            wrangler_only: true,
+        } => setup::node_tools(&ws),
+        Command::Setup {
+            wrangler_only: false,
+        } => setup::all(&ws).and_then(|()| setup::browser_tools(&ws)),
         Command::Build { workers } => {
             setup::all(&ws)?;
             let workers = if workers.is_empty() {

@@ -1,6 +1,7 @@
 //! The GitHub workflows, held to their rules: thin (every `run` step is exactly one
-//! `cargo xtask` call, `exec`ed at most, every other step an allowed official action), and nothing allowed
-//! to fail silently (no `continue-on-error`, no `|| true`-style escapes, no `always()`
+//! `cargo xtask` call, `exec`ed at most, every other step an allowed official action
+//! pinned to a commit), tokens held only by the steps that use them, after every install,
+//! and nothing allowed to fail silently (no `continue-on-error`, no `|| true`-style escapes, no `always()`
 //! except to keep an artifact); preview never for forks and only in the preview account;
 //! production only after CI succeeded, behind the `production` environment, one at a time.
 
@@ -39,10 +40,28 @@ fn text(value: &Value) -> String {
 }
 
 const WORKFLOWS: [&str; 3] = ["ci.yml", "preview.yml", "deploy.yml"];
-const ALLOWED_ACTIONS: [&str; 3] = [
-    "actions/checkout@v4",
-    "actions/setup-node@v4",
-    "actions/upload-artifact@v4",
+/// The actions a workflow may use, pinned to the commit of a release (a tag can be moved
+/// to other code; a commit cannot), with the release it is.
+const ALLOWED_ACTIONS: [(&str, &str); 3] = [
+    (
+        "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683",
+        "v4.2.2",
+    ),
+    (
+        "actions/setup-node@49933ea5288caeca8642d1e84afbd3f7d6820020",
+        "v4.4.0",
+    ),
+    (
+        "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02",
+        "v4.6.2",
+    ),
+];
+
+/// The secrets that reach Cloudflare or GitHub.
+const TOKENS: [&str; 3] = [
+    "CLOUDFLARE_API_TOKEN",
+    "CLOUDFLARE_PREVIEW_API_TOKEN",
+    "GITHUB_TOKEN",
 ];
 
 #[test]
@@ -70,14 +89,86 @@ fn every_run_step_is_exactly_one_cargo_xtask_call() {
                 } else {
                     let uses = text(&step["uses"]);
                     assert!(
-                        ALLOWED_ACTIONS.contains(&uses.as_str()),
-                        "{name} {job_name}: step uses `{uses}`, not an allowed action"
+                        ALLOWED_ACTIONS.iter().any(|(pinned, _)| *pinned == uses),
+                        "{name} {job_name}: step uses `{uses}`, not an allowed action pinned to its commit"
                     );
                 }
                 assert!(
                     step.get("shell").is_none(),
                     "{name} {job_name}: custom shell"
                 );
+            }
+        }
+    }
+}
+
+#[test]
+fn every_pinned_action_names_its_release_beside_the_sha() {
+    for name in WORKFLOWS {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../.github/workflows")
+            .join(name);
+        let raw = std::fs::read_to_string(path).unwrap();
+        for line in raw.lines().filter(|l| l.contains("uses:")) {
+            assert!(
+                ALLOWED_ACTIONS.iter().any(|(pinned, release)| line
+                    .trim_end()
+                    .ends_with(&format!("{pinned} # {release}"))),
+                "{name}: `{}` is not pinned with its release in a comment",
+                line.trim()
+            );
+        }
+    }
+}
+
+#[test]
+fn tokens_are_held_only_by_the_steps_that_use_them_after_every_install() {
+    for name in WORKFLOWS {
+        let wf = workflow(name);
+        assert!(
+            TOKENS.iter().all(|t| wf["env"].get(*t).is_none()),
+            "{name}: a token in the workflow's env"
+        );
+        for (job_name, job) in jobs(&wf) {
+            assert!(
+                TOKENS.iter().all(|t| job["env"].get(*t).is_none()),
+                "{name} {job_name}: a token in the job's env reaches every step"
+            );
+            let steps = steps(job);
+            let holding: Vec<usize> = (0..steps.len())
+                .filter(|&i| TOKENS.iter().any(|t| steps[i]["env"].get(*t).is_some()))
+                .collect();
+            for &i in &holding {
+                let run = text(&steps[i]["run"]);
+                assert!(
+                    ["deploy ", "preview "]
+                        .iter()
+                        .any(|c| run.contains(&format!("cargo xtask {c}"))),
+                    "{name} {job_name}: `{run}` holds a token it does not need"
+                );
+                let installs_before = steps[..i].iter().any(|s| {
+                    let run = text(&s["run"]);
+                    run == "cargo xtask build" || run.starts_with("cargo xtask setup")
+                });
+                assert!(
+                    installs_before,
+                    "{name} {job_name}: `{run}` would install tools while holding its token"
+                );
+                if run.contains("cargo xtask deploy") || run.contains("cargo xtask preview --pr") {
+                    assert!(
+                        run.contains("--prebuilt"),
+                        "{name} {job_name}: `{run}` rebuilds"
+                    );
+                }
+            }
+            for step in steps {
+                if text(&step["uses"]).starts_with("actions/checkout@") {
+                    assert_eq!(
+                        text(&step["with"]["persist-credentials"]),
+                        "false",
+                        "{name} {job_name}: checkout leaves its token in .git/config"
+                    );
+                }
             }
         }
     }
@@ -138,7 +229,11 @@ fn previews_run_after_ci_never_for_forks_and_only_in_the_preview_account() {
             condition.contains("full_name == github.repository"),
             "preview {job_name} must exclude forks: {condition}"
         );
-        let env = &job["env"];
+        let step = steps(job)
+            .iter()
+            .find(|s| text(&s["run"]).contains("cargo xtask preview"))
+            .expect("a preview step");
+        let env = &step["env"];
         assert_eq!(
             text(&env["CLOUDFLARE_PREVIEW_API_TOKEN"]),
             "${{ secrets.CLOUDFLARE_PREVIEW_API_TOKEN }}",
@@ -186,7 +281,7 @@ fn production_deploys_only_after_ci_succeeded_behind_approval_one_at_a_time() {
     // `exec`, so that cancelling the job interrupts xtask itself, which rolls back.
     assert!(
         runs.iter()
-            .any(|r| r == "exec cargo xtask deploy --env production"),
+            .any(|r| r == "exec cargo xtask deploy --env production --prebuilt"),
         "{runs:?}"
     );
     assert!(!runs.iter().any(|r| r.contains("--allow-dirty")));
