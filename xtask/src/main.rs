@@ -10,6 +10,7 @@ mod bench;
 mod build;
 mod deploy;
 mod dev;
+mod hooks;
 mod seed;
 mod setup;
 mod state;
@@ -127,6 +128,11 @@ enum Command {
     Preview(deploy::PreviewArgs),
     /// Check the dependencies for known vulnerabilities (cargo audit, npm audit).
     Audit,
+    /// Git hooks (`cargo xtask hooks install`).
+    Hooks {
+        #[command(subcommand)]
+        command: HooksCommand,
+    },
     /// Production database backups (`cargo xtask backup restore`).
     Backup {
         #[command(subcommand)]
@@ -137,6 +143,12 @@ enum Command {
         #[command(subcommand)]
         command: deploy::ConfigCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum HooksCommand {
+    /// A pre-commit hook running `cargo fmt --check` and clippy (-D warnings); idempotent.
+    Install,
 }
 
 fn main() -> Result<()> {
@@ -200,6 +212,13 @@ fn main() -> Result<()> {
         Command::Preview(args) => deploy::preview(&ws, &args),
         Command::Config { command } => deploy::config(&ws, &command),
         Command::Backup { command } => deploy::backup(&ws, &command),
+        Command::Hooks {
+            command: HooksCommand::Install,
+        } => {
+            let hook = hooks::install(&ws.root)?;
+            println!("✓ pre-commit hook in {}", hook.display());
+            Ok(())
+        }
         Command::Audit => audit::run_all(&ws),
     }
 }

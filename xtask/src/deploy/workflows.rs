@@ -304,3 +304,26 @@ fn no_workflow_uploads_a_database_backup() {
         }
     }
 }
+
+#[test]
+fn dependabot_watches_cargo_both_npm_locks_and_the_actions() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.github/dependabot.yml");
+    let config: Value = serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let watched: Vec<(String, String)> = config["updates"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|u| (text(&u["package-ecosystem"]), text(&u["directory"])))
+        .collect();
+    for (ecosystem, directory) in [
+        ("cargo", "/"),
+        ("npm", "/wrangler"),
+        ("npm", "/browser"),
+        ("github-actions", "/"),
+    ] {
+        assert!(
+            watched.contains(&(ecosystem.to_owned(), directory.to_owned())),
+            "{ecosystem} in {directory}: {watched:?}"
+        );
+    }
+}
