@@ -752,7 +752,8 @@ fn check_backup(configs: &Configs, problems: &mut Vec<String>) {
     for recipient in &backup.recipients {
         if recipient.parse::<age::x25519::Recipient>().is_err() {
             problems.push(format!(
-                "{MANIFEST_FILE}: backup.recipients has '{recipient}', which is not an age x25519 recipient (age1...)"
+                "{MANIFEST_FILE}: backup.recipients has '{recipient}', \
+                 which is not an age x25519 recipient (age1...)"
             ));
         }
     }

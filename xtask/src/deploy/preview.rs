@@ -399,7 +399,8 @@ fn bundle_sha(configs: &Configs) -> Result<String> {
 fn comment(summary: &Value) -> String {
     let field = |value: &Value| value.as_str().unwrap_or_default().to_owned();
     let mut body = format!(
-        "### Preview of this pull request\n\nCommit {}, database {} (this pull request's own).\n\n| worker | URL | health |\n|---|---|---|\n",
+        "### Preview of this pull request\n\nCommit {}, database {} (this pull request's own).\n\n\
+         | worker | URL | health |\n|---|---|---|\n",
         markdown::code(&field(&summary["git_sha"])),
         markdown::code(&field(&summary["database"]))
     );
