@@ -10,6 +10,7 @@ mod bench;
 mod build;
 mod deploy;
 mod dev;
+mod hooks;
 mod seed;
 mod setup;
 mod state;
@@ -47,7 +48,12 @@ enum Command {
     /// (npm ci in wrangler/), and for the browser tests Debian's chromium (apt-get, as root)
     /// and playwright-core (npm ci in browser/). Only package registries are used. A second
     /// run takes seconds.
-    Setup,
+    Setup {
+        /// Install only wrangler and its tools (npm ci in wrangler/): what a command that
+        /// deploys nothing new needs, installed before any Cloudflare token is present.
+        #[arg(long)]
+        wrangler_only: bool,
+    },
     /// Build workers to wasm and check their bundle sizes against the 1 MiB gzip budget.
     ///
     /// Runs `worker-build --release` per worker (one after another) with the local
@@ -122,6 +128,16 @@ enum Command {
     Preview(deploy::PreviewArgs),
     /// Check the dependencies for known vulnerabilities (cargo audit, npm audit).
     Audit,
+    /// Git hooks (`cargo xtask hooks install`).
+    Hooks {
+        #[command(subcommand)]
+        command: HooksCommand,
+    },
+    /// Production database backups (`cargo xtask backup restore`).
+    Backup {
+        #[command(subcommand)]
+        command: deploy::BackupCommand,
+    },
     /// Check the deployment configuration (`cargo xtask config check`).
     Config {
         #[command(subcommand)]
@@ -129,11 +145,22 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum HooksCommand {
+    /// A pre-commit hook running `cargo fmt --check` and clippy (-D warnings); idempotent.
+    Install,
+}
+
 fn main() -> Result<()> {
     let cli = Cli::parse();
     let ws = Workspace::locate()?;
     match cli.command {
-        Command::Setup => setup::all(&ws).and_then(|()| setup::browser_tools(&ws)),
+        Command::Setup {
+            wrangler_only: true,
+        } => setup::node_tools(&ws),
+        Command::Setup {
+            wrangler_only: false,
+        } => setup::all(&ws).and_then(|()| setup::browser_tools(&ws)),
         Command::Build { workers } => {
             setup::all(&ws)?;
             let workers = if workers.is_empty() {
@@ -184,6 +211,14 @@ fn main() -> Result<()> {
         Command::Provision(args) => deploy::provision(&ws, &args),
         Command::Preview(args) => deploy::preview(&ws, &args),
         Command::Config { command } => deploy::config(&ws, &command),
+        Command::Backup { command } => deploy::backup(&ws, &command),
+        Command::Hooks {
+            command: HooksCommand::Install,
+        } => {
+            let hook = hooks::install(&ws.root)?;
+            println!("✓ pre-commit hook in {}", hook.display());
+            Ok(())
+        }
         Command::Audit => audit::run_all(&ws),
     }
 }

@@ -1,4 +1,5 @@
-//! The fake Cloudflare REST API (`/client/v4`): one account with Workers (versions,
+//! The fake Cloudflare REST API (`/client/v4`): two accounts, production and preview, each
+//! reachable only with its own API token, each with Workers (versions,
 //! percentage deployments, secrets, cron schedules, custom domains, workers.dev settings),
 //! D1 (on SQLite, with Time Travel and export), KV namespaces, R2 buckets and queues. It
 //! implements the calls wrangler 4 makes for the commands `cargo xtask` drives, with the
@@ -10,8 +11,14 @@ use crate::http::{self, Handler, Reply, Request, Server};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
-/// The account every fake holds; pass it to wrangler as `CLOUDFLARE_ACCOUNT_ID`.
+/// The production account; pass it to wrangler as `CLOUDFLARE_ACCOUNT_ID`.
 pub const ACCOUNT_ID: &str = "0123456789abcdef0123456789abcdef";
+/// The only token the production account accepts.
+pub const TOKEN: &str = "test-production-token";
+/// The preview account (`CLOUDFLARE_PREVIEW_ACCOUNT_ID`).
+pub const PREVIEW_ACCOUNT_ID: &str = "fedcba9876543210fedcba9876543210";
+/// The only token the preview account accepts.
+pub const PREVIEW_TOKEN: &str = "test-preview-token";
 /// The account's workers.dev subdomain.
 pub const SUBDOMAIN: &str = "kbc-fake";
 /// The one zone of the account.
@@ -52,8 +59,60 @@ pub struct Deployment {
     pub versions: Vec<(String, f64)>,
 }
 
-/// The account's state; reach it through [`Server::with`].
+/// Both accounts; reach them through [`Server::with`].
+pub struct Accounts {
+    pub production: Cloudflare,
+    pub preview: Cloudflare,
+}
+
+impl Accounts {
+    /// Starts two empty accounts on one loopback port; the zone belongs to production.
+    pub fn start() -> std::io::Result<Server<Self>> {
+        let mut production = Cloudflare::new(ACCOUNT_ID, TOKEN)?;
+        production.zones.insert(
+            ZONE.to_owned(),
+            "f00dfeedf00dfeedf00dfeedf00dfeed".to_owned(),
+        );
+        let preview = Cloudflare::new(PREVIEW_ACCOUNT_ID, PREVIEW_TOKEN)?;
+        Server::start(Self {
+            production,
+            preview,
+        })
+    }
+}
+
+impl Handler for Accounts {
+    fn handle(&mut self, request: &Request, base_url: &str) -> Reply {
+        if request.path.starts_with(EXPORTS) {
+            let download = self.production.download(request);
+            return if download.status == 200 {
+                download
+            } else {
+                self.preview.download(request)
+            };
+        }
+        let account = request
+            .segments_after("/client/v4/accounts/")
+            .and_then(|segments| segments.first().copied());
+        let holder = match account {
+            Some(PREVIEW_ACCOUNT_ID) => &mut self.preview,
+            Some(ACCOUNT_ID) | None => &mut self.production,
+            Some(_) => return error(403, 10000, "Authentication error"),
+        };
+        if request.header("authorization") != Some(&format!("Bearer {}", holder.token)) {
+            return error(403, 10000, "Authentication error");
+        }
+        holder.handle(request, base_url)
+    }
+}
+
+/// Where finished exports are downloaded (their signed URLs).
+const EXPORTS: &str = "/__fake/exports/";
+
+/// One account's state.
 pub struct Cloudflare {
+    account_id: &'static str,
+    token: &'static str,
     dir: tempfile::TempDir,
     counter: u64,
     pub scripts: BTreeMap<String, Script>,
@@ -65,6 +124,8 @@ pub struct Cloudflare {
     pub buckets: BTreeMap<String, String>,
     /// (bucket, key) → the object's bytes.
     pub objects: BTreeMap<(String, String), Vec<u8>>,
+    /// Bucket name → its lifecycle rules, as `PUT .../lifecycle` sent them.
+    pub lifecycle: BTreeMap<String, Vec<Value>>,
     /// Queue id → name.
     pub queues: BTreeMap<String, String>,
     /// Zone name → id: the zones custom domains may be attached in.
@@ -74,9 +135,10 @@ pub struct Cloudflare {
 }
 
 impl Cloudflare {
-    /// Starts an empty account on a loopback port.
-    pub fn start() -> std::io::Result<Server<Self>> {
-        let state = Self {
+    fn new(account_id: &'static str, token: &'static str) -> std::io::Result<Self> {
+        Ok(Self {
+            account_id,
+            token,
             dir: tempfile::tempdir()?,
             counter: 0,
             scripts: BTreeMap::new(),
@@ -84,14 +146,11 @@ impl Cloudflare {
             kv_namespaces: BTreeMap::new(),
             buckets: BTreeMap::new(),
             objects: BTreeMap::new(),
+            lifecycle: BTreeMap::new(),
             queues: BTreeMap::new(),
-            zones: BTreeMap::from([(
-                ZONE.to_owned(),
-                "f00dfeedf00dfeedf00dfeedf00dfeed".to_owned(),
-            )]),
+            zones: BTreeMap::new(),
             exports: BTreeMap::new(),
-        };
-        Server::start(state)
+        })
     }
 
     /// The `CLOUDFLARE_API_BASE_URL` for a fake served at `base_url`.
@@ -235,14 +294,17 @@ fn script_not_found() -> Reply {
     error(404, 10007, "This Worker does not exist on your account.")
 }
 
-impl Handler for Cloudflare {
-    fn handle(&mut self, request: &Request, base_url: &str) -> Reply {
-        if let Some(token) = request.path.strip_prefix("/__fake/exports/") {
-            return match self.exports.get(token) {
-                Some(dump) => Reply::bytes(200, "application/sql", dump.clone().into_bytes()),
-                None => Reply::bytes(404, "text/plain", b"no such export".to_vec()),
-            };
+impl Cloudflare {
+    /// A finished export, by the token in its signed URL.
+    fn download(&self, request: &Request) -> Reply {
+        let token = request.path.strip_prefix(EXPORTS).unwrap_or_default();
+        match self.exports.get(token) {
+            Some(dump) => Reply::bytes(200, "application/sql", dump.clone().into_bytes()),
+            None => Reply::bytes(404, "text/plain", b"no such export".to_vec()),
         }
+    }
+
+    fn handle(&mut self, request: &Request, base_url: &str) -> Reply {
         if let Some(zones) = request.segments_after("/client/v4/zones") {
             return self.zone(request, &zones);
         }
@@ -250,7 +312,7 @@ impl Handler for Cloudflare {
             return no_route();
         };
         match segments.split_first() {
-            Some((&account, rest)) if account == ACCOUNT_ID => {
+            Some((&account, rest)) if account == self.account_id => {
                 let rest: Vec<&str> = rest.to_vec();
                 self.account(request, &rest, base_url)
             }
@@ -303,6 +365,7 @@ impl Cloudflare {
                 None => error(404, 10006, "The specified bucket does not exist."),
             },
             ("DELETE", ["r2", "buckets", name]) => self.r2_delete(name),
+            (_, ["r2", "buckets", name, "lifecycle"]) => self.r2_lifecycle(request, name),
             (_, ["r2", "buckets", bucket, "objects", key @ ..]) if !key.is_empty() => {
                 self.r2_object(request, bucket, &key.join("/"))
             }
@@ -720,6 +783,31 @@ impl Cloudflare {
         }
         self.buckets.remove(name);
         ok(json!({}))
+    }
+
+    /// A bucket's lifecycle rules: read, or replaced whole (rule ids must be unique).
+    fn r2_lifecycle(&mut self, request: &Request, bucket: &str) -> Reply {
+        if !self.buckets.contains_key(bucket) {
+            return error(404, 10006, "The specified bucket does not exist.");
+        }
+        match request.method.as_str() {
+            "GET" => ok(json!({"rules": self.lifecycle.get(bucket).cloned().unwrap_or_default()})),
+            "PUT" => {
+                let rules = request.json()["rules"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                let mut ids: Vec<&str> = rules.iter().filter_map(|r| r["id"].as_str()).collect();
+                ids.sort_unstable();
+                if let Some(twice) = ids.windows(2).find(|pair| pair[0] == pair[1]) {
+                    let message = format!("Lifecycle rule ids must be unique: {}", twice[0]);
+                    return error(400, 10040, &message);
+                }
+                self.lifecycle.insert(bucket.to_owned(), rules);
+                ok(json!({}))
+            }
+            _ => no_route(),
+        }
     }
 
     /// R2's object calls, as wrangler's `r2 object put|get|delete --remote` make them.

@@ -1,16 +1,19 @@
 //! The fake GitHub REST API: pull requests of one repository (open unless closed) and
 //! their (issue) comments, listed, created and edited as `api.github.com` does, requiring
-//! a bearer token.
+//! a bearer token; `/user` names the token's login (403 for a token it does not know, as
+//! for an app installation token), and a comment's author is its token's login.
 
 use crate::http::{Handler, Reply, Request, Server};
 use serde_json::{Value, json};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One comment on a pull request.
 #[derive(Debug, Clone)]
 pub struct Comment {
     pub id: u64,
     pub pr: u64,
+    /// The login of whoever wrote it.
+    pub author: String,
     pub body: String,
 }
 
@@ -21,7 +24,13 @@ pub struct GitHub {
     pub comments: Vec<Comment>,
     /// Pull requests that are closed; every other number is an open pull request.
     pub closed: BTreeSet<u64>,
+    /// Token → the login it authenticates as.
+    pub logins: BTreeMap<String, String>,
 }
+
+/// The token the tests give xtask, and the user it belongs to.
+pub const TOKEN: &str = "test-github-token";
+pub const LOGIN: &str = "kbc-preview-bot";
 
 impl GitHub {
     pub fn start() -> std::io::Result<Server<Self>> {
@@ -29,6 +38,7 @@ impl GitHub {
             next_id: 1000,
             comments: Vec::new(),
             closed: BTreeSet::new(),
+            logins: BTreeMap::from([(TOKEN.to_owned(), LOGIN.to_owned())]),
         })
     }
 
@@ -47,7 +57,7 @@ fn comment_json(comment: &Comment, base_url: &str) -> Value {
         "id": comment.id,
         "url": format!("{base_url}/repos/comments/{}", comment.id),
         "body": comment.body,
-        "user": {"login": "github-actions[bot]", "type": "Bot"},
+        "user": {"login": comment.author, "type": "User"},
     })
 }
 
@@ -60,11 +70,19 @@ fn message(status: u16, text: &str) -> Reply {
 
 impl Handler for GitHub {
     fn handle(&mut self, request: &Request, base_url: &str) -> Reply {
-        if !request
+        let Some(token) = request
             .header("authorization")
-            .is_some_and(|value| value.starts_with("Bearer ") && value.len() > 7)
-        {
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .filter(|token| !token.is_empty())
+        else {
             return message(401, "Requires authentication");
+        };
+        let login = self.logins.get(token).cloned();
+        if request.method == "GET" && request.path == "/user" {
+            return match login {
+                Some(login) => Reply::json(200, &json!({"login": login, "type": "User"})),
+                None => message(403, "Resource not accessible by integration"),
+            };
         }
         let Some(segments) = request.segments_after("/repos/") else {
             return message(404, "Not Found");
@@ -118,6 +136,7 @@ impl Handler for GitHub {
                 let comment = Comment {
                     id: self.next_id,
                     pr,
+                    author: login.unwrap_or_else(|| "github-actions[bot]".to_owned()),
                     body,
                 };
                 let answer = comment_json(&comment, base_url);

@@ -84,10 +84,10 @@ impl Call {
         serde_json::from_slice(&self.body).unwrap_or(Value::Null)
     }
 
-    /// Whether the call can have changed anything: not a GET, and not a GraphQL
-    /// analytics query (a POST that only reads).
+    /// Whether the call can have changed anything: not a GET, not a GraphQL analytics
+    /// query (a POST that only reads), and not refused.
     pub fn is_change(&self) -> bool {
-        self.method != "GET" && !self.path.ends_with("/graphql")
+        self.method != "GET" && !self.path.ends_with("/graphql") && self.status < 400
     }
 }
 

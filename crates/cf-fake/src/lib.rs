@@ -1,5 +1,6 @@
 //! Local fakes of the two third-party APIs `cargo xtask deploy` reaches: the Cloudflare REST
-//! API (which the real wrangler talks to through `CLOUDFLARE_API_BASE_URL`) and the GitHub
+//! API with a production and a preview account (which the real wrangler talks to through
+//! `CLOUDFLARE_API_BASE_URL`) and the GitHub
 //! REST API (pull-request comments). Each runs on a loopback port, speaks the real wire
 //! format (the `{"success","errors","messages","result"}` envelope, D1 on real SQLite),
 //! records every call in order and can be told to fail chosen requests.
@@ -11,6 +12,6 @@ mod d1;
 pub mod github;
 pub mod http;
 
-pub use cloudflare::Cloudflare;
+pub use cloudflare::{Accounts, Cloudflare};
 pub use github::GitHub;
 pub use http::{Call, Fault, Reply, Server};

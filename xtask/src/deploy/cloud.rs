@@ -451,6 +451,35 @@ pub fn r2_object_delete(w: &Wrangler, bucket: &str, key: &str) -> Result<()> {
     .map(drop)
 }
 
+/// Uploads `file` as an object of an R2 bucket.
+pub fn r2_object_put(w: &Wrangler, bucket: &str, key: &str, file: &Path) -> Result<()> {
+    let object = format!("{bucket}/{key}");
+    let file = file.to_string_lossy();
+    w.run(&["r2", "object", "put", &object, "--file", &file, "--remote"])
+        .map(drop)
+}
+
+/// Downloads an object of an R2 bucket into `file`.
+pub fn r2_object_get(w: &Wrangler, object: &str, file: &Path) -> Result<()> {
+    let file = file.to_string_lossy();
+    w.run(&["r2", "object", "get", object, "--file", &file, "--remote"])
+        .map(drop)
+}
+
+/// Adds a lifecycle rule deleting every object of the bucket `days` after its upload, unless
+/// a rule of that name exists; `true` when added.
+pub fn ensure_expiry(w: &Wrangler, bucket: &str, rule: &str, days: u32) -> Result<bool> {
+    /// Cloudflare's "the lifecycle configuration is invalid" (here: the rule exists).
+    const INVALID_LIFECYCLE: u64 = 10040;
+    let days = days.to_string();
+    let args = ["r2", "bucket", "lifecycle", "add", bucket, rule, ""];
+    match w.run(&[&args[..], &["--expire-days", &days, "--force"]].concat()) {
+        Ok(_) => Ok(true),
+        Err(err) if Failure::has_code(&err, &[INVALID_LIFECYCLE]) => Ok(false),
+        Err(err) => Err(err),
+    }
+}
+
 /// Deletes an empty R2 bucket; `false` when it did not exist. A bucket still holding
 /// objects is refused by Cloudflare, and the error says so.
 pub fn bucket_delete(w: &Wrangler, name: &str) -> Result<bool> {

@@ -260,6 +260,17 @@ pub struct Manifest {
     pub secrets: BTreeMap<(Environment, Worker), BTreeSet<String>>,
     /// Per worker: names the code reads that may stay unset (the code has a default).
     pub optional: BTreeMap<Worker, BTreeSet<String>>,
+    /// Where and for whom production database backups are kept.
+    pub backup: Option<BackupPolicy>,
+}
+
+/// `[backup]`: the private production R2 bucket backups go to, how long they are kept,
+/// and the age x25519 recipients (maintainers' public keys) they are encrypted to.
+#[derive(Debug, Clone, Default)]
+pub struct BackupPolicy {
+    pub bucket: String,
+    pub retention_days: u32,
+    pub recipients: Vec<String>,
 }
 
 /// The configs of all four workers and the manifest, read from one directory.
@@ -347,6 +358,14 @@ impl Configs {
         Ok(levels)
     }
 
+    /// The migrations directory of `env`'s database.
+    pub fn migrations_dir(&self, env: Environment) -> Result<PathBuf> {
+        let db = self.database(env)?;
+        Ok(self
+            .dir
+            .join(db.migrations_dir.as_deref().unwrap_or("migrations")))
+    }
+
     /// Every worker, dependencies first.
     pub fn dependency_order(&self, env: Environment) -> Result<Vec<Worker>> {
         Ok(self.dependency_levels(env)?.concat())
@@ -418,6 +437,31 @@ fn parse_manifest(text: &str) -> Result<Manifest> {
         let section = value
             .as_table()
             .with_context(|| format!("[{key}] must be a table"))?;
+        if key == "backup" {
+            let text = |field: &str| {
+                section
+                    .get(field)
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            };
+            manifest.backup = Some(BackupPolicy {
+                bucket: text("bucket").context("backup.bucket must name an R2 bucket")?,
+                retention_days: section
+                    .get("retention_days")
+                    .and_then(Value::as_integer)
+                    .and_then(|days| u32::try_from(days).ok())
+                    .context("backup.retention_days must be a number of days")?,
+                recipients: names(
+                    section
+                        .get("recipients")
+                        .unwrap_or(&Value::Array(Vec::new())),
+                    "backup.recipients",
+                )?
+                .into_iter()
+                .collect(),
+            });
+            continue;
+        }
         if key == "optional" {
             for (worker, list) in section {
                 manifest.optional.insert(
@@ -428,7 +472,7 @@ fn parse_manifest(text: &str) -> Result<Manifest> {
             continue;
         }
         let env = Environment::from_str(key, false).map_err(|_| {
-            anyhow::anyhow!("unknown section [{key}] (production, preview or optional)")
+            anyhow::anyhow!("unknown section [{key}] (production, preview, backup or optional)")
         })?;
         for (part, value) in section {
             let workers = value
@@ -474,21 +518,29 @@ pub fn code_reads(root: &Path) -> Result<BTreeMap<Worker, BTreeSet<String>>> {
 }
 
 fn names_in(dir: &Path) -> Result<BTreeSet<String>> {
-    let mut names = BTreeSet::new();
+    Ok(rust_sources(dir)?
+        .iter()
+        .flat_map(|(_, text)| names_read(text))
+        .collect())
+}
+
+/// Every `.rs` file under `dir` (none when it does not exist), with its text.
+pub fn rust_sources(dir: &Path) -> Result<Vec<(PathBuf, String)>> {
+    let mut sources = Vec::new();
     if !dir.exists() {
-        return Ok(names);
+        return Ok(sources);
     }
     for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
         let path = entry?.path();
         if path.is_dir() {
-            names.extend(names_in(&path)?);
+            sources.extend(rust_sources(&path)?);
         } else if path.extension().is_some_and(|e| e == "rs") {
             let text = std::fs::read_to_string(&path)
                 .with_context(|| format!("reading {}", path.display()))?;
-            names.extend(names_read(&text));
+            sources.push((path, text));
         }
     }
-    Ok(names)
+    Ok(sources)
 }
 
 /// The string literals passed as names to the var and secret readers in `source`.
@@ -525,6 +577,7 @@ pub fn check(configs: &Configs, code: &BTreeMap<Worker, BTreeSet<String>>) -> Ve
         check_probe_urls(configs, env, &mut problems);
     }
     check_preview_isolation(configs, &mut problems);
+    check_backup(configs, &mut problems);
     check_crons(configs, &mut problems);
     check_routes(configs, &mut problems);
     for (worker, names) in &configs.manifest.optional {
@@ -662,6 +715,45 @@ fn check_preview_isolation(configs: &Configs, problems: &mut Vec<String>) {
             problems.push(format!(
                 "{}: [env.preview.vars] must set ENVIRONMENT = \"preview\"",
                 file(w)
+            ));
+        }
+    }
+}
+
+/// Backups hold residents' contact details: a bucket no worker binds (so no code, least of
+/// all a preview's, can read it), a retention rule, and recipients that parse.
+fn check_backup(configs: &Configs, problems: &mut Vec<String>) {
+    let Some(backup) = &configs.manifest.backup else {
+        problems.push(format!(
+            "{MANIFEST_FILE}: [backup] is missing (bucket, retention_days, recipients)"
+        ));
+        return;
+    };
+    for w in &configs.workers {
+        for env in [
+            None,
+            Some(Environment::Production),
+            Some(Environment::Preview),
+        ] {
+            if w.r2(env).iter().any(|(_, bucket)| *bucket == backup.bucket) {
+                problems.push(format!(
+                    "{}: binds the backup bucket {}; no worker may read the backups",
+                    file(w),
+                    backup.bucket
+                ));
+            }
+        }
+    }
+    if !(1..=3650).contains(&backup.retention_days) {
+        problems.push(format!(
+            "{MANIFEST_FILE}: backup.retention_days must be between 1 and 3650"
+        ));
+    }
+    for recipient in &backup.recipients {
+        if recipient.parse::<age::x25519::Recipient>().is_err() {
+            problems.push(format!(
+                "{MANIFEST_FILE}: backup.recipients has '{recipient}', \
+                 which is not an age x25519 recipient (age1...)"
             ));
         }
     }
@@ -980,6 +1072,34 @@ mod tests {
             .insert("STALE_TOKEN".into());
 
         assert_eq!(problems_mentioning(&configs, &code, "STALE_TOKEN").len(), 1);
+    }
+
+    #[test]
+    fn a_worker_bound_to_the_backup_bucket_is_caught() {
+        let (mut configs, code) = repository();
+        let bucket = configs.manifest.backup.clone().unwrap().bucket;
+        let media = first_entry(
+            section(&mut configs, Worker::Api, Environment::Preview),
+            "r2_buckets",
+        );
+        media.insert("bucket_name".into(), bucket.into());
+
+        assert_eq!(
+            problems_mentioning(&configs, &code, "no worker may read the backups").len(),
+            1
+        );
+    }
+
+    #[test]
+    fn a_backup_recipient_that_is_no_age_key_is_caught() {
+        let (mut configs, code) = repository();
+        let backup = configs.manifest.backup.as_mut().unwrap();
+        backup.recipients = vec!["ssh-rsa AAAA maintainer".into()];
+
+        assert_eq!(
+            problems_mentioning(&configs, &code, "not an age x25519 recipient").len(),
+            1
+        );
     }
 
     #[test]

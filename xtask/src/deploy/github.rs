@@ -1,7 +1,9 @@
 //! Whether a pull request is still open, and the one pull-request comment a preview keeps
 //! up to date, through the GitHub REST API (`GITHUB_API_URL`, `GITHUB_REPOSITORY` and
-//! `GITHUB_TOKEN`, as GitHub Actions sets them). The comment is found again by a hidden marker, so it is edited in place rather
-//! than repeated. The token only ever goes into the Authorization header.
+//! `GITHUB_TOKEN`, as GitHub Actions sets them). The comment is found again by a hidden
+//! marker and its author, so it is edited in place rather than repeated; anyone can post a
+//! look-alike marker, so only a comment written by this very token's identity is edited.
+//! The token only ever goes into the Authorization header.
 
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
@@ -9,6 +11,9 @@ use std::time::Duration;
 
 /// Identifies the preview comment among a pull request's comments.
 pub const MARKER: &str = "<!-- kbc-preview -->";
+
+/// Who comments with the `GITHUB_TOKEN` of GitHub Actions.
+const ACTIONS_BOT: &str = "github-actions[bot]";
 
 pub struct GitHub {
     api: String,
@@ -46,6 +51,19 @@ impl GitHub {
     }
 
     fn send(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Value> {
+        let (status, text) = self.request(method, path, body)?;
+        if !(200..300).contains(&status) {
+            bail!(
+                "GitHub answered {status} to {method} {path}: {}",
+                text.chars().take(300).collect::<String>()
+            );
+        }
+        serde_json::from_str(&text)
+            .with_context(|| format!("GitHub's answer to {method} {path} is not JSON"))
+    }
+
+    /// The status and body of one call, whatever the status.
+    fn request(&self, method: &str, path: &str, body: Option<&Value>) -> Result<(u16, String)> {
         let url = format!("{}{path}", self.api);
         let auth = format!("Bearer {}", self.token);
         let mut response = match (method, body) {
@@ -74,14 +92,20 @@ impl GitHub {
         .with_context(|| format!("{method} {url}"))?;
         let status = response.status().as_u16();
         let text = response.body_mut().read_to_string().unwrap_or_default();
-        if !(200..300).contains(&status) {
-            bail!(
-                "GitHub answered {status} to {method} {path}: {}",
-                text.chars().take(300).collect::<String>()
-            );
+        Ok((status, text))
+    }
+
+    /// The login this token writes comments as: `GET /user`, or for the `GITHUB_TOKEN` of
+    /// Actions (an app installation token, which `/user` refuses with 403) the Actions bot.
+    fn login(&self) -> Result<String> {
+        match self.request("GET", "/user", None)? {
+            (200, text) => serde_json::from_str::<Value>(&text)?["login"]
+                .as_str()
+                .map(str::to_owned)
+                .context("GitHub's /user names no login"),
+            (403, _) => Ok(ACTIONS_BOT.to_owned()),
+            (status, _) => bail!("GitHub answered {status} to GET /user"),
         }
-        serde_json::from_str(&text)
-            .with_context(|| format!("GitHub's answer to {method} {path} is not JSON"))
     }
 
     /// Whether pull request `pr` is open (a preview of a closed one must not be made).
@@ -97,6 +121,7 @@ impl GitHub {
     /// Creates the pull request's preview comment, or edits it if it exists.
     pub fn upsert_comment(&self, pr: u64, body: &str) -> Result<()> {
         let body = format!("{MARKER}\n{body}");
+        let login = self.login()?;
         let mut page = 1;
         let existing = loop {
             let comments = self.send(
@@ -108,10 +133,10 @@ impl GitHub {
                 None,
             )?;
             let comments = comments.as_array().cloned().unwrap_or_default();
-            if let Some(found) = comments
-                .iter()
-                .find(|c| c["body"].as_str().is_some_and(|b| b.contains(MARKER)))
-            {
+            if let Some(found) = comments.iter().find(|c| {
+                c["user"]["login"] == login.as_str()
+                    && c["body"].as_str().is_some_and(|b| b.starts_with(MARKER))
+            }) {
                 break found["id"].as_u64();
             }
             if comments.len() < 100 {

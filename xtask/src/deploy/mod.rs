@@ -6,9 +6,13 @@
 //! health probes, rollback and reporting. It never sees a secret's value: it asks
 //! Cloudflare which secret names are set, and nothing more.
 
+mod account;
+mod backup;
 mod cloud;
 pub mod config;
 mod github;
+mod markdown;
+mod migrations;
 mod preview;
 mod probe;
 mod provision;
@@ -70,7 +74,8 @@ impl Place {
 ///
 /// Preflight (Cloudflare credentials, config check, clean tree, required secrets present,
 /// builds within the size budget), then the database (Time Travel bookmark, `d1 export`
-/// backup, pending migrations; a failed migration stops everything and prints the restore
+/// backup encrypted to deploy.toml's recipients into the private backup bucket, pending
+/// migrations; a failed migration stops everything and prints the restore
 /// command), then uploads of every worker tagged with the git sha, then --share percent of
 /// traffic to the new versions while probes check /health (new sha) and key endpoints for
 /// --probe-seconds, then 100% and triggers (crons, domains). Any failed probe rolls every
@@ -109,8 +114,8 @@ pub struct DeployArgs {
 
 /// Roll all four production workers back together.
 ///
-/// Without --to, each worker goes back to the last deployment that did not serve its
-/// current version. With --to, to the versions a deployment record says they served
+/// Without --to, each worker goes back to what served all its traffic before the last
+/// deploy, also when that deploy stopped mid-split. With --to, to the versions a deployment record says they served
 /// before that deployment. Every target is resolved before anything changes.
 #[derive(Debug, Clone, Args)]
 pub struct RollbackArgs {
@@ -159,6 +164,8 @@ pub struct ProvisionArgs {
 /// without crons, routes or secrets, probes their health, prints the URLs as JSON and
 /// creates or updates one comment on the pull request (GITHUB_TOKEN, GITHUB_REPOSITORY).
 /// `preview cleanup --pr N` deletes exactly that pull request's workers and resources.
+/// Previews live in their own Cloudflare account: CLOUDFLARE_PREVIEW_ACCOUNT_ID and
+/// CLOUDFLARE_PREVIEW_API_TOKEN, refused when that is the production CLOUDFLARE_ACCOUNT_ID.
 #[derive(Debug, Clone, Args)]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct PreviewArgs {
@@ -188,6 +195,37 @@ pub enum PreviewCommand {
     },
 }
 
+/// Production database backups.
+#[derive(Debug, Clone, Subcommand)]
+pub enum BackupCommand {
+    Restore(BackupRestoreArgs),
+}
+
+/// Restore a database backup into a fresh local database.
+///
+/// Takes the encrypted backup a deployment record names (--object, fetched from the
+/// production backup bucket: needs CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID) or a
+/// local encrypted file (--file), decrypts it with an age identity file, applies the
+/// migrations to a fresh local state directory and imports the rows (their triggers
+/// rebuild the search index). Serve the result with `wrangler dev --persist-to DIR`.
+#[derive(Debug, Clone, Args)]
+pub struct BackupRestoreArgs {
+    /// The backup's R2 object, `BUCKET/KEY`, as the deployment record names it.
+    #[arg(long, value_name = "BUCKET/KEY", conflicts_with = "file")]
+    pub object: Option<String>,
+    /// A local age-encrypted backup instead.
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// The age identity file (AGE-SECRET-KEY-...) of one of the backup's recipients.
+    #[arg(long, value_name = "FILE")]
+    pub identity: PathBuf,
+    /// The fresh state directory to restore into (default: target/restore/<UTC time>).
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
+    #[command(flatten)]
+    pub place: Place,
+}
+
 /// Checks of the deployment configuration.
 #[derive(Debug, Clone, Subcommand)]
 pub enum ConfigCommand {
@@ -197,7 +235,11 @@ pub enum ConfigCommand {
     /// bindings point at the same environment's workers; preview uses no production
     /// resource and has no crons or routes; production crons equal
     /// kbc_domain::jobs::SCHEDULES; every var or secret the code reads is a var of the
-    /// environment, a secret listed in deploy.toml, or optional; no secret is a plain var.
+    /// environment, a secret listed in deploy.toml, or optional; no secret is a plain var;
+    /// no migration drops or renames a table or column (the version still serving during
+    /// a rollout reads them) unless it is a `-- contract: <why>` step removing names the
+    /// code no longer mentions; and, when both are set, CLOUDFLARE_PREVIEW_ACCOUNT_ID is not
+    /// the production CLOUDFLARE_ACCOUNT_ID.
     Check {
         #[command(flatten)]
         place: Place,
@@ -236,13 +278,19 @@ pub fn preview(ws: &Workspace, args: &PreviewArgs) -> Result<()> {
     }
 }
 
+pub fn backup(ws: &Workspace, command: &BackupCommand) -> Result<()> {
+    crate::setup::node_tools(ws)?;
+    match command {
+        BackupCommand::Restore(args) => backup::restore(ws, args),
+    }
+}
+
 pub fn config(ws: &Workspace, command: &ConfigCommand) -> Result<()> {
     match command {
         ConfigCommand::Check { place } => {
             let dir = place.config_dir(ws)?;
             let configs = Configs::load(&dir)?;
-            let code = config::code_reads(&ws.root)?;
-            let problems = config::check(&configs, &code);
+            let problems = config_problems(ws, &configs)?;
             for problem in &problems {
                 eprintln!("✗ {problem}");
             }
@@ -268,19 +316,17 @@ pub fn config(ws: &Workspace, command: &ConfigCommand) -> Result<()> {
     }
 }
 
-/// The Cloudflare credentials wrangler reads; fails naming the missing ones.
-fn require_credentials() -> Result<()> {
-    let missing: Vec<&str> = ["CLOUDFLARE_API_TOKEN", "CLOUDFLARE_ACCOUNT_ID"]
-        .into_iter()
-        .filter(|name| std::env::var_os(name).is_none_or(|v| v.is_empty()))
-        .collect();
-    if !missing.is_empty() {
-        bail!(
-            "{} must be set (the values are never printed)",
-            missing.join(" and ")
-        );
-    }
-    Ok(())
+/// Everything `config check` finds: the configs against each other and the code, and
+/// the migrations against the version still serving while they run.
+fn config_problems(ws: &Workspace, configs: &Configs) -> Result<Vec<String>> {
+    let mut problems = config::check(configs, &config::code_reads(&ws.root)?);
+    problems.extend(account::accounts_problem());
+    let migrations = configs.migrations_dir(Environment::Production)?;
+    problems.extend(migrations::check_dir(
+        &migrations,
+        &migrations::code_words(&ws.root)?,
+    )?);
+    Ok(problems)
 }
 
 /// The commit being deployed: its sha, subject, and the files that are not committed.

@@ -5,12 +5,14 @@
 //! `[env.preview]` sections: same vars and bindings, the pull request's names and ids,
 //! no crons, no routes, no secrets.
 
+use super::account::Account;
 use super::cloud::{self, Target, short};
 use super::config::{Configs, DATABASE_BINDING, Environment, KvBinding};
 use super::github::GitHub;
+use super::markdown;
 use super::probe;
 use super::wrangler::Wrangler;
-use super::{Place, PreviewArgs, bundle_dir, each, require_credentials, run_dir};
+use super::{Place, PreviewArgs, bundle_dir, each, run_dir};
 use crate::build;
 use crate::workers::Worker;
 use crate::workspace::Workspace;
@@ -225,7 +227,7 @@ struct Ids {
 }
 
 pub fn deploy(ws: &Workspace, pr: u64, args: &PreviewArgs) -> Result<()> {
-    require_credentials()?;
+    let account = Account::of(ENV)?;
     let github = GitHub::from_env()?;
     // A run that starts after the pull request closed (its CI finished late, or it
     // replaced a queued cleanup) removes whatever preview is left instead.
@@ -236,7 +238,7 @@ pub fn deploy(ws: &Workspace, pr: u64, args: &PreviewArgs) -> Result<()> {
         return cleanup(ws, pr, &args.place);
     }
     let configs = args.place.configs(ws)?;
-    let problems = super::config::check(&configs, &super::config::code_reads(&ws.root)?);
+    let problems = super::config_problems(ws, &configs)?;
     if !problems.is_empty() {
         bail!("config check failed:\n  {}", problems.join("\n  "));
     }
@@ -247,7 +249,7 @@ pub fn deploy(ws: &Workspace, pr: u64, args: &PreviewArgs) -> Result<()> {
     }
     let sha = bundle_sha(&configs)?;
     let dir = run_dir(&args.place.out(ws)?, "preview", &pr.scope())?;
-    let wrangler = Wrangler::new(ws, &dir.join("wrangler"))?;
+    let wrangler = Wrangler::new(ws, &account, &dir.join("wrangler"))?;
 
     // Made here rather than left to wrangler, which would create a missing bucket
     // behind our back.
@@ -320,7 +322,7 @@ pub fn deploy(ws: &Workspace, pr: u64, args: &PreviewArgs) -> Result<()> {
                 .cloned()
                 .unwrap_or_else(|| url.clone()),
             version_id: None,
-            expected_sha: sha.clone(),
+            expected_sha: Some(sha.clone()),
         })
         .collect();
     let report = probe::rounds(
@@ -392,21 +394,25 @@ fn bundle_sha(configs: &Configs) -> Result<String> {
     Ok(shas.into_iter().next().expect("one sha"))
 }
 
+/// The pull-request comment: every value from outside escaped (probe answers can hold
+/// anything a pull request's code chooses to answer).
 fn comment(summary: &Value) -> String {
+    let field = |value: &Value| value.as_str().unwrap_or_default().to_owned();
     let mut body = format!(
-        "### Preview of this pull request\n\nCommit `{}`, database `{}` (this pull request's own).\n\n| worker | URL | health |\n|---|---|---|\n",
-        summary["git_sha"].as_str().unwrap_or_default(),
-        summary["database"].as_str().unwrap_or_default()
+        "### Preview of this pull request\n\nCommit {}, database {} (this pull request's own).\n\n\
+         | worker | URL | health |\n|---|---|---|\n",
+        markdown::code(&field(&summary["git_sha"])),
+        markdown::code(&field(&summary["database"]))
     );
     for w in summary["workers"].as_array().into_iter().flatten() {
         body.push_str(&format!(
             "| {} | {} | {} |\n",
-            w["worker"].as_str().unwrap_or_default(),
-            w["url"].as_str().unwrap_or_default(),
+            markdown::text(&field(&w["worker"])),
+            markdown::link(&field(&w["url"])),
             if w["healthy"] == true {
                 "✅ healthy".to_owned()
             } else {
-                format!("❌ {}", w["detail"].as_str().unwrap_or_default())
+                format!("❌ {}", markdown::text(&field(&w["detail"])))
             }
         ));
     }
@@ -414,7 +420,7 @@ fn comment(summary: &Value) -> String {
 }
 
 pub fn cleanup(ws: &Workspace, pr: u64, place: &Place) -> Result<()> {
-    require_credentials()?;
+    let account = Account::of(ENV)?;
     let github = GitHub::from_env()?;
     let configs = place.configs(ws)?;
     let pr = Pr::new(pr);
@@ -423,7 +429,7 @@ pub fn cleanup(ws: &Workspace, pr: u64, place: &Place) -> Result<()> {
         "preview",
         &format!("{}-cleanup", pr.scope()),
     )?;
-    let wrangler = Wrangler::new(ws, &dir.join("wrangler"))?;
+    let wrangler = Wrangler::new(ws, &account, &dir.join("wrangler"))?;
     let mut levels = configs.dependency_levels(ENV)?;
     // Dependents go first, so nothing is left bound to a deleted worker.
     levels.reverse();
@@ -492,4 +498,37 @@ pub fn cleanup(ws: &Workspace, pr: u64, place: &Place) -> Result<()> {
     }
     eprintln!("✓ preview of pull request #{} removed", pr.number);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_probe_output_stays_inside_its_table_cell_as_text() {
+        let summary = json!({
+            "git_sha": "0123abcd", "database": "kbc-directory-pr-7",
+            "workers": [{
+                "worker": "api", "url": "https://kbc-api-pr-7.kbc-fake.workers.dev", "healthy": false,
+                "detail": "answered <img src=x onerror=alert(1)> | [x](javascript:alert(1))",
+            }],
+        });
+
+        let body = comment(&summary);
+
+        let row = body.lines().last().unwrap();
+        assert!(
+            !body.contains("<img") && !body.contains("](javascript:"),
+            "{body}"
+        );
+        assert_eq!(
+            row.matches('|').count() - row.matches("\\|").count(),
+            4,
+            "{row}"
+        );
+        assert!(
+            row.contains("<https://kbc-api-pr-7.kbc-fake.workers.dev>"),
+            "{row}"
+        );
+    }
 }

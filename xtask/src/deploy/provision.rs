@@ -1,22 +1,24 @@
 //! `cargo xtask provision --env ENV`: creates the D1 database, KV namespaces, R2 buckets
-//! and queues an environment's configs name, skipping what exists, and records the D1 and
+//! and queues an environment's configs name (and for production the backup bucket with its
+//! expiry rule), skipping what exists, and records the D1 and
 //! KV ids in those configs (the only ids wrangler configs carry). A second run finds
 //! everything and rewrites nothing.
 
+use super::account::Account;
 use super::cloud;
 use super::config::{Configs, Environment, set_in_entry};
 use super::wrangler::Wrangler;
-use super::{ProvisionArgs, require_credentials, run_dir};
+use super::{ProvisionArgs, run_dir};
 use crate::workspace::Workspace;
 use anyhow::{Context, Result};
 use std::collections::BTreeSet;
 
 pub fn run(ws: &Workspace, args: &ProvisionArgs) -> Result<()> {
-    require_credentials()?;
     let env = args.env;
+    let account = Account::of(env)?;
     let configs = args.place.configs(ws)?;
     let dir = run_dir(&args.place.out(ws)?, "provision", env.name())?;
-    let wrangler = Wrangler::new(ws, &dir.join("wrangler"))?;
+    let wrangler = Wrangler::new(ws, &account, &dir.join("wrangler"))?;
     let report = |what: &str, created: bool| {
         println!("{} {what}", if created { "+ created" } else { "✓ exists " });
     };
@@ -76,6 +78,26 @@ pub fn run(ws: &Workspace, args: &ProvisionArgs) -> Result<()> {
         report(
             &format!("R2 {bucket}"),
             cloud::ensure_bucket(&wrangler, &bucket)?,
+        );
+    }
+    // The private bucket of the encrypted database backups, which expire by rule.
+    if let (Environment::Production, Some(backup)) = (env, &configs.manifest.backup) {
+        report(
+            &format!("R2 {} (backups)", backup.bucket),
+            cloud::ensure_bucket(&wrangler, &backup.bucket)?,
+        );
+        report(
+            &format!(
+                "lifecycle rule {}: delete backups after {} days",
+                super::backup::EXPIRY_RULE,
+                backup.retention_days
+            ),
+            cloud::ensure_expiry(
+                &wrangler,
+                &backup.bucket,
+                super::backup::EXPIRY_RULE,
+                backup.retention_days,
+            )?,
         );
     }
     let queues: BTreeSet<String> = configs

@@ -4,6 +4,7 @@
 //! `$GITHUB_STEP_SUMMARY` in GitHub Actions. `rollback --to RECORD` reads it back.
 
 use super::cloud::Split;
+use super::markdown::{code, text};
 use super::probe;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
@@ -48,7 +49,7 @@ pub struct DatabaseRecord {
     pub name: String,
     pub id: String,
     pub bookmark: String,
-    /// The `d1 export` file, relative to the record.
+    /// The encrypted `d1 export`: its R2 object, `BUCKET/KEY`.
     pub backup: Option<String>,
     pub backup_tables: Vec<String>,
     pub migrations_before: Vec<String>,
@@ -70,6 +71,9 @@ pub struct ProbeRecord {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CheckRecord {
     pub worker: String,
+    /// The version the check pinned (both the new and the old one while traffic is split).
+    #[serde(default)]
+    pub version: Option<String>,
     pub url: String,
     pub ok: bool,
     pub detail: String,
@@ -88,6 +92,7 @@ impl ProbeRecord {
                 .iter()
                 .map(|c| CheckRecord {
                     worker: c.worker.to_owned(),
+                    version: c.version.clone(),
                     url: c.url.clone(),
                     ok: c.ok,
                     detail: c.detail.clone(),
@@ -154,17 +159,17 @@ impl Record {
             _ => "❌",
         };
         let mut md = format!(
-            "## {mark} {} deploy of `{}`: {}\n\n",
+            "## {mark} {} deploy of {}: {}\n\n",
             self.environment,
-            short_sha(&self.git_sha),
-            self.status
+            code(short_sha(&self.git_sha)),
+            text(&self.status)
         );
         md.push_str(&format!(
             "> {}\n\n",
-            self.message.lines().next().unwrap_or_default()
+            text(self.message.lines().next().unwrap_or_default())
         ));
         if let Some(failure) = &self.failure {
-            md.push_str(&format!("**Why:** {failure}\n\n"));
+            md.push_str(&format!("**Why:** {}\n\n", text(failure)));
         }
         if !self.source_checks {
             md.push_str("**Source checks were skipped (`--allow-dirty`).**\n\n");
@@ -174,7 +179,7 @@ impl Record {
             let split = |s: &Option<Split>| s.as_ref().map_or("—".to_owned(), Split::describe);
             md.push_str(&format!(
                 "| {} | {} | {} | {} |\n",
-                w.worker,
+                text(&w.worker),
                 split(&w.before),
                 w.uploaded_version
                     .as_deref()
@@ -184,17 +189,17 @@ impl Record {
         }
         if let Some(db) = &self.database {
             md.push_str(&format!(
-                "\n**Database** `{}`: bookmark `{}`; backup {}; migrations applied: {}{}\n\nRestore: `{}`\n",
-                db.name,
-                db.bookmark,
-                db.backup.as_deref().map_or("none (empty database)".to_owned(), |b| format!("`{b}`")),
+                "\n**Database** {}: bookmark {}; backup {}; migrations applied: {}{}\n\nRestore: {}\n",
+                code(&db.name),
+                code(&db.bookmark),
+                db.backup.as_deref().map_or("none (empty database)".to_owned(), code),
                 if db.migrations_applied.is_empty() {
                     "none".to_owned()
                 } else {
-                    db.migrations_applied.join(", ")
+                    text(&db.migrations_applied.join(", "))
                 },
                 if db.restored { " (restored to the bookmark)" } else { "" },
-                db.restore_command
+                code(&db.restore_command)
             ));
         }
         for p in &self.probes {
@@ -203,13 +208,17 @@ impl Record {
                 p.phase,
                 p.rounds,
                 p.seconds,
-                p.failure.as_deref().unwrap_or("all passed")
+                p.failure.as_deref().map_or("all passed".to_owned(), text)
             ));
         }
         if let Some(steps) = &self.rollback {
             md.push_str("\n**Rollback**\n\n");
             for step in steps {
-                md.push_str(&format!("- {}: {}\n", step.worker, step.outcome));
+                md.push_str(&format!(
+                    "- {}: {}\n",
+                    text(&step.worker),
+                    text(&step.outcome)
+                ));
             }
         }
         md.push_str("\n| phase | seconds |\n|---|---:|\n");
@@ -224,4 +233,46 @@ pub const RECORD_FILE: &str = "record.json";
 
 fn short_sha(sha: &str) -> &str {
     &sha[..sha.len().min(12)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HOSTILE: &str = "<img src=x onerror=alert(1)> [x](javascript:alert(1)) | cell";
+
+    #[test]
+    fn the_summary_shows_hostile_subjects_errors_and_probe_output_as_text() {
+        let record = Record {
+            environment: "production".into(),
+            status: "rolled-back".into(),
+            failure: Some(HOSTILE.into()),
+            git_sha: "0123456789abcdef".into(),
+            message: HOSTILE.into(),
+            source_checks: true,
+            started_at: 0,
+            workers: Vec::new(),
+            database: None,
+            probes: vec![ProbeRecord {
+                phase: "gradual".into(),
+                rounds: 1,
+                seconds: 1.0,
+                failure: Some(HOSTILE.into()),
+                checks: Vec::new(),
+            }],
+            timings: Vec::new(),
+            rollback: Some(vec![RollbackStep {
+                worker: "api".into(),
+                to: None,
+                outcome: format!("FAILED: {HOSTILE}"),
+            }]),
+        };
+
+        let md = record.markdown();
+
+        assert!(!md.contains("<img"), "{md}");
+        assert!(!md.contains("](javascript:"), "{md}");
+        assert!(!md.contains(" | cell"), "a pipe stays escaped: {md}");
+        assert_eq!(md.matches("&lt;img").count(), 4, "{md}");
+    }
 }

@@ -3,12 +3,14 @@
 //! 100% and triggers) and rolling every worker back together. Each phase is timed and
 //! written to the deployment record, whatever way the rollout ends.
 
+use super::account::Account;
+use super::backup;
 use super::cloud::{self, Split, Target, short};
 use super::config::{Configs, DATABASE_BINDING, Environment};
 use super::probe;
 use super::record::{DatabaseRecord, ProbeRecord, Record, RollbackStep, Timing, WorkerRecord};
 use super::wrangler::Wrangler;
-use super::{DeployArgs, RollbackArgs, Source, bundle_dir, each, require_credentials, run_dir};
+use super::{DeployArgs, RollbackArgs, Source, bundle_dir, each, run_dir};
 use crate::build;
 use crate::supervise;
 use crate::workers::Worker;
@@ -37,11 +39,12 @@ pub fn production(ws: &Workspace, args: &DeployArgs) -> Result<()> {
     } else {
         crate::setup::all(ws)?;
     }
+    let account = Account::of(ENV)?;
     let configs = args.place.configs(ws)?;
     let source = Source::read(&ws.root)?;
     let label = short(&source.sha).to_owned();
     let dir = run_dir(&args.place.out(ws)?, ENV.name(), &label)?;
-    let wrangler = Wrangler::new(ws, &dir.join("wrangler"))?;
+    let wrangler = Wrangler::new(ws, &account, &dir.join("wrangler"))?;
     let record = Record {
         environment: ENV.name().into(),
         status: "running".into(),
@@ -155,9 +158,7 @@ impl Rollout<'_> {
 
     /// Everything checked before anything changes; returns the upload levels.
     fn preflight(&mut self, source: &Source) -> Result<Vec<Vec<Worker>>> {
-        require_credentials()?;
-        let code = super::config::code_reads(&self.ws.root)?;
-        let problems = super::config::check(&self.configs, &code);
+        let problems = super::config_problems(self.ws, &self.configs)?;
         if !problems.is_empty() {
             bail!("config check failed:\n  {}", problems.join("\n  "));
         }
@@ -290,16 +291,31 @@ impl Rollout<'_> {
         println!("✓ Time Travel bookmark {bookmark}");
         let tables = cloud::exportable_tables(&self.wrangler, &t, DATABASE_BINDING)?;
         if !tables.is_empty() {
-            let file = format!("backup-{}.sql", db.database_name);
-            cloud::export(
+            let policy = self
+                .configs
+                .manifest
+                .backup
+                .as_ref()
+                .context("deploy.toml has no [backup]")?;
+            let name = format!(
+                "{}-{}-{}",
+                db.database_name,
+                super::utc_stamp(self.record.started_at),
+                short(&self.record.git_sha)
+            );
+            let object = backup::take(
                 &self.wrangler,
                 &t,
                 DATABASE_BINDING,
                 &tables,
-                &self.dir.join(&file),
+                policy,
+                (&self.dir, &name),
             )?;
-            println!("✓ backup of {} tables in {file}", tables.len());
-            record.backup = Some(file);
+            println!(
+                "✓ backup of {} tables, encrypted, in R2 {object}",
+                tables.len()
+            );
+            record.backup = Some(object);
             record.backup_tables = tables;
         } else {
             println!("✓ the database is empty: nothing to back up");
@@ -436,8 +452,8 @@ impl Rollout<'_> {
         Ok(())
     }
 
-    /// Probes every worker (pinned to its new version while traffic is split); on failure
-    /// rolls everything back.
+    /// Probes every worker; while traffic is split, both of its versions, each pinned (the
+    /// old one runs on the new schema now). On failure rolls everything back.
     fn probe(
         &mut self,
         phase: &str,
@@ -445,26 +461,40 @@ impl Rollout<'_> {
         uploaded: &BTreeMap<Worker, String>,
         window: Option<Duration>,
     ) -> Result<()> {
-        let targets: Vec<probe::Target> = order
-            .iter()
-            .map(|&worker| {
-                Ok(probe::Target {
+        let mut targets = Vec::new();
+        for &worker in order {
+            let base_url = self
+                .configs
+                .manifest
+                .probe_urls
+                .get(&(ENV, worker))
+                .cloned()
+                .with_context(|| format!("deploy.toml has no production.probe_urls.{worker}"))?;
+            let script = self.configs.worker(worker).script_name(ENV);
+            let new = &uploaded[&worker];
+            targets.push(probe::Target {
+                worker,
+                script: script.clone(),
+                base_url: base_url.clone(),
+                version_id: window.map(|_| new.clone()),
+                expected_sha: Some(self.record.git_sha.clone()),
+            });
+            let before = self.worker_record(worker).before.clone();
+            if let Some(old) = before
+                .as_ref()
+                .and_then(Split::main)
+                .filter(|old| old != new)
+                && window.is_some()
+            {
+                targets.push(probe::Target {
                     worker,
-                    script: self.configs.worker(worker).script_name(ENV),
-                    base_url: self
-                        .configs
-                        .manifest
-                        .probe_urls
-                        .get(&(ENV, worker))
-                        .cloned()
-                        .with_context(|| {
-                            format!("deploy.toml has no production.probe_urls.{worker}")
-                        })?,
-                    version_id: window.map(|_| uploaded[&worker].clone()),
-                    expected_sha: self.record.git_sha.clone(),
-                })
-            })
-            .collect::<Result<_>>()?;
+                    script,
+                    base_url,
+                    version_id: Some(old.to_owned()),
+                    expected_sha: None,
+                });
+            }
+        }
         let interval = Duration::from_secs(self.args.probe_interval);
         // Traffic is already split when the probes run: whatever stops them (a cancelled
         // job, Ctrl-C) must not leave production half on an unproven version.
@@ -585,10 +615,7 @@ fn failures(results: Vec<(Worker, Result<()>)>, doing: &str) -> Option<anyhow::E
 
 /// Migration files not yet recorded in `d1_migrations`, in order.
 fn pending_migrations(configs: &Configs, applied: &[String]) -> Result<Vec<String>> {
-    let db = configs.database(ENV)?;
-    let dir = configs
-        .dir
-        .join(db.migrations_dir.as_deref().unwrap_or("migrations"));
+    let dir = configs.migrations_dir(ENV)?;
     let mut files: Vec<String> = std::fs::read_dir(&dir)
         .with_context(|| format!("reading {}", dir.display()))?
         .filter_map(|e| e.ok())
@@ -601,10 +628,10 @@ fn pending_migrations(configs: &Configs, applied: &[String]) -> Result<Vec<Strin
 
 /// `cargo xtask rollback --env production [--to RECORD]`.
 pub fn rollback_command(ws: &Workspace, args: &RollbackArgs) -> Result<()> {
-    require_credentials()?;
+    let account = Account::of(ENV)?;
     let configs = args.place.configs(ws)?;
     let dir = run_dir(&args.place.out(ws)?, "rollback", ENV.name())?;
-    let wrangler = Wrangler::new(ws, &dir.join("wrangler"))?;
+    let wrangler = Wrangler::new(ws, &account, &dir.join("wrangler"))?;
     let record = args.to.as_deref().map(Record::read).transpose()?;
     let target = |worker: Worker| Target {
         config: configs.worker(worker).path.clone(),
@@ -657,13 +684,83 @@ fn record_target(record: &Record, worker: Worker) -> Result<Split> {
     })
 }
 
-/// The newest deployment that does not serve the worker's current main version.
+/// What served all of the worker's traffic before its last deploy began, whether that
+/// deploy finished or stopped mid-split.
 fn previous_deployment(w: &Wrangler, t: &Target) -> Result<Split> {
-    let current = cloud::serving(w, t)?.context("the worker serves nothing")?;
-    let current_main = current.main().unwrap_or_default().to_owned();
-    cloud::deployments(w, t)?
-        .into_iter()
+    pre_deploy_split(&cloud::deployments(w, t)?)
+}
+
+/// In a deployment history (oldest first): the newest deployment of one version at 100%
+/// that does not serve the version the last deploy brought in — the version of the
+/// current deployment that appeared last.
+fn pre_deploy_split(history: &[Split]) -> Result<Split> {
+    let current = history
+        .last()
+        .context("the worker has never been deployed")?;
+    let first_seen = |version: &str| {
+        history
+            .iter()
+            .position(|d| d.versions.iter().any(|s| s.version_id == version))
+    };
+    let newest = current
+        .versions
+        .iter()
+        .max_by_key(|s| first_seen(&s.version_id))
+        .map(|s| s.version_id.as_str())
+        .context("the current deployment serves no version")?;
+    history
+        .iter()
         .rev()
-        .find(|d| !d.versions.iter().any(|s| s.version_id == current_main))
-        .context("no earlier deployment without the current version")
+        .find(|d| {
+            matches!(d.versions.as_slice(), [only] if only.percentage == 100.0 && only.version_id != newest)
+        })
+        .cloned()
+        .context("no earlier deployment served one version at 100%")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::deploy::cloud::Share;
+
+    fn split(shares: &[(&str, f64)]) -> Split {
+        Split {
+            versions: shares
+                .iter()
+                .map(|(id, percentage)| Share {
+                    version_id: (*id).to_owned(),
+                    percentage: *percentage,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn after_a_finished_deploy_the_version_before_it_is_restored() {
+        let history = [
+            split(&[("a", 100.0)]),
+            split(&[("b", 10.0), ("a", 90.0)]),
+            split(&[("b", 100.0)]),
+        ];
+
+        assert_eq!(pre_deploy_split(&history).unwrap(), split(&[("a", 100.0)]));
+    }
+
+    #[test]
+    fn after_a_deploy_stopped_mid_split_the_version_before_it_is_restored() {
+        let history = [
+            split(&[("old", 100.0)]),
+            split(&[("a", 100.0)]),
+            split(&[("b", 10.0), ("a", 90.0)]),
+        ];
+
+        assert_eq!(pre_deploy_split(&history).unwrap(), split(&[("a", 100.0)]));
+    }
+
+    #[test]
+    fn a_worker_deployed_once_has_nothing_to_go_back_to() {
+        let err = pre_deploy_split(&[split(&[("a", 100.0)])]).unwrap_err();
+
+        assert!(err.to_string().contains("no earlier deployment"), "{err}");
+    }
 }

@@ -12,10 +12,10 @@ use anyhow::{Context, Result};
 use serde_json::{Value, json};
 
 pub fn run(ws: &Workspace, args: &StatusArgs) -> Result<()> {
-    super::require_credentials()?;
+    let account = super::account::Account::of(args.env)?;
     let configs = args.place.configs(ws)?;
     let dir = run_dir(&args.place.out(ws)?, "status", args.env.name())?;
-    let wrangler = Wrangler::new(ws, &dir.join("wrangler"))?;
+    let wrangler = Wrangler::new(ws, &account, &dir.join("wrangler"))?;
     let rendered;
     let targets: Vec<(Worker, String, Target)> = match (args.env, args.pr) {
         (Environment::Preview, Some(pr)) => {

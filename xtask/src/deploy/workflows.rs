@@ -1,7 +1,8 @@
 //! The GitHub workflows, held to their rules: thin (every `run` step is exactly one
-//! `cargo xtask` call, `exec`ed at most, every other step an allowed official action), and nothing allowed
-//! to fail silently (no `continue-on-error`, no `|| true`-style escapes, no `always()`
-//! except to keep an artifact); preview never for forks and only with the preview token;
+//! `cargo xtask` call, `exec`ed at most, every other step an allowed official action
+//! pinned to a commit), tokens held only by the steps that use them, after every install,
+//! and nothing allowed to fail silently (no `continue-on-error`, no `|| true`-style escapes, no `always()`
+//! except to keep an artifact); preview never for forks and only in the preview account;
 //! production only after CI succeeded, behind the `production` environment, one at a time.
 
 use serde_yaml::Value;
@@ -39,10 +40,28 @@ fn text(value: &Value) -> String {
 }
 
 const WORKFLOWS: [&str; 3] = ["ci.yml", "preview.yml", "deploy.yml"];
-const ALLOWED_ACTIONS: [&str; 3] = [
-    "actions/checkout@v4",
-    "actions/setup-node@v4",
-    "actions/upload-artifact@v4",
+/// The actions a workflow may use, pinned to the commit of a release (a tag can be moved
+/// to other code; a commit cannot), with the release it is.
+const ALLOWED_ACTIONS: [(&str, &str); 3] = [
+    (
+        "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683",
+        "v4.2.2",
+    ),
+    (
+        "actions/setup-node@49933ea5288caeca8642d1e84afbd3f7d6820020",
+        "v4.4.0",
+    ),
+    (
+        "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02",
+        "v4.6.2",
+    ),
+];
+
+/// The secrets that reach Cloudflare or GitHub.
+const TOKENS: [&str; 3] = [
+    "CLOUDFLARE_API_TOKEN",
+    "CLOUDFLARE_PREVIEW_API_TOKEN",
+    "GITHUB_TOKEN",
 ];
 
 #[test]
@@ -70,14 +89,86 @@ fn every_run_step_is_exactly_one_cargo_xtask_call() {
                 } else {
                     let uses = text(&step["uses"]);
                     assert!(
-                        ALLOWED_ACTIONS.contains(&uses.as_str()),
-                        "{name} {job_name}: step uses `{uses}`, not an allowed action"
+                        ALLOWED_ACTIONS.iter().any(|(pinned, _)| *pinned == uses),
+                        "{name} {job_name}: step uses `{uses}`, not an allowed action pinned to its commit"
                     );
                 }
                 assert!(
                     step.get("shell").is_none(),
                     "{name} {job_name}: custom shell"
                 );
+            }
+        }
+    }
+}
+
+#[test]
+fn every_pinned_action_names_its_release_beside_the_sha() {
+    for name in WORKFLOWS {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../.github/workflows")
+            .join(name);
+        let raw = std::fs::read_to_string(path).unwrap();
+        for line in raw.lines().filter(|l| l.contains("uses:")) {
+            assert!(
+                ALLOWED_ACTIONS.iter().any(|(pinned, release)| line
+                    .trim_end()
+                    .ends_with(&format!("{pinned} # {release}"))),
+                "{name}: `{}` is not pinned with its release in a comment",
+                line.trim()
+            );
+        }
+    }
+}
+
+#[test]
+fn tokens_are_held_only_by_the_steps_that_use_them_after_every_install() {
+    for name in WORKFLOWS {
+        let wf = workflow(name);
+        assert!(
+            TOKENS.iter().all(|t| wf["env"].get(*t).is_none()),
+            "{name}: a token in the workflow's env"
+        );
+        for (job_name, job) in jobs(&wf) {
+            assert!(
+                TOKENS.iter().all(|t| job["env"].get(*t).is_none()),
+                "{name} {job_name}: a token in the job's env reaches every step"
+            );
+            let steps = steps(job);
+            let holding: Vec<usize> = (0..steps.len())
+                .filter(|&i| TOKENS.iter().any(|t| steps[i]["env"].get(*t).is_some()))
+                .collect();
+            for &i in &holding {
+                let run = text(&steps[i]["run"]);
+                assert!(
+                    ["deploy ", "preview "]
+                        .iter()
+                        .any(|c| run.contains(&format!("cargo xtask {c}"))),
+                    "{name} {job_name}: `{run}` holds a token it does not need"
+                );
+                let installs_before = steps[..i].iter().any(|s| {
+                    let run = text(&s["run"]);
+                    run == "cargo xtask build" || run.starts_with("cargo xtask setup")
+                });
+                assert!(
+                    installs_before,
+                    "{name} {job_name}: `{run}` would install tools while holding its token"
+                );
+                if run.contains("cargo xtask deploy") || run.contains("cargo xtask preview --pr") {
+                    assert!(
+                        run.contains("--prebuilt"),
+                        "{name} {job_name}: `{run}` rebuilds"
+                    );
+                }
+            }
+            for step in steps {
+                if text(&step["uses"]).starts_with("actions/checkout@") {
+                    assert_eq!(
+                        text(&step["with"]["persist-credentials"]),
+                        "false",
+                        "{name} {job_name}: checkout leaves its token in .git/config"
+                    );
+                }
             }
         }
     }
@@ -129,7 +220,7 @@ fn ci_checks_config_runs_the_test_command_builds_and_audits_dependencies() {
 }
 
 #[test]
-fn previews_run_after_ci_never_for_forks_and_only_with_the_preview_token() {
+fn previews_run_after_ci_never_for_forks_and_only_in_the_preview_account() {
     let wf = workflow("preview.yml");
     assert_eq!(text(&wf["on"]["workflow_run"]["workflows"][0]), "ci");
     for (job_name, job) in jobs(&wf) {
@@ -138,14 +229,41 @@ fn previews_run_after_ci_never_for_forks_and_only_with_the_preview_token() {
             condition.contains("full_name == github.repository"),
             "preview {job_name} must exclude forks: {condition}"
         );
-        let token = text(&job["env"]["CLOUDFLARE_API_TOKEN"]);
+        let step = steps(job)
+            .iter()
+            .find(|s| text(&s["run"]).contains("cargo xtask preview"))
+            .expect("a preview step");
+        let env = &step["env"];
+        assert_eq!(
+            text(&env["CLOUDFLARE_PREVIEW_API_TOKEN"]),
+            "${{ secrets.CLOUDFLARE_PREVIEW_API_TOKEN }}",
+            "preview {job_name}"
+        );
+        assert_eq!(
+            text(&env["CLOUDFLARE_PREVIEW_ACCOUNT_ID"]),
+            "${{ vars.CLOUDFLARE_PREVIEW_ACCOUNT_ID }}",
+            "preview {job_name}"
+        );
         assert!(
-            token.contains("CLOUDFLARE_PREVIEW_API_TOKEN"),
-            "preview {job_name} uses {token}"
+            env.get("CLOUDFLARE_API_TOKEN").is_none(),
+            "preview {job_name} must not hold the production token"
         );
     }
     let deploy = &wf["jobs"]["deploy"];
     assert!(text(&deploy["if"]).contains("conclusion == 'success'"));
+}
+
+#[test]
+fn ci_gives_config_check_both_account_ids_to_compare() {
+    let wf = workflow("ci.yml");
+    let (_, job) = jobs(&wf).into_iter().next().expect("one job");
+    let check = steps(job)
+        .iter()
+        .find(|s| text(&s["run"]) == "cargo xtask config check")
+        .expect("a config check step");
+    for id in ["CLOUDFLARE_ACCOUNT_ID", "CLOUDFLARE_PREVIEW_ACCOUNT_ID"] {
+        assert_eq!(text(&check["env"][id]), format!("${{{{ vars.{id} }}}}"));
+    }
 }
 
 #[test]
@@ -163,33 +281,49 @@ fn production_deploys_only_after_ci_succeeded_behind_approval_one_at_a_time() {
     // `exec`, so that cancelling the job interrupts xtask itself, which rolls back.
     assert!(
         runs.iter()
-            .any(|r| r == "exec cargo xtask deploy --env production"),
+            .any(|r| r == "exec cargo xtask deploy --env production --prebuilt"),
         "{runs:?}"
     );
     assert!(!runs.iter().any(|r| r.contains("--allow-dirty")));
 }
 
 #[test]
-fn the_production_backup_is_kept_apart_from_the_record_and_only_a_week() {
-    let wf = workflow("deploy.yml");
-    let (_, job) = jobs(&wf).into_iter().next().expect("one job");
-    let artifacts: Vec<&Value> = steps(job)
+fn no_workflow_uploads_a_database_backup() {
+    for name in WORKFLOWS {
+        let wf = workflow(name);
+        for (job_name, job) in jobs(&wf) {
+            for step in steps(job) {
+                if text(&step["uses"]).starts_with("actions/upload-artifact@") {
+                    let path = text(&step["with"]["path"]);
+                    assert!(
+                        !path.contains("backup") && !path.contains(".sql"),
+                        "{name} {job_name} uploads {path}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn dependabot_watches_cargo_both_npm_locks_and_the_actions() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.github/dependabot.yml");
+    let config: Value = serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let watched: Vec<(String, String)> = config["updates"]
+        .as_sequence()
+        .unwrap()
         .iter()
-        .filter(|s| text(&s["uses"]).starts_with("actions/upload-artifact@"))
+        .map(|u| (text(&u["package-ecosystem"]), text(&u["directory"])))
         .collect();
-    let (backups, records): (Vec<&Value>, Vec<&Value>) = artifacts
-        .into_iter()
-        .partition(|s| text(&s["with"]["path"]).trim() == "target/deploy/**/backup-*.sql");
-    assert_eq!(backups.len(), 1, "one backup artifact");
-    let days: u32 = text(&backups[0]["with"]["retention-days"])
-        .trim()
-        .parse()
-        .expect("the backup artifact sets retention-days");
-    assert!(days <= 7, "the backup is kept {days} days");
-    for record in records {
+    for (ecosystem, directory) in [
+        ("cargo", "/"),
+        ("npm", "/wrangler"),
+        ("npm", "/browser"),
+        ("github-actions", "/"),
+    ] {
         assert!(
-            text(&record["with"]["path"]).contains("!target/deploy/**/backup-*.sql"),
-            "the record artifact must leave the backup out: {record:?}"
+            watched.contains(&(ecosystem.to_owned(), directory.to_owned())),
+            "{ecosystem} in {directory}: {watched:?}"
         );
     }
 }

@@ -4,6 +4,7 @@
 //! `command-failed`) or the JSON its `--json` commands print — never from its pretty
 //! output. Each call's full output is kept in a log file for the deployment artifact.
 
+use super::account::Account;
 use crate::state;
 use crate::workspace::{Workspace, describe};
 use anyhow::{Context, Result};
@@ -91,16 +92,19 @@ impl Output {
 /// independent calls (one per worker) can run at once.
 pub struct Wrangler<'a> {
     ws: &'a Workspace,
+    account: &'a Account,
     log_dir: PathBuf,
     calls: AtomicU32,
 }
 
 impl<'a> Wrangler<'a> {
-    pub fn new(ws: &'a Workspace, log_dir: &Path) -> Result<Self> {
+    /// Calls run in `account`, with its credentials only.
+    pub fn new(ws: &'a Workspace, account: &'a Account, log_dir: &Path) -> Result<Self> {
         std::fs::create_dir_all(log_dir)
             .with_context(|| format!("creating {}", log_dir.display()))?;
         Ok(Self {
             ws,
+            account,
             log_dir: log_dir.to_path_buf(),
             calls: AtomicU32::new(0),
         })
@@ -111,6 +115,7 @@ impl<'a> Wrangler<'a> {
         let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
         let mut command = state::wrangler(self.ws);
         command.args(args);
+        self.account.apply(&mut command);
         let label = describe(&command);
         let slug: String = args
             .iter()

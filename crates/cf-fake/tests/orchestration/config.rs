@@ -1,6 +1,8 @@
 //! `cargo xtask config check` on the sandbox copy of the configs.
 
 use crate::support::World;
+use kbc_cf_fake::cloudflare::ACCOUNT_ID;
+use std::path::Path;
 
 #[test]
 fn config_check_passes_on_the_repository_configs() {
@@ -14,7 +16,8 @@ fn config_check_catches_a_preview_that_points_at_a_production_database() {
     let world = World::new("config-check-catches-a-preview-that-points-at-a-production-database");
     world.live_production();
     let production_id = world.cloudflare.with(|cf| {
-        cf.database_named("kbc-directory-production")
+        cf.production
+            .database_named("kbc-directory-production")
             .unwrap()
             .uuid
             .clone()
@@ -37,6 +40,23 @@ fn config_check_catches_a_preview_that_points_at_a_production_database() {
         run.stderr
     );
     assert!(run.stderr.contains(&production_id), "{}", run.stderr);
+}
+
+#[test]
+fn config_check_refuses_previews_in_the_production_account() {
+    let world = World::new("config-check-refuses-previews-in-the-production-account");
+
+    let run = world.xtask_with(
+        &["config", "check"],
+        &[("CLOUDFLARE_PREVIEW_ACCOUNT_ID", Path::new(ACCOUNT_ID))],
+    );
+
+    run.assert_failed();
+    assert!(
+        run.stderr.contains("account of their own"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -67,8 +87,16 @@ fn provisioning_twice_changes_nothing_the_second_time() {
         .collect();
     assert!(changes.is_empty(), "{changes:?}");
     world.cloudflare.with(|cf| {
-        assert_eq!(cf.databases.len(), 1);
-        assert_eq!(cf.kv_namespaces.len(), 1);
-        assert_eq!(cf.buckets.len(), 1);
+        assert_eq!(cf.production.databases.len(), 1);
+        assert_eq!(cf.production.kv_namespaces.len(), 1);
+        assert_eq!(
+            cf.production.buckets.keys().collect::<Vec<_>>(),
+            ["kbc-backups-production", "kbc-media-production"]
+        );
+        assert_eq!(
+            cf.production.lifecycle["kbc-backups-production"].len(),
+            1,
+            "one expiry rule, however often provisioned"
+        );
     });
 }

@@ -2,10 +2,10 @@
 //! the real wrangler against the Cloudflare fake, and probes the workers `cargo xtask
 //! test` serves in workerd.
 
-use crate::support::{WORKERS, World, first};
+use crate::support::{BACKUP_IDENTITY, WORKERS, World, first};
 use kbc_cf_fake::Fault;
 use kbc_cf_fake::cloudflare::error;
-use std::process::Command;
+use std::process::{Child, Command};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -17,6 +17,31 @@ const PROBE: [&str; 6] = [
     "--prebuilt",
     "--allow-dirty",
 ];
+
+/// A deploy whose probe window outlasts any test: it stays split until stopped.
+const LONG_PROBE: [&str; 9] = [
+    "deploy",
+    "--env",
+    "production",
+    "--probe-seconds",
+    "300",
+    "--probe-interval",
+    "1",
+    "--prebuilt",
+    "--allow-dirty",
+];
+
+/// Waits until every worker serves two versions (the gradual step of `child`'s deploy).
+fn wait_for_split(world: &World, child: &mut Child) {
+    let started = Instant::now();
+    while !WORKERS.iter().all(|w| world.serving(w).len() == 2) {
+        if started.elapsed() > Duration::from_secs(600) {
+            child.kill().unwrap();
+            panic!("the rollout never split traffic");
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
 
 fn deploy(world: &World, extra: &[&str]) -> crate::support::Run {
     let mut args = vec!["deploy", "--env", "production"];
@@ -138,14 +163,115 @@ fn a_clean_rollout_ends_with_every_worker_on_its_new_version_and_a_record() {
         seconds("total"),
         seconds("total") - seconds("probe")
     );
-    let backup = std::fs::read_dir(world.out().join("production"))
+}
+
+#[test]
+fn the_backup_is_kept_encrypted_in_the_private_bucket_and_never_in_clear_on_disk() {
+    let (world, _) = clean_rollout();
+
+    let object = world.record()["database"]["backup"]
+        .as_str()
+        .expect("a backup was taken")
+        .to_owned();
+
+    let (bucket, key) = object.split_once('/').unwrap();
+    assert_eq!(bucket, "kbc-backups-production");
+    let sealed = world
+        .cloudflare
+        .with(|cf| cf.production.objects[&(bucket.to_owned(), key.to_owned())].clone());
+    assert!(sealed.starts_with(b"age-encryption.org/v1"));
+    assert!(!String::from_utf8_lossy(&sealed).contains("Bakeries"));
+    let left: Vec<String> = files_under(&world.out())
+        .into_iter()
+        .filter(|f| f.contains(".sql"))
+        .collect();
+    assert!(left.is_empty(), "no backup file stays on disk: {left:?}");
+}
+
+#[test]
+fn a_backup_restores_into_a_fresh_migrated_database() {
+    let (world, _) = clean_rollout();
+    let object = world.record()["database"]["backup"]
+        .as_str()
         .unwrap()
-        .next()
+        .to_owned();
+    let identity = world.path().join("backup-identity.txt");
+    std::fs::write(&identity, format!("{BACKUP_IDENTITY}\n")).unwrap();
+    let state = world.path().join("restored");
+
+    let run = world.xtask(&[
+        "backup",
+        "restore",
+        "--object",
+        &object,
+        "--identity",
+        identity.to_str().unwrap(),
+        "--state",
+        state.to_str().unwrap(),
+    ]);
+
+    run.assert_ok();
+    let file = kbc_e2e::state::local_d1_file(&state).unwrap();
+    let db = rusqlite::Connection::open(file).unwrap();
+    let bakeries: i64 = db
+        .query_row(
+            "SELECT count(*) FROM categories WHERE slug = 'bakeries'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(bakeries, 1, "the production rows are back");
+    let migrations: i64 = db
+        .query_row("SELECT count(*) FROM d1_migrations", [], |r| r.get(0))
+        .unwrap();
+    let files = std::fs::read_dir(world.path().join("migrations"))
         .unwrap()
-        .unwrap()
-        .path()
-        .join(database["backup"].as_str().expect("a backup was taken"));
-    assert!(backup.exists(), "{} kept as an artifact", backup.display());
+        .count();
+    assert_eq!(migrations as usize, files, "every migration, recorded once");
+}
+
+/// Every file under `dir`, as paths.
+fn files_under(dir: &std::path::Path) -> Vec<String> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(files_under(&path));
+        } else {
+            files.push(path.display().to_string());
+        }
+    }
+    files
+}
+
+#[test]
+fn while_traffic_is_split_both_the_new_and_the_old_version_are_probed() {
+    let (world, _) = clean_rollout();
+
+    let record = world.record();
+
+    let gradual = &record["probes"][0];
+    assert_eq!(gradual["phase"], "gradual");
+    for worker in WORKERS {
+        let entry = record["workers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["worker"] == worker)
+            .unwrap();
+        let pinned: Vec<&str> = gradual["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["worker"] == worker && c["url"].as_str().unwrap().ends_with("/health"))
+            .map(|c| c["version"].as_str().expect("each check pins a version"))
+            .collect();
+        let old = entry["before"]["versions"][0]["version_id"]
+            .as_str()
+            .unwrap();
+        let new = entry["uploaded_version"].as_str().unwrap();
+        assert_eq!(pinned, [new, old], "{worker}");
+    }
 }
 
 #[test]
@@ -167,14 +293,17 @@ fn production_crons_and_domains_are_applied_after_the_rollout() {
     let (world, _) = clean_rollout();
 
     world.cloudflare.with(|cf| {
-        assert_eq!(cf.scripts["kbc-analyzer"].schedules, ["0 2,14,20 * * *"]);
-        assert_eq!(cf.scripts["kbc-facebook"].schedules.len(), 3);
         assert_eq!(
-            cf.scripts["kbc-api"].domains,
+            cf.production.scripts["kbc-analyzer"].schedules,
+            ["0 2,14,20 * * *"]
+        );
+        assert_eq!(cf.production.scripts["kbc-facebook"].schedules.len(), 3);
+        assert_eq!(
+            cf.production.scripts["kbc-api"].domains,
             ["kiamichibizconnect.com", "www.kiamichibizconnect.com"]
         );
         assert_eq!(
-            cf.scripts["kbc-agent"].domains,
+            cf.production.scripts["kbc-agent"].domains,
             ["app.kiamichibizconnect.com"]
         );
     });
@@ -244,9 +373,11 @@ fn restore_on_failure_puts_the_database_back_to_its_bookmark() {
     let (migrations, seeded) = world.cloudflare.with(|cf| {
         let db = "kbc-directory-production";
         let migrations = cf
+            .production
             .sql(db, "SELECT count(*) AS n FROM d1_migrations")
             .unwrap();
         let seeded = cf
+            .production
             .sql(
                 db,
                 "SELECT count(*) AS n FROM categories WHERE slug = 'bakeries'",
@@ -314,33 +445,15 @@ fn an_interrupted_rollout_rolls_every_worker_back() {
     let world = World::new("an-interrupted-rollout-rolls-every-worker-back");
     world.live_production();
     let before = world.serving_all();
-    let args = [
-        "deploy",
-        "--env",
-        "production",
-        "--probe-seconds",
-        "300",
-        "--probe-interval",
-        "1",
-        "--prebuilt",
-        "--allow-dirty",
-    ];
-    let mut child = world.spawn_xtask(&args);
-    let split = Instant::now();
-    while !WORKERS.iter().all(|w| world.serving(w).len() == 2) {
-        if split.elapsed() > Duration::from_secs(600) {
-            child.kill().unwrap();
-            panic!("the rollout never split traffic");
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    let mut child = world.spawn_xtask(&LONG_PROBE);
+    wait_for_split(&world, &mut child);
 
     // What Ctrl-C or a cancelled GitHub job sends.
     let signal = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
         .unwrap();
-    let run = crate::support::Run::new(&args, child.wait_with_output().unwrap());
+    let run = crate::support::Run::new(&LONG_PROBE, child.wait_with_output().unwrap());
 
     assert!(signal.success());
     run.assert_failed();
@@ -354,9 +467,14 @@ fn an_interrupted_rollout_rolls_every_worker_back() {
 fn a_missing_secret_stops_the_deploy_before_anything_changes() {
     let world = World::new("a-missing-secret-stops-the-deploy-before-anything-changes");
     world.live_production();
-    world
-        .cloudflare
-        .with(|cf| cf.scripts.get_mut("kbc-api").unwrap().secrets.clear());
+    world.cloudflare.with(|cf| {
+        cf.production
+            .scripts
+            .get_mut("kbc-api")
+            .unwrap()
+            .secrets
+            .clear()
+    });
     let before = world.calls().len();
 
     let run = deploy(&world, &[]);
@@ -410,6 +528,28 @@ fn rollback_without_a_record_goes_back_past_the_gradual_step() {
     run.assert_ok();
     let after = world.serving_all();
     assert_eq!(after, before);
+}
+
+#[test]
+fn rollback_without_a_record_after_a_deploy_killed_mid_split_restores_the_pre_deploy_versions() {
+    let world = World::new("rollback-after-a-deploy-killed-mid-split");
+    world.live_production();
+    let before = world.serving_all();
+    let mut child = world.spawn_xtask(&LONG_PROBE);
+    wait_for_split(&world, &mut child);
+
+    // SIGKILL: the deploy gets no chance to roll back, and leaves the split behind.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(WORKERS.iter().all(|w| world.serving(w).len() == 2));
+    let run = world.xtask(&["rollback", "--env", "production"]);
+
+    run.assert_ok();
+    assert_eq!(
+        world.serving_all(),
+        before,
+        "every worker is back on its pre-deploy version"
+    );
 }
 
 #[test]

@@ -2,6 +2,9 @@
 //! against the Cloudflare and GitHub fakes, probing the workers `cargo xtask test` serves.
 
 use crate::support::{WORKERS, World};
+use kbc_cf_fake::cloudflare::{ACCOUNT_ID, TOKEN};
+use kbc_cf_fake::github::{Comment, LOGIN};
+use std::path::Path;
 
 fn preview(world: &World, pr: &str) -> crate::support::Run {
     world.xtask(&["preview", "--pr", pr, "--prebuilt", "--probe-seconds", "20"])
@@ -10,7 +13,7 @@ fn preview(world: &World, pr: &str) -> crate::support::Run {
 /// The `field` of the binding `name` of a preview worker's latest version.
 fn binding(world: &World, script: &str, name: &str, field: &str) -> String {
     world.cloudflare.with(|cf| {
-        let version = cf.scripts[script].versions.last().unwrap();
+        let version = cf.preview.scripts[script].versions.last().unwrap();
         version
             .bindings
             .as_array()
@@ -38,11 +41,13 @@ fn two_pull_requests_get_separate_workers_databases_and_buckets_at_once() {
     eight.assert_ok();
     let (db7, db8) = world.cloudflare.with(|cf| {
         (
-            cf.database_named("kbc-directory-pr-7")
+            cf.preview
+                .database_named("kbc-directory-pr-7")
                 .unwrap()
                 .uuid
                 .clone(),
-            cf.database_named("kbc-directory-pr-8")
+            cf.preview
+                .database_named("kbc-directory-pr-8")
                 .unwrap()
                 .uuid
                 .clone(),
@@ -60,7 +65,8 @@ fn two_pull_requests_get_separate_workers_databases_and_buckets_at_once() {
     }
     for name in ["kbc-directory-pr-7", "kbc-directory-pr-8"] {
         let migrated = world.cloudflare.with(|cf| {
-            cf.sql(name, "SELECT count(*) AS n FROM d1_migrations")
+            cf.preview
+                .sql(name, "SELECT count(*) AS n FROM d1_migrations")
                 .unwrap()
         });
         let files = std::fs::read_dir(world.path().join("migrations"))
@@ -88,17 +94,24 @@ fn two_pull_requests_get_separate_workers_databases_and_buckets_at_once() {
 fn previews_use_no_production_resource_cron_or_secret() {
     let world = World::new("previews-use-no-production-resource-cron-or-secret");
     world.live_production();
+    let before = production_calls(&world);
 
     preview(&world, "7").assert_ok();
 
+    assert_eq!(
+        production_calls(&world),
+        before,
+        "the preview never reached the production account"
+    );
     world.cloudflare.with(|cf| {
         let production_db = cf
+            .production
             .database_named("kbc-directory-production")
             .unwrap()
             .uuid
             .clone();
         for worker in WORKERS {
-            let script = &cf.scripts[&format!("kbc-{worker}-pr-7")];
+            let script = &cf.preview.scripts[&format!("kbc-{worker}-pr-7")];
             assert!(script.schedules.is_empty(), "{worker} has no crons");
             assert!(script.secrets.is_empty(), "{worker} has no secrets");
             assert!(script.domains.is_empty(), "{worker} has no domains");
@@ -110,6 +123,38 @@ fn previews_use_no_production_resource_cron_or_secret() {
             );
         }
     });
+}
+
+/// How many calls the production account has received.
+fn production_calls(world: &World) -> usize {
+    let prefix = format!("/client/v4/accounts/{ACCOUNT_ID}/");
+    world
+        .calls()
+        .iter()
+        .filter(|c| c.path.starts_with(&prefix))
+        .count()
+}
+
+#[test]
+fn a_preview_in_the_production_account_is_refused_before_any_call() {
+    let world = World::new("a-preview-in-the-production-account-is-refused-before-any-call");
+
+    let run = world.xtask_with(
+        &["preview", "--pr", "7", "--prebuilt"],
+        &[
+            ("CLOUDFLARE_PREVIEW_ACCOUNT_ID", Path::new(ACCOUNT_ID)),
+            ("CLOUDFLARE_PREVIEW_API_TOKEN", Path::new(TOKEN)),
+        ],
+    );
+
+    run.assert_failed();
+    assert!(
+        run.stderr.contains("account of their own"),
+        "{}",
+        run.stderr
+    );
+    assert!(world.calls().is_empty(), "{:?}", world.calls());
+    assert!(!run.stderr.contains(TOKEN), "{}", run.stderr);
 }
 
 #[test]
@@ -127,7 +172,36 @@ fn a_preview_keeps_one_pull_request_comment_up_to_date() {
         "{body}"
     );
     assert!(body.contains("✅ healthy"), "{body}");
-    assert!(!body.contains("test-github-token"));
+    assert!(!body.contains(kbc_cf_fake::github::TOKEN));
+}
+
+/// The hidden marker that opens xtask's preview comment.
+const MARKER: &str = "<!-- kbc-preview -->";
+
+#[test]
+fn a_look_alike_comment_by_someone_else_is_never_edited() {
+    let world = World::new("a-look-alike-comment-by-someone-else-is-never-edited");
+    let planted = format!("{MARKER}\n[Preview](javascript:alert(1))");
+    world.github.with(|gh| {
+        gh.comments.push(Comment {
+            id: 1,
+            pr: 7,
+            author: "mallory".into(),
+            body: planted.clone(),
+        })
+    });
+
+    preview(&world, "7").assert_ok();
+
+    let comments = world.github.with(|gh| gh.comments_on(7));
+    assert_eq!(comments.len(), 2, "ours is a comment of its own");
+    assert_eq!(comments[0].body, planted, "mallory's is untouched");
+    assert_eq!(comments[1].author, LOGIN);
+    assert!(
+        comments[1].body.contains("✅ healthy"),
+        "{}",
+        comments[1].body
+    );
 }
 
 #[test]
@@ -141,16 +215,27 @@ fn cleaning_up_one_preview_leaves_the_other_working() {
     run.assert_ok();
     world.cloudflare.with(|cf| {
         for worker in WORKERS {
-            assert!(!cf.scripts.contains_key(&format!("kbc-{worker}-pr-7")));
-            assert!(cf.scripts.contains_key(&format!("kbc-{worker}-pr-8")));
+            assert!(
+                !cf.preview
+                    .scripts
+                    .contains_key(&format!("kbc-{worker}-pr-7"))
+            );
+            assert!(
+                cf.preview
+                    .scripts
+                    .contains_key(&format!("kbc-{worker}-pr-8"))
+            );
         }
-        assert!(cf.database_named("kbc-directory-pr-7").is_none());
-        assert!(cf.database_named("kbc-directory-pr-8").is_some());
+        assert!(cf.preview.database_named("kbc-directory-pr-7").is_none());
+        assert!(cf.preview.database_named("kbc-directory-pr-8").is_some());
         assert_eq!(
-            cf.kv_namespaces.values().collect::<Vec<_>>(),
+            cf.preview.kv_namespaces.values().collect::<Vec<_>>(),
             ["kbc-cache-pr-8"]
         );
-        assert_eq!(cf.buckets.keys().collect::<Vec<_>>(), ["kbc-media-pr-8"]);
+        assert_eq!(
+            cf.preview.buckets.keys().collect::<Vec<_>>(),
+            ["kbc-media-pr-8"]
+        );
     });
     let status = world.xtask(&["status", "--env", "preview", "--pr", "8", "--json"]);
     status.assert_ok();
@@ -169,9 +254,10 @@ fn cleanup_deletes_the_photos_of_the_preview_with_its_bucket() {
     let world = World::new("cleanup-deletes-the-photos-of-the-preview-with-its-bucket");
     preview(&world, "7").assert_ok();
     world.cloudflare.with(|cf| {
-        cf.sql("kbc-directory-pr-7", PHOTO_LISTING).unwrap();
+        cf.preview.sql("kbc-directory-pr-7", PHOTO_LISTING).unwrap();
         for key in ["photos/1/front.jpg", "photos/1/inside.jpg"] {
-            cf.objects
+            cf.preview
+                .objects
                 .insert(("kbc-media-pr-7".into(), key.into()), b"JFIF".to_vec());
         }
     });
@@ -180,9 +266,13 @@ fn cleanup_deletes_the_photos_of_the_preview_with_its_bucket() {
 
     run.assert_ok();
     world.cloudflare.with(|cf| {
-        assert!(cf.objects.is_empty(), "{:?}", cf.objects.keys());
-        assert!(cf.buckets.is_empty(), "{:?}", cf.buckets);
-        assert!(cf.database_named("kbc-directory-pr-7").is_none());
+        assert!(
+            cf.preview.objects.is_empty(),
+            "{:?}",
+            cf.preview.objects.keys()
+        );
+        assert!(cf.preview.buckets.is_empty(), "{:?}", cf.preview.buckets);
+        assert!(cf.preview.database_named("kbc-directory-pr-7").is_none());
     });
 }
 
@@ -206,9 +296,13 @@ fn a_preview_run_for_a_closed_pull_request_removes_its_preview_instead() {
     run.assert_ok();
     assert!(run.stderr.contains("closed"), "{}", run.stderr);
     world.cloudflare.with(|cf| {
-        assert!(cf.scripts.is_empty(), "{:?}", cf.scripts.keys());
-        assert!(cf.database_named("kbc-directory-pr-7").is_none());
-        assert!(cf.buckets.is_empty());
+        assert!(
+            cf.preview.scripts.is_empty(),
+            "{:?}",
+            cf.preview.scripts.keys()
+        );
+        assert!(cf.preview.database_named("kbc-directory-pr-7").is_none());
+        assert!(cf.preview.buckets.is_empty());
     });
     let comments = world.github.with(|gh| gh.comments_on(7));
     assert!(comments[0].body.contains("Removed"), "{}", comments[0].body);

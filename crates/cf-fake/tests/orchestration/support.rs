@@ -6,8 +6,8 @@
 //! `cargo xtask test` runs these with `KBC_XTASK_BIN` (itself) and `KBC_<WORKER>_URL`
 //! (the workers it serves) set.
 
-use kbc_cf_fake::cloudflare::ACCOUNT_ID;
-use kbc_cf_fake::{Call, Cloudflare, GitHub, Server};
+use kbc_cf_fake::cloudflare::{ACCOUNT_ID, PREVIEW_ACCOUNT_ID, PREVIEW_TOKEN, TOKEN};
+use kbc_cf_fake::{Accounts, Call, Cloudflare, GitHub, Server};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -57,7 +57,8 @@ pub fn served_sha(worker: &str) -> String {
 /// a failed test's records, backups and wrangler logs can be read.
 pub struct World {
     dir: PathBuf,
-    pub cloudflare: Server<Cloudflare>,
+    /// The production and preview accounts.
+    pub cloudflare: Server<Accounts>,
     pub github: Server<GitHub>,
 }
 
@@ -84,7 +85,7 @@ impl World {
             std::fs::write(build.join("git-sha"), served_sha(worker)).unwrap();
         }
         let manifest = std::fs::read_to_string(root.join("wrangler/deploy.toml")).unwrap();
-        std::fs::write(wrangler.join("deploy.toml"), local_probes(&manifest)).unwrap();
+        std::fs::write(wrangler.join("deploy.toml"), sandbox_manifest(&manifest)).unwrap();
         let migrations = dir.join("migrations");
         std::fs::create_dir_all(&migrations).unwrap();
         for entry in std::fs::read_dir(root.join("migrations")).unwrap() {
@@ -93,7 +94,7 @@ impl World {
         }
         Self {
             dir,
-            cloudflare: Cloudflare::start().expect("the Cloudflare fake starts"),
+            cloudflare: Accounts::start().expect("the Cloudflare fake starts"),
             github: GitHub::start().expect("the GitHub fake starts"),
         }
     }
@@ -163,10 +164,12 @@ impl World {
                 "CLOUDFLARE_API_BASE_URL",
                 Cloudflare::api_base(self.cloudflare.base_url()),
             )
-            .env("CLOUDFLARE_API_TOKEN", "test-token")
+            .env("CLOUDFLARE_API_TOKEN", TOKEN)
             .env("CLOUDFLARE_ACCOUNT_ID", ACCOUNT_ID)
+            .env("CLOUDFLARE_PREVIEW_API_TOKEN", PREVIEW_TOKEN)
+            .env("CLOUDFLARE_PREVIEW_ACCOUNT_ID", PREVIEW_ACCOUNT_ID)
             .env("GITHUB_API_URL", self.github.base_url())
-            .env("GITHUB_TOKEN", "test-github-token")
+            .env("GITHUB_TOKEN", kbc_cf_fake::github::TOKEN)
             .env("GITHUB_REPOSITORY", "kiamichi/biz-connect")
             .env("RUST_BACKTRACE", "0")
             .env_remove("GITHUB_STEP_SUMMARY")
@@ -186,7 +189,8 @@ impl World {
             .collect();
         migrations.sort();
         migrations.pop();
-        self.cloudflare.with(|cf| {
+        self.cloudflare.with(|accounts| {
+            let cf = &mut accounts.production;
             let db = "kbc-directory-production";
             cf.sql(db, MIGRATIONS_TABLE).unwrap();
             for file in &migrations {
@@ -221,7 +225,7 @@ impl World {
     /// The version split a production worker serves.
     pub fn serving(&self, worker: &str) -> Vec<(String, f64)> {
         self.cloudflare
-            .with(|cf| cf.serving(&format!("kbc-{worker}")))
+            .with(|cf| cf.production.serving(&format!("kbc-{worker}")))
     }
 
     pub fn calls(&self) -> Vec<Call> {
@@ -250,8 +254,14 @@ const MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS d1_migrations(\
 pub const SEED: &str = "INSERT INTO categories (slug, name, created_at, updated_at) \
     VALUES ('bakeries', 'Bakeries', 1767225600, 1767225600)";
 
-/// The manifest with every probe URL pointed at the local workers.
-fn local_probes(manifest: &str) -> String {
+/// The key pair the sandbox encrypts backups to (made for these tests only).
+pub const BACKUP_IDENTITY: &str =
+    "AGE-SECRET-KEY-12MQAGHLLG3QGADP853YH9V8CAZWCDCHXAW2UPMZJ79VM4PCU089SNMS0PM";
+const BACKUP_RECIPIENT: &str = "age1mxw39el65qxyfrw3rtdnk0vpxkaj3r9xf2y7glwmjv8gz0pgdvkq0mjung";
+
+/// The manifest with every probe URL pointed at the local workers, and backups encrypted to
+/// the test recipient.
+fn sandbox_manifest(manifest: &str) -> String {
     let mut kept = String::new();
     let mut skipping = false;
     for line in manifest.lines() {
@@ -263,6 +273,10 @@ fn local_probes(manifest: &str) -> String {
             kept.push('\n');
         }
     }
+    let mut kept = kept.replace(
+        "recipients = []",
+        &format!("recipients = [\"{BACKUP_RECIPIENT}\"]"),
+    );
     for env in ["production", "preview"] {
         kept.push_str(&format!("\n[{env}.probe_urls]\n"));
         for worker in WORKERS {
