@@ -165,6 +165,17 @@ fn prepare_state(ws: &Workspace, state_dir: &Path) -> Result<()> {
     let db = state::open_d1(state_dir)?;
     pollster::block_on(kbc_e2e::fixtures::install(&db, now))
         .context("installing the end-to-end fixtures")?;
+    // The photos the fixtures record, so every tier (HTTP, browser) sees them in R2.
+    for key in [fixtures::PHOTO_KEY, fixtures::DRAFT_PHOTO_KEY] {
+        kbc_e2e::state::put_object(
+            &ws.wrangler_dir(),
+            state_dir,
+            key,
+            fixtures::PHOTO_PNG,
+            "image/png",
+        )
+        .map_err(anyhow::Error::msg)?;
+    }
     println!("✓ fixtures installed");
     Ok(())
 }

@@ -61,16 +61,32 @@ pub fn drop_edge_generation(wrangler_dir: &Path, state_dir: &Path) -> Result<(),
 
 /// Puts an object into the local R2 bucket of the tests' state, through wrangler.
 pub fn put_local_object(key: &str, bytes: &[u8], content_type: &str) {
-    let wrangler = env_path("KBC_WRANGLER_DIR");
-    let state = env_path("KBC_STATE_DIR");
+    put_object(
+        &env_path("KBC_WRANGLER_DIR"),
+        &env_path("KBC_STATE_DIR"),
+        key,
+        bytes,
+        content_type,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// Puts an object into the local R2 bucket under `state`, with wrangler from `wrangler`.
+pub fn put_object(
+    wrangler: &Path,
+    state: &Path,
+    key: &str,
+    bytes: &[u8],
+    content_type: &str,
+) -> Result<(), String> {
     let file = std::env::temp_dir().join(format!(
         "kbc-e2e-{}-{}",
         std::process::id(),
         key.replace('/', "_")
     ));
-    std::fs::write(&file, bytes).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    std::fs::write(&file, bytes).map_err(|e| format!("{}: {e}", file.display()))?;
     let status = Command::new(wrangler.join("node_modules/.bin/wrangler"))
-        .current_dir(&wrangler)
+        .current_dir(wrangler)
         .env("WRANGLER_SEND_METRICS", "false")
         .args([
             "r2",
@@ -80,14 +96,19 @@ pub fn put_local_object(key: &str, bytes: &[u8], content_type: &str) {
             "--local",
         ])
         .arg("--persist-to")
-        .arg(&state)
+        .arg(state)
         .args(["--content-type", content_type, "--file"])
         .arg(&file)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .status()
-        .unwrap_or_else(|e| panic!("running wrangler: {e}"));
-    assert!(status.success(), "uploading {key} to the local R2");
+        .map_err(|e| format!("running wrangler: {e}"))?;
+    let _ = std::fs::remove_file(&file);
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("uploading {key} to the local R2 failed: {status}"))
+    }
 }
 
 fn env_path(variable: &str) -> PathBuf {
