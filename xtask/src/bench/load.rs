@@ -26,6 +26,18 @@ pub struct Measured {
 }
 
 impl Measured {
+    /// A result of `requests` equal latencies over `elapsed`, for tests of what reads results.
+    #[cfg(test)]
+    pub fn fixed(requests: usize, elapsed: Duration) -> Self {
+        Self {
+            requests,
+            errors: 0,
+            failures: Vec::new(),
+            elapsed,
+            latencies: vec![elapsed; requests],
+        }
+    }
+
     pub fn requests_per_second(&self) -> f64 {
         self.requests as f64 / self.elapsed.as_secs_f64()
     }
