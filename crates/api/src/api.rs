@@ -115,7 +115,7 @@ impl Read<'_> {
             params::checked_pairs(self.query, &[])?;
             return Ok(self.finish(OPENAPI.to_owned(), None, "public, max-age=3600"));
         }
-        let db = runtime::database(self.env)?;
+        let db = runtime::read_database(self.env)?;
         let (scope, canonical, search_query) = match route {
             Route::Categories | Route::Stats => {
                 params::checked_pairs(self.query, &[])?;

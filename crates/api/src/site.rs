@@ -92,7 +92,7 @@ async fn get(
         Page::Info(info) => return html(200, InfoPage::new(site, *info).html()),
         _ => {}
     }
-    let Ok(db) = runtime::database(env) else {
+    let Ok(db) = runtime::read_database(env) else {
         return unavailable(site);
     };
     let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.unwrap_or("").as_bytes())
@@ -329,7 +329,7 @@ async fn image(env: &Env, site: &Site, key: &str) -> Response {
             "public, max-age=60",
         )
     };
-    let Ok(db) = runtime::database(env) else {
+    let Ok(db) = runtime::read_database(env) else {
         return unavailable(site);
     };
     let servable = match photos::servable(&db, key).await {

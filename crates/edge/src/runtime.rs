@@ -18,7 +18,16 @@ pub const DATABASE_BINDING: &str = "DB";
 pub const CACHE_BINDING: &str = "CACHE";
 
 pub fn database(env: &Env) -> Result<D1, ApiError> {
-    env.d1(DATABASE_BINDING).map(D1).map_err(|_| {
+    binding(env).map(D1::Primary)
+}
+
+/// The database for a request that only reads public data: a read-replication session.
+pub fn read_database(env: &Env) -> Result<D1, ApiError> {
+    binding(env).map(D1::reading)
+}
+
+fn binding(env: &Env) -> Result<worker::D1Database, ApiError> {
+    env.d1(DATABASE_BINDING).map_err(|_| {
         console_error!("binding {DATABASE_BINDING} is missing");
         ApiError::unavailable()
     })

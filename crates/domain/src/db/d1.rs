@@ -1,14 +1,44 @@
-//! The wasm32 executor: Cloudflare D1 through `worker`'s bindings.
+//! The wasm32 executor: Cloudflare D1 through `worker`'s bindings, either the database
+//! itself (writes go to the primary) or a read session that may be answered by the nearest
+//! read replica (D1 read replication, the Sessions API).
 
 use super::{Database, DbError, DbResult, Row, Statement, Value};
-use worker::{D1Database, D1PreparedStatement, wasm_bindgen::JsValue};
+use worker::{
+    D1Database, D1DatabaseSession, D1PreparedStatement, D1Result, D1SessionConstraint,
+    wasm_bindgen::JsValue,
+};
 
-pub struct D1(pub D1Database);
+pub enum D1 {
+    Primary(D1Database),
+    /// Sequentially consistent within one request; its first query may go to any replica.
+    Session(D1DatabaseSession),
+}
 
 impl D1 {
+    /// A session for a request that only reads public data: any replica may answer. Where
+    /// the runtime has no sessions, the database itself.
+    pub fn reading(database: D1Database) -> Self {
+        match database.with_session_constraint(D1SessionConstraint::FirstUnconstrained) {
+            Ok(session) => Self::Session(session),
+            Err(_) => Self::Primary(database),
+        }
+    }
+
     fn prepare(&self, statement: &Statement) -> DbResult<D1PreparedStatement> {
         let values: Vec<JsValue> = statement.params.iter().map(to_js).collect();
-        self.0.prepare(&statement.sql).bind(&values).map_err(err)
+        let prepared = match self {
+            Self::Primary(db) => db.prepare(&statement.sql),
+            Self::Session(session) => session.prepare(&statement.sql),
+        };
+        prepared.bind(&values).map_err(err)
+    }
+
+    async fn run_batch(&self, prepared: Vec<D1PreparedStatement>) -> DbResult<Vec<D1Result>> {
+        match self {
+            Self::Primary(db) => db.batch(prepared).await,
+            Self::Session(session) => session.batch(prepared).await,
+        }
+        .map_err(err)
     }
 }
 
@@ -31,7 +61,7 @@ impl Database for D1 {
                 .iter()
                 .map(|s| self.prepare(s))
                 .collect::<DbResult<Vec<_>>>()?;
-            self.0.batch(prepared).await.map_err(err)
+            self.run_batch(prepared).await
         })
         .await?;
         Ok(())
