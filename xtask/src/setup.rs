@@ -6,7 +6,9 @@
 //!   `wasm-bindgen` version in Cargo.lock, which its output format must match);
 //! - wrangler, esbuild and binaryen from npm, pinned by `wrangler/package-lock.json`;
 //! - for the browser tier: Debian's `chromium` (apt-get) and `playwright-core` from npm,
-//!   pinned by `browser/package-lock.json`.
+//!   pinned by `browser/package-lock.json`;
+//! - for the conformance tier: Schemathesis from PyPI, pinned by
+//!   `conformance/requirements.txt`, in its own virtual environment under `target/tools/`.
 
 use crate::workspace::{self, Workspace, capture, run};
 use anyhow::{Context, Result, bail};
@@ -98,6 +100,34 @@ pub fn browser_tools(ws: &Workspace) -> Result<()> {
     )?;
     println!("✓ playwright-core (npm)");
     Ok(())
+}
+
+/// Schemathesis in a virtual environment of its own, reinstalled only when
+/// `conformance/requirements.txt` changes; returns its executable.
+pub fn conformance_tools(ws: &Workspace) -> Result<PathBuf> {
+    let requirements = ws.root.join("conformance/requirements.txt");
+    let pins = std::fs::read(&requirements)
+        .with_context(|| format!("reading {}", requirements.display()))?;
+    let wanted = hex::encode(Sha256::digest(&pins));
+    let venv = ws.target_dir().join("tools/schemathesis");
+    let bin = venv.join("bin/schemathesis");
+    let marker = venv.join(LOCK_HASH_FILE);
+    let current = std::fs::read_to_string(&marker).unwrap_or_default();
+    if current.trim() != wanted || !bin.exists() {
+        println!("… installing Schemathesis from {}", requirements.display());
+        run(Command::new("python3")
+            .args(["-m", "venv", "--clear"])
+            .arg(&venv))
+        .context("Python 3 with its venv module is needed for the conformance tier")?;
+        run(Command::new(venv.join("bin/pip"))
+            .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
+            .arg(&requirements))?;
+        std::fs::write(&marker, &wanted)
+            .with_context(|| format!("writing {}", marker.display()))?;
+    }
+    let version = capture(Command::new(&bin).arg("--version"))?;
+    println!("✓ {}", version.trim());
+    Ok(bin)
 }
 
 /// The Chromium the browser tier drives: `KBC_CHROMIUM` when set, else the first of

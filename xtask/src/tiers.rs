@@ -39,6 +39,7 @@ pub fn run_all(ws: &Workspace, only: Option<Only>) -> Result<()> {
         setup::all(ws)?;
         if only != Some(Only::Native) {
             setup::browser_tools(ws)?;
+            setup::conformance_tools(ws)?;
         }
         Ok(())
     };
@@ -127,6 +128,10 @@ fn end_to_end_tiers(ws: &Workspace, report: &mut Report) {
             e2e_tests(ws, &state_dir, &log_dir, &specs)
                 .with_context(|| format!("worker logs are in {}", log_dir.display()))
         });
+        report.tier("conformance", || {
+            conformance(ws, &specs)
+                .with_context(|| format!("worker logs are in {}", log_dir.display()))
+        });
         report.tier("browser tests", || {
             browser_tests(ws, &specs)
                 .with_context(|| format!("worker logs are in {}", log_dir.display()))
@@ -213,6 +218,24 @@ fn deploy_tests(ws: &Workspace, specs: &[Spec]) -> Result<()> {
         .env("KBC_XTASK_BIN", xtask);
     with_worker_urls(&mut command, specs);
     run(&mut command)
+}
+
+/// Schemathesis against the running api worker and the OpenAPI document it serves
+/// (`conformance/schemathesis.toml` says which checks and why).
+fn conformance(ws: &Workspace, specs: &[Spec]) -> Result<()> {
+    let api = specs
+        .iter()
+        .find(|spec| spec.worker == Worker::Api)
+        .context("the api worker is not among the workers started")?;
+    let schemathesis = setup::conformance_tools(ws)?;
+    let base = api.url();
+    run(Command::new(schemathesis)
+        .args(["--config-file", "schemathesis.toml", "run"])
+        .arg(format!("{base}/api/v1/openapi.json"))
+        .args(["--url", &base])
+        .current_dir(ws.root.join("conformance"))
+        .env("SCHEMATHESIS_HOOKS", "hooks")
+        .env("PYTHONDONTWRITEBYTECODE", "1"))
 }
 
 /// The Playwright tests in `browser/` (node's test runner) against the running api worker,

@@ -1,8 +1,9 @@
 //! The two writes anyone may make without signing in — a new listing for moderation and a
 //! request (lead) to a business — each as one operation that the JSON API and the site's
 //! forms share: admission against the client's rate limit (before the body is even read),
-//! then the spam trap, validation and storage, ending in an [`Outcome`] that a worker only
-//! translates into its own kind of answer.
+//! then validation, the spam trap and storage, ending in an [`Outcome`] that a worker only
+//! translates into its own kind of answer. Validation comes first so that an invalid body is
+//! refused alike whether or not the trap was filled: the trap only ever hides a valid one.
 
 use crate::db::Database;
 use crate::error::DomainResult;
@@ -67,10 +68,10 @@ impl SubmissionPermit {
         db: &impl Database,
         input: &SubmissionInput,
     ) -> DomainResult<Outcome> {
+        let submission = input.parse().map_err(crate::DomainError::Invalid)?;
         if input.is_bot() {
             return Ok(Outcome::Trapped);
         }
-        let submission = input.parse().map_err(crate::DomainError::Invalid)?;
         let id = submissions::create(db, &submission, &self.client, self.now).await?;
         Ok(Outcome::Stored(id))
     }
@@ -84,10 +85,10 @@ impl LeadPermit {
         business: &Slug,
         input: &LeadInput,
     ) -> DomainResult<Outcome> {
+        let lead = input.parse().map_err(crate::DomainError::Invalid)?;
         if input.is_bot() {
             return Ok(Outcome::Trapped);
         }
-        let lead = input.parse().map_err(crate::DomainError::Invalid)?;
         let id = leads::create(db, business, &lead, &self.client, self.now).await?;
         Ok(Outcome::Stored(id))
     }
@@ -149,6 +150,21 @@ mod tests {
         let outcome = block_on(permit.send(&db, &listed.slug, &bot)).unwrap();
         assert_eq!(outcome, Outcome::Trapped);
         assert_eq!(count(&db, "leads"), 0);
+    }
+
+    #[test]
+    fn an_invalid_body_is_refused_even_with_the_trap_filled() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        let c = some_category(&db, "plumbing");
+        let listed = insert(&db, &business("Pipe Pros", c));
+        let invalid_bot = LeadInput {
+            homepage: Some("http://spam.example".into()),
+            message: Some("short".into()),
+            ..lead()
+        };
+        let permit = block_on(admit_lead(&db, "c", 1)).unwrap();
+        let refused = block_on(permit.send(&db, &listed.slug, &invalid_bot)).unwrap_err();
+        assert!(matches!(refused, DomainError::Invalid(_)), "{refused}");
     }
 
     #[test]

@@ -171,9 +171,10 @@ impl Paragraphs {
                 "must not contain control characters",
             ));
         }
-        let text = raw.replace("\r\n", "\n").trim().to_owned();
-        check_length(field, &text, min, max)?;
-        Ok(Self(text))
+        // Counted as sent (less surrounding spaces), before line endings are normalised.
+        let trimmed = raw.trim();
+        check_length(field, trimmed, min, max)?;
+        Ok(Self(trimmed.replace("\r\n", "\n")))
     }
 }
 
