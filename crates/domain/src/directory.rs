@@ -202,7 +202,8 @@ pub async fn create(db: &impl Database, business: &NewBusiness, now: i64) -> Dom
             "INSERT INTO businesses (slug, name, description, category_id, phone, email, website, street, city,
                  city_slug, state, zip, latitude, longitude, service_radius_km, rating_average, rating_count,
                  status, is_active, is_verified, is_featured, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, 1, ?19, ?20, ?21, ?21)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, 1, ?19,
+                 ?20, ?21, ?21)",
         )
         .bind(slug.as_str())
         .bind(business.name.as_str())
@@ -408,16 +409,22 @@ pub async fn find_public(db: &impl Database, slug: &Slug) -> DbResult<Option<Bus
                     b.phone, b.email, b.website, b.street, b.city, b.city_slug, b.state, b.zip,
                     b.latitude, b.longitude, b.service_radius_km, b.rating_average, b.rating_count,
                     b.is_verified, b.is_featured, b.created_at, b.updated_at,
-                    (SELECT json_group_array(json_object('day', day_of_week, 'opens_at', opens_at, 'closes_at', closes_at))
-                       FROM (SELECT * FROM business_hours WHERE business_id = b.id ORDER BY day_of_week, opens_at)) AS hours_json,
+                    (SELECT json_group_array(json_object('day', day_of_week, 'opens_at', opens_at, 'closes_at',
+                        closes_at))
+                       FROM (SELECT * FROM business_hours WHERE business_id = b.id ORDER BY day_of_week,
+                           opens_at)) AS hours_json,
                     (SELECT json_group_array(city)
-                       FROM (SELECT city FROM business_service_areas WHERE business_id = b.id ORDER BY city)) AS areas_json,
+                       FROM (SELECT city FROM business_service_areas WHERE business_id = b.id ORDER BY city))
+                           AS areas_json,
                     (SELECT json_group_array(json_object('network', network, 'url', url))
-                       FROM (SELECT * FROM business_social_links WHERE business_id = b.id ORDER BY network)) AS social_json,
+                       FROM (SELECT * FROM business_social_links WHERE business_id = b.id ORDER BY network)) AS
+                           social_json,
                     (SELECT json_group_array(keyword)
-                       FROM (SELECT keyword FROM business_keywords WHERE business_id = b.id ORDER BY keyword)) AS keywords_json,
+                       FROM (SELECT keyword FROM business_keywords WHERE business_id = b.id ORDER BY keyword))
+                           AS keywords_json,
                     (SELECT json_group_array(json_object('key', object_key, 'alt', alt_text))
-                       FROM (SELECT * FROM business_photos WHERE business_id = b.id ORDER BY position, id)) AS photos_json
+                       FROM (SELECT * FROM business_photos WHERE business_id = b.id ORDER BY position, id)) AS
+                           photos_json
                FROM businesses b JOIN categories c ON c.id = b.category_id
               WHERE b.slug = ?1 AND b.status = 'published' AND b.is_active = 1",
         )

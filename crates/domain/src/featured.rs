@@ -36,7 +36,8 @@ pub async fn rotate(db: &impl Database, now: i64) -> DbResult<Rotation> {
     let featured = db
         .query(
             &Statement::new(format!(
-                "UPDATE businesses SET is_featured = 1, updated_at = ?1 WHERE is_featured = 0 AND id IN ({ACTIVE}) RETURNING id"
+                "UPDATE businesses SET is_featured = 1, updated_at = ?1 WHERE is_featured = 0 AND id IN
+                    ({ACTIVE}) RETURNING id"
             ))
             .bind(now),
         )
@@ -45,7 +46,8 @@ pub async fn rotate(db: &impl Database, now: i64) -> DbResult<Rotation> {
     let unfeatured = db
         .query(
             &Statement::new(format!(
-                "UPDATE businesses SET is_featured = 0, updated_at = ?1 WHERE is_featured = 1 AND id NOT IN ({ACTIVE}) RETURNING id"
+                "UPDATE businesses SET is_featured = 0, updated_at = ?1 WHERE is_featured = 1 AND id NOT IN
+                    ({ACTIVE}) RETURNING id"
             ))
             .bind(now),
         )

@@ -166,7 +166,8 @@ mod tests {
         let c = some_category(&db, "food");
         let created = insert(&db, &business("Svg Cafe", c));
         let svg = Statement::new(
-            "INSERT INTO business_photos (business_id, object_key, content_type, created_at) VALUES (?1, 'x.svg', 'image/svg+xml', 1)",
+            "INSERT INTO business_photos (business_id, object_key, content_type, created_at) VALUES (?1,
+                'x.svg', 'image/svg+xml', 1)",
         )
         .bind(created.id);
         assert!(block_on(db.execute(&svg)).is_err());

@@ -283,13 +283,17 @@ struct Filter {
 const PLAIN_FROM: &str = "businesses b JOIN categories c ON c.id = b.category_id";
 // CROSS JOIN pins the FTS index as the outer loop: left to itself, SQLite may drive from a
 // city or category index and re-run the MATCH once per candidate row, which is O(n²)-slow.
-const SEARCH_FROM: &str = "business_search s CROSS JOIN businesses b ON b.id = s.rowid JOIN categories c ON c.id = b.category_id";
+const SEARCH_FROM: &str =
+    "business_search s CROSS JOIN businesses b ON b.id = s.rowid JOIN categories c ON
+    c.id = b.category_id";
 const PLAIN_COUNT_FROM: &str = "businesses b";
 const SEARCH_COUNT_FROM: &str = "business_search s CROSS JOIN businesses b ON b.id = s.rowid";
 /// Equirectangular squared distance in km² (111.32² per degree²); binds lat, lat, lon,
 /// cos(lat), lon, cos(lat). Plain arithmetic needs no SQL math functions and is within 1%
 /// at the radii a directory uses.
-const SQUARED_DISTANCE: &str = "((b.latitude - ?) * (b.latitude - ?) + (b.longitude - ?) * ? * (b.longitude - ?) * ?) * 12392.1424";
+const SQUARED_DISTANCE: &str =
+    "((b.latitude - ?) * (b.latitude - ?) + (b.longitude - ?) * ? * (b.longitude -
+    ?) * ?) * 12392.1424";
 const BY_NAME: &str = "b.is_featured DESC, b.name COLLATE NOCASE, b.id";
 
 async fn build_filter(db: &impl Database, query: &SearchQuery) -> DomainResult<Filter> {

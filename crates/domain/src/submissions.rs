@@ -323,7 +323,8 @@ mod tests {
         block_on(create(&db, &input().parse().unwrap(), "client", 100)).unwrap();
         // What a racing second request would do if it had checked before the first inserted.
         let raced = block_on(db.execute(&Statement::new(
-            "INSERT INTO submissions (business_name, category_id, email, city, state, contact_name, client_hash, created_at)
+            "INSERT INTO submissions (business_name, category_id, email, city, state, contact_name,
+                client_hash, created_at)
              SELECT upper(business_name), category_id, email, lower(city), state, contact_name, 'other', 101
                FROM submissions",
         )));

@@ -296,7 +296,8 @@ fn the_submit_form_keeps_what_was_typed_and_names_each_problem() {
 #[test]
 fn a_valid_submission_lands_on_the_thank_you_page_and_waits_for_review() {
     let body = format!(
-        "business_name=Zzsite+Feed+%26+Seed&category={PLUMBING}&email=feed%40example.com&city=Antlers&state=OK&contact_name=Lou"
+        "business_name=Zzsite+Feed+%26+Seed&category={PLUMBING}&email=feed%40example.com\
+         &city=Antlers&state=OK&contact_name=Lou"
     );
     let reply = post_form("/submit", "198.51.100.2", &body);
     assert_eq!(reply.status, 303, "{}", reply.body);

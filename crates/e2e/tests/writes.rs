@@ -254,7 +254,8 @@ fn a_lead_reaches_a_public_business() {
     assert_eq!(reply.status, 202, "{}", reply.body);
     assert_eq!(reply.json()["status"], "received");
     let stored = count(
-        "SELECT count(*) FROM leads l JOIN businesses b ON b.id = l.business_id WHERE b.slug = ?1 AND l.name = 'Zzlead One'",
+        "SELECT count(*) FROM leads l JOIN businesses b ON b.id = l.business_id WHERE b.slug = ?1 AND l.name =
+            'Zzlead One'",
         PLUMBER_SLUG,
     );
     assert_eq!(stored, 1);

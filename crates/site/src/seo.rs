@@ -125,7 +125,8 @@ pub fn sitemap(origin: &str, urls: &[SitemapUrl]) -> String {
 /// robots.txt: everything public may be crawled; forms and the API's writes may not.
 pub fn robots(origin: &str) -> String {
     format!(
-        "User-agent: *\nAllow: /\nDisallow: /submit\nDisallow: /api/v1/submissions\nDisallow: /search\n\nSitemap: {origin}/sitemap.xml\n"
+        "User-agent: *\nAllow: /\nDisallow: /submit\nDisallow: /api/v1/submissions\n\
+         Disallow: /search\n\nSitemap: {origin}/sitemap.xml\n"
     )
 }
 

@@ -939,7 +939,14 @@ pub const GROUPS: &[Group] = &[
                 name: "Churches",
                 description: "Congregations of every denomination.",
                 icon: "church",
-                trades: &["Baptist Church", "Methodist Church", "Church of Christ", "Assembly of God", "Community Church", "Fellowship"],
+                trades: &[
+                    "Baptist Church",
+                    "Methodist Church",
+                    "Church of Christ",
+                    "Assembly of God",
+                    "Community Church",
+                    "Fellowship",
+                ],
                 keywords: &["church", "worship", "sunday service", "bible study", "youth group"],
                 phrases: &[
                     "Sunday worship and Wednesday night Bible study.",

@@ -22,28 +22,32 @@ const POSTS: &[Post] = &[
         slug: "welcome-to-kiamichi-biz-connect",
         title: "Welcome to Kiamichi Biz Connect",
         summary: "One directory for the businesses of Southeast Oklahoma, Northeast Texas and Southwest Arkansas.",
-        body: "Kiamichi Biz Connect lists the shops, trades, restaurants and services of our corner of three states.\n\nSearch by what you need and where you are, and call or message the business directly.",
+        body: "Kiamichi Biz Connect lists the shops, trades, restaurants and services of our corner of three \
+            states.\n\nSearch by what you need and where you are, and call or message the business directly.",
         days_ago: Some(120),
     },
     Post {
         slug: "list-your-business",
         title: "How to list your business",
         summary: "Adding a listing is free and takes five minutes.",
-        body: "Use the submission form with your business name, category, town and a way to reach you.\n\nEvery submission is reviewed by a person before it appears in the directory.",
+        body: "Use the submission form with your business name, category, town and a way to reach you.\n\nEvery \
+            submission is reviewed by a person before it appears in the directory.",
         days_ago: Some(90),
     },
     Post {
         slug: "float-season-on-the-mountain-fork",
         title: "Float season on the Mountain Fork",
         summary: "Outfitters, cabins and cafes to plan a river weekend around.",
-        body: "When the weather warms up the rivers fill with canoes and kayaks.\n\nBrowse Canoe & Kayak Rentals and Cabins & Vacation Rentals to plan a trip, and book early for holiday weekends.",
+        body: "When the weather warms up the rivers fill with canoes and kayaks.\n\nBrowse Canoe & Kayak \
+            Rentals and Cabins & Vacation Rentals to plan a trip, and book early for holiday weekends.",
         days_ago: Some(45),
     },
     Post {
         slug: "shop-local-this-holiday-season",
         title: "Shop local this holiday season",
         summary: "Gifts from boutiques, bakeries and craft shops in your own town.",
-        body: "Every dollar spent at a local business stays in the community a little longer.\n\nFind boutiques, bakeries and antique stores near you in the Shopping and Restaurants & Food categories.",
+        body: "Every dollar spent at a local business stays in the community a little longer.\n\nFind \
+            boutiques, bakeries and antique stores near you in the Shopping and Restaurants & Food categories.",
         days_ago: Some(10),
     },
     Post {

@@ -37,7 +37,8 @@ impl CategoriesPage {
         let meta = Meta::new(
             site,
             "All categories — Kiamichi Biz Connect".into(),
-            "Browse every kind of local business in the Kiamichi country, from restaurants and mechanics to churches and ranch supply.".into(),
+            "Browse every kind of local business in the Kiamichi country, from restaurants and mechanics to \
+                churches and ranch supply.".into(),
             "/categories",
             "categories",
         );

@@ -59,12 +59,18 @@ impl BusinessView {
             }),
             hours: view::hours_table(&b.hours, now),
             open_now: view::open_now(&b.hours, now),
-            service_radius: b.service_area.radius_km.map(|km| format!("Serves about {km} km around {}", b.address.city)),
+            service_radius: b
+                .service_area
+                .radius_km
+                .map(|km| format!("Serves about {km} km around {}", b.address.city)),
             service_cities: b.service_area.cities.clone(),
             social: b
                 .social_links
                 .iter()
-                .filter_map(|link| view::external_link(&link.url).map(|url| (network_label(link.network.as_str()), url)))
+                .filter_map(|link| {
+                    let label = network_label(link.network.as_str());
+                    view::external_link(&link.url).map(|url| (label, url))
+                })
                 .collect(),
             keywords: b.keywords.clone(),
             photos: b.photos.iter().map(|p| (urls::image(&p.key), p.alt.clone())).collect(),

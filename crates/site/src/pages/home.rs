@@ -18,7 +18,8 @@ impl HomePage {
     pub async fn load(db: &impl Database, site: &Site) -> DomainResult<Self> {
         let mut meta = Meta::new(
             site,
-            "Kiamichi Biz Connect: local businesses of Southeast Oklahoma, Northeast Texas and Southwest Arkansas".into(),
+            "Kiamichi Biz Connect: local businesses of Southeast Oklahoma, Northeast Texas and Southwest \
+                Arkansas".into(),
             REGION_INTRO.into(),
             "/",
             "home",

@@ -26,7 +26,8 @@ impl ProblemPage {
             meta,
             heading: "We couldn’t find that page".into(),
             message: format!(
-                "{what} There may be a typo in the address, or the listing may have been removed. Try a search, or browse by category or town."
+                "{what} There may be a typo in the address, or the listing may have been removed. Try a search, \
+                    or browse by category or town."
             ),
             show_search: true,
         }

@@ -33,7 +33,8 @@ impl SubmitPage {
         let mut meta = Meta::new(
             site,
             "Add your business — Kiamichi Biz Connect".into(),
-            "List your business in the Kiamichi country's directory for free. A person reviews every listing before it goes live.".into(),
+            "List your business in the Kiamichi country's directory for free. A person reviews every listing \
+                before it goes live.".into(),
             "/submit",
             "submit",
         );
