@@ -24,14 +24,14 @@ const WORKER: &str = "api";
 const READ_CACHE_CONTROL: &str = "public, max-age=60, stale-while-revalidate=300";
 
 /// Answers any `/api/...` or `/health` request; never fails.
-pub async fn serve(req: Request, env: &Env, ctx: &Context) -> Response {
+pub async fn serve(req: &mut Request, env: &Env, ctx: &Context) -> Response {
     match handle(req, env, ctx).await {
         Ok(response) => response,
         Err(err) => runtime::error(&err),
     }
 }
 
-async fn handle(mut req: Request, env: &Env, ctx: &Context) -> Result<Response, ApiError> {
+async fn handle(req: &mut Request, env: &Env, ctx: &Context) -> Result<Response, ApiError> {
     let url = req
         .url()
         .map_err(|_| ApiError::bad_request("url", "the request URL could not be read"))?;
@@ -42,7 +42,7 @@ async fn handle(mut req: Request, env: &Env, ctx: &Context) -> Result<Response, 
             "there is no endpoint at this path; see /api/v1/openapi.json",
         )
     })?;
-    let verb = http::verb(&req);
+    let verb = http::verb(req);
     if verb == Verb::Options {
         return Ok(preflight(&route));
     }
@@ -62,7 +62,7 @@ async fn handle(mut req: Request, env: &Env, ctx: &Context) -> Result<Response, 
                     env,
                     ctx,
                     query: url.query(),
-                    if_none_match: header(&req, "If-None-Match"),
+                    if_none_match: header(req, "If-None-Match"),
                 };
                 read.answer(&route).await?
             };
@@ -74,12 +74,12 @@ async fn handle(mut req: Request, env: &Env, ctx: &Context) -> Result<Response, 
         }
         Kind::Write => {
             if let Route::Leads(slug) = &route
-                && params::is_form(header(&req, "Content-Type").as_deref())
+                && params::is_form(header(req, "Content-Type").as_deref())
             {
                 // The lead form on a business page posts here without JavaScript.
-                return Ok(site::lead_form(&mut req, env, slug).await);
+                return Ok(site::lead_form(req, env, slug).await);
             }
-            write(&mut req, env, &route).await
+            write(req, env, &route).await
         }
     }
 }

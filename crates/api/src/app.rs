@@ -2,7 +2,7 @@
 //! everything else to the public site ([`crate::site`]), then writes the one structured log
 //! line of the request.
 
-use crate::http::header;
+use crate::http::{self, header};
 use crate::routes::{self, is_api_path};
 use crate::{api, site};
 use kbc_edge::log::{self, RequestLine};
@@ -10,16 +10,21 @@ use kbc_edge::{GIT_SHA, runtime};
 use worker::{Context, Env, Request, Response, console_log, event};
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
+async fn fetch(mut req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
     let started = runtime::now_ms();
     let path = req.path();
     let method = req.inner().method();
     let ray = header(&req, "cf-ray");
     let response = if is_api_path(&path) {
-        api::serve(req, &env, &ctx).await
+        api::serve(&mut req, &env, &ctx).await
     } else {
-        site::serve(req, &env, &ctx).await
+        site::serve(&mut req, &env, &ctx).await
     };
+    // Answered without reading the body (a refused or rate-limited post): let the client
+    // finish sending, so its connection ends cleanly, keeping none of it.
+    if !req.inner().body_used() {
+        http::discard_body(&mut req).await;
+    }
     let cache = response.headers().get("X-Cache").ok().flatten();
     let line = RequestLine {
         worker: "api",

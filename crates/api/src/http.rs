@@ -39,6 +39,11 @@ pub enum BodyError {
     Unreadable,
 }
 
+/// How much of a too-large body is still read (and thrown away) after the limit, so that a
+/// client still sending gets its 413 on a cleanly finished request; past this the rest is
+/// left unread. Nothing beyond the limit is ever kept.
+const DISCARD_AFTER_LIMIT: usize = 1024 * 1024;
+
 /// The request body, at most `limit` bytes, checked while it streams in.
 pub async fn read_body(req: &mut Request, limit: usize) -> Result<Vec<u8>, BodyError> {
     let declared = header(req, "Content-Length").and_then(|l| l.trim().parse::<usize>().ok());
@@ -53,9 +58,29 @@ pub async fn read_body(req: &mut Request, limit: usize) -> Result<Vec<u8>, BodyE
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|_| BodyError::Unreadable)?;
         if body.len() + chunk.len() > limit {
+            discard(stream).await;
             return Err(BodyError::TooLarge);
         }
         body.extend_from_slice(&chunk);
     }
     Ok(body)
+}
+
+/// Reads what is left of a body the worker answered without, throwing it away.
+pub async fn discard_body(req: &mut Request) {
+    if req.inner().body().is_some()
+        && let Ok(stream) = req.stream()
+    {
+        discard(stream).await;
+    }
+}
+
+async fn discard(mut stream: worker::ByteStream) {
+    let mut total = 0;
+    while let Some(Ok(chunk)) = stream.next().await {
+        total += chunk.len();
+        if total > DISCARD_AFTER_LIMIT {
+            break;
+        }
+    }
 }

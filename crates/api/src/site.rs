@@ -32,7 +32,7 @@ const PAGE_CACHE_CONTROL: &str = "public, max-age=60, stale-while-revalidate=300
 const PAGE_TIME_BUCKET: i64 = 300;
 
 /// Answers any site request; never fails.
-pub async fn serve(mut req: Request, env: &Env, ctx: &Context) -> Response {
+pub async fn serve(req: &mut Request, env: &Env, ctx: &Context) -> Response {
     let Ok(url) = req.url() else {
         return problem(&site_for(env, None), 400, "That address could not be read.");
     };
@@ -40,10 +40,10 @@ pub async fn serve(mut req: Request, env: &Env, ctx: &Context) -> Response {
     let Some(page) = Page::resolve(url.path()) else {
         return not_found(&site, "There is no page at this address.");
     };
-    let verb = http::verb(&req);
+    let verb = http::verb(req);
     let response = match (verb, &page) {
-        (Verb::Get | Verb::Head, _) => get(&req, env, ctx, &site, &page, url.query()).await,
-        (Verb::Post, Page::Submit) => submit_form(&mut req, env, &site).await,
+        (Verb::Get | Verb::Head, _) => get(req, env, ctx, &site, &page, url.query()).await,
+        (Verb::Post, Page::Submit) => submit_form(req, env, &site).await,
         _ => {
             let response = problem(&site, 405, "This page cannot be used that way.");
             set(&response, "Allow", page.allow());

@@ -7,7 +7,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-/// The status line and headers of an answer.
+/// The status line and headers of an answer (its body is not read).
 #[derive(Debug)]
 pub struct RawReply {
     pub status: u16,
@@ -59,8 +59,16 @@ pub fn send(
         }
         let _ = stream.write_all(b"0\r\n\r\n");
     }
+    // Only the status line and headers are needed: stop at their end rather than wait for
+    // the server to close a connection it may keep alive.
     let mut answer = Vec::new();
-    let _ = stream.read_to_end(&mut answer);
+    let mut buffer = [0u8; 4096];
+    while !answer.windows(4).any(|window| window == b"\r\n\r\n") {
+        match stream.read(&mut buffer) {
+            Ok(0) | Err(_) => break,
+            Ok(read) => answer.extend_from_slice(&buffer[..read]),
+        }
+    }
     let text = String::from_utf8_lossy(&answer);
     let head = text.split("\r\n\r\n").next().unwrap_or_default();
     let mut lines = head.lines();
