@@ -47,7 +47,7 @@ pub fn run(ws: &Workspace, options: Options) -> Result<()> {
         let state_dir = ws.target_dir().join(format!("bench-state-{businesses}"));
         prepare(ws, &state_dir, businesses)?;
         let slugs = published_slugs(&state_dir)?;
-        for mode in [Mode::Origin, Mode::Cached] {
+        for mode in [Mode::Origin, Mode::Cached, Mode::EdgeCached] {
             supervise::check_interrupted()?;
             println!("\n━━ {} businesses, {}", thousands(businesses), mode.name());
             rows.extend(measure(ws, &state_dir, businesses, mode, &slugs, options)?);
@@ -76,8 +76,10 @@ pub fn run(ws: &Workspace, options: Options) -> Result<()> {
          {requests} requests per scenario from {concurrency} keep-alive connections to the \
          api worker in workerd (`wrangler dev`) on 127.0.0.1; `page-*` scenarios are the \
          site's HTML pages, the others the JSON API. Origin runs set `KV_CACHE=off`, so \
-         every request reaches D1; `first visit` is the cached worker's first pass over a \
-         scenario's requests (misses that fill KV), `cached` the repeat (hits). \
+         every request reaches D1; `first visit` is a cached worker's first pass over a \
+         scenario's requests (misses that fill the cache), `cached` the repeat (hits); `KV` \
+         keeps answers in KV only, `Cache API + KV` puts the location's Cache API in front \
+         (`EDGE_CACHE=on`). \
          `of ceiling` is req/s as a share of `robots` (`/robots.txt`, no storage) in the \
          same run._\n\n\
          ### Bundle sizes\n\n{sizes}\n\
@@ -152,12 +154,14 @@ fn measure(
     options: Options,
 ) -> Result<Vec<Row>> {
     let mut spec = Spec::new(Worker::Api, PORT);
-    if mode == Mode::Origin {
-        spec.vars.push(("KV_CACHE", "off"));
+    match mode {
+        Mode::Origin => spec.vars.push(("KV_CACHE", "off")),
+        Mode::EdgeCached => spec.vars.push(("EDGE_CACHE", "on")),
+        _ => {}
     }
     let logs = Logs::Files(
         ws.target_dir()
-            .join(format!("bench-logs/{businesses}-{}", mode.name())),
+            .join(format!("bench-logs/{businesses}-{mode:?}")),
     );
     let mut fleet = supervise::Fleet::start(ws, state_dir, std::slice::from_ref(&spec), &logs)?;
     let base = spec.url();
@@ -178,6 +182,7 @@ fn measure(
     let mut rows = Vec::new();
     let passes: &[Mode] = match mode {
         Mode::Origin => &[Mode::Origin],
+        Mode::EdgeCached => &[Mode::EdgeFirstVisit, Mode::EdgeCached],
         _ => &[Mode::FirstVisit, Mode::Cached],
     };
     for (scenario, paths) in scenarios(slugs, options.requests) {

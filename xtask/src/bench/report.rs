@@ -9,22 +9,40 @@ use std::path::Path;
 const START: &str = "<!-- bench:start -->";
 const END: &str = "<!-- bench:end -->";
 
-/// Whether the api answered straight from D1 (`KV_CACHE=off`), or with its KV cache in
-/// front: on a first visit to each request (misses that fill it) or on the repeat (hits).
+/// Whether the api answered straight from D1 (`KV_CACHE=off`), or with its cache in front —
+/// KV alone, or the Cache API in front of KV (`EDGE_CACHE=on`) — on a first visit to each
+/// request (misses that fill it) or on the repeat (hits).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     Origin,
     FirstVisit,
     Cached,
+    EdgeFirstVisit,
+    EdgeCached,
 }
 
 impl Mode {
     pub fn name(self) -> &'static str {
         match self {
             Self::Origin => "origin",
-            Self::FirstVisit => "first visit",
-            Self::Cached => "cached",
+            Self::FirstVisit => "KV, first visit",
+            Self::Cached => "KV, cached",
+            Self::EdgeFirstVisit => "Cache API + KV, first visit",
+            Self::EdgeCached => "Cache API + KV, cached",
         }
+    }
+
+    /// The pass of the same server process whose `robots` row is this row's ceiling.
+    fn ceiling_pass(self) -> Self {
+        match self {
+            Self::FirstVisit => Self::Cached,
+            Self::EdgeFirstVisit => Self::EdgeCached,
+            other => other,
+        }
+    }
+
+    fn is_cached(self) -> bool {
+        matches!(self, Self::Cached | Self::EdgeCached)
     }
 }
 
@@ -103,22 +121,30 @@ fn cache_verdicts(rows: &[Row], ceiling: &str) -> Vec<Verdict> {
     let mut verdicts = Vec::new();
     for row in rows
         .iter()
-        .filter(|r| r.mode == Mode::Cached && r.scenario != ceiling)
+        .filter(|r| r.mode.is_cached() && r.scenario != ceiling)
     {
         let cached = row.measured.requests_per_second();
         let size = thousands(row.businesses);
         if let Some(origin) = sibling(rows, row, Mode::Origin, row.scenario) {
             let origin = origin.requests_per_second();
             verdicts.push(Verdict {
-                target: format!("cached {} beats origin at {size}", row.scenario),
+                target: format!(
+                    "{} {} beats origin at {size}",
+                    row.mode.name(),
+                    row.scenario
+                ),
                 measured: format!("{cached:.0} vs {origin:.0} req/s"),
                 pass: cached > origin,
             });
         }
-        if let Some(top) = sibling(rows, row, Mode::Cached, ceiling) {
+        if let Some(top) = sibling(rows, row, row.mode, ceiling) {
             let top = top.requests_per_second();
             verdicts.push(Verdict {
-                target: format!("cached {} ≥ 50% of the ceiling at {size}", row.scenario),
+                target: format!(
+                    "{} {} ≥ 50% of the ceiling at {size}",
+                    row.mode.name(),
+                    row.scenario
+                ),
                 measured: format!("{cached:.0} vs 0.5 × {top:.0} = {:.0} req/s", top / 2.0),
                 pass: cached >= top / 2.0,
             });
@@ -136,12 +162,7 @@ pub fn results_table(rows: &[Row], ceiling: &str) -> String {
     for row in rows {
         let m = &row.measured;
         // A first visit shares its process with the repeat, whose ceiling is measured.
-        let ceiling_mode = if row.mode == Mode::FirstVisit {
-            Mode::Cached
-        } else {
-            row.mode
-        };
-        let share = sibling(rows, row, ceiling_mode, ceiling)
+        let share = sibling(rows, row, row.mode.ceiling_pass(), ceiling)
             .map(|top| m.requests_per_second() / top.requests_per_second())
             .map_or("–".to_owned(), |share| format!("{:.0}%", share * 100.0));
         table.push_str(&format!(
@@ -261,10 +282,13 @@ mod tests {
         ];
         let table = results_table(&rows, "robots");
         assert!(
-            table.contains("| first visit | detail | 250 | 25% |"),
+            table.contains("| KV, first visit | detail | 250 | 25% |"),
             "{table}"
         );
-        assert!(table.contains("| cached | detail | 600 | 60% |"), "{table}");
+        assert!(
+            table.contains("| KV, cached | detail | 600 | 60% |"),
+            "{table}"
+        );
     }
 
     #[test]
