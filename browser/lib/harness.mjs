@@ -1,6 +1,7 @@
 // The browser tier's shared harness: where the site under test is, which fixtures it
 // holds, how Chromium is started, and visitors (one browser context each) whose console,
-// uncaught page errors and dialogs are recorded, so every test can demand a clean page.
+// uncaught page errors and dialogs are recorded, and every page they load audited with
+// axe-core for WCAG 2.1 A/AA, so every test can demand a clean, accessible page.
 //
 // `cargo xtask test` provides the environment (`browser_tests` in xtask/src/tiers.rs):
 // the api worker's URL, fixture names from crates/e2e/src/fixtures.rs, the Chromium
@@ -8,7 +9,8 @@
 
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
@@ -33,6 +35,38 @@ export const FIXTURES = {
 
 export const PHONE = { width: 390, height: 844 };
 export const DESKTOP = { width: 1280, height: 900 };
+
+/** axe-core, pinned in package-lock.json; evaluated through DevTools, so the site's CSP
+ * (which allows no script at all) stays as it is. */
+const AXE_SOURCE = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+/** The rules of WCAG 2.1 levels A and AA; a serious or critical violation fails the test. */
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+const AXE_FAILING_IMPACTS = new Set(['serious', 'critical']);
+
+/**
+ * Audits the page as loaded; problems go to `problems`. A page left before its audit ends
+ * (a test clicking on) is not a finding: the page it leads to is audited in turn.
+ */
+async function audit(page, problems) {
+  const url = page.url();
+  try {
+    await page.evaluate(AXE_SOURCE);
+    const violations = await page.evaluate(
+      (tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags } }).then((r) => r.violations),
+      AXE_TAGS,
+    );
+    for (const violation of violations) {
+      if (AXE_FAILING_IMPACTS.has(violation.impact)) {
+        const where = violation.nodes.map((node) => node.target.join(' ')).join(', ');
+        problems.push(`axe ${violation.id} (${violation.impact}) on ${url}: ${violation.help} — ${where}`);
+      }
+    }
+  } catch (error) {
+    if (!/context was destroyed|navigation|Target page, context or browser has been closed/i.test(error.message)) {
+      problems.push(`axe could not audit ${url}: ${error.message}`);
+    }
+  }
+}
 
 /** How long one browser action or navigation may take before the test fails. */
 const ACTION_TIMEOUT_MS = 15_000;
@@ -87,6 +121,8 @@ async function visit(browser, { viewport = DESKTOP, client = '198.51.100.1' } = 
   const page = await context.newPage();
   const problems = [];
   const dialogs = [];
+  const audits = [];
+  page.on('load', () => audits.push(audit(page, problems)));
   // Documents' statuses are the tests' own business (a 422 form page is expected), so
   // Chromium's "Failed to load resource" lines are judged from the network events below,
   // which say what kind of resource failed; every other console error is a problem.
@@ -121,9 +157,13 @@ async function visit(browser, { viewport = DESKTOP, client = '198.51.100.1' } = 
       const response = await page.goto(`${SITE}${path}`);
       assert.equal(response?.status(), 200, `GET ${path}`);
     },
-    /** Fails if any page this visitor saw logged an error or raised a dialog. */
-    assertClean() {
-      assert.deepEqual(problems, [], 'console errors');
+    /**
+     * Fails if any page this visitor saw logged an error, raised a dialog or broke a WCAG 2.1
+     * A/AA rule seriously.
+     */
+    async assertClean() {
+      await Promise.all(audits);
+      assert.deepEqual(problems, [], 'console errors and accessibility violations');
       assert.deepEqual(dialogs, [], 'dialogs');
     },
     close: () => context.close(),

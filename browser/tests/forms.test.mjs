@@ -22,7 +22,7 @@ test('a request sent from a business page is confirmed on that page', async (t) 
     'Thank you — your request was sent to Zyzzogeton Plumbing. They will get back to you soon.',
   );
   assert.equal(await page.getByLabel('Your name').inputValue(), '', 'a fresh form');
-  assertClean();
+  await assertClean();
 });
 
 test('a listing with a bad email shows the error by the field, keeps what was typed, and goes through once fixed', async (t) => {
@@ -66,5 +66,5 @@ test('a listing with a bad email shows the error by the field, keeps what was ty
   await page.getByRole('button', { name: 'Send for review' }).click();
   await page.waitForURL('**/submit/thanks');
   assert.equal(await page.locator('h1').textContent(), 'Thank you!');
-  assertClean();
+  await assertClean();
 });

@@ -28,7 +28,7 @@ test('a business named with a script tag shows the name as text and runs nothing
   assert.equal(await executableScripts(page), 0);
   assert.ok((await page.title()).startsWith(`${FIXTURES.hostileName} — `), await page.title());
   assert.deepEqual(dialogs, [], 'no alert() ran');
-  assertClean();
+  await assertClean();
 });
 
 test('search results list the hostile name as text and run nothing', async (t) => {
@@ -38,5 +38,5 @@ test('search results list the hostile name as text and run nothing', async (t) =
   const names = await texts(page, 'main .card h3');
   assert.ok(names.includes(FIXTURES.hostileName), `among ${names}`);
   assert.equal(await executableScripts(page), 0);
-  assertClean();
+  await assertClean();
 });

@@ -46,7 +46,7 @@ test('the first Tab reaches the skip link, and Enter on it moves focus to the ma
   assert.equal(location(page).hash, '#main');
   assert.equal((await focused(page)).id, 'main');
   assert.equal((await tab(page)).id, 'search-q', 'the next Tab starts in the main content');
-  assertClean();
+  await assertClean();
 });
 
 test('the search form is reached, filled and submitted with the keyboard alone', async (t) => {
@@ -68,7 +68,7 @@ test('the search form is reached, filled and submitted with the keyboard alone',
 
   assert.deepEqual(location(page).params, { q: 'plumbing', city: 'Idabel' });
   assert.equal(await page.locator('h1').textContent(), 'Results for “plumbing” in Idabel');
-  assertClean();
+  await assertClean();
 });
 
 test('Tab walks a business page from top to footer with a focus ring on every stop, and Shift+Tab walks it back', async (t) => {
@@ -106,5 +106,5 @@ test('Tab walks a business page from top to footer with a focus ring on every st
     labels.toReversed(),
     'Shift+Tab retraces the same stops',
   );
-  assertClean();
+  await assertClean();
 });

@@ -36,7 +36,7 @@ for (const [name, path] of Object.entries(PAGES)) {
         path: join(SCREENSHOT_DIR, `${name}-${viewport.width}.png`),
         fullPage: true,
       });
-      assertClean();
+      await assertClean();
     }
   });
 }

@@ -26,7 +26,7 @@ test('a search typed on the home page lists ranked results and keeps the query i
   assert.equal(await page.locator('.results-summary').textContent(), `${count} found.`);
   assert.equal(await page.getByLabel('What are you looking for?').inputValue(), 'plumbing');
   assert.equal(await page.getByLabel('Where?').inputValue(), 'Idabel');
-  assertClean();
+  await assertClean();
 });
 
 test('a result opens its business page with name, phone, hours and the open-now line', async (t) => {
@@ -53,5 +53,5 @@ test('a result opens its business page with name, phone, hours and the open-now 
     await page.locator('main p.open, main p.closed').textContent(),
     /^(Open now|Closed now)\b.*\(Central time\)$/,
   );
-  assertClean();
+  await assertClean();
 });
