@@ -3,7 +3,7 @@
 // violation, and no console error.
 
 import { test } from 'node:test';
-import { FIXTURES, useChromium } from '../lib/harness.mjs';
+import { FIXTURES, SITE, useChromium } from '../lib/harness.mjs';
 
 const visitor = useChromium();
 
@@ -35,6 +35,6 @@ for (const path of PAGES) {
 
 test('the page for an unknown address meets WCAG 2.1 A and AA', async (t) => {
   const { page, assertClean } = await visitor(t);
-  await page.goto(`${process.env.KBC_API_URL}/no/such/page`);
+  await page.goto(`${SITE}/no/such/page`);
   await assertClean();
 });
