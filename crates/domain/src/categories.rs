@@ -101,15 +101,17 @@ pub async fn subtree_ids(db: &impl Database, slug: &Slug) -> DomainResult<Vec<i6
 pub async fn tree(db: &impl Database) -> DbResult<Vec<CategoryNode>> {
     let rows: Vec<CategoryRow> = fetch_all(
         db,
-        &Statement::new(
+        &Statement::new(concat!(
             "SELECT c.id, c.parent_id, c.slug, c.name, c.description, c.icon,
                     coalesce(n.direct_count, 0) AS direct_count
                FROM categories c
                LEFT JOIN (SELECT category_id, count(*) AS direct_count FROM businesses
-                           WHERE status = 'published' AND is_active = 1
+                           WHERE ",
+            public_listing!(),
+            "
                            GROUP BY category_id) n ON n.category_id = c.id
               ORDER BY c.position, c.name, c.id",
-        ),
+        )),
     )
     .await?;
     Ok(build_level(&rows, None))

@@ -1,7 +1,7 @@
 //! Businesses: creating a listing with everything hanging off it, reading the public view of
 //! one, and the flags that decide whether the public sees it.
 //!
-//! "Public" means `status = 'published' AND is_active = 1`; nothing else is ever returned by
+//! "Public" means `public_listing!()` (published and active); nothing else is ever returned by
 //! the public readers here or in [`crate::search`].
 
 use crate::db::{Database, DbResult, Statement, fetch_all, fetch_optional};
@@ -404,7 +404,7 @@ struct DetailRow {
 pub async fn find_public(db: &impl Database, slug: &Slug) -> DbResult<Option<BusinessDetail>> {
     let row: Option<DetailRow> = fetch_optional(
         db,
-        &Statement::new(
+        &Statement::new(concat!(
             "SELECT b.slug, b.name, b.description, c.slug AS category_slug, c.name AS category_name,
                     b.phone, b.email, b.website, b.street, b.city, b.city_slug, b.state, b.zip,
                     b.latitude, b.longitude, b.service_radius_km, b.rating_average, b.rating_count,
@@ -426,8 +426,9 @@ pub async fn find_public(db: &impl Database, slug: &Slug) -> DbResult<Option<Bus
                        FROM (SELECT * FROM business_photos WHERE business_id = b.id ORDER BY position, id)) AS
                            photos_json
                FROM businesses b JOIN categories c ON c.id = b.category_id
-              WHERE b.slug = ?1 AND b.status = 'published' AND b.is_active = 1",
-        )
+              WHERE b.slug = ?1 AND ",
+            public_listing!("b"),
+        ))
         .bind(slug.as_str()),
     )
     .await?;
@@ -489,9 +490,10 @@ pub async fn public_id(db: &impl Database, slug: &Slug) -> DbResult<Option<i64>>
     }
     let row: Option<Id> = fetch_optional(
         db,
-        &Statement::new(
-            "SELECT id FROM businesses WHERE slug = ?1 AND status = 'published' AND is_active = 1",
-        )
+        &Statement::new(concat!(
+            "SELECT id FROM businesses WHERE slug = ?1 AND ",
+            public_listing!()
+        ))
         .bind(slug.as_str()),
     )
     .await?;
@@ -507,9 +509,11 @@ pub struct City {
     pub businesses: i64,
 }
 
-const CITY_COLUMNS: &str =
+const CITY_COLUMNS: &str = concat!(
     "SELECT min(city) AS name, city_slug AS slug, min(state) AS state, count(*) AS businesses
-   FROM businesses WHERE status = 'published' AND is_active = 1";
+   FROM businesses WHERE ",
+    public_listing!()
+);
 
 /// Towns with public listings, the busiest first.
 pub async fn cities(db: &impl Database) -> DbResult<Vec<City>> {
@@ -542,9 +546,11 @@ pub struct Listed {
 pub async fn all_public(db: &impl Database) -> DbResult<Vec<Listed>> {
     fetch_all(
         db,
-        &Statement::new(
-            "SELECT slug, updated_at FROM businesses WHERE status = 'published' AND is_active = 1 ORDER BY slug",
-        ),
+        &Statement::new(concat!(
+            "SELECT slug, updated_at FROM businesses WHERE ",
+            public_listing!(),
+            " ORDER BY slug"
+        )),
     )
     .await
 }

@@ -6,6 +6,23 @@
 //! seams. It must not know about HTTP: workers translate requests into these types and
 //! [`error::DomainError`] into answers.
 
+/// The condition that makes a listing public — published and active — written once for
+/// every query (`concat!`-able, so queries stay constants); with an alias, for `alias.`
+/// columns. The migrations' partial indexes and search triggers state the same condition.
+macro_rules! public_listing {
+    () => {
+        "status = 'published' AND is_active = 1"
+    };
+    ($alias:literal) => {
+        concat!(
+            $alias,
+            ".status = 'published' AND ",
+            $alias,
+            ".is_active = 1"
+        )
+    };
+}
+
 pub mod blob;
 pub mod blog;
 pub mod cache;

@@ -77,11 +77,12 @@ pub async fn servable(db: &impl Database, key: &str) -> DbResult<Option<Servable
     }
     let row: Option<Row> = fetch_optional(
         db,
-        &Statement::new(
+        &Statement::new(concat!(
             "SELECT p.content_type FROM business_photos AS p
                JOIN businesses AS b ON b.id = p.business_id
-              WHERE p.object_key = ?1 AND b.status = 'published' AND b.is_active = 1",
-        )
+              WHERE p.object_key = ?1 AND ",
+            public_listing!("b")
+        ))
         .bind(key),
     )
     .await?;

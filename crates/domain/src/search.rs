@@ -300,7 +300,7 @@ async fn build_filter(db: &impl Database, query: &SearchQuery) -> DomainResult<F
     let mut filter = Filter {
         from: PLAIN_FROM,
         count_from: PLAIN_COUNT_FROM,
-        conditions: vec!["b.status = 'published'".into(), "b.is_active = 1".into()],
+        conditions: vec![public_listing!("b").into()],
         params: Vec::new(),
         ranked: false,
         distance: None,
@@ -484,9 +484,10 @@ pub async fn search(db: &impl Database, query: &SearchQuery) -> DomainResult<Sea
 
 /// Featured public listings, most recently updated first (the home page's showcase).
 pub async fn featured(db: &impl Database, limit: u32) -> DomainResult<Vec<BusinessSummary>> {
+    const PUBLIC: &str = public_listing!("b");
     let statement = Statement::new(format!(
         "SELECT {SUMMARY_COLUMNS} FROM {PLAIN_FROM}
-          WHERE b.status = 'published' AND b.is_active = 1 AND b.is_featured = 1
+          WHERE {PUBLIC} AND b.is_featured = 1
           ORDER BY b.updated_at DESC, b.id LIMIT ?1"
     ))
     .bind(limit);

@@ -23,7 +23,7 @@ pub struct Stats {
 }
 
 pub async fn directory(db: &impl Database) -> DbResult<Stats> {
-    const PUBLIC: &str = "status = 'published' AND is_active = 1";
+    const PUBLIC: &str = public_listing!();
     let mut stats: Stats = fetch_optional(
         db,
         &Statement::new(format!(

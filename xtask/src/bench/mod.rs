@@ -20,7 +20,7 @@ use crate::workers::Worker;
 use crate::workspace::{self, Workspace};
 use crate::{build, setup, state};
 use anyhow::{Result, bail};
-use kbc_domain::db::{Database, Statement};
+use kbc_domain::directory;
 use load::encode;
 use report::{Mode, Row, thousands};
 use std::path::Path;
@@ -132,12 +132,9 @@ fn prepare(ws: &Workspace, state_dir: &Path, businesses: u32) -> Result<()> {
 /// again before workerd opens it).
 fn published_slugs(state_dir: &Path) -> Result<Vec<String>> {
     let db = state::open_d1(state_dir)?;
-    let rows = pollster::block_on(db.query(&Statement::new(
-        "SELECT slug FROM businesses WHERE status = 'published' AND is_active = 1 ORDER BY id",
-    )))?;
-    let slugs: Vec<String> = rows
-        .iter()
-        .filter_map(|row| row.get("slug")?.as_str().map(str::to_owned))
+    let slugs: Vec<String> = pollster::block_on(directory::all_public(&db))?
+        .into_iter()
+        .map(|listed| listed.slug)
         .collect();
     if slugs.is_empty() {
         bail!("no published listings in {}", state_dir.display());
