@@ -7,7 +7,7 @@ use crate::routes::{self, is_api_path};
 use crate::{api, site};
 use kbc_edge::log::{self, RequestLine};
 use kbc_edge::{GIT_SHA, runtime};
-use worker::{Context, Env, Request, Response, console_log, event};
+use worker::{Context, Env, Request, Response, event};
 
 #[event(fetch)]
 async fn fetch(mut req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
@@ -26,16 +26,15 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> worker::Result<Respo
         http::discard_body(&mut req).await;
     }
     let cache = response.headers().get("X-Cache").ok().flatten();
-    let line = RequestLine {
+    runtime::log_request(&RequestLine {
         worker: "api",
         version: GIT_SHA,
-        method: if method.len() <= 10 { &method } else { "other" },
+        method: log::method(&method),
         route: routes::template_of(&path),
         status: response.status_code(),
         duration_ms: runtime::now_ms() - started,
         cache: cache.as_deref(),
         ray: log::ray(ray.as_deref()),
-    };
-    console_log!("{}", log::json(&line));
+    });
     Ok(response)
 }

@@ -41,6 +41,16 @@ pub fn json(line: &impl Serialize) -> String {
     serde_json::to_string(line).unwrap_or_default()
 }
 
+/// A request method as logged: the standard ones by name, anything else (a client may send
+/// any token there) as `other`.
+pub fn method(raw: &str) -> &'static str {
+    const KNOWN: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+    KNOWN
+        .into_iter()
+        .find(|known| *known == raw)
+        .unwrap_or("other")
+}
+
 /// A `cf-ray` header as logged: its expected shape (hex id, `-`, colo) or nothing, so no
 /// text a client sends in that header reaches the log.
 pub fn ray(header: Option<&str>) -> Option<&str> {
@@ -71,6 +81,12 @@ mod tests {
         assert_eq!(value["route"], "/business/{slug}");
         assert_eq!(value["ray"], "8f1e2d3c4b5a6978-DFW");
         assert_eq!(value["cache"], "HIT");
+    }
+
+    #[test]
+    fn only_standard_methods_are_logged_by_name() {
+        assert_eq!(method("POST"), "POST");
+        assert_eq!(method("JANEDOE"), "other");
     }
 
     #[test]

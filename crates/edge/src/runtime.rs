@@ -1,15 +1,14 @@
 //! The wasm32 side: bindings, clock, JSON answers, `/health`, and scheduled runs.
 
 use crate::errors::ApiError;
-use crate::log::{self, RunLine};
+use crate::log::{self, RequestLine, RunLine};
 use kbc_domain::cache::KvCache;
 use kbc_domain::db::d1::D1;
 use kbc_domain::jobs::{self, Outcome, RunKey};
 use kbc_domain::{DomainError, health};
 use serde::Serialize;
 use worker::{
-    Env, Headers, Method, Request, Response, ResponseBuilder, ScheduledEvent, console_error,
-    console_log,
+    Env, Headers, Request, Response, ResponseBuilder, ScheduledEvent, console_error, console_log,
 };
 
 /// The D1 binding every worker shares.
@@ -140,14 +139,39 @@ pub async fn health(env: &Env, worker: &str, version: &str) -> Response {
 }
 
 /// The whole HTTP surface of a worker that has no routes of its own yet: `/health`, and a
-/// JSON 404 or 405 for everything else.
+/// JSON 404 or 405 for everything else; each request logged.
 pub async fn health_only(req: &Request, env: &Env, worker: &str, version: &str) -> Response {
-    match (req.method(), req.path().as_str()) {
-        (Method::Get, "/health") => health(env, worker, version).await,
-        (Method::Head, "/health") => without_body(health(env, worker, version).await),
+    let started = now_ms();
+    let path = req.path();
+    let method = req.inner().method();
+    let response = match (method.as_str(), path.as_str()) {
+        ("GET", "/health") => health(env, worker, version).await,
+        ("HEAD", "/health") => without_body(health(env, worker, version).await),
         (_, "/health") => error(&ApiError::method_not_allowed("GET, HEAD")),
-        (_, path) => error(&ApiError::not_found(&format!("route '{path}'"))),
-    }
+        // The path is not echoed: it could carry anything a client typed.
+        _ => error(&ApiError::not_found("route")),
+    };
+    let ray = req.headers().get("cf-ray").ok().flatten();
+    log_request(&RequestLine {
+        worker,
+        version: crate::GIT_SHA,
+        method: log::method(&method),
+        route: if path == "/health" {
+            "/health"
+        } else {
+            "unmatched"
+        },
+        status: response.status_code(),
+        duration_ms: now_ms() - started,
+        cache: None,
+        ray: log::ray(ray.as_deref()),
+    });
+    response
+}
+
+/// Writes the request's log line (Workers Logs keeps what a worker logs).
+pub fn log_request(line: &RequestLine) {
+    console_log!("{}", log::json(line));
 }
 
 /// Runs the job scheduled on `event`'s cron for `worker` exactly once per scheduled time,
