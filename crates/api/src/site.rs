@@ -104,19 +104,21 @@ async fn get(
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.clone())
     };
-    let page_number = match param("page").filter(|p| !p.is_empty()) {
-        None => 1,
-        Some(raw) => match parse_bounded("page", &raw, 1, 1000) {
-            Ok(number) => number,
-            Err(_) => {
-                return problem(
-                    site,
-                    400,
-                    "The page number must be a whole number from 1 to 1000.",
-                );
-            }
-        },
-    };
+    // Only a page that reads `page` judges it: `/sitemap.xml?page=x` is the sitemap.
+    let page_number =
+        match param("page").filter(|p| !p.is_empty() && page.reads().contains(&"page")) {
+            None => 1,
+            Some(raw) => match parse_bounded("page", &raw, 1, 1000) {
+                Ok(number) => number,
+                Err(_) => {
+                    return problem(
+                        site,
+                        400,
+                        "The page number must be a whole number from 1 to 1000.",
+                    );
+                }
+            },
+        };
     let lead_sent = param("lead").as_deref() == Some("sent");
     // The key holds only what the page reads: its path, its own parameters (so any other
     // parameter shares the answer), the origin its links use, and the five-minute bucket.

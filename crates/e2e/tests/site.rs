@@ -606,3 +606,9 @@ fn a_form_post_past_the_rate_limit_is_refused_before_its_body_is_read() {
     );
     assert_eq!(status, 429);
 }
+
+#[test]
+fn a_page_ignores_a_page_number_it_does_not_read() {
+    assert_eq!(get("/sitemap.xml?page=abc").status, 200);
+    assert_eq!(get("/search?page=abc").status, 400);
+}
