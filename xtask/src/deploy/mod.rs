@@ -319,7 +319,7 @@ pub fn config(ws: &Workspace, command: &ConfigCommand) -> Result<()> {
 /// Everything `config check` finds: the configs against each other and the code, and
 /// the migrations against the version still serving while they run.
 fn config_problems(ws: &Workspace, configs: &Configs) -> Result<Vec<String>> {
-    let mut problems = config::check(configs, &config::code_reads(&ws.root)?);
+    let mut problems = config::check::problems(configs, &config::check::code_reads(&ws.root)?);
     problems.extend(account::accounts_problem());
     let migrations = configs.migrations_dir(Environment::Production)?;
     problems.extend(migrations::check_dir(

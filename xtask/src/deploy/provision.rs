@@ -6,7 +6,8 @@
 
 use super::account::Account;
 use super::cloud;
-use super::config::{Configs, Environment, set_in_entry};
+use super::config::edit::set_in_entry;
+use super::config::{Configs, Environment};
 use super::wrangler::Wrangler;
 use super::{ProvisionArgs, run_dir};
 use crate::workspace::Workspace;
