@@ -86,6 +86,7 @@ pub fn problems(configs: &Configs, code: &BTreeMap<Worker, BTreeSet<String>>) ->
     check_backup(configs, &mut problems);
     check_crons(configs, &mut problems);
     check_routes(configs, &mut problems);
+    check_production_logs(configs, &mut problems);
     for (worker, names) in &configs.manifest.optional {
         for name in names {
             if !code[worker].contains(name) {
@@ -309,6 +310,29 @@ fn check_routes(configs: &Configs, problems: &mut Vec<String>) {
         if !w.routes(None).is_empty() {
             problems.push(format!(
                 "{}: the local top level must have no routes",
+                file(w)
+            ));
+        }
+    }
+}
+
+/// Workers Logs on in production (a failing worker must leave a trace), with invocation
+/// logs off: they record each request's raw URL, query string included, which holds what
+/// residents searched for and typed.
+fn check_production_logs(configs: &Configs, problems: &mut Vec<String>) {
+    for w in &configs.workers {
+        let logs = w.logs(Environment::Production);
+        if logs.workers_logs != Some(true) {
+            problems.push(format!(
+                "{}: [env.production.observability] must say `enabled = true` (Workers Logs; \
+                 wrangler does not inherit it from the top level)",
+                file(w)
+            ));
+        }
+        if logs.invocation_logs != Some(false) {
+            problems.push(format!(
+                "{}: [env.production.observability.logs] must say `invocation_logs = false`: \
+                 invocation logs record raw URLs with their query strings (personal data)",
                 file(w)
             ));
         }
@@ -542,6 +566,38 @@ mod tests {
             problems_mentioning(&configs, &code, "not an age x25519 recipient").len(),
             1
         );
+    }
+
+    #[test]
+    fn a_production_config_without_workers_logs_is_caught() {
+        let (mut configs, code) = repository();
+        section(&mut configs, Worker::Analyzer, Environment::Production).remove("observability");
+
+        let found = problems_mentioning(&configs, &code, "[env.production.observability");
+
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(
+            found[0].contains("wrangler/analyzer.toml") && found[0].contains("`enabled = true`")
+        );
+        assert!(
+            found[1].contains("wrangler/analyzer.toml")
+                && found[1].contains("`invocation_logs = false`")
+        );
+    }
+
+    #[test]
+    fn production_invocation_logs_are_caught_because_they_record_query_strings() {
+        let (mut configs, code) = repository();
+        let observability = section(&mut configs, Worker::Api, Environment::Production)
+            .get_mut("observability")
+            .and_then(Value::as_table_mut)
+            .unwrap();
+        observability.remove("logs");
+
+        let found = problems_mentioning(&configs, &code, "invocation_logs = false");
+
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].contains("wrangler/api.toml") && found[0].contains("query strings"));
     }
 
     #[test]

@@ -245,6 +245,34 @@ impl WorkerConfig {
             .into_iter()
             .find(|d| d.binding == DATABASE_BINDING)
     }
+
+    /// What `[observability]` and `[observability.logs]` say in `env` (unset is `None`).
+    pub fn logs(&self, env: Environment) -> LogSettings {
+        let observability = self
+            .env(env)
+            .and_then(|t| t.get("observability"))
+            .and_then(Value::as_table);
+        let flag = |table: Option<&Table>, key: &str| table?.get(key)?.as_bool();
+        LogSettings {
+            workers_logs: flag(observability, "enabled"),
+            invocation_logs: flag(
+                observability
+                    .and_then(|o| o.get("logs"))
+                    .and_then(Value::as_table),
+                "invocation_logs",
+            ),
+        }
+    }
+}
+
+/// A worker's Workers Logs settings in one environment, as its config spells them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogSettings {
+    /// `[observability] enabled`: the worker's own log lines are kept.
+    pub workers_logs: Option<bool>,
+    /// `[observability.logs] invocation_logs`: one entry per request, raw URL included
+    /// (Cloudflare's default is on).
+    pub invocation_logs: Option<bool>,
 }
 
 fn text(table: &Table, key: &str) -> String {
