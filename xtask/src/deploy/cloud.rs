@@ -1,7 +1,7 @@
 //! The Cloudflare operations the deploy commands are made of, each one wrangler call on
 //! one worker's config and environment, returning typed results: secrets present, the
-//! version split a worker serves, uploads, percentage deployments, triggers, and D1
-//! (queries, Time Travel bookmarks and restores, exports, migrations).
+//! version split a worker serves, uploads, percentage deployments, triggers, D1
+//! (queries, Time Travel bookmarks and restores, exports, migrations) and KV keys.
 
 use super::wrangler::{Failure, WORKER_NOT_FOUND, Wrangler, shown, target};
 use anyhow::{Context, Result};
@@ -194,6 +194,13 @@ pub fn delete(w: &Wrangler, t: &Target) -> Result<bool> {
         Err(err) if worker_missing(&err) => Ok(false),
         Err(err) => Err(err),
     }
+}
+
+/// Deletes one key of the remote KV namespace bound as `binding` (deleting a key that does
+/// not exist succeeds).
+pub fn kv_key_delete(w: &Wrangler, t: &Target, binding: &str, key: &str) -> Result<()> {
+    w.run(&t.args(&["kv", "key", "delete", key, "--binding", binding, "--remote"]))
+        .map(drop)
 }
 
 /// Runs one SQL command on the remote database bound as `binding`; returns its rows.
@@ -489,7 +496,8 @@ pub fn bucket_delete(w: &Wrangler, name: &str) -> Result<bool> {
         Ok(_) => Ok(true),
         Err(err) if Failure::has_code(&err, &[NO_SUCH_BUCKET]) => Ok(false),
         Err(err) if Failure::has_code(&err, &[NOT_EMPTY]) => Err(err.context(format!(
-            "R2 bucket {name} still holds objects no listing photo records; empty it in the Cloudflare dashboard and run the cleanup again"
+            "R2 bucket {name} still holds objects no listing photo records; \
+             empty it in the Cloudflare dashboard and run the cleanup again"
         ))),
         Err(err) => Err(err),
     }

@@ -16,11 +16,14 @@ use crate::supervise;
 use crate::workers::Worker;
 use crate::workspace::{self, Workspace};
 use anyhow::{Context, Result, bail};
+use kbc_domain::cache::{GENERATION_KEY, GENERATION_TTL_SECONDS};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 const ENV: Environment = Environment::Production;
+/// The api's KV binding holding cached public answers and the edge copy of the generation.
+const CACHE_BINDING: &str = "CACHE";
 
 struct Rollout<'a> {
     ws: &'a Workspace,
@@ -61,6 +64,7 @@ pub fn production(ws: &Workspace, args: &DeployArgs) -> Result<()> {
         probes: Vec::new(),
         timings: Vec::new(),
         rollback: None,
+        warnings: Vec::new(),
     };
     let mut rollout = Rollout {
         ws,
@@ -201,7 +205,8 @@ impl Rollout<'_> {
             if !absent.is_empty() {
                 let script = self.configs.worker(worker).script_name(ENV);
                 bail!(
-                    "{worker} ({script}) lacks the secret(s) {}; set each with `wrangler secret put NAME --env production -c wrangler/{worker}.toml`",
+                    "{worker} ({script}) lacks the secret(s) {}; \
+                     set each with `wrangler secret put NAME --env production -c wrangler/{worker}.toml`",
                     absent.join(", ")
                 );
             }
@@ -337,13 +342,15 @@ impl Rollout<'_> {
                     cloud::restore(&self.wrangler, &t, DATABASE_BINDING, &bookmark)
                 {
                     return Err(err.context(format!(
-                        "migrations failed, and restoring the bookmark failed too ({restore:#}); restore by hand with: {command}"
+                        "migrations failed, and restoring the bookmark failed too ({restore:#}); \
+                         restore by hand with: {command}"
                     )));
                 }
                 if let Some(db) = &mut self.record.database {
                     db.restored = true;
                 }
                 eprintln!("✓ database restored to bookmark {bookmark}");
+                self.drop_edge_generation();
             } else {
                 eprintln!("  To restore the database as it was before: {command}");
             }
@@ -368,7 +375,33 @@ impl Rollout<'_> {
         if let Some(db) = &mut self.record.database {
             db.migrations_applied = applied;
         }
+        self.drop_edge_generation();
         Ok(())
+    }
+
+    /// Deletes the api's edge copy of the cache generation after the database changed under
+    /// it (migrations, a restore), so the workers re-read the generation from D1 instead of
+    /// serving answers cached for the old data. Failing is only a warning: the copy expires
+    /// by itself within a minute.
+    fn drop_edge_generation(&mut self) {
+        let dropped = cloud::kv_key_delete(
+            &self.wrangler,
+            &self.target(Worker::Api),
+            CACHE_BINDING,
+            GENERATION_KEY,
+        );
+        match dropped {
+            Ok(()) => println!("✓ edge copy of the cache generation dropped ({GENERATION_KEY})"),
+            Err(err) => {
+                let warning = format!(
+                    "could not drop {GENERATION_KEY} from the api's {CACHE_BINDING} namespace \
+                     (cached answers may show the old data for up to \
+                     {GENERATION_TTL_SECONDS} s): {err:#}"
+                );
+                eprintln!("⚠ {warning}");
+                self.record.warnings.push(warning);
+            }
+        }
     }
 
     /// Uploads every worker, a dependency level at a time (the workers of a level at once).
