@@ -125,11 +125,10 @@ impl Fleet {
 
     /// Waits until every worker from index `first` on answers `GET /health` with 200.
     fn wait_healthy(&mut self, first: usize, timeout: Duration) -> Result<()> {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(5)))
+        let client = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(5))
             .build()
-            .into();
+            .context("building the HTTP client")?;
         let deadline = Instant::now() + timeout;
         let mut pending: Vec<usize> = (first..self.running.len()).collect();
         while !pending.is_empty() {
@@ -145,7 +144,7 @@ impl Fleet {
                     );
                 }
                 let url = format!("{}/health", running.spec.url());
-                match agent.get(&url).call() {
+                match client.get(&url).send() {
                     Ok(response) if response.status() == 200 => {
                         println!(
                             "✓ {} healthy at {}",

@@ -7,7 +7,8 @@
 
 use crate::supervise;
 use crate::workers::Worker;
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
+use reqwest::blocking::Client;
 use serde::Serialize;
 use serde_json::Value;
 use std::time::{Duration, Instant};
@@ -73,12 +74,11 @@ fn endpoints(worker: Worker) -> &'static [(&'static str, Answer)] {
     }
 }
 
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(10)))
+fn client() -> Result<Client> {
+    Client::builder()
+        .timeout(Duration::from_secs(10))
         .build()
-        .into()
+        .context("building the HTTP client")
 }
 
 /// When a series of probe rounds ends (besides running out of time).
@@ -98,13 +98,13 @@ pub fn rounds(
     interval: Duration,
     until: Until,
 ) -> Result<Report> {
-    let agent = agent();
+    let client = client()?;
     let started = Instant::now();
     let mut rounds = 0;
     loop {
         supervise::check_interrupted()?;
         rounds += 1;
-        let checks: Vec<Check> = targets.iter().flat_map(|t| probe(&agent, t)).collect();
+        let checks: Vec<Check> = targets.iter().flat_map(|t| probe(&client, t)).collect();
         let failure = checks.iter().find(|c| !c.ok).map(|c| match &c.version {
             Some(version) => format!("{} {} (version {version}): {}", c.worker, c.url, c.detail),
             None => format!("{} {}: {}", c.worker, c.url, c.detail),
@@ -126,8 +126,8 @@ pub fn rounds(
 }
 
 /// Every check of one worker, once.
-fn probe(agent: &ureq::Agent, target: &Target) -> Vec<Check> {
-    let mut checks = vec![request(agent, target, "/health", |_, text| {
+fn probe(client: &Client, target: &Target) -> Vec<Check> {
+    let mut checks = vec![request(client, target, "/health", |_, text| {
         let body = json(text)?;
         let want = [
             ("worker", Some(target.worker.name())),
@@ -146,7 +146,7 @@ fn probe(agent: &ureq::Agent, target: &Target) -> Vec<Check> {
         Ok(())
     })];
     for &(path, answer) in endpoints(target.worker) {
-        checks.push(request(agent, target, path, |content_type, text| {
+        checks.push(request(client, target, path, |content_type, text| {
             match answer {
                 Answer::Json => {
                     if json(text)?.is_null() {
@@ -173,7 +173,7 @@ fn json(text: &str) -> Result<Value> {
 }
 
 fn request(
-    agent: &ureq::Agent,
+    client: &Client,
     target: &Target,
     path: &str,
     verify: impl Fn(&str, &str) -> Result<()>,
@@ -181,14 +181,14 @@ fn request(
     let url = format!("{}{path}", target.base_url);
     let started = Instant::now();
     let attempt = || -> Result<()> {
-        let mut call = agent.get(&url).header("Cache-Control", "no-cache");
+        let mut call = client.get(&url).header("Cache-Control", "no-cache");
         if let Some(version) = &target.version_id {
             call = call.header(
                 "Cloudflare-Workers-Version-Overrides",
                 format!("{}=\"{version}\"", target.script),
             );
         }
-        let mut response = call.call()?;
+        let response = call.send()?;
         let status = response.status().as_u16();
         if status != 200 {
             bail!("answered {status}");
@@ -199,7 +199,7 @@ fn request(
             .and_then(|v| v.to_str().ok())
             .unwrap_or("(none)")
             .to_owned();
-        let text = response.body_mut().read_to_string()?;
+        let text = response.text()?;
         verify(&content_type, &text)
     };
     // One failed request can be noise (a connection reset, one slow database answer); a

@@ -34,12 +34,9 @@ pub fn served_sha(worker: &str) -> String {
     let url = format!("{}/health", worker_url(worker));
     let mut last = String::new();
     for _ in 0..10 {
-        match ureq::get(&url).call() {
-            Ok(mut response) => {
-                let text = response
-                    .body_mut()
-                    .read_to_string()
-                    .expect("/health has a body");
+        match reqwest::blocking::get(&url).and_then(|response| response.error_for_status()) {
+            Ok(response) => {
+                let text = response.text().expect("/health has a body");
                 let body: Value = serde_json::from_str(&text).expect("/health is JSON");
                 return body["git_sha"]
                     .as_str()
