@@ -25,7 +25,12 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 /// Turns Ctrl-C (and SIGTERM) into a flag the long-running loops poll, so they can stop
 /// their children before exiting. Children run in their own process groups and so do not
 /// receive the terminal's SIGINT themselves.
+/// Installing it again is a no-op.
 pub fn handle_interrupts() -> Result<()> {
+    static INSTALLED: AtomicBool = AtomicBool::new(false);
+    if INSTALLED.swap(true, Ordering::SeqCst) {
+        return Ok(());
+    }
     ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst))
         .context("installing the Ctrl-C handler")
 }
@@ -311,7 +316,7 @@ fn pump(stream: impl Read + Send + 'static, prefix: String) {
     });
 }
 
-fn signal_group(group: libc::pid_t, signal: libc::c_int) {
+pub fn signal_group(group: libc::pid_t, signal: libc::c_int) {
     // SAFETY: killpg only sends a signal; a group that is already gone yields ESRCH, which
     // is exactly the state we want.
     unsafe {

@@ -6,8 +6,8 @@
 //! The token only ever goes into the Authorization header.
 
 use anyhow::{Context, Result, bail};
+use reqwest::Client;
 use reqwest::Method;
-use reqwest::blocking::Client;
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -51,8 +51,8 @@ impl GitHub {
         }))
     }
 
-    fn send(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Value> {
-        let (status, text) = self.request(method, path, body)?;
+    async fn send(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Value> {
+        let (status, text) = self.request(method, path, body).await?;
         if !(200..300).contains(&status) {
             bail!(
                 "GitHub answered {status} to {method} {path}: {}",
@@ -64,7 +64,12 @@ impl GitHub {
     }
 
     /// The status and body of one call, whatever the status.
-    fn request(&self, method: &str, path: &str, body: Option<&Value>) -> Result<(u16, String)> {
+    async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<(u16, String)> {
         let url = format!("{}{path}", self.api);
         let method = Method::from_bytes(method.as_bytes())
             .with_context(|| format!("{method} is no HTTP method"))?;
@@ -85,16 +90,19 @@ impl GitHub {
             (method, None) => bail!("{method} needs a body"),
         }
         // The error names the URL only: the token is in a header reqwest never prints.
-        let response = request.send().with_context(|| format!("{method} {url}"))?;
+        let response = request
+            .send()
+            .await
+            .with_context(|| format!("{method} {url}"))?;
         let status = response.status().as_u16();
-        let text = response.text().unwrap_or_default();
+        let text = response.text().await.unwrap_or_default();
         Ok((status, text))
     }
 
     /// The login this token writes comments as: `GET /user`, or for the `GITHUB_TOKEN` of
     /// Actions (an app installation token, which `/user` refuses with 403) the Actions bot.
-    fn login(&self) -> Result<String> {
-        match self.request("GET", "/user", None)? {
+    async fn login(&self) -> Result<String> {
+        match self.request("GET", "/user", None).await? {
             (200, text) => serde_json::from_str::<Value>(&text)?["login"]
                 .as_str()
                 .map(str::to_owned)
@@ -105,29 +113,33 @@ impl GitHub {
     }
 
     /// Whether pull request `pr` is open (a preview of a closed one must not be made).
-    pub fn is_open(&self, pr: u64) -> Result<bool> {
-        let pull = self.send(
-            "GET",
-            &format!("/repos/{}/pulls/{pr}", self.repository),
-            None,
-        )?;
+    pub async fn is_open(&self, pr: u64) -> Result<bool> {
+        let pull = self
+            .send(
+                "GET",
+                &format!("/repos/{}/pulls/{pr}", self.repository),
+                None,
+            )
+            .await?;
         Ok(pull["state"] == "open")
     }
 
     /// Creates the pull request's preview comment, or edits it if it exists.
-    pub fn upsert_comment(&self, pr: u64, body: &str) -> Result<()> {
+    pub async fn upsert_comment(&self, pr: u64, body: &str) -> Result<()> {
         let body = format!("{MARKER}\n{body}");
-        let login = self.login()?;
+        let login = self.login().await?;
         let mut page = 1;
         let existing = loop {
-            let comments = self.send(
-                "GET",
-                &format!(
-                    "/repos/{}/issues/{pr}/comments?per_page=100&page={page}",
-                    self.repository
-                ),
-                None,
-            )?;
+            let comments = self
+                .send(
+                    "GET",
+                    &format!(
+                        "/repos/{}/issues/{pr}/comments?per_page=100&page={page}",
+                        self.repository
+                    ),
+                    None,
+                )
+                .await?;
             let comments = comments.as_array().cloned().unwrap_or_default();
             if let Some(found) = comments.iter().find(|c| {
                 c["user"]["login"] == login.as_str()
@@ -147,6 +159,7 @@ impl GitHub {
                     &format!("/repos/{}/issues/comments/{id}", self.repository),
                     Some(&json!({ "body": body })),
                 )
+                .await
                 .map(drop),
             None => self
                 .send(
@@ -154,6 +167,7 @@ impl GitHub {
                     &format!("/repos/{}/issues/{pr}/comments", self.repository),
                     Some(&json!({ "body": body })),
                 )
+                .await
                 .map(drop),
         }
     }
