@@ -146,7 +146,11 @@ pub async fn restore(ws: &Workspace, args: &BackupRestoreArgs) -> Result<()> {
             let wrangler = Wrangler::new(ws, &account, &dir.join("wrangler"))?;
             let file = dir.join("backup.sql.age");
             cloud::r2_object_get(&wrangler, object, &file).await?;
-            std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?
+            let sealed =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            // The download was only the way in: no copy of the backup stays on this disk.
+            std::fs::remove_file(&file).with_context(|| format!("deleting {}", file.display()))?;
+            sealed
         }
         (None, None) => bail!("give the backup: --object BUCKET/KEY or --file PATH"),
     };

@@ -311,7 +311,7 @@ fn a_generation_that_cannot_be_dropped_is_a_warning_not_a_failed_deploy() {
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     let warning = warnings[0].as_str().unwrap();
     assert!(
-        warning.contains(GENERATION_KEY) && warning.contains("bad day"),
+        warning.contains(GENERATION_KEY) && warning.contains("Cloudflare error 10001"),
         "{warning}"
     );
     assert!(world.holds_edge_generation());
