@@ -11,6 +11,7 @@ mod build;
 mod deploy;
 mod dev;
 mod hooks;
+mod runtime;
 mod seed;
 mod setup;
 mod state;

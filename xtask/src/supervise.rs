@@ -25,7 +25,12 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 /// Turns Ctrl-C (and SIGTERM) into a flag the long-running loops poll, so they can stop
 /// their children before exiting. Children run in their own process groups and so do not
 /// receive the terminal's SIGINT themselves.
+/// Installing it again is a no-op.
 pub fn handle_interrupts() -> Result<()> {
+    static INSTALLED: AtomicBool = AtomicBool::new(false);
+    if INSTALLED.swap(true, Ordering::SeqCst) {
+        return Ok(());
+    }
     ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst))
         .context("installing the Ctrl-C handler")
 }
@@ -125,11 +130,10 @@ impl Fleet {
 
     /// Waits until every worker from index `first` on answers `GET /health` with 200.
     fn wait_healthy(&mut self, first: usize, timeout: Duration) -> Result<()> {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(5)))
+        let client = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(5))
             .build()
-            .into();
+            .context("building the HTTP client")?;
         let deadline = Instant::now() + timeout;
         let mut pending: Vec<usize> = (first..self.running.len()).collect();
         while !pending.is_empty() {
@@ -145,7 +149,7 @@ impl Fleet {
                     );
                 }
                 let url = format!("{}/health", running.spec.url());
-                match agent.get(&url).call() {
+                match client.get(&url).send() {
                     Ok(response) if response.status() == 200 => {
                         println!(
                             "✓ {} healthy at {}",
@@ -312,7 +316,7 @@ fn pump(stream: impl Read + Send + 'static, prefix: String) {
     });
 }
 
-fn signal_group(group: libc::pid_t, signal: libc::c_int) {
+pub fn signal_group(group: libc::pid_t, signal: libc::c_int) {
     // SAFETY: killpg only sends a signal; a group that is already gone yields ESRCH, which
     // is exactly the state we want.
     unsafe {

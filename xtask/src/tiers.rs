@@ -6,6 +6,10 @@
 //! failure; once the workers are up, the HTTP tests and then the real-browser tests run
 //! against them, and the teardown tier always runs and checks that their ports are free
 //! again.
+//!
+//! The end-to-end workers listen on the dev ports plus `KBC_E2E_PORT_OFFSET` (default
+//! 10 000, so a running `cargo xtask dev` never clashes with a test run); a second checkout
+//! testing on the same machine sets another offset, for example 20 000.
 
 use crate::seed::{self, Plan, Seeded};
 use crate::supervise::{self, Fleet, Logs, Spec};
@@ -21,8 +25,8 @@ use std::time::{Duration, Instant};
 
 /// Listings in the end-to-end database (fixtures come on top).
 const E2E_BUSINESSES: u32 = 200;
-/// Added to the dev ports so a running `cargo xtask dev` never clashes with a test run.
-const E2E_PORT_OFFSET: u16 = 10_000;
+/// Added to the dev ports when `KBC_E2E_PORT_OFFSET` is not set.
+const DEFAULT_E2E_PORT_OFFSET: u16 = 10_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Only {
@@ -104,11 +108,11 @@ fn native_tiers(ws: &Workspace, report: &mut Report) {
 fn end_to_end_tiers(ws: &Workspace, report: &mut Report) {
     let state_dir = ws.target_dir().join("e2e-state");
     let log_dir = ws.target_dir().join("e2e-logs");
-    let specs: Vec<Spec> = Worker::ALL
-        .iter()
-        .map(|&worker| Spec::new(worker, worker.dev_port() + E2E_PORT_OFFSET))
-        .collect();
-    let ready = report.tier("build", || build::build(ws, &Worker::ALL).map(drop))
+    let mut specs: Vec<Spec> = Vec::new();
+    let ready = report.tier("ports", || {
+        specs = e2e_specs(std::env::var("KBC_E2E_PORT_OFFSET").ok().as_deref())?;
+        Ok(())
+    }) && report.tier("build", || build::build(ws, &Worker::ALL).map(drop))
         && report.tier("e2e state", || prepare_state(ws, &state_dir));
     if !ready {
         return;
@@ -145,6 +149,28 @@ fn end_to_end_tiers(ws: &Workspace, report: &mut Report) {
         let ports: Vec<u16> = specs.iter().map(|s| s.port).collect();
         supervise::wait_ports_free(&ports, Duration::from_secs(10))
     });
+}
+
+/// Where each worker listens in the end-to-end tiers, given `KBC_E2E_PORT_OFFSET`.
+fn e2e_specs(offset: Option<&str>) -> Result<Vec<Spec>> {
+    let offset = match offset {
+        None => DEFAULT_E2E_PORT_OFFSET,
+        Some(text) => text
+            .parse::<u16>()
+            .with_context(|| format!("KBC_E2E_PORT_OFFSET={text:?} is not a port offset"))?,
+    };
+    Worker::ALL
+        .iter()
+        .map(|&worker| {
+            let port = worker.dev_port().checked_add(offset).with_context(|| {
+                format!(
+                    "KBC_E2E_PORT_OFFSET={offset} puts {} beyond port 65535",
+                    worker.name()
+                )
+            })?;
+            Ok(Spec::new(worker, port))
+        })
+        .collect()
 }
 
 /// A fresh migrated database with the fixed-seed listings plus the e2e fixtures.
@@ -336,5 +362,43 @@ impl Report {
             bail!("did not pass: {}", failed.join(", "));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ports(specs: &[Spec]) -> Vec<u16> {
+        specs.iter().map(|spec| spec.port).collect()
+    }
+
+    #[test]
+    fn e2e_workers_listen_ten_thousand_above_the_dev_ports_by_default() {
+        assert_eq!(
+            ports(&e2e_specs(None).unwrap()),
+            [18787, 18788, 18789, 18790]
+        );
+    }
+
+    #[test]
+    fn kbc_e2e_port_offset_moves_the_e2e_workers() {
+        let specs = e2e_specs(Some("20000")).unwrap();
+        assert_eq!(ports(&specs), [28787, 28788, 28789, 28790]);
+    }
+
+    #[test]
+    fn an_offset_that_is_not_a_number_is_refused() {
+        let err = e2e_specs(Some("lots")).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("KBC_E2E_PORT_OFFSET=\"lots\""),
+            "{err:#}"
+        );
+    }
+
+    #[test]
+    fn an_offset_beyond_the_last_port_is_refused() {
+        let err = e2e_specs(Some("60000")).unwrap_err();
+        assert!(format!("{err:#}").contains("beyond port 65535"), "{err:#}");
     }
 }

@@ -120,6 +120,8 @@ pub struct Cloudflare {
     pub databases: BTreeMap<String, Database>,
     /// Namespace id → title.
     pub kv_namespaces: BTreeMap<String, String>,
+    /// (namespace id, key) → the value stored under it.
+    pub kv_values: BTreeMap<(String, String), Vec<u8>>,
     /// Bucket name → creation date.
     pub buckets: BTreeMap<String, String>,
     /// (bucket, key) → the object's bytes.
@@ -144,6 +146,7 @@ impl Cloudflare {
             scripts: BTreeMap::new(),
             databases: BTreeMap::new(),
             kv_namespaces: BTreeMap::new(),
+            kv_values: BTreeMap::new(),
             buckets: BTreeMap::new(),
             objects: BTreeMap::new(),
             lifecycle: BTreeMap::new(),
@@ -186,6 +189,25 @@ impl Cloudflare {
             (seconds / 60) % 60,
             seconds % 60
         )
+    }
+
+    /// The value under `key` in the KV namespace titled `title`, if any.
+    pub fn kv_value_in(&self, title: &str, key: &str) -> Option<&[u8]> {
+        let (id, _) = self.kv_namespaces.iter().find(|(_, t)| *t == title)?;
+        self.kv_values
+            .get(&(id.clone(), key.to_owned()))
+            .map(Vec::as_slice)
+    }
+
+    /// Stores `value` under `key` in the KV namespace titled `title` (which must exist).
+    pub fn put_kv_value(&mut self, title: &str, key: &str, value: &[u8]) {
+        let id = self
+            .kv_namespaces
+            .iter()
+            .find(|(_, t)| *t == title)
+            .map(|(id, _)| id.clone())
+            .unwrap_or_else(|| panic!("no KV namespace titled {title}"));
+        self.kv_values.insert((id, key.to_owned()), value.to_vec());
     }
 
     /// The database named `name`, if any.
@@ -344,18 +366,28 @@ impl Cloudflare {
                     .collect(),
             ),
             ("POST", ["storage", "kv", "namespaces"]) => self.kv_create(request),
+            (_, ["storage", "kv", "namespaces", id, "values", key @ ..]) if !key.is_empty() => {
+                self.kv_value(request, id, &key.join("/"))
+            }
             ("GET", ["storage", "kv", "namespaces", id]) => match self.kv_namespaces.get(*id) {
                 Some(title) => ok(kv_json(id, title)),
                 None => error(404, 10013, "namespace not found"),
             },
             ("DELETE", ["storage", "kv", "namespaces", id]) => {
                 match self.kv_namespaces.remove(*id) {
-                    Some(_) => ok(json!({})),
+                    Some(_) => {
+                        self.kv_values.retain(|(namespace, _), _| namespace != id);
+                        ok(json!({}))
+                    }
                     None => error(404, 10013, "namespace not found"),
                 }
             }
             ("GET", ["r2", "buckets"]) => ok(json!({
-                "buckets": self.buckets.iter().map(|(name, created)| json!({"name": name, "creation_date": created})).collect::<Vec<_>>(),
+                "buckets": self
+                    .buckets
+                    .iter()
+                    .map(|(name, created)| json!({"name": name, "creation_date": created}))
+                    .collect::<Vec<_>>(),
             })),
             ("POST", ["r2", "buckets"]) => self.r2_create(request),
             ("GET", ["r2", "buckets", name]) => match self.buckets.get(*name) {
@@ -453,7 +485,10 @@ impl Cloudflare {
                 "environment": "production",
                 "created_on": script.created_on,
                 "modified_on": script.created_on,
-                "script": {"id": name, "tag": tag, "etag": tag, "handlers": ["fetch", "scheduled"], "last_deployed_from": "wrangler"},
+                "script": {
+                    "id": name, "tag": tag, "etag": tag, "handlers": ["fetch", "scheduled"],
+                    "last_deployed_from": "wrangler",
+                },
             },
         }))
     }
@@ -730,7 +765,10 @@ impl Cloudflare {
                         ok(json!({
                             "success": true, "type": "export", "at_bookmark": at, "status": "complete",
                             "messages": ["Generated export"], "error": null,
-                            "result": {"filename": filename, "signed_url": format!("{base_url}/__fake/exports/{token}")},
+                            "result": {
+                                "filename": filename,
+                                "signed_url": format!("{base_url}/__fake/exports/{token}"),
+                            },
                         }))
                     }
                     Err(err) => ok(json!({
@@ -756,6 +794,27 @@ impl Cloudflare {
         let id = self.id(false);
         self.kv_namespaces.insert(id.clone(), title.clone());
         ok(kv_json(&id, &title))
+    }
+
+    /// One key's value, as `wrangler kv key get|delete --remote` reach it (the key is
+    /// percent-encoded in the path). Deleting a key that is not there succeeds, as on
+    /// Cloudflare.
+    fn kv_value(&mut self, request: &Request, namespace: &str, key: &str) -> Reply {
+        if !self.kv_namespaces.contains_key(namespace) {
+            return error(404, 10013, "namespace not found");
+        }
+        let id = (namespace.to_owned(), key.to_owned());
+        match request.method.as_str() {
+            "GET" => match self.kv_values.get(&id) {
+                Some(value) => Reply::bytes(200, "application/octet-stream", value.clone()),
+                None => error(404, 10009, "get: 'key not found'"),
+            },
+            "DELETE" => {
+                self.kv_values.remove(&id);
+                ok(json!(null))
+            }
+            _ => no_route(),
+        }
     }
 
     fn r2_create(&mut self, request: &Request) -> Reply {
@@ -876,7 +935,9 @@ fn version_json(version: &Version) -> Value {
         "resources": {
             "bindings": version.bindings,
             "script": {"etag": format!("etag-{}", version.id), "handlers": ["fetch", "scheduled"]},
-            "script_runtime": {"compatibility_date": "2025-11-01", "compatibility_flags": [], "usage_model": "standard"},
+            "script_runtime": {
+                "compatibility_date": "2025-11-01", "compatibility_flags": [], "usage_model": "standard",
+            },
         },
     })
 }
@@ -893,12 +954,20 @@ fn deployment_json(deployment: &Deployment) -> Value {
         "author_email": "ci@example.com",
         "created_on": deployment.created_on,
         "annotations": annotations,
-        "versions": deployment.versions.iter().map(|(id, p)| json!({"version_id": id, "percentage": p})).collect::<Vec<_>>(),
+        "versions": deployment
+            .versions
+            .iter()
+            .map(|(id, p)| json!({"version_id": id, "percentage": p}))
+            .collect::<Vec<_>>(),
     })
 }
 
 fn schedules_json(crons: &[String], created: &str) -> Value {
-    json!({"schedules": crons.iter().map(|c| json!({"cron": c, "created_on": created, "modified_on": created})).collect::<Vec<_>>()})
+    let schedules: Vec<Value> = crons
+        .iter()
+        .map(|c| json!({"cron": c, "created_on": created, "modified_on": created}))
+        .collect();
+    json!({"schedules": schedules})
 }
 
 /// The `/raw` shape: columns and rows as arrays.

@@ -1,14 +1,15 @@
-//! A small blocking HTTP client for the end-to-end tests: any method, any headers, and an
-//! answer that keeps status, headers and body whatever the status was.
+//! A small blocking HTTP client for the end-to-end tests (reqwest): any method, any
+//! headers, and an answer that keeps status, headers and body whatever the status was.
 
+use reqwest::Method;
+use reqwest::blocking::Client;
+use reqwest::redirect::Policy;
 use std::time::Duration;
-use ureq::Agent;
-use ureq::http::Request;
 
 /// One worker under test, addressed by the URL `cargo xtask test` put in the environment.
 pub struct Worker {
     base: String,
-    agent: Agent,
+    client: Client,
 }
 
 /// A complete answer.
@@ -44,14 +45,13 @@ impl Worker {
         let base = std::env::var(variable).unwrap_or_else(|_| {
             panic!("{variable} is not set: run the end-to-end tests through `cargo xtask test`")
         });
-        let agent = Agent::config_builder()
-            .http_status_as_error(false)
+        let client = Client::builder()
             // Tests look at redirects themselves.
-            .max_redirects(0)
-            .timeout_global(Some(Duration::from_secs(30)))
+            .redirect(Policy::none())
+            .timeout(Duration::from_secs(30))
             .build()
-            .into();
-        Self { base, agent }
+            .expect("the HTTP client builds");
+        Self { base, client }
     }
 
     pub fn api() -> Self {
@@ -70,16 +70,17 @@ impl Worker {
         headers: &[(&str, &str)],
         body: Option<&[u8]>,
     ) -> Reply {
-        let mut builder = Request::builder().method(method).uri(self.url(path));
+        let method = Method::from_bytes(method.as_bytes())
+            .unwrap_or_else(|e| panic!("{method} is no HTTP method: {e}"));
+        let mut request = self.client.request(method.clone(), self.url(path));
         for (name, value) in headers {
-            builder = builder.header(*name, *value);
+            request = request.header(*name, *value);
         }
-        let request = builder
-            .body(body.map(<[u8]>::to_vec).unwrap_or_default())
-            .expect("a valid request");
-        let mut response = self
-            .agent
-            .run(request)
+        if let Some(body) = body {
+            request = request.body(body.to_vec());
+        }
+        let response = request
+            .send()
             .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
         let headers = response
             .headers()
@@ -91,9 +92,10 @@ impl Worker {
                 )
             })
             .collect();
-        let body = response.body_mut().read_to_string().unwrap_or_default();
+        let status = response.status().as_u16();
+        let body = response.text().unwrap_or_default();
         Reply {
-            status: response.status().as_u16(),
+            status,
             headers,
             body,
         }

@@ -3,7 +3,8 @@
 //! connection, every request's latency recorded.
 
 use crate::supervise;
-use anyhow::{Result, anyhow};
+use anyhow::{Context, Result, anyhow};
+use reqwest::blocking::Client;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
@@ -56,10 +57,22 @@ impl Measured {
 pub fn run(base: &str, paths: &[String], requests: usize, concurrency: usize) -> Result<Measured> {
     let next = AtomicUsize::new(0);
     let failures = Mutex::new((0usize, Vec::new()));
+    // One client per thread, so each keeps its own keep-alive connection.
+    let clients: Vec<Client> = (0..concurrency)
+        .map(|_| {
+            Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .context("building the HTTP client")
+        })
+        .collect::<Result<_>>()?;
     let started = Instant::now();
     let per_thread: Vec<Vec<Duration>> = thread::scope(|scope| {
-        let handles: Vec<_> = (0..concurrency)
-            .map(|_| scope.spawn(|| client_loop(base, paths, requests, &next, &failures)))
+        let handles: Vec<_> = clients
+            .iter()
+            .map(|client| {
+                scope.spawn(|| client_loop(client, base, paths, requests, &next, &failures))
+            })
             .collect();
         handles
             .into_iter()
@@ -82,17 +95,13 @@ pub fn run(base: &str, paths: &[String], requests: usize, concurrency: usize) ->
 }
 
 fn client_loop(
+    client: &Client,
     base: &str,
     paths: &[String],
     requests: usize,
     next: &AtomicUsize,
     failures: &Mutex<(usize, Vec<String>)>,
 ) -> Vec<Duration> {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(30)))
-        .build()
-        .into();
     let mut latencies = Vec::with_capacity(requests);
     loop {
         let index = next.fetch_add(1, Ordering::Relaxed);
@@ -103,12 +112,15 @@ fn client_loop(
         let url = format!("{base}{path}");
         let sent = Instant::now();
         // The body is read to the end so the connection goes back to the pool.
-        let failure = match agent.get(&url).call() {
-            Ok(mut response) => match response.body_mut().read_to_vec() {
-                Ok(_) if response.status() == 200 => None,
-                Ok(_) => Some(format!("status {}", response.status())),
-                Err(err) => Some(format!("reading the body: {err}")),
-            },
+        let failure = match client.get(&url).send() {
+            Ok(response) => {
+                let status = response.status();
+                match response.bytes() {
+                    Ok(_) if status == 200 => None,
+                    Ok(_) => Some(format!("status {status}")),
+                    Err(err) => Some(format!("reading the body: {err}")),
+                }
+            }
             Err(err) => Some(err.to_string()),
         };
         latencies.push(sent.elapsed());

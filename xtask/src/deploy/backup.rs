@@ -30,8 +30,8 @@ impl Drop for Cleartext {
 
 /// Exports the rows of `tables`, encrypts them, uploads them to the backup bucket and
 /// leaves nothing on disk; returns the object (`bucket/key`).
-pub fn take(
-    w: &Wrangler,
+pub async fn take(
+    w: &Wrangler<'_>,
     t: &Target,
     binding: &str,
     tables: &[String],
@@ -40,12 +40,12 @@ pub fn take(
 ) -> Result<String> {
     let recipients = recipients(policy)?;
     let cleartext = Cleartext(dir.join(format!("{name}.sql")));
-    cloud::export(w, t, binding, tables, &cleartext.0)?;
+    cloud::export(w, t, binding, tables, &cleartext.0).await?;
     let encrypted = Cleartext(dir.join(format!("{name}.sql.age")));
     encrypt(&recipients, &cleartext.0, &encrypted.0)?;
     drop(cleartext);
     let key = format!("d1/{name}.sql.age");
-    cloud::r2_object_put(w, &policy.bucket, &key, &encrypted.0)?;
+    cloud::r2_object_put(w, &policy.bucket, &key, &encrypted.0).await?;
     Ok(format!("{}/{key}", policy.bucket))
 }
 
@@ -122,7 +122,7 @@ fn import_script(rows: &str) -> String {
 
 /// `cargo xtask backup restore`: into a fresh directory, the migrations the backup's
 /// database had, its rows, then the migrations since.
-pub fn restore(ws: &Workspace, args: &BackupRestoreArgs) -> Result<()> {
+pub async fn restore(ws: &Workspace, args: &BackupRestoreArgs) -> Result<()> {
     let state_dir = match &args.state {
         Some(dir) => Workspace::absolute(dir)?,
         None => ws
@@ -145,8 +145,12 @@ pub fn restore(ws: &Workspace, args: &BackupRestoreArgs) -> Result<()> {
             let dir = run_dir(&args.place.out(ws)?, "restore", "fetch")?;
             let wrangler = Wrangler::new(ws, &account, &dir.join("wrangler"))?;
             let file = dir.join("backup.sql.age");
-            cloud::r2_object_get(&wrangler, object, &file)?;
-            std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?
+            cloud::r2_object_get(&wrangler, object, &file).await?;
+            let sealed =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            // The download was only the way in: no copy of the backup stays on this disk.
+            std::fs::remove_file(&file).with_context(|| format!("deleting {}", file.display()))?;
+            sealed
         }
         (None, None) => bail!("give the backup: --object BUCKET/KEY or --file PATH"),
     };

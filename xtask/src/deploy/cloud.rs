@@ -1,7 +1,7 @@
 //! The Cloudflare operations the deploy commands are made of, each one wrangler call on
 //! one worker's config and environment, returning typed results: secrets present, the
-//! version split a worker serves, uploads, percentage deployments, triggers, and D1
-//! (queries, Time Travel bookmarks and restores, exports, migrations).
+//! version split a worker serves, uploads, percentage deployments, triggers, D1
+//! (queries, Time Travel bookmarks and restores, exports, migrations) and KV keys.
 
 use super::wrangler::{Failure, WORKER_NOT_FOUND, Wrangler, shown, target};
 use anyhow::{Context, Result};
@@ -83,8 +83,11 @@ pub fn short(id: &str) -> &str {
 }
 
 /// Names of the secrets set on the worker, or `None` when the worker does not exist yet.
-pub fn secret_names(w: &Wrangler, t: &Target) -> Result<Option<BTreeSet<String>>> {
-    match w.run(&t.args(&["secret", "list", "--format", "json"])) {
+pub async fn secret_names(w: &Wrangler<'_>, t: &Target) -> Result<Option<BTreeSet<String>>> {
+    match w
+        .run(&t.args(&["secret", "list", "--format", "json"]))
+        .await
+    {
         Ok(output) => {
             let names = output
                 .json()?
@@ -105,8 +108,8 @@ fn worker_missing(err: &anyhow::Error) -> bool {
 }
 
 /// What the worker serves now, or `None` when it does not exist or was never deployed.
-pub fn serving(w: &Wrangler, t: &Target) -> Result<Option<Split>> {
-    match w.run(&t.args(&["deployments", "status", "--json"])) {
+pub async fn serving(w: &Wrangler<'_>, t: &Target) -> Result<Option<Split>> {
+    match w.run(&t.args(&["deployments", "status", "--json"])).await {
         Ok(output) => {
             let status = output.json()?;
             let split: Split = serde_json::from_value(status.clone())
@@ -119,22 +122,24 @@ pub fn serving(w: &Wrangler, t: &Target) -> Result<Option<Split>> {
 }
 
 /// Every deployment of the worker, oldest first.
-pub fn deployments(w: &Wrangler, t: &Target) -> Result<Vec<Split>> {
-    let output = w.run(&t.args(&["deployments", "list", "--json"]))?;
+pub async fn deployments(w: &Wrangler<'_>, t: &Target) -> Result<Vec<Split>> {
+    let output = w.run(&t.args(&["deployments", "list", "--json"])).await?;
     serde_json::from_value(output.json()?).context("unexpected `deployments list` JSON")
 }
 
 /// Every version of the worker as `versions list --json` describes it (id, number,
 /// annotations with the tag and message, metadata with the creation time).
-pub fn versions(w: &Wrangler, t: &Target) -> Result<Vec<Value>> {
-    let output = w.run(&t.args(&["versions", "list", "--json"]))?;
+pub async fn versions(w: &Wrangler<'_>, t: &Target) -> Result<Vec<Value>> {
+    let output = w.run(&t.args(&["versions", "list", "--json"])).await?;
     Ok(output.json()?.as_array().cloned().unwrap_or_default())
 }
 
 /// Uploads a new version (not serving traffic yet) tagged with the git sha and message;
 /// returns its id.
-pub fn upload(w: &Wrangler, t: &Target, tag: &str, message: &str) -> Result<String> {
-    let output = w.run(&t.args(&["versions", "upload", "--tag", tag, "--message", message]))?;
+pub async fn upload(w: &Wrangler<'_>, t: &Target, tag: &str, message: &str) -> Result<String> {
+    let output = w
+        .run(&t.args(&["versions", "upload", "--tag", tag, "--message", message]))
+        .await?;
     output.entry("version-upload")?["version_id"]
         .as_str()
         .map(str::to_owned)
@@ -143,7 +148,12 @@ pub fn upload(w: &Wrangler, t: &Target, tag: &str, message: &str) -> Result<Stri
 
 /// Serves exactly `split`, then reads the deployment back to confirm it (wrangler's own
 /// `version-deploy` entry does not carry the traffic it set).
-pub fn deploy_split(w: &Wrangler, t: &Target, split: &Split, message: &str) -> Result<()> {
+pub async fn deploy_split(
+    w: &Wrangler<'_>,
+    t: &Target,
+    split: &Split,
+    message: &str,
+) -> Result<()> {
     let mut args = vec!["versions".to_owned(), "deploy".to_owned()];
     args.extend(split.specs());
     args.extend([
@@ -153,8 +163,10 @@ pub fn deploy_split(w: &Wrangler, t: &Target, split: &Split, message: &str) -> R
     ]);
     let mut full = t.args(&[]);
     args.append(&mut full);
-    w.run(&args)?.entry("version-deploy")?;
-    let now = serving(w, t)?.context("the worker has no deployment after deploying")?;
+    w.run(&args).await?.entry("version-deploy")?;
+    let now = serving(w, t)
+        .await?
+        .context("the worker has no deployment after deploying")?;
     anyhow::ensure!(
         now == *split,
         "asked for {} but the worker serves {}",
@@ -165,14 +177,14 @@ pub fn deploy_split(w: &Wrangler, t: &Target, split: &Split, message: &str) -> R
 }
 
 /// Applies the environment's crons, routes and custom domains.
-pub fn triggers(w: &Wrangler, t: &Target) -> Result<()> {
-    w.run(&t.args(&["triggers", "deploy"])).map(drop)
+pub async fn triggers(w: &Wrangler<'_>, t: &Target) -> Result<()> {
+    w.run(&t.args(&["triggers", "deploy"])).await.map(drop)
 }
 
 /// `wrangler deploy` of a whole (rendered) config; returns the version id and the URLs
 /// it serves on.
-pub fn deploy(w: &Wrangler, t: &Target, message: &str) -> Result<(String, Vec<String>)> {
-    let output = w.run(&t.args(&["deploy", "--message", message]))?;
+pub async fn deploy(w: &Wrangler<'_>, t: &Target, message: &str) -> Result<(String, Vec<String>)> {
+    let output = w.run(&t.args(&["deploy", "--message", message])).await?;
     let entry = output.entry("deploy")?;
     let version = entry["version_id"]
         .as_str()
@@ -188,25 +200,35 @@ pub fn deploy(w: &Wrangler, t: &Target, message: &str) -> Result<(String, Vec<St
 }
 
 /// Deletes the worker; `false` when it did not exist.
-pub fn delete(w: &Wrangler, t: &Target) -> Result<bool> {
-    match w.run(&t.args(&["delete", "--force"])) {
+pub async fn delete(w: &Wrangler<'_>, t: &Target) -> Result<bool> {
+    match w.run(&t.args(&["delete", "--force"])).await {
         Ok(_) => Ok(true),
         Err(err) if worker_missing(&err) => Ok(false),
         Err(err) => Err(err),
     }
 }
 
+/// Deletes one key of the remote KV namespace bound as `binding` (deleting a key that does
+/// not exist succeeds).
+pub async fn kv_key_delete(w: &Wrangler<'_>, t: &Target, binding: &str, key: &str) -> Result<()> {
+    w.run(&t.args(&["kv", "key", "delete", key, "--binding", binding, "--remote"]))
+        .await
+        .map(drop)
+}
+
 /// Runs one SQL command on the remote database bound as `binding`; returns its rows.
-pub fn query(w: &Wrangler, t: &Target, binding: &str, sql: &str) -> Result<Vec<Value>> {
-    let output = w.run(&t.args(&[
-        "d1",
-        "execute",
-        binding,
-        "--remote",
-        "--json",
-        "--command",
-        sql,
-    ]))?;
+pub async fn query(w: &Wrangler<'_>, t: &Target, binding: &str, sql: &str) -> Result<Vec<Value>> {
+    let output = w
+        .run(&t.args(&[
+            "d1",
+            "execute",
+            binding,
+            "--remote",
+            "--json",
+            "--command",
+            sql,
+        ]))
+        .await?;
     let results = output.json()?;
     Ok(results
         .as_array()
@@ -217,8 +239,10 @@ pub fn query(w: &Wrangler, t: &Target, binding: &str, sql: &str) -> Result<Vec<V
 }
 
 /// A Time Travel bookmark for the database as it is now.
-pub fn bookmark(w: &Wrangler, t: &Target, binding: &str) -> Result<String> {
-    let output = w.run(&t.args(&["d1", "time-travel", "info", binding, "--json"]))?;
+pub async fn bookmark(w: &Wrangler<'_>, t: &Target, binding: &str) -> Result<String> {
+    let output = w
+        .run(&t.args(&["d1", "time-travel", "info", binding, "--json"]))
+        .await?;
     output.json()?["bookmark"]
         .as_str()
         .map(str::to_owned)
@@ -236,8 +260,8 @@ pub fn restore_args(t: &Target, binding: &str, bookmark: &str) -> Vec<String> {
     ])
 }
 
-pub fn restore(w: &Wrangler, t: &Target, binding: &str, bookmark: &str) -> Result<()> {
-    w.run(&restore_args(t, binding, bookmark)).map(drop)
+pub async fn restore(w: &Wrangler<'_>, t: &Target, binding: &str, bookmark: &str) -> Result<()> {
+    w.run(&restore_args(t, binding, bookmark)).await.map(drop)
 }
 
 /// `wrangler ...` as a person would type it, for messages.
@@ -248,8 +272,8 @@ pub fn command_line(args: &[String]) -> String {
 /// Exports the rows of `tables` of the remote database to `file` as SQL `INSERT`s. The
 /// schema is left out on purpose: a restore applies the migrations (tables, triggers,
 /// search index) and then imports these rows, whose triggers rebuild the index.
-pub fn export(
-    w: &Wrangler,
+pub async fn export(
+    w: &Wrangler<'_>,
     t: &Target,
     binding: &str,
     tables: &[String],
@@ -261,17 +285,22 @@ pub fn export(
         args.push("--table".into());
         args.push(table.clone());
     }
-    w.run(&args).map(drop)
+    w.run(&args).await.map(drop)
 }
 
 /// Applies the pending migrations of the remote database.
-pub fn migrate(w: &Wrangler, t: &Target, binding: &str) -> Result<()> {
+pub async fn migrate(w: &Wrangler<'_>, t: &Target, binding: &str) -> Result<()> {
     w.run(&t.args(&["d1", "migrations", "apply", binding, "--remote"]))
+        .await
         .map(drop)
 }
 
 /// Names in the database's `d1_migrations` table (none when it has no such table yet).
-pub fn applied_migrations(w: &Wrangler, t: &Target, binding: &str) -> Result<Vec<String>> {
+pub async fn applied_migrations(
+    w: &Wrangler<'_>,
+    t: &Target,
+    binding: &str,
+) -> Result<Vec<String>> {
     texts(
         w,
         t,
@@ -279,10 +308,11 @@ pub fn applied_migrations(w: &Wrangler, t: &Target, binding: &str) -> Result<Vec
         ("d1_migrations", "name"),
         "SELECT name FROM d1_migrations ORDER BY id",
     )
+    .await
 }
 
 /// The R2 keys of every listing photo the remote database records.
-pub fn photo_keys(w: &Wrangler, t: &Target, binding: &str) -> Result<Vec<String>> {
+pub async fn photo_keys(w: &Wrangler<'_>, t: &Target, binding: &str) -> Result<Vec<String>> {
     texts(
         w,
         t,
@@ -290,12 +320,13 @@ pub fn photo_keys(w: &Wrangler, t: &Target, binding: &str) -> Result<Vec<String>
         ("business_photos", "object_key"),
         "SELECT object_key FROM business_photos",
     )
+    .await
 }
 
 /// The text column of `sql`'s rows, or nothing when the remote database has no such table
 /// yet (a fresh or half-migrated one).
-fn texts(
-    w: &Wrangler,
+async fn texts(
+    w: &Wrangler<'_>,
     t: &Target,
     binding: &str,
     (table, column): (&str, &str),
@@ -305,14 +336,16 @@ fn texts(
         "SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table' AND name = '{}'",
         table.replace('\'', "''")
     );
-    if query(w, t, binding, &exists)?
+    if query(w, t, binding, &exists)
+        .await?
         .first()
         .and_then(|r| r["n"].as_i64())
         != Some(1)
     {
         return Ok(Vec::new());
     }
-    Ok(query(w, t, binding, sql)?
+    Ok(query(w, t, binding, sql)
+        .await?
         .iter()
         .filter_map(|r| r[column].as_str().map(str::to_owned))
         .collect())
@@ -320,13 +353,14 @@ fn texts(
 
 /// The tables a `d1 export` can take: ordinary tables, not virtual ones (D1 refuses to
 /// export FTS5 tables), their shadow tables, or SQLite's and Cloudflare's internal ones.
-pub fn exportable_tables(w: &Wrangler, t: &Target, binding: &str) -> Result<Vec<String>> {
+pub async fn exportable_tables(w: &Wrangler<'_>, t: &Target, binding: &str) -> Result<Vec<String>> {
     let rows = query(
         w,
         t,
         binding,
         "SELECT name, sql FROM sqlite_schema WHERE type = 'table' ORDER BY rowid",
-    )?;
+    )
+    .await?;
     let tables: Vec<(String, String)> = rows
         .iter()
         .filter_map(|r| {
@@ -356,8 +390,8 @@ pub fn exportable_tables(w: &Wrangler, t: &Target, binding: &str) -> Result<Vec<
 }
 
 /// The uuid of the D1 database named `name`, if the account has one.
-pub fn d1_uuid(w: &Wrangler, name: &str) -> Result<Option<String>> {
-    match w.run(&["d1", "info", name, "--json"]) {
+pub async fn d1_uuid(w: &Wrangler<'_>, name: &str) -> Result<Option<String>> {
+    match w.run(&["d1", "info", name, "--json"]).await {
         Ok(output) => Ok(output.json()?["uuid"].as_str().map(str::to_owned)),
         Err(err) if Failure::says(&err, "Couldn't find DB") => Ok(None),
         Err(err) => Err(err),
@@ -365,26 +399,28 @@ pub fn d1_uuid(w: &Wrangler, name: &str) -> Result<Option<String>> {
 }
 
 /// The uuid of the D1 database `name`, creating it when missing; `true` when created.
-pub fn ensure_d1(w: &Wrangler, name: &str) -> Result<(String, bool)> {
-    if let Some(uuid) = d1_uuid(w, name)? {
+pub async fn ensure_d1(w: &Wrangler<'_>, name: &str) -> Result<(String, bool)> {
+    if let Some(uuid) = d1_uuid(w, name).await? {
         return Ok((uuid, false));
     }
-    w.run(&["d1", "create", name])?;
-    let uuid = d1_uuid(w, name)?
+    w.run(&["d1", "create", name]).await?;
+    let uuid = d1_uuid(w, name)
+        .await?
         .with_context(|| format!("D1 {name} is missing right after its creation"))?;
     Ok((uuid, true))
 }
 
 /// Deletes the D1 database `name` (look it up with [`d1_uuid`] first: deleting one that
 /// does not exist fails).
-pub fn d1_delete(w: &Wrangler, name: &str) -> Result<()> {
+pub async fn d1_delete(w: &Wrangler<'_>, name: &str) -> Result<()> {
     w.run(&["d1", "delete", name, "--skip-confirmation"])
+        .await
         .map(drop)
 }
 
 /// The id of the KV namespace titled `title`, if any.
-pub fn kv_id(w: &Wrangler, title: &str) -> Result<Option<String>> {
-    let namespaces = w.run(&["kv", "namespace", "list"])?.json()?;
+pub async fn kv_id(w: &Wrangler<'_>, title: &str) -> Result<Option<String>> {
+    let namespaces = w.run(&["kv", "namespace", "list"]).await?.json()?;
     Ok(namespaces
         .as_array()
         .into_iter()
@@ -394,18 +430,19 @@ pub fn kv_id(w: &Wrangler, title: &str) -> Result<Option<String>> {
 }
 
 /// The id of the KV namespace `title`, creating it when missing; `true` when created.
-pub fn ensure_kv(w: &Wrangler, title: &str) -> Result<(String, bool)> {
-    if let Some(id) = kv_id(w, title)? {
+pub async fn ensure_kv(w: &Wrangler<'_>, title: &str) -> Result<(String, bool)> {
+    if let Some(id) = kv_id(w, title).await? {
         return Ok((id, false));
     }
-    w.run(&["kv", "namespace", "create", title])?;
-    let id = kv_id(w, title)?
+    w.run(&["kv", "namespace", "create", title]).await?;
+    let id = kv_id(w, title)
+        .await?
         .with_context(|| format!("KV {title} is missing right after its creation"))?;
     Ok((id, true))
 }
 
-pub fn kv_delete(w: &Wrangler, title: &str) -> Result<bool> {
-    let Some(id) = kv_id(w, title)? else {
+pub async fn kv_delete(w: &Wrangler<'_>, title: &str) -> Result<bool> {
+    let Some(id) = kv_id(w, title).await? else {
         return Ok(false);
     };
     w.run(&[
@@ -415,7 +452,8 @@ pub fn kv_delete(w: &Wrangler, title: &str) -> Result<bool> {
         "--namespace-id",
         &id,
         "--skip-confirmation",
-    ])?;
+    ])
+    .await?;
     Ok(true)
 }
 
@@ -423,13 +461,13 @@ pub fn kv_delete(w: &Wrangler, title: &str) -> Result<bool> {
 const NO_SUCH_BUCKET: u64 = 10006;
 
 /// Creates the R2 bucket unless it exists; `true` when created.
-pub fn ensure_bucket(w: &Wrangler, name: &str) -> Result<bool> {
+pub async fn ensure_bucket(w: &Wrangler<'_>, name: &str) -> Result<bool> {
     /// Cloudflare's "you already own this bucket" (someone created it meanwhile).
     const BUCKET_EXISTS: u64 = 10004;
-    match w.run(&["r2", "bucket", "info", name, "--json"]) {
+    match w.run(&["r2", "bucket", "info", name, "--json"]).await {
         Ok(_) => Ok(false),
         Err(err) if Failure::has_code(&err, &[NO_SUCH_BUCKET]) => {
-            match w.run(&["r2", "bucket", "create", name]) {
+            match w.run(&["r2", "bucket", "create", name]).await {
                 Ok(_) => Ok(true),
                 Err(err) if Failure::has_code(&err, &[BUCKET_EXISTS]) => Ok(false),
                 Err(err) => Err(err),
@@ -440,7 +478,7 @@ pub fn ensure_bucket(w: &Wrangler, name: &str) -> Result<bool> {
 }
 
 /// Deletes one object of an R2 bucket (deleting an absent key succeeds).
-pub fn r2_object_delete(w: &Wrangler, bucket: &str, key: &str) -> Result<()> {
+pub async fn r2_object_delete(w: &Wrangler<'_>, bucket: &str, key: &str) -> Result<()> {
     w.run(&[
         "r2",
         "object",
@@ -448,32 +486,38 @@ pub fn r2_object_delete(w: &Wrangler, bucket: &str, key: &str) -> Result<()> {
         &format!("{bucket}/{key}"),
         "--remote",
     ])
+    .await
     .map(drop)
 }
 
 /// Uploads `file` as an object of an R2 bucket.
-pub fn r2_object_put(w: &Wrangler, bucket: &str, key: &str, file: &Path) -> Result<()> {
+pub async fn r2_object_put(w: &Wrangler<'_>, bucket: &str, key: &str, file: &Path) -> Result<()> {
     let object = format!("{bucket}/{key}");
     let file = file.to_string_lossy();
     w.run(&["r2", "object", "put", &object, "--file", &file, "--remote"])
+        .await
         .map(drop)
 }
 
 /// Downloads an object of an R2 bucket into `file`.
-pub fn r2_object_get(w: &Wrangler, object: &str, file: &Path) -> Result<()> {
+pub async fn r2_object_get(w: &Wrangler<'_>, object: &str, file: &Path) -> Result<()> {
     let file = file.to_string_lossy();
     w.run(&["r2", "object", "get", object, "--file", &file, "--remote"])
+        .await
         .map(drop)
 }
 
 /// Adds a lifecycle rule deleting every object of the bucket `days` after its upload, unless
 /// a rule of that name exists; `true` when added.
-pub fn ensure_expiry(w: &Wrangler, bucket: &str, rule: &str, days: u32) -> Result<bool> {
+pub async fn ensure_expiry(w: &Wrangler<'_>, bucket: &str, rule: &str, days: u32) -> Result<bool> {
     /// Cloudflare's "the lifecycle configuration is invalid" (here: the rule exists).
     const INVALID_LIFECYCLE: u64 = 10040;
     let days = days.to_string();
     let args = ["r2", "bucket", "lifecycle", "add", bucket, rule, ""];
-    match w.run(&[&args[..], &["--expire-days", &days, "--force"]].concat()) {
+    match w
+        .run(&[&args[..], &["--expire-days", &days, "--force"]].concat())
+        .await
+    {
         Ok(_) => Ok(true),
         Err(err) if Failure::has_code(&err, &[INVALID_LIFECYCLE]) => Ok(false),
         Err(err) => Err(err),
@@ -482,14 +526,15 @@ pub fn ensure_expiry(w: &Wrangler, bucket: &str, rule: &str, days: u32) -> Resul
 
 /// Deletes an empty R2 bucket; `false` when it did not exist. A bucket still holding
 /// objects is refused by Cloudflare, and the error says so.
-pub fn bucket_delete(w: &Wrangler, name: &str) -> Result<bool> {
+pub async fn bucket_delete(w: &Wrangler<'_>, name: &str) -> Result<bool> {
     /// Cloudflare's "the bucket you tried to delete is not empty".
     const NOT_EMPTY: u64 = 10008;
-    match w.run(&["r2", "bucket", "delete", name]) {
+    match w.run(&["r2", "bucket", "delete", name]).await {
         Ok(_) => Ok(true),
         Err(err) if Failure::has_code(&err, &[NO_SUCH_BUCKET]) => Ok(false),
         Err(err) if Failure::has_code(&err, &[NOT_EMPTY]) => Err(err.context(format!(
-            "R2 bucket {name} still holds objects no listing photo records; empty it in the Cloudflare dashboard and run the cleanup again"
+            "R2 bucket {name} still holds objects no listing photo records; \
+             empty it in the Cloudflare dashboard and run the cleanup again"
         ))),
         Err(err) => Err(err),
     }
@@ -497,10 +542,10 @@ pub fn bucket_delete(w: &Wrangler, name: &str) -> Result<bool> {
 
 /// Creates the queue unless it exists; `true` when created. (`queues info` has no
 /// machine output, so existence is learnt from the create call's error code.)
-pub fn ensure_queue(w: &Wrangler, name: &str) -> Result<bool> {
+pub async fn ensure_queue(w: &Wrangler<'_>, name: &str) -> Result<bool> {
     /// Cloudflare's "a queue with this name already exists".
     const QUEUE_EXISTS: u64 = 11009;
-    match w.run(&["queues", "create", name]) {
+    match w.run(&["queues", "create", name]).await {
         Ok(_) => Ok(true),
         Err(err) if Failure::has_code(&err, &[QUEUE_EXISTS]) => Ok(false),
         Err(err) => Err(err),

@@ -6,6 +6,8 @@
 //! The token only ever goes into the Authorization header.
 
 use anyhow::{Context, Result, bail};
+use reqwest::Client;
+use reqwest::Method;
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -19,7 +21,7 @@ pub struct GitHub {
     api: String,
     repository: String,
     token: String,
-    agent: ureq::Agent,
+    client: Client,
 }
 
 impl GitHub {
@@ -37,21 +39,20 @@ impl GitHub {
             return Ok(None);
         };
         let api = var("GITHUB_API_URL").unwrap_or_else(|| "https://api.github.com".into());
-        let agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(30)))
+        let client = Client::builder()
+            .timeout(Duration::from_secs(30))
             .build()
-            .into();
+            .context("building the HTTP client")?;
         Ok(Some(Self {
             api: api.trim_end_matches('/').to_owned(),
             repository,
             token,
-            agent,
+            client,
         }))
     }
 
-    fn send(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Value> {
-        let (status, text) = self.request(method, path, body)?;
+    async fn send(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Value> {
+        let (status, text) = self.request(method, path, body).await?;
         if !(200..300).contains(&status) {
             bail!(
                 "GitHub answered {status} to {method} {path}: {}",
@@ -63,42 +64,45 @@ impl GitHub {
     }
 
     /// The status and body of one call, whatever the status.
-    fn request(&self, method: &str, path: &str, body: Option<&Value>) -> Result<(u16, String)> {
+    async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<(u16, String)> {
         let url = format!("{}{path}", self.api);
-        let auth = format!("Bearer {}", self.token);
-        let mut response = match (method, body) {
-            ("GET", _) => self
-                .agent
-                .get(&url)
-                .header("Authorization", &auth)
-                .header("Accept", "application/vnd.github+json")
-                .header("X-GitHub-Api-Version", "2022-11-28")
-                .header("User-Agent", "kbc-xtask")
-                .call(),
-            (method, Some(body)) => {
-                let request = ureq::http::Request::builder()
-                    .method(method)
-                    .uri(&url)
-                    .header("Authorization", &auth)
-                    .header("Accept", "application/vnd.github+json")
-                    .header("X-GitHub-Api-Version", "2022-11-28")
-                    .header("User-Agent", "kbc-xtask")
+        let method = Method::from_bytes(method.as_bytes())
+            .with_context(|| format!("{method} is no HTTP method"))?;
+        let mut request = self
+            .client
+            .request(method.clone(), &url)
+            .bearer_auth(&self.token)
+            .header("Accept", "application/vnd.github+json")
+            .header("X-GitHub-Api-Version", "2022-11-28")
+            .header("User-Agent", "kbc-xtask");
+        match (method.as_str(), body) {
+            ("GET", _) => {}
+            (_, Some(body)) => {
+                request = request
                     .header("Content-Type", "application/json")
-                    .body(body.to_string())?;
-                self.agent.run(request)
+                    .body(body.to_string());
             }
             (method, None) => bail!("{method} needs a body"),
         }
-        .with_context(|| format!("{method} {url}"))?;
+        // The error names the URL only: the token is in a header reqwest never prints.
+        let response = request
+            .send()
+            .await
+            .with_context(|| format!("{method} {url}"))?;
         let status = response.status().as_u16();
-        let text = response.body_mut().read_to_string().unwrap_or_default();
+        let text = response.text().await.unwrap_or_default();
         Ok((status, text))
     }
 
     /// The login this token writes comments as: `GET /user`, or for the `GITHUB_TOKEN` of
     /// Actions (an app installation token, which `/user` refuses with 403) the Actions bot.
-    fn login(&self) -> Result<String> {
-        match self.request("GET", "/user", None)? {
+    async fn login(&self) -> Result<String> {
+        match self.request("GET", "/user", None).await? {
             (200, text) => serde_json::from_str::<Value>(&text)?["login"]
                 .as_str()
                 .map(str::to_owned)
@@ -109,29 +113,33 @@ impl GitHub {
     }
 
     /// Whether pull request `pr` is open (a preview of a closed one must not be made).
-    pub fn is_open(&self, pr: u64) -> Result<bool> {
-        let pull = self.send(
-            "GET",
-            &format!("/repos/{}/pulls/{pr}", self.repository),
-            None,
-        )?;
+    pub async fn is_open(&self, pr: u64) -> Result<bool> {
+        let pull = self
+            .send(
+                "GET",
+                &format!("/repos/{}/pulls/{pr}", self.repository),
+                None,
+            )
+            .await?;
         Ok(pull["state"] == "open")
     }
 
     /// Creates the pull request's preview comment, or edits it if it exists.
-    pub fn upsert_comment(&self, pr: u64, body: &str) -> Result<()> {
+    pub async fn upsert_comment(&self, pr: u64, body: &str) -> Result<()> {
         let body = format!("{MARKER}\n{body}");
-        let login = self.login()?;
+        let login = self.login().await?;
         let mut page = 1;
         let existing = loop {
-            let comments = self.send(
-                "GET",
-                &format!(
-                    "/repos/{}/issues/{pr}/comments?per_page=100&page={page}",
-                    self.repository
-                ),
-                None,
-            )?;
+            let comments = self
+                .send(
+                    "GET",
+                    &format!(
+                        "/repos/{}/issues/{pr}/comments?per_page=100&page={page}",
+                        self.repository
+                    ),
+                    None,
+                )
+                .await?;
             let comments = comments.as_array().cloned().unwrap_or_default();
             if let Some(found) = comments.iter().find(|c| {
                 c["user"]["login"] == login.as_str()
@@ -151,6 +159,7 @@ impl GitHub {
                     &format!("/repos/{}/issues/comments/{id}", self.repository),
                     Some(&json!({ "body": body })),
                 )
+                .await
                 .map(drop),
             None => self
                 .send(
@@ -158,6 +167,7 @@ impl GitHub {
                     &format!("/repos/{}/issues/{pr}/comments", self.repository),
                     Some(&json!({ "body": body })),
                 )
+                .await
                 .map(drop),
         }
     }

@@ -202,7 +202,8 @@ fn tokens(sql: &str) -> Vec<String> {
 pub fn code_words(root: &Path) -> Result<BTreeSet<String>> {
     let mut words = BTreeSet::new();
     for krate in CODE_CRATES {
-        for (_, text) in super::config::rust_sources(&root.join("crates").join(krate).join("src"))?
+        for (_, text) in
+            super::config::check::rust_sources(&root.join("crates").join(krate).join("src"))?
         {
             words.extend(
                 text.split(|c: char| !(c.is_alphanumeric() || c == '_'))

@@ -23,6 +23,7 @@ mod status;
 mod workflows;
 mod wrangler;
 
+use crate::runtime;
 use crate::workers::Worker;
 use crate::workspace::{self, Workspace, capture};
 use anyhow::{Context, Result, bail};
@@ -247,33 +248,35 @@ pub enum ConfigCommand {
 }
 
 pub fn deploy(ws: &Workspace, args: &DeployArgs) -> Result<()> {
-    rollout::production(ws, args)
+    runtime::block_on(rollout::production(ws, args))
 }
 
 pub fn rollback(ws: &Workspace, args: &RollbackArgs) -> Result<()> {
     crate::setup::node_tools(ws)?;
-    rollout::rollback_command(ws, args)
+    runtime::block_on(rollout::rollback_command(ws, args))
 }
 
 pub fn status(ws: &Workspace, args: &StatusArgs) -> Result<()> {
     crate::setup::node_tools(ws)?;
-    status::run(ws, args)
+    runtime::block_on(status::run(ws, args))
 }
 
 pub fn provision(ws: &Workspace, args: &ProvisionArgs) -> Result<()> {
     crate::setup::node_tools(ws)?;
-    provision::run(ws, args)
+    runtime::block_on(provision::run(ws, args))
 }
 
 pub fn preview(ws: &Workspace, args: &PreviewArgs) -> Result<()> {
     crate::setup::node_tools(ws)?;
     match &args.command {
-        Some(PreviewCommand::Cleanup { pr, place }) => preview::cleanup(ws, *pr, place),
+        Some(PreviewCommand::Cleanup { pr, place }) => {
+            runtime::block_on(preview::cleanup(ws, *pr, place))
+        }
         None => {
             let pr = args
                 .pr
                 .context("give the pull request: `cargo xtask preview --pr N`")?;
-            preview::deploy(ws, pr, args)
+            runtime::block_on(preview::deploy(ws, pr, args))
         }
     }
 }
@@ -281,7 +284,7 @@ pub fn preview(ws: &Workspace, args: &PreviewArgs) -> Result<()> {
 pub fn backup(ws: &Workspace, command: &BackupCommand) -> Result<()> {
     crate::setup::node_tools(ws)?;
     match command {
-        BackupCommand::Restore(args) => backup::restore(ws, args),
+        BackupCommand::Restore(args) => runtime::block_on(backup::restore(ws, args)),
     }
 }
 
@@ -319,7 +322,7 @@ pub fn config(ws: &Workspace, command: &ConfigCommand) -> Result<()> {
 /// Everything `config check` finds: the configs against each other and the code, and
 /// the migrations against the version still serving while they run.
 fn config_problems(ws: &Workspace, configs: &Configs) -> Result<Vec<String>> {
-    let mut problems = config::check(configs, &config::code_reads(&ws.root)?);
+    let mut problems = config::check::problems(configs, &config::check::code_reads(&ws.root)?);
     problems.extend(account::accounts_problem());
     let migrations = configs.migrations_dir(Environment::Production)?;
     problems.extend(migrations::check_dir(
@@ -376,25 +379,17 @@ impl Source {
     }
 }
 
-/// Runs `work` for every worker at once, one thread each (each call is mostly a wrangler
-/// process waiting on the API), and returns the results in the order given.
-fn each<T: Send>(workers: &[Worker], work: impl Fn(Worker) -> T + Sync) -> Vec<(Worker, T)> {
+/// Runs `work` for every worker at once (each call is mostly a wrangler process waiting
+/// on the API) and returns the results in the order given. A Ctrl-C stops the calls in
+/// flight (see [`wrangler`]), which then end as failures.
+async fn each<T>(workers: &[Worker], work: impl AsyncFn(Worker) -> T) -> Vec<(Worker, T)> {
     let work = &work;
-    std::thread::scope(|scope| {
-        let running: Vec<_> = workers
+    futures_util::future::join_all(
+        workers
             .iter()
-            .map(|&worker| (worker, scope.spawn(move || work(worker))))
-            .collect();
-        running
-            .into_iter()
-            .map(|(worker, thread)| {
-                let result = thread
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                (worker, result)
-            })
-            .collect()
-    })
+            .map(|&worker| async move { (worker, work(worker).await) }),
+    )
+    .await
 }
 
 /// The bundle wrangler uploads for `worker`: the directory of the config's `main`.

@@ -226,16 +226,16 @@ struct Ids {
     kv: BTreeMap<String, String>,
 }
 
-pub fn deploy(ws: &Workspace, pr: u64, args: &PreviewArgs) -> Result<()> {
+pub async fn deploy(ws: &Workspace, pr: u64, args: &PreviewArgs) -> Result<()> {
     let account = Account::of(ENV)?;
     let github = GitHub::from_env()?;
     // A run that starts after the pull request closed (its CI finished late, or it
     // replaced a queued cleanup) removes whatever preview is left instead.
     if let Some(github) = &github
-        && !github.is_open(pr)?
+        && !github.is_open(pr).await?
     {
         eprintln!("pull request #{pr} is closed: removing its preview instead");
-        return cleanup(ws, pr, &args.place);
+        return cleanup(ws, pr, &args.place).await;
     }
     let configs = args.place.configs(ws)?;
     let problems = super::config_problems(ws, &configs)?;
@@ -254,14 +254,14 @@ pub fn deploy(ws: &Workspace, pr: u64, args: &PreviewArgs) -> Result<()> {
     // Made here rather than left to wrangler, which would create a missing bucket
     // behind our back.
     for bucket in pr.buckets(&configs) {
-        let created = cloud::ensure_bucket(&wrangler, &bucket)?;
+        let created = cloud::ensure_bucket(&wrangler, &bucket).await?;
         eprintln!(
             "{} R2 {bucket}",
             if created { "+ created" } else { "✓ reusing" }
         );
     }
     let database_name = pr.database(&configs)?;
-    let (database_id, created) = cloud::ensure_d1(&wrangler, &database_name)?;
+    let (database_id, created) = cloud::ensure_d1(&wrangler, &database_name).await?;
     eprintln!(
         "{} D1 {database_name}",
         if created { "+ created" } else { "✓ reusing" }
@@ -269,7 +269,7 @@ pub fn deploy(ws: &Workspace, pr: u64, args: &PreviewArgs) -> Result<()> {
     let mut kv = BTreeMap::new();
     for binding in configs.worker(Worker::Api).kv(Some(ENV)) {
         let title = pr.kv_title(&binding);
-        let (id, created) = cloud::ensure_kv(&wrangler, &title)?;
+        let (id, created) = cloud::ensure_kv(&wrangler, &title).await?;
         eprintln!(
             "{} KV {title}",
             if created { "+ created" } else { "✓ reusing" }
@@ -288,15 +288,17 @@ pub fn deploy(ws: &Workspace, pr: u64, args: &PreviewArgs) -> Result<()> {
         targets.insert(worker, Target { config, env: None });
     }
     cloud::migrate(&wrangler, &targets[&Worker::Api], DATABASE_BINDING)
+        .await
         .context("migrating the preview database")?;
     eprintln!("✓ migrations applied to {}", ids.database_name);
 
     let message = format!("preview of pull request #{} at {}", pr.number, short(&sha));
     let mut deployed = Vec::new();
     for level in configs.dependency_levels(ENV)? {
-        let results = each(&level, |worker| {
-            cloud::deploy(&wrangler, &targets[&worker], &message)
-        });
+        let results = each(&level, async |worker| {
+            cloud::deploy(&wrangler, &targets[&worker], &message).await
+        })
+        .await;
         for (worker, result) in results {
             let (version, urls) =
                 result.with_context(|| format!("deploying {}", pr.script(worker)))?;
@@ -330,7 +332,8 @@ pub fn deploy(ws: &Workspace, pr: u64, args: &PreviewArgs) -> Result<()> {
         Duration::from_secs(args.probe_seconds),
         Duration::from_secs(2),
         probe::Until::Healthy,
-    )?;
+    )
+    .await?;
     let workers: Vec<Value> = deployed
         .iter()
         .map(|(worker, version, url)| {
@@ -358,15 +361,15 @@ pub fn deploy(ws: &Workspace, pr: u64, args: &PreviewArgs) -> Result<()> {
     )
     .context("writing preview.json")?;
     match &github {
-        Some(github) if !github.is_open(pr.number)? => {
+        Some(github) if !github.is_open(pr.number).await? => {
             eprintln!(
                 "pull request #{} closed while its preview was deployed: removing it",
                 pr.number
             );
-            return cleanup(ws, pr.number, &args.place);
+            return cleanup(ws, pr.number, &args.place).await;
         }
         Some(github) => {
-            github.upsert_comment(pr.number, &comment(&summary))?;
+            github.upsert_comment(pr.number, &comment(&summary)).await?;
             eprintln!("✓ pull request #{} comment updated", pr.number);
         }
         None => eprintln!("  (no GITHUB_TOKEN/GITHUB_REPOSITORY: not commenting)"),
@@ -419,7 +422,7 @@ fn comment(summary: &Value) -> String {
     body
 }
 
-pub fn cleanup(ws: &Workspace, pr: u64, place: &Place) -> Result<()> {
+pub async fn cleanup(ws: &Workspace, pr: u64, place: &Place) -> Result<()> {
     let account = Account::of(ENV)?;
     let github = GitHub::from_env()?;
     let configs = place.configs(ws)?;
@@ -438,7 +441,10 @@ pub fn cleanup(ws: &Workspace, pr: u64, place: &Place) -> Result<()> {
             .iter()
             .map(|&w| Ok((w, pr.existing_target(&configs, w, &dir)?)))
             .collect::<Result<_>>()?;
-        for (worker, deleted) in each(&level, |worker| cloud::delete(&wrangler, &targets[&worker]))
+        for (worker, deleted) in each(&level, async |worker| {
+            cloud::delete(&wrangler, &targets[&worker]).await
+        })
+        .await
         {
             let deleted = deleted.with_context(|| format!("deleting {}", pr.script(worker)))?;
             eprintln!("{} {}", removed(deleted), pr.script(worker));
@@ -447,11 +453,11 @@ pub fn cleanup(ws: &Workspace, pr: u64, place: &Place) -> Result<()> {
     // Photos first, while the database still says which objects are this preview's:
     // Cloudflare deletes only empty buckets.
     let database = pr.database(&configs)?;
-    let database_id = cloud::d1_uuid(&wrangler, &database)?;
+    let database_id = cloud::d1_uuid(&wrangler, &database).await?;
     let photos = match &database_id {
         Some(id) => {
             let target = pr.database_target(&configs, id, &dir)?;
-            cloud::photo_keys(&wrangler, &target, DATABASE_BINDING)?
+            cloud::photo_keys(&wrangler, &target, DATABASE_BINDING).await?
         }
         None => Vec::new(),
     };
@@ -459,9 +465,10 @@ pub fn cleanup(ws: &Workspace, pr: u64, place: &Place) -> Result<()> {
     for bucket in pr.buckets(&configs) {
         for key in &photos {
             cloud::r2_object_delete(&wrangler, &bucket, key)
+                .await
                 .with_context(|| format!("deleting {key} from R2 {bucket}"))?;
         }
-        match cloud::bucket_delete(&wrangler, &bucket) {
+        match cloud::bucket_delete(&wrangler, &bucket).await {
             Ok(deleted) => eprintln!(
                 "{} R2 {bucket} ({} photo(s))",
                 removed(deleted),
@@ -475,12 +482,12 @@ pub fn cleanup(ws: &Workspace, pr: u64, place: &Place) -> Result<()> {
         }
     }
     if database_id.is_some() {
-        cloud::d1_delete(&wrangler, &database)?;
+        cloud::d1_delete(&wrangler, &database).await?;
     }
     eprintln!("{} D1 {database}", removed(database_id.is_some()));
     for binding in configs.worker(Worker::Api).kv(Some(ENV)) {
         let title = pr.kv_title(&binding);
-        let deleted = cloud::kv_delete(&wrangler, &title)?;
+        let deleted = cloud::kv_delete(&wrangler, &title).await?;
         eprintln!("{} KV {title}", removed(deleted));
     }
     if !kept.is_empty() {
@@ -494,7 +501,7 @@ pub fn cleanup(ws: &Workspace, pr: u64, place: &Place) -> Result<()> {
         github.upsert_comment(
             pr.number,
             "### Preview of this pull request\n\nRemoved: its workers, database, cache and photos are deleted.",
-        )?;
+        ).await?;
     }
     eprintln!("✓ preview of pull request #{} removed", pr.number);
     Ok(())

@@ -7,7 +7,8 @@
 
 use crate::supervise;
 use crate::workers::Worker;
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
+use reqwest::Client;
 use serde::Serialize;
 use serde_json::Value;
 use std::time::{Duration, Instant};
@@ -73,12 +74,11 @@ fn endpoints(worker: Worker) -> &'static [(&'static str, Answer)] {
     }
 }
 
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(10)))
+fn client() -> Result<Client> {
+    Client::builder()
+        .timeout(Duration::from_secs(10))
         .build()
-        .into()
+        .context("building the HTTP client")
 }
 
 /// When a series of probe rounds ends (besides running out of time).
@@ -92,19 +92,24 @@ pub enum Until {
 
 /// Probes every target in rounds `interval` apart, for at most `limit` (at least one
 /// round), until `until` says to stop. The report's `failure` is the last round's.
-pub fn rounds(
+pub async fn rounds(
     targets: &[Target],
     limit: Duration,
     interval: Duration,
     until: Until,
 ) -> Result<Report> {
-    let agent = agent();
+    let client = client()?;
     let started = Instant::now();
     let mut rounds = 0;
     loop {
         supervise::check_interrupted()?;
         rounds += 1;
-        let checks: Vec<Check> = targets.iter().flat_map(|t| probe(&agent, t)).collect();
+        // One check at a time: the local stack's workers share one SQLite file, and
+        // a burst of concurrent checks there only measures its locking.
+        let mut checks: Vec<Check> = Vec::new();
+        for target in targets {
+            checks.extend(probe(&client, target).await);
+        }
         let failure = checks.iter().find(|c| !c.ok).map(|c| match &c.version {
             Some(version) => format!("{} {} (version {version}): {}", c.worker, c.url, c.detail),
             None => format!("{} {}: {}", c.worker, c.url, c.detail),
@@ -121,49 +126,55 @@ pub fn rounds(
                 failure,
             });
         }
-        std::thread::sleep(interval);
+        tokio::time::sleep(interval).await;
     }
 }
 
 /// Every check of one worker, once.
-fn probe(agent: &ureq::Agent, target: &Target) -> Vec<Check> {
-    let mut checks = vec![request(agent, target, "/health", |_, text| {
-        let body = json(text)?;
-        let want = [
-            ("worker", Some(target.worker.name())),
-            ("status", Some("ok")),
-            ("git_sha", target.expected_sha.as_deref()),
-        ];
-        for (field, expected) in want {
-            let Some(expected) = expected else {
-                continue;
-            };
-            let got = body[field].as_str().unwrap_or("(missing)");
-            if got != expected {
-                bail!("{field} is '{got}', expected '{expected}'");
-            }
-        }
-        Ok(())
-    })];
-    for &(path, answer) in endpoints(target.worker) {
-        checks.push(request(agent, target, path, |content_type, text| {
-            match answer {
-                Answer::Json => {
-                    if json(text)?.is_null() {
-                        bail!("empty JSON body");
-                    }
-                }
-                Answer::Page => {
-                    if !content_type.starts_with("text/html") {
-                        bail!("answered {content_type}, not an HTML page");
-                    }
-                    if !text.trim_end().ends_with("</html>") {
-                        bail!("answered an incomplete page ({} bytes)", text.len());
-                    }
+async fn probe(client: &Client, target: &Target) -> Vec<Check> {
+    let mut checks = vec![
+        request(client, target, "/health", |_, text| {
+            let body = json(text)?;
+            let want = [
+                ("worker", Some(target.worker.name())),
+                ("status", Some("ok")),
+                ("git_sha", target.expected_sha.as_deref()),
+            ];
+            for (field, expected) in want {
+                let Some(expected) = expected else {
+                    continue;
+                };
+                let got = body[field].as_str().unwrap_or("(missing)");
+                if got != expected {
+                    bail!("{field} is '{got}', expected '{expected}'");
                 }
             }
             Ok(())
-        }));
+        })
+        .await,
+    ];
+    for &(path, answer) in endpoints(target.worker) {
+        checks.push(
+            request(client, target, path, |content_type, text| {
+                match answer {
+                    Answer::Json => {
+                        if json(text)?.is_null() {
+                            bail!("empty JSON body");
+                        }
+                    }
+                    Answer::Page => {
+                        if !content_type.starts_with("text/html") {
+                            bail!("answered {content_type}, not an HTML page");
+                        }
+                        if !text.trim_end().ends_with("</html>") {
+                            bail!("answered an incomplete page ({} bytes)", text.len());
+                        }
+                    }
+                }
+                Ok(())
+            })
+            .await,
+        );
     }
     checks
 }
@@ -172,23 +183,23 @@ fn json(text: &str) -> Result<Value> {
     serde_json::from_str(text).map_err(|err| anyhow::anyhow!("answered 200 without JSON ({err})"))
 }
 
-fn request(
-    agent: &ureq::Agent,
+async fn request(
+    client: &Client,
     target: &Target,
     path: &str,
     verify: impl Fn(&str, &str) -> Result<()>,
 ) -> Check {
     let url = format!("{}{path}", target.base_url);
     let started = Instant::now();
-    let attempt = || -> Result<()> {
-        let mut call = agent.get(&url).header("Cache-Control", "no-cache");
+    let attempt = async || -> Result<()> {
+        let mut call = client.get(&url).header("Cache-Control", "no-cache");
         if let Some(version) = &target.version_id {
             call = call.header(
                 "Cloudflare-Workers-Version-Overrides",
                 format!("{}=\"{version}\"", target.script),
             );
         }
-        let mut response = call.call()?;
+        let response = call.send().await?;
         let status = response.status().as_u16();
         if status != 200 {
             bail!("answered {status}");
@@ -199,15 +210,18 @@ fn request(
             .and_then(|v| v.to_str().ok())
             .unwrap_or("(none)")
             .to_owned();
-        let text = response.body_mut().read_to_string()?;
+        let text = response.text().await?;
         verify(&content_type, &text)
     };
     // One failed request can be noise (a connection reset, one slow database answer); a
     // check fails when it fails twice in a row.
-    let outcome = attempt().or_else(|_| {
-        std::thread::sleep(RETRY_PAUSE);
-        attempt()
-    });
+    let outcome = match attempt().await {
+        Ok(()) => Ok(()),
+        Err(_) => {
+            tokio::time::sleep(RETRY_PAUSE).await;
+            attempt().await
+        }
+    };
     Check {
         worker: target.worker.name(),
         version: target.version_id.clone(),

@@ -6,14 +6,15 @@
 
 use super::account::Account;
 use super::cloud;
-use super::config::{Configs, Environment, set_in_entry};
+use super::config::edit::set_in_entry;
+use super::config::{Configs, Environment};
 use super::wrangler::Wrangler;
 use super::{ProvisionArgs, run_dir};
 use crate::workspace::Workspace;
 use anyhow::{Context, Result};
 use std::collections::BTreeSet;
 
-pub fn run(ws: &Workspace, args: &ProvisionArgs) -> Result<()> {
+pub async fn run(ws: &Workspace, args: &ProvisionArgs) -> Result<()> {
     let env = args.env;
     let account = Account::of(env)?;
     let configs = args.place.configs(ws)?;
@@ -31,7 +32,7 @@ pub fn run(ws: &Workspace, args: &ProvisionArgs) -> Result<()> {
             .map(|d| d.database_name)
             .collect();
         for name in databases {
-            let (uuid, created) = cloud::ensure_d1(&wrangler, &name)?;
+            let (uuid, created) = cloud::ensure_d1(&wrangler, &name).await?;
             report(&format!("D1 {name} ({uuid})"), created);
             record(
                 &configs,
@@ -55,7 +56,7 @@ pub fn run(ws: &Workspace, args: &ProvisionArgs) -> Result<()> {
                 id: None,
             }
             .title(env.name());
-            let (id, created) = cloud::ensure_kv(&wrangler, &title)?;
+            let (id, created) = cloud::ensure_kv(&wrangler, &title).await?;
             report(&format!("KV {title} ({id})"), created);
             record(
                 &configs,
@@ -77,14 +78,14 @@ pub fn run(ws: &Workspace, args: &ProvisionArgs) -> Result<()> {
     for bucket in buckets {
         report(
             &format!("R2 {bucket}"),
-            cloud::ensure_bucket(&wrangler, &bucket)?,
+            cloud::ensure_bucket(&wrangler, &bucket).await?,
         );
     }
     // The private bucket of the encrypted database backups, which expire by rule.
     if let (Environment::Production, Some(backup)) = (env, &configs.manifest.backup) {
         report(
             &format!("R2 {} (backups)", backup.bucket),
-            cloud::ensure_bucket(&wrangler, &backup.bucket)?,
+            cloud::ensure_bucket(&wrangler, &backup.bucket).await?,
         );
         report(
             &format!(
@@ -97,7 +98,8 @@ pub fn run(ws: &Workspace, args: &ProvisionArgs) -> Result<()> {
                 &backup.bucket,
                 super::backup::EXPIRY_RULE,
                 backup.retention_days,
-            )?,
+            )
+            .await?,
         );
     }
     let queues: BTreeSet<String> = configs
@@ -108,7 +110,7 @@ pub fn run(ws: &Workspace, args: &ProvisionArgs) -> Result<()> {
     for queue in queues {
         report(
             &format!("queue {queue}"),
-            cloud::ensure_queue(&wrangler, &queue)?,
+            cloud::ensure_queue(&wrangler, &queue).await?,
         );
     }
     let after = Configs::load(&configs.dir)?;

@@ -31,6 +31,9 @@ pub struct Record {
     #[serde(default)]
     pub timings: Vec<Timing>,
     pub rollback: Option<Vec<RollbackStep>>,
+    /// What went wrong without failing the deploy (e.g. a stale cache copy left to expire).
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -211,6 +214,12 @@ impl Record {
                 p.failure.as_deref().map_or("all passed".to_owned(), text)
             ));
         }
+        if !self.warnings.is_empty() {
+            md.push_str("\n**Warnings**\n\n");
+            for warning in &self.warnings {
+                md.push_str(&format!("- {}\n", text(warning)));
+            }
+        }
         if let Some(steps) = &self.rollback {
             md.push_str("\n**Rollback**\n\n");
             for step in steps {
@@ -266,6 +275,7 @@ mod tests {
                 to: None,
                 outcome: format!("FAILED: {HOSTILE}"),
             }]),
+            warnings: vec![format!("could not drop a key: {HOSTILE}")],
         };
 
         let md = record.markdown();
@@ -273,6 +283,6 @@ mod tests {
         assert!(!md.contains("<img"), "{md}");
         assert!(!md.contains("](javascript:"), "{md}");
         assert!(!md.contains(" | cell"), "a pipe stays escaped: {md}");
-        assert_eq!(md.matches("&lt;img").count(), 4, "{md}");
+        assert_eq!(md.matches("&lt;img").count(), 5, "{md}");
     }
 }

@@ -16,11 +16,14 @@ use crate::supervise;
 use crate::workers::Worker;
 use crate::workspace::{self, Workspace};
 use anyhow::{Context, Result, bail};
+use kbc_domain::cache::{GENERATION_KEY, GENERATION_TTL_SECONDS};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 const ENV: Environment = Environment::Production;
+/// The api's KV binding holding cached public answers and the edge copy of the generation.
+const CACHE_BINDING: &str = "CACHE";
 
 struct Rollout<'a> {
     ws: &'a Workspace,
@@ -33,7 +36,7 @@ struct Rollout<'a> {
     changed: Vec<Worker>,
 }
 
-pub fn production(ws: &Workspace, args: &DeployArgs) -> Result<()> {
+pub async fn production(ws: &Workspace, args: &DeployArgs) -> Result<()> {
     if args.prebuilt {
         crate::setup::node_tools(ws)?;
     } else {
@@ -61,6 +64,7 @@ pub fn production(ws: &Workspace, args: &DeployArgs) -> Result<()> {
         probes: Vec::new(),
         timings: Vec::new(),
         rollback: None,
+        warnings: Vec::new(),
     };
     let mut rollout = Rollout {
         ws,
@@ -72,7 +76,7 @@ pub fn production(ws: &Workspace, args: &DeployArgs) -> Result<()> {
         changed: Vec::new(),
     };
     let started = Instant::now();
-    let result = rollout.run(&source);
+    let result = rollout.run(&source).await;
     rollout.record.timings.push(Timing {
         phase: "total".into(),
         seconds: started.elapsed().as_secs_f64(),
@@ -99,7 +103,11 @@ impl Rollout<'_> {
         }
     }
 
-    fn timed<T>(&mut self, phase: &str, work: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+    async fn timed<T>(
+        &mut self,
+        phase: &str,
+        work: impl AsyncFnOnce(&mut Self) -> Result<T>,
+    ) -> Result<T> {
         // An interruption stops the rollout between phases; once traffic has moved, it
         // also puts every worker back.
         if let Err(err) = supervise::check_interrupted() {
@@ -107,12 +115,12 @@ impl Rollout<'_> {
             return Err(if self.changed.is_empty() {
                 err
             } else {
-                self.roll_back(err)
+                self.roll_back(err).await
             });
         }
         println!("\n━━ {phase}");
         let started = Instant::now();
-        let result = work(self);
+        let result = work(self).await;
         self.record.timings.push(Timing {
             phase: phase.into(),
             seconds: started.elapsed().as_secs_f64(),
@@ -120,32 +128,42 @@ impl Rollout<'_> {
         result
     }
 
-    fn run(&mut self, source: &Source) -> Result<()> {
-        let levels = self.timed("preflight", |r| r.preflight(source))?;
+    async fn run(&mut self, source: &Source) -> Result<()> {
+        let levels = self
+            .timed("preflight", async |r| r.preflight(source).await)
+            .await?;
         let order = levels.concat();
-        self.timed("database", Self::database)?;
-        let uploaded = self.timed("upload", |r| r.upload(&levels))?;
+        self.timed("database", async |r| r.database().await).await?;
+        let uploaded = self
+            .timed("upload", async |r| r.upload(&levels).await)
+            .await?;
         let share = f64::from(self.args.share);
-        self.timed("gradual", |r| r.shift(&order, &uploaded, share))?;
+        self.timed("gradual", async |r| r.shift(&order, &uploaded, share).await)
+            .await?;
         let window = Duration::from_secs(self.args.probe_seconds);
-        self.timed("probe", |r| {
-            r.probe("gradual", &order, &uploaded, Some(window))
-        })?;
-        self.timed("full", |r| r.shift(&order, &uploaded, 100.0))?;
-        self.timed("probe at 100%", |r| {
-            r.probe("full", &order, &uploaded, None)
-        })?;
-        self.timed("triggers", |r| {
+        self.timed("probe", async |r| {
+            r.probe("gradual", &order, &uploaded, Some(window)).await
+        })
+        .await?;
+        self.timed("full", async |r| r.shift(&order, &uploaded, 100.0).await)
+            .await?;
+        self.timed("probe at 100%", async |r| {
+            r.probe("full", &order, &uploaded, None).await
+        })
+        .await?;
+        self.timed("triggers", async |r| {
             let this = &*r;
-            let results = each(&order, |worker| {
-                cloud::triggers(&this.wrangler, &this.target(worker))
-            });
+            let results = each(&order, async |worker| {
+                cloud::triggers(&this.wrangler, &this.target(worker)).await
+            })
+            .await;
             if let Some(err) = failures(results, "applying the crons and domains of") {
-                return Err(r.roll_back(err));
+                return Err(r.roll_back(err).await);
             }
             println!("✓ crons and domains applied");
             Ok(())
-        })?;
+        })
+        .await?;
         for w in &mut self.record.workers {
             w.after = w.uploaded_version.as_deref().map(Split::only);
         }
@@ -157,7 +175,7 @@ impl Rollout<'_> {
     }
 
     /// Everything checked before anything changes; returns the upload levels.
-    fn preflight(&mut self, source: &Source) -> Result<Vec<Vec<Worker>>> {
+    async fn preflight(&mut self, source: &Source) -> Result<Vec<Vec<Worker>>> {
         let problems = super::config_problems(self.ws, &self.configs)?;
         if !problems.is_empty() {
             bail!("config check failed:\n  {}", problems.join("\n  "));
@@ -177,12 +195,15 @@ impl Rollout<'_> {
         let levels = self.configs.dependency_levels(ENV)?;
         let order = levels.concat();
         let this = &*self;
-        let checks = each(&order, |worker| -> Result<_> {
+        let checks = each(&order, async |worker| -> Result<_> {
             let target = this.target(worker);
-            let present = cloud::secret_names(&this.wrangler, &target)?.unwrap_or_default();
-            let before = cloud::serving(&this.wrangler, &target)?;
+            let present = cloud::secret_names(&this.wrangler, &target)
+                .await?
+                .unwrap_or_default();
+            let before = cloud::serving(&this.wrangler, &target).await?;
             Ok((present, before))
-        });
+        })
+        .await;
         for (worker, check) in checks {
             let (present, before) =
                 check.with_context(|| format!("reading {worker}'s secrets and deployment"))?;
@@ -201,7 +222,8 @@ impl Rollout<'_> {
             if !absent.is_empty() {
                 let script = self.configs.worker(worker).script_name(ENV);
                 bail!(
-                    "{worker} ({script}) lacks the secret(s) {}; set each with `wrangler secret put NAME --env production -c wrangler/{worker}.toml`",
+                    "{worker} ({script}) lacks the secret(s) {}; \
+                     set each with `wrangler secret put NAME --env production -c wrangler/{worker}.toml`",
                     absent.join(", ")
                 );
             }
@@ -272,10 +294,10 @@ impl Rollout<'_> {
         Ok(())
     }
 
-    fn database(&mut self) -> Result<()> {
+    async fn database(&mut self) -> Result<()> {
         let t = self.target(Worker::Api);
         let db = self.configs.database(ENV)?;
-        let bookmark = cloud::bookmark(&self.wrangler, &t, DATABASE_BINDING)?;
+        let bookmark = cloud::bookmark(&self.wrangler, &t, DATABASE_BINDING).await?;
         let restore_args = cloud::restore_args(&t, DATABASE_BINDING, &bookmark);
         let mut record = DatabaseRecord {
             name: db.database_name.clone(),
@@ -289,7 +311,7 @@ impl Rollout<'_> {
             restored: false,
         };
         println!("✓ Time Travel bookmark {bookmark}");
-        let tables = cloud::exportable_tables(&self.wrangler, &t, DATABASE_BINDING)?;
+        let tables = cloud::exportable_tables(&self.wrangler, &t, DATABASE_BINDING).await?;
         if !tables.is_empty() {
             let policy = self
                 .configs
@@ -310,7 +332,8 @@ impl Rollout<'_> {
                 &tables,
                 policy,
                 (&self.dir, &name),
-            )?;
+            )
+            .await?;
             println!(
                 "✓ backup of {} tables, encrypted, in R2 {object}",
                 tables.len()
@@ -320,7 +343,8 @@ impl Rollout<'_> {
         } else {
             println!("✓ the database is empty: nothing to back up");
         }
-        record.migrations_before = cloud::applied_migrations(&self.wrangler, &t, DATABASE_BINDING)?;
+        record.migrations_before =
+            cloud::applied_migrations(&self.wrangler, &t, DATABASE_BINDING).await?;
         let pending = pending_migrations(&self.configs, &record.migrations_before)?;
         self.record.database = Some(record);
         if pending.is_empty() {
@@ -328,28 +352,30 @@ impl Rollout<'_> {
             return Ok(());
         }
         println!("… applying {}", pending.join(", "));
-        if let Err(err) = cloud::migrate(&self.wrangler, &t, DATABASE_BINDING) {
+        if let Err(err) = cloud::migrate(&self.wrangler, &t, DATABASE_BINDING).await {
             let command = cloud::command_line(&restore_args);
             eprintln!("✗ a migration failed; nothing was deployed.");
             if self.args.restore_on_failure {
                 // The migration's error stays the headline; a failed restore is added to it.
                 if let Err(restore) =
-                    cloud::restore(&self.wrangler, &t, DATABASE_BINDING, &bookmark)
+                    cloud::restore(&self.wrangler, &t, DATABASE_BINDING, &bookmark).await
                 {
                     return Err(err.context(format!(
-                        "migrations failed, and restoring the bookmark failed too ({restore:#}); restore by hand with: {command}"
+                        "migrations failed, and restoring the bookmark failed too ({restore:#}); \
+                         restore by hand with: {command}"
                     )));
                 }
                 if let Some(db) = &mut self.record.database {
                     db.restored = true;
                 }
                 eprintln!("✓ database restored to bookmark {bookmark}");
+                self.drop_edge_generation().await;
             } else {
                 eprintln!("  To restore the database as it was before: {command}");
             }
             return Err(err.context(format!("migrations failed (restore with: {command})")));
         }
-        let after = cloud::applied_migrations(&self.wrangler, &t, DATABASE_BINDING)?;
+        let after = cloud::applied_migrations(&self.wrangler, &t, DATABASE_BINDING).await?;
         let before = &self
             .record
             .database
@@ -368,19 +394,47 @@ impl Rollout<'_> {
         if let Some(db) = &mut self.record.database {
             db.migrations_applied = applied;
         }
+        self.drop_edge_generation().await;
         Ok(())
     }
 
+    /// Deletes the api's edge copy of the cache generation after the database changed under
+    /// it (migrations, a restore), so the workers re-read the generation from D1 instead of
+    /// serving answers cached for the old data. Failing is only a warning: the copy expires
+    /// by itself within a minute.
+    async fn drop_edge_generation(&mut self) {
+        let dropped = cloud::kv_key_delete(
+            &self.wrangler,
+            &self.target(Worker::Api),
+            CACHE_BINDING,
+            GENERATION_KEY,
+        )
+        .await;
+        match dropped {
+            Ok(()) => println!("✓ edge copy of the cache generation dropped ({GENERATION_KEY})"),
+            Err(err) => {
+                let warning = format!(
+                    "could not drop {GENERATION_KEY} from the api's {CACHE_BINDING} namespace \
+                     (cached answers may show the old data for up to \
+                     {GENERATION_TTL_SECONDS} s): {err:#}"
+                );
+                eprintln!("⚠ {warning}");
+                self.record.warnings.push(warning);
+            }
+        }
+    }
+
     /// Uploads every worker, a dependency level at a time (the workers of a level at once).
-    fn upload(&mut self, levels: &[Vec<Worker>]) -> Result<BTreeMap<Worker, String>> {
+    async fn upload(&mut self, levels: &[Vec<Worker>]) -> Result<BTreeMap<Worker, String>> {
         let mut uploaded = BTreeMap::new();
         let message = self.record.message.clone();
         let sha = self.record.git_sha.clone();
         for level in levels {
             let this = &*self;
-            let results = each(level, |worker| {
-                cloud::upload(&this.wrangler, &this.target(worker), &sha, &message)
-            });
+            let results = each(level, async |worker| {
+                cloud::upload(&this.wrangler, &this.target(worker), &sha, &message).await
+            })
+            .await;
             for (worker, result) in results {
                 let version = result.with_context(|| format!("uploading {worker}"))?;
                 println!(
@@ -397,7 +451,7 @@ impl Rollout<'_> {
 
     /// Sends `share` percent of each worker's traffic to its new version (the rest stays
     /// on the version that served most of it before).
-    fn shift(
+    async fn shift(
         &mut self,
         order: &[Worker],
         uploaded: &BTreeMap<Worker, String>,
@@ -429,14 +483,16 @@ impl Rollout<'_> {
             }
         }
         let this = &*self;
-        let results = each(order, |worker| {
+        let results = each(order, async |worker| {
             cloud::deploy_split(
                 &this.wrangler,
                 &this.target(worker),
                 &splits[&worker],
                 &message,
             )
-        });
+            .await
+        })
+        .await;
         // What each worker serves now, so a rollback that cannot undo it records the truth.
         for (worker, result) in &results {
             if result.is_ok() {
@@ -444,7 +500,7 @@ impl Rollout<'_> {
             }
         }
         if let Some(err) = failures(results, "deploying") {
-            return Err(self.roll_back(err));
+            return Err(self.roll_back(err).await);
         }
         for &worker in order {
             println!("✓ {worker} serves {}", splits[&worker].describe());
@@ -454,7 +510,7 @@ impl Rollout<'_> {
 
     /// Probes every worker; while traffic is split, both of its versions, each pinned (the
     /// old one runs on the new schema now). On failure rolls everything back.
-    fn probe(
+    async fn probe(
         &mut self,
         phase: &str,
         order: &[Worker],
@@ -503,9 +559,11 @@ impl Rollout<'_> {
             window.unwrap_or(Duration::ZERO),
             interval,
             probe::Until::Failure,
-        ) {
+        )
+        .await
+        {
             Ok(report) => report,
-            Err(err) => return Err(self.roll_back(err.context("probing stopped"))),
+            Err(err) => return Err(self.roll_back(err.context("probing stopped")).await),
         };
         self.record.probes.push(ProbeRecord::new(phase, &report));
         match &report.failure {
@@ -518,28 +576,37 @@ impl Rollout<'_> {
                 );
                 Ok(())
             }
-            Some(failure) => Err(self.roll_back(anyhow::anyhow!("health probe failed: {failure}"))),
+            Some(failure) => Err(self
+                .roll_back(anyhow::anyhow!("health probe failed: {failure}"))
+                .await),
         }
     }
 
     /// Puts every worker this rollout touched back on what it served before; returns the
     /// original error, with the rollback's own failures added.
-    fn roll_back(&mut self, cause: anyhow::Error) -> anyhow::Error {
+    async fn roll_back(&mut self, cause: anyhow::Error) -> anyhow::Error {
         eprintln!("✗ {cause:#}\n… rolling every worker back");
+        // A rollback runs to its end: a second Ctrl-C must not leave workers half way.
+        self.wrangler.finish_despite_interrupts();
         let changed = self.changed.clone();
         let this = &*self;
-        let results = each(&changed, |worker| {
+        let results = each(&changed, async |worker| {
             let before = this
                 .record
                 .workers
                 .iter()
                 .find(|w| w.worker == worker.name())
                 .and_then(|w| w.before.clone());
-            let outcome = before.as_ref().map(|split| {
-                cloud::deploy_split(&this.wrangler, &this.target(worker), split, "rollback")
-            });
+            let outcome = match &before {
+                Some(split) => Some(
+                    cloud::deploy_split(&this.wrangler, &this.target(worker), split, "rollback")
+                        .await,
+                ),
+                None => None,
+            };
             (before, outcome)
-        });
+        })
+        .await;
         let mut steps = Vec::new();
         let mut failures = Vec::new();
         let mut stranded = Vec::new();
@@ -627,7 +694,7 @@ fn pending_migrations(configs: &Configs, applied: &[String]) -> Result<Vec<Strin
 }
 
 /// `cargo xtask rollback --env production [--to RECORD]`.
-pub fn rollback_command(ws: &Workspace, args: &RollbackArgs) -> Result<()> {
+pub async fn rollback_command(ws: &Workspace, args: &RollbackArgs) -> Result<()> {
     let account = Account::of(ENV)?;
     let configs = args.place.configs(ws)?;
     let dir = run_dir(&args.place.out(ws)?, "rollback", ENV.name())?;
@@ -638,18 +705,23 @@ pub fn rollback_command(ws: &Workspace, args: &RollbackArgs) -> Result<()> {
         env: Some(ENV.name().into()),
     };
     // Resolve every worker's destination first: all four go back, or none does.
-    let resolved = each(&Worker::ALL, |worker| match &record {
+    let resolved = each(&Worker::ALL, async |worker| match &record {
         Some(record) => record_target(record, worker),
         None => previous_deployment(&wrangler, &target(worker))
+            .await
             .with_context(|| format!("finding {worker}'s previous deployment")),
-    });
+    })
+    .await;
     let mut plan = BTreeMap::new();
     for (worker, split) in resolved {
         plan.insert(worker, split?);
     }
-    let results = each(&Worker::ALL, |worker| {
-        cloud::deploy_split(&wrangler, &target(worker), &plan[&worker], "rollback")
-    });
+    // Every destination is known: from here the rollback runs to its end, Ctrl-C or not.
+    wrangler.finish_despite_interrupts();
+    let results = each(&Worker::ALL, async |worker| {
+        cloud::deploy_split(&wrangler, &target(worker), &plan[&worker], "rollback").await
+    })
+    .await;
     let mut failed = Vec::new();
     for (worker, result) in results {
         match result {
@@ -686,8 +758,8 @@ fn record_target(record: &Record, worker: Worker) -> Result<Split> {
 
 /// What served all of the worker's traffic before its last deploy began, whether that
 /// deploy finished or stopped mid-split.
-fn previous_deployment(w: &Wrangler, t: &Target) -> Result<Split> {
-    pre_deploy_split(&cloud::deployments(w, t)?)
+async fn previous_deployment(w: &Wrangler<'_>, t: &Target) -> Result<Split> {
+    pre_deploy_split(&cloud::deployments(w, t).await?)
 }
 
 /// In a deployment history (oldest first): the newest deployment of one version at 100%

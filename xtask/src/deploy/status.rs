@@ -11,7 +11,7 @@ use crate::workspace::Workspace;
 use anyhow::{Context, Result};
 use serde_json::{Value, json};
 
-pub fn run(ws: &Workspace, args: &StatusArgs) -> Result<()> {
+pub async fn run(ws: &Workspace, args: &StatusArgs) -> Result<()> {
     let account = super::account::Account::of(args.env)?;
     let configs = args.place.configs(ws)?;
     let dir = run_dir(&args.place.out(ws)?, "status", args.env.name())?;
@@ -54,9 +54,10 @@ pub fn run(ws: &Workspace, args: &StatusArgs) -> Result<()> {
     let mut rows = Vec::new();
     for (worker, script, target) in &targets {
         let serving = cloud::serving(&wrangler, target)
+            .await
             .with_context(|| format!("reading what {worker} serves"))?;
         let versions = match &serving {
-            Some(_) => cloud::versions(&wrangler, target)?,
+            Some(_) => cloud::versions(&wrangler, target).await?,
             None => Vec::new(),
         };
         let shares: Vec<Value> = serving

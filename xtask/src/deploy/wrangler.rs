@@ -3,16 +3,25 @@
 //! `WRANGLER_OUTPUT_FILE_PATH` (`version-upload`, `version-deploy`, `deploy`,
 //! `command-failed`) or the JSON its `--json` commands print — never from its pretty
 //! output. Each call's full output is kept in a log file for the deployment artifact.
+//!
+//! Calls are tokio child processes, each in its own process group: one that outlives
+//! [`CALL_TIMEOUT`], or is running when Ctrl-C (or SIGTERM) arrives, is killed with every
+//! process it started, and fails. A rollback asks for its calls to run to the end
+//! regardless of Ctrl-C ([`Wrangler::finish_despite_interrupts`]).
 
 use super::account::Account;
-use crate::state;
 use crate::workspace::{Workspace, describe};
+use crate::{state, supervise};
 use anyhow::{Context, Result};
 use serde_json::Value;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::time::Duration;
+
+/// The longest one wrangler call may take (an upload, an export of a large database).
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
 /// A wrangler call that failed, with what its `command-failed` entry said.
 #[derive(Debug)]
@@ -88,13 +97,15 @@ impl Output {
     }
 }
 
-/// Runs wrangler, logging every call under `log_dir`; shareable between threads, so
-/// independent calls (one per worker) can run at once.
+/// Runs wrangler, logging every call under `log_dir`; shared by concurrent calls (one per
+/// worker).
 pub struct Wrangler<'a> {
     ws: &'a Workspace,
     account: &'a Account,
     log_dir: PathBuf,
     calls: AtomicU32,
+    /// Set once a rollback runs: from then on Ctrl-C no longer stops a call.
+    despite_interrupts: AtomicBool,
 }
 
 impl<'a> Wrangler<'a> {
@@ -107,11 +118,18 @@ impl<'a> Wrangler<'a> {
             account,
             log_dir: log_dir.to_path_buf(),
             calls: AtomicU32::new(0),
+            despite_interrupts: AtomicBool::new(false),
         })
     }
 
+    /// From now on calls run to their end even after Ctrl-C (a rollback must not stop
+    /// half way); the timeout still applies.
+    pub fn finish_despite_interrupts(&self) {
+        self.despite_interrupts.store(true, Ordering::SeqCst);
+    }
+
     /// Runs `wrangler ARGS` and returns its machine output, or a [`Failure`].
-    pub fn run<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Result<Output> {
+    pub async fn run<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Result<Output> {
         let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
         let mut command = state::wrangler(self.ws);
         command.args(args);
@@ -135,13 +153,15 @@ impl<'a> Wrangler<'a> {
             std::fs::remove_file(&output_file)
                 .with_context(|| format!("removing {}", output_file.display()))?;
         }
-        let result = command
+        command
             .env("WRANGLER_OUTPUT_FILE_PATH", &output_file)
             .env("CI", "true")
             .env_remove("WRANGLER_OUTPUT_FILE_DIRECTORY")
             .stdin(Stdio::null())
-            .output()
-            .with_context(|| format!("could not start `{label}`"))?;
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let interruptible = !self.despite_interrupts.load(Ordering::SeqCst);
+        let result = finish(command, &label, &log, CALL_TIMEOUT, interruptible).await?;
         let stdout = String::from_utf8_lossy(&result.stdout).into_owned();
         let stderr = String::from_utf8_lossy(&result.stderr);
         std::fs::write(&log, format!("$ {label}\n{stdout}\n--- stderr\n{stderr}"))
@@ -167,6 +187,44 @@ impl<'a> Wrangler<'a> {
             .collect();
         Ok(Output { entries, stdout })
     }
+}
+
+/// Waits for a call, unless it outlives `limit` or (when `interruptible`) Ctrl-C comes
+/// first: then its whole process group (wrangler starts node, which may start more) is
+/// killed, the log says why, and the call fails.
+async fn finish(
+    command: Command,
+    label: &str,
+    log: &Path,
+    limit: Duration,
+    interruptible: bool,
+) -> Result<std::process::Output> {
+    let mut command = tokio::process::Command::from(command);
+    command.process_group(0).kill_on_drop(true);
+    let child = command
+        .spawn()
+        .with_context(|| format!("could not start `{label}`"))?;
+    let group = child
+        .id()
+        .and_then(|pid| libc::pid_t::try_from(pid).ok())
+        .context("wrangler exited before it could be watched")?;
+    let stopped = tokio::select! {
+        output = child.wait_with_output() => {
+            return output.with_context(|| format!("waiting for `{label}`"));
+        }
+        () = tokio::time::sleep(limit) => format!("timed out after {} s", limit.as_secs_f64()),
+        () = crate::runtime::interrupted(), if interruptible => "stopped: interrupted".to_owned(),
+    };
+    supervise::signal_group(group, libc::SIGKILL);
+    std::fs::write(log, format!("$ {label}\n{stopped}\n"))
+        .with_context(|| format!("writing {}", log.display()))?;
+    Err(Failure {
+        command: label.to_owned(),
+        code: None,
+        message: stopped,
+        log: log.to_path_buf(),
+    }
+    .into())
 }
 
 /// The entries of an output file; none when wrangler exited before writing any.
@@ -205,4 +263,75 @@ pub fn shown<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> String {
     let mut command = Command::new("wrangler");
     command.args(args);
     describe(&command)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_call_that_outlives_its_time_is_killed_with_every_process_it_started() {
+        let dir = tempfile::tempdir().unwrap();
+        let pid_file = dir.path().join("grandchild.pid");
+        let mut command = Command::new("sh");
+        command
+            .arg("-c")
+            .arg(format!("sleep 30 & echo $! > {}; wait", pid_file.display()))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let log = dir.path().join("call.log");
+
+        let err = runtime()
+            .block_on(finish(
+                command,
+                "sh",
+                &log,
+                Duration::from_millis(300),
+                true,
+            ))
+            .unwrap_err();
+
+        assert!(err.to_string().contains("timed out after 0.3 s"), "{err}");
+        let grandchild: libc::pid_t = std::fs::read_to_string(&pid_file)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        // Gone, or a zombie nobody reaped yet: either way no longer running.
+        let stat = std::fs::read_to_string(format!("/proc/{grandchild}/stat")).unwrap_or_default();
+        let alive = !stat.is_empty() && !stat.contains(") Z ");
+        assert!(!alive, "the background sleep was killed too");
+        assert!(std::fs::read_to_string(&log).unwrap().contains("timed out"));
+    }
+
+    #[test]
+    fn a_call_within_its_time_returns_its_output() {
+        let mut command = Command::new("echo");
+        command
+            .arg("done")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let dir = tempfile::tempdir().unwrap();
+
+        let output = runtime()
+            .block_on(finish(
+                command,
+                "echo",
+                &dir.path().join("log"),
+                Duration::from_secs(10),
+                true,
+            ))
+            .unwrap();
+
+        assert!(output.status.success());
+        assert_eq!(String::from_utf8_lossy(&output.stdout), "done\n");
+    }
 }

@@ -5,6 +5,7 @@
 use crate::support::{BACKUP_IDENTITY, WORKERS, World, first};
 use kbc_cf_fake::Fault;
 use kbc_cf_fake::cloudflare::error;
+use kbc_domain::cache::GENERATION_KEY;
 use std::process::{Child, Command};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -275,6 +276,48 @@ fn while_traffic_is_split_both_the_new_and_the_old_version_are_probed() {
 }
 
 #[test]
+fn after_the_migrations_the_edge_copy_of_the_cache_generation_is_dropped() {
+    let (world, before) = clean_rollout();
+
+    let calls = &world.calls()[*before..];
+    let migrate = calls
+        .iter()
+        .position(|c| String::from_utf8_lossy(&c.body).contains("INSERT INTO d1_migrations"))
+        .expect("the pending migration ran");
+    let dropped = first(calls, "DELETE", &format!("/values/{GENERATION_KEY}"));
+    assert!(migrate < dropped, "dropped once the migrations ran");
+    assert!(!world.holds_edge_generation());
+    assert_eq!(world.record()["warnings"], serde_json::json!([]));
+}
+
+#[test]
+fn a_generation_that_cannot_be_dropped_is_a_warning_not_a_failed_deploy() {
+    let world = World::new("a-generation-that-cannot-be-dropped-is-a-warning");
+    world.live_production();
+    world.cloudflare.inject(Fault {
+        method: "DELETE".into(),
+        path_contains: format!("/values/{GENERATION_KEY}"),
+        body_contains: String::new(),
+        times: None,
+        reply: error(500, 10001, "KV is having a bad day"),
+    });
+
+    let run = deploy(&world, &[]);
+
+    run.assert_ok();
+    let record = world.record();
+    assert_eq!(record["status"], "succeeded");
+    let warnings = record["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    let warning = warnings[0].as_str().unwrap();
+    assert!(
+        warning.contains(GENERATION_KEY) && warning.contains("Cloudflare error 10001"),
+        "{warning}"
+    );
+    assert!(world.holds_edge_generation());
+}
+
+#[test]
 fn a_rollout_in_github_actions_writes_its_summary_to_the_job_page() {
     let (world, _) = clean_rollout();
     let sha = world.record()["git_sha"].as_str().unwrap().to_owned();
@@ -347,18 +390,26 @@ fn a_failing_migration_deploys_nothing_and_names_the_restore_command() {
     assert_eq!(world.record()["status"], "failed");
 }
 
+/// A deploy with `--restore-on-failure` whose last migration fails, made on first use and
+/// shared by the tests that look at its outcome.
+fn restored_after_a_failed_migration() -> &'static World {
+    static RESTORED: OnceLock<World> = OnceLock::new();
+    RESTORED.get_or_init(|| {
+        let world = World::new("restore-on-failure-puts-the-database-back-to-its-bookmark");
+        world.live_production();
+        world.add_migration(
+            "0099_broken.sql",
+            "ALTER TABLE no_such_table ADD COLUMN x INTEGER;",
+        );
+        deploy(&world, &["--restore-on-failure"]).assert_failed();
+        world
+    })
+}
+
 #[test]
 fn restore_on_failure_puts_the_database_back_to_its_bookmark() {
-    let world = World::new("restore-on-failure-puts-the-database-back-to-its-bookmark");
-    world.live_production();
-    world.add_migration(
-        "0099_broken.sql",
-        "ALTER TABLE no_such_table ADD COLUMN x INTEGER;",
-    );
+    let world = restored_after_a_failed_migration();
 
-    let run = deploy(&world, &["--restore-on-failure"]);
-
-    run.assert_failed();
     let calls = world.calls();
     let restore = first(&calls, "POST", "/time_travel/restore");
     let record = world.record();
@@ -394,6 +445,17 @@ fn restore_on_failure_puts_the_database_back_to_its_bookmark() {
         "neither the good nor the broken new migration is left"
     );
     assert_eq!(seeded, 1, "the data is still there");
+}
+
+#[test]
+fn after_a_restore_the_edge_copy_of_the_cache_generation_is_dropped() {
+    let world = restored_after_a_failed_migration();
+
+    let calls = world.calls();
+    let restore = first(&calls, "POST", "/time_travel/restore");
+    let dropped = first(&calls, "DELETE", &format!("/values/{GENERATION_KEY}"));
+    assert!(restore < dropped, "dropped once the database is back");
+    assert!(!world.holds_edge_generation());
 }
 
 #[test]

@@ -8,6 +8,7 @@
 
 use kbc_cf_fake::cloudflare::{ACCOUNT_ID, PREVIEW_ACCOUNT_ID, PREVIEW_TOKEN, TOKEN};
 use kbc_cf_fake::{Accounts, Call, Cloudflare, GitHub, Server};
+use kbc_domain::cache::GENERATION_KEY;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -33,12 +34,9 @@ pub fn served_sha(worker: &str) -> String {
     let url = format!("{}/health", worker_url(worker));
     let mut last = String::new();
     for _ in 0..10 {
-        match ureq::get(&url).call() {
-            Ok(mut response) => {
-                let text = response
-                    .body_mut()
-                    .read_to_string()
-                    .expect("/health has a body");
+        match reqwest::blocking::get(&url).and_then(|response| response.error_for_status()) {
+            Ok(response) => {
+                let text = response.text().expect("/health has a body");
                 let body: Value = serde_json::from_str(&text).expect("/health is JSON");
                 return body["git_sha"]
                     .as_str()
@@ -178,8 +176,9 @@ impl World {
     }
 
     /// `provision --env production`, plus what a live account has: the production
-    /// secrets, one earlier deployment of every worker, and a database with data, migrated
-    /// up to all but the newest migration (which the next deploy brings).
+    /// secrets, one earlier deployment of every worker, a database with data, migrated up
+    /// to all but the newest migration (which the next deploy brings), and the api's edge
+    /// copy of the cache generation.
     pub fn live_production(&self) {
         let run = self.xtask(&["provision", "--env", "production"]);
         run.assert_ok();
@@ -203,6 +202,7 @@ impl World {
                 .unwrap();
             }
             cf.sql(db, SEED).unwrap();
+            cf.put_kv_value(CACHE_NAMESPACE, GENERATION_KEY, b"41");
             for worker in WORKERS {
                 cf.seed_worker(
                     &format!("kbc-{worker}"),
@@ -228,6 +228,15 @@ impl World {
             .with(|cf| cf.production.serving(&format!("kbc-{worker}")))
     }
 
+    /// Whether production's api still holds an edge copy of the cache generation.
+    pub fn holds_edge_generation(&self) -> bool {
+        self.cloudflare.with(|cf| {
+            cf.production
+                .kv_value_in(CACHE_NAMESPACE, GENERATION_KEY)
+                .is_some()
+        })
+    }
+
     pub fn calls(&self) -> Vec<Call> {
         self.cloudflare.calls()
     }
@@ -244,6 +253,9 @@ impl World {
         serde_json::from_str(&std::fs::read_to_string(record).unwrap()).unwrap()
     }
 }
+
+/// The production KV namespace the api caches public answers in (bound as CACHE).
+pub const CACHE_NAMESPACE: &str = "kbc-cache-production";
 
 /// wrangler's migrations table, as `d1 migrations apply` creates it.
 const MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS d1_migrations(\
