@@ -16,6 +16,8 @@ mod seed;
 mod setup;
 mod state;
 mod supervise;
+#[cfg(test)]
+mod tidy;
 mod tiers;
 mod workers;
 mod workspace;

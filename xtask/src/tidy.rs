@@ -1,6 +1,8 @@
-//! Conventions that keep the codebase readable, checked on every file: each Rust module opens
-//! with a `//!` comment saying what it owns, SQL lives only in the domain crate, and no line
-//! is longer than 120 characters.
+//! Conventions that keep the codebase readable, checked on every file by the native tests:
+//! each Rust module opens with a `//!` comment saying what it owns, SQL lives only in the
+//! domain crate, and no line is longer than 120 characters. (A unit test of the xtask binary,
+//! not an integration test: those would make `cargo test` rebuild the very binary that
+//! `cargo xtask test` is running.)
 
 use std::path::{Path, PathBuf};
 
