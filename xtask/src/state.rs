@@ -8,13 +8,10 @@ use kbc_domain::db::sqlite::SqliteDatabase;
 use std::path::Path;
 use std::process::Command;
 
-/// A `wrangler` command run from `wrangler/`, never prompting and sending no metrics.
+/// A `wrangler` command run from `wrangler/`, never prompting (stdin is null, see `run`) and
+/// sending no metrics.
 pub fn wrangler(ws: &Workspace) -> Command {
-    let mut command = Command::new(ws.node_bin("wrangler"));
-    command
-        .current_dir(ws.wrangler_dir())
-        .env("WRANGLER_SEND_METRICS", "false");
-    command
+    kbc_e2e::state::wrangler(&ws.wrangler_dir())
 }
 
 /// Applies pending migrations to the local D1 under `state`. All four wrangler configs bind

@@ -239,7 +239,7 @@ fn deploy_tests(ws: &Workspace, specs: &[Spec]) -> Result<()> {
     let xtask = std::env::current_exe().context("locating the xtask binary")?;
     let mut command = cargo();
     command
-        .args(["test", "-p", "kbc-cf-fake", "--", "--test-threads=4"])
+        .args(["test", "-p", "kbc-cf-fake", "--", "--test-threads=2"])
         .current_dir(&ws.root)
         .env("KBC_XTASK_BIN", xtask);
     with_worker_urls(&mut command, specs);

@@ -27,11 +27,25 @@ pub fn local_d1_file(state_dir: &Path) -> Result<PathBuf, String> {
     }
 }
 
+/// A wrangler command run from `wrangler_dir` (where `npm ci` installed it), sending no
+/// metrics. Node runs wrangler's CLI itself, with the flags wrangler's launcher would add:
+/// the launcher is one more Node process per call, a third of a short command's time
+/// (0.84 s instead of 1.25 s here), and the deploy tests make hundreds of calls.
+pub fn wrangler(wrangler_dir: &Path) -> Command {
+    let mut command = Command::new("node");
+    command
+        .args(["--no-warnings", "--experimental-vm-modules"])
+        .arg(wrangler_dir.join("node_modules/wrangler/wrangler-dist/cli.js"))
+        .current_dir(wrangler_dir)
+        .env("WRANGLER_SEND_METRICS", "false");
+    command
+}
+
 /// Drops the edge copy of the cache generation from the local KV under `state_dir` (what
 /// `migrate`, `seed` and `deploy` do after changing data behind the workers' backs), so the
 /// workers read the generation the database holds now. Uses wrangler from `wrangler_dir`.
 pub fn drop_edge_generation(wrangler_dir: &Path, state_dir: &Path) -> Result<(), String> {
-    let status = Command::new(wrangler_dir.join("node_modules/.bin/wrangler"))
+    let status = wrangler(wrangler_dir)
         .args([
             "kv",
             "key",
@@ -44,8 +58,6 @@ pub fn drop_edge_generation(wrangler_dir: &Path, state_dir: &Path) -> Result<(),
         .arg("--persist-to")
         .arg(state_dir)
         .args(["-c", "api.toml"])
-        .current_dir(wrangler_dir)
-        .env("WRANGLER_SEND_METRICS", "false")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .status()
@@ -71,9 +83,9 @@ pub fn put_local_object(key: &str, bytes: &[u8], content_type: &str) {
     .unwrap_or_else(|e| panic!("{e}"));
 }
 
-/// Puts an object into the local R2 bucket under `state`, with wrangler from `wrangler`.
+/// Puts an object into the local R2 bucket under `state`, with wrangler from `wrangler_dir`.
 pub fn put_object(
-    wrangler: &Path,
+    wrangler_dir: &Path,
     state: &Path,
     key: &str,
     bytes: &[u8],
@@ -85,9 +97,7 @@ pub fn put_object(
         key.replace('/', "_")
     ));
     std::fs::write(&file, bytes).map_err(|e| format!("{}: {e}", file.display()))?;
-    let status = Command::new(wrangler.join("node_modules/.bin/wrangler"))
-        .current_dir(wrangler)
-        .env("WRANGLER_SEND_METRICS", "false")
+    let status = wrangler(wrangler_dir)
         .args([
             "r2",
             "object",
