@@ -18,7 +18,7 @@ use std::process::Command;
 
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 const WORKER_BUILD_VERSION: &str = "0.8.7";
-/// Written into `node_modules/` after a successful `npm ci`: the lock file it installed.
+/// Written into what an install filled (`node_modules/`, a venv): the hash of the pins it installed.
 const LOCK_HASH_FILE: &str = ".kbc-lock-hash";
 /// Where the browser tier looks for a Chromium when `KBC_CHROMIUM` names none: Debian's
 /// `chromium` package (what setup installs), then Google Chrome (on GitHub's runners).
@@ -106,25 +106,17 @@ pub fn browser_tools(ws: &Workspace) -> Result<()> {
 /// `conformance/requirements.txt` changes; returns its executable.
 pub fn conformance_tools(ws: &Workspace) -> Result<PathBuf> {
     let requirements = ws.root.join("conformance/requirements.txt");
-    let pins = std::fs::read(&requirements)
-        .with_context(|| format!("reading {}", requirements.display()))?;
-    let wanted = hex::encode(Sha256::digest(&pins));
     let venv = ws.target_dir().join("tools/schemathesis");
     let bin = venv.join("bin/schemathesis");
-    let marker = venv.join(LOCK_HASH_FILE);
-    let current = std::fs::read_to_string(&marker).unwrap_or_default();
-    if current.trim() != wanted || !bin.exists() {
-        println!("… installing Schemathesis from {}", requirements.display());
+    install_once(&requirements, &venv, &bin, "Schemathesis", || {
         run(Command::new("python3")
             .args(["-m", "venv", "--clear"])
             .arg(&venv))
         .context("Python 3 with its venv module is needed for the conformance tier")?;
         run(Command::new(venv.join("bin/pip"))
             .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
-            .arg(&requirements))?;
-        std::fs::write(&marker, &wanted)
-            .with_context(|| format!("writing {}", marker.display()))?;
-    }
+            .arg(&requirements))
+    })?;
     let version = capture(Command::new(&bin).arg("--version"))?;
     println!("✓ {}", version.trim());
     Ok(bin)
@@ -201,17 +193,36 @@ fn chromium() -> Result<()> {
 /// the lock file is kept there) and `installed` exists.
 fn npm_ci(dir: &Path, what: &str, installed: &Path) -> Result<()> {
     let lock_file = dir.join("package-lock.json");
-    let lock =
-        std::fs::read(&lock_file).with_context(|| format!("reading {}", lock_file.display()))?;
-    let wanted = hex::encode(Sha256::digest(&lock));
-    let marker = dir.join("node_modules").join(LOCK_HASH_FILE);
+    install_once(
+        &lock_file,
+        &dir.join("node_modules"),
+        installed,
+        what,
+        || {
+            run(Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund"])
+                .current_dir(dir))
+            .with_context(|| format!("Node.js and npm are needed for {what}"))
+        },
+    )
+}
+
+/// Runs `install` unless `installed` exists and `into` records (in [`LOCK_HASH_FILE`]) that
+/// it was installed from exactly this `pins` file; records it afterwards.
+fn install_once(
+    pins: &Path,
+    into: &Path,
+    installed: &Path,
+    what: &str,
+    install: impl FnOnce() -> Result<()>,
+) -> Result<()> {
+    let pinned = std::fs::read(pins).with_context(|| format!("reading {}", pins.display()))?;
+    let wanted = hex::encode(Sha256::digest(&pinned));
+    let marker = into.join(LOCK_HASH_FILE);
     let current = std::fs::read_to_string(&marker).unwrap_or_default();
     if current.trim() != wanted || !installed.exists() {
-        println!("… installing {what} from {}", lock_file.display());
-        run(Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund"])
-            .current_dir(dir))
-        .with_context(|| format!("Node.js and npm are needed for {what}"))?;
+        println!("… installing {what} from {}", pins.display());
+        install()?;
         std::fs::write(&marker, &wanted)
             .with_context(|| format!("writing {}", marker.display()))?;
     }

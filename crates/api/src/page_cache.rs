@@ -110,11 +110,4 @@ impl Cache for Layers {
         }
         self.kv.put(key, value, ttl_seconds).await;
     }
-
-    async fn delete(&self, key: &str) {
-        if self.edge {
-            let _ = worker::Cache::default().delete(edge_url(key), false).await;
-        }
-        self.kv.delete(key).await;
-    }
 }

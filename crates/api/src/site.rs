@@ -134,7 +134,7 @@ async fn get(
         .collect();
     let bucket = (site.now / PAGE_TIME_BUCKET).to_string();
     let mut key_params: Vec<(&str, &str)> = vec![
-        ("page", path.as_str()),
+        ("view", path.as_str()),
         ("origin", site.origin.as_str()),
         ("bucket", bucket.as_str()),
     ];

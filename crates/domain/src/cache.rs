@@ -20,7 +20,6 @@ use std::thread::LocalKey;
 pub trait Cache {
     async fn get(&self, key: &str) -> Option<String>;
     async fn put(&self, key: &str, value: &str, ttl_seconds: u64);
-    async fn delete(&self, key: &str);
 }
 
 /// Where the edge copy of the cache generation is kept.
@@ -161,6 +160,13 @@ mod memory {
         pub fn reads(&self) -> u32 {
             self.reads.load(Ordering::Relaxed)
         }
+
+        /// Drops an entry, as `migrate` and `deploy` drop the edge generation.
+        pub fn remove(&self, key: &str) {
+            if let Ok(mut map) = self.entries.lock() {
+                map.remove(key);
+            }
+        }
     }
 
     impl Cache for MemoryCache {
@@ -172,12 +178,6 @@ mod memory {
         async fn put(&self, key: &str, value: &str, _ttl_seconds: u64) {
             if let Ok(mut map) = self.entries.lock() {
                 map.insert(key.to_owned(), value.to_owned());
-            }
-        }
-
-        async fn delete(&self, key: &str) {
-            if let Ok(mut map) = self.entries.lock() {
-                map.remove(key);
             }
         }
     }
@@ -202,10 +202,6 @@ mod kv {
             if let Ok(builder) = self.0.put(key, value) {
                 let _ = builder.expiration_ttl(ttl_seconds.max(60)).execute().await;
             }
-        }
-
-        async fn delete(&self, key: &str) {
-            let _ = self.0.delete(key).await;
         }
     }
 }
@@ -315,7 +311,7 @@ mod tests {
             "UPDATE cache_generation SET generation = 7",
         )))
         .unwrap();
-        block_on(cache.delete(GENERATION_KEY));
+        cache.remove(GENERATION_KEY);
         assert_eq!(block_on(current_generation(&cache, &db)).unwrap(), 7);
         assert_eq!(
             block_on(cache.get(GENERATION_KEY)).as_deref(),
@@ -343,13 +339,13 @@ mod tests {
     }
 
     #[test]
-    fn memory_cache_returns_what_was_put_until_deleted() {
+    fn memory_cache_returns_what_was_put_until_removed() {
         let cache = MemoryCache::default();
         block_on(async {
             assert_eq!(cache.get("k").await, None);
             cache.put("k", "v", 60).await;
             assert_eq!(cache.get("k").await.as_deref(), Some("v"));
-            cache.delete("k").await;
+            cache.remove("k");
             assert_eq!(cache.get("k").await, None);
         });
     }

@@ -8,7 +8,7 @@
 use crate::db::Database;
 use crate::error::DomainResult;
 use crate::leads::{self, LeadInput};
-use crate::rate_limit::{self, Limit};
+use crate::rate_limit;
 use crate::submissions::{self, SubmissionInput};
 use crate::values::Slug;
 
@@ -35,17 +35,13 @@ pub struct LeadPermit {
     now: i64,
 }
 
-async fn admit(db: &impl Database, limit: Limit, client: &str, now: i64) -> DomainResult<()> {
-    rate_limit::hit(db, limit, client, now).await
-}
-
 /// Counts a submission against the client's limit: `RateLimited` past it.
 pub async fn admit_submission(
     db: &impl Database,
     client: &str,
     now: i64,
 ) -> DomainResult<SubmissionPermit> {
-    admit(db, rate_limit::SUBMISSIONS, client, now).await?;
+    rate_limit::hit(db, rate_limit::SUBMISSIONS, client, now).await?;
     Ok(SubmissionPermit {
         client: client.to_owned(),
         now,
@@ -54,7 +50,7 @@ pub async fn admit_submission(
 
 /// Counts a lead against the client's limit: `RateLimited` past it.
 pub async fn admit_lead(db: &impl Database, client: &str, now: i64) -> DomainResult<LeadPermit> {
-    admit(db, rate_limit::LEADS, client, now).await?;
+    rate_limit::hit(db, rate_limit::LEADS, client, now).await?;
     Ok(LeadPermit {
         client: client.to_owned(),
         now,

@@ -149,7 +149,11 @@ pub async fn health_only(req: &Request, env: &Env, worker: &str, version: &str) 
         ("HEAD", "/health") => without_body(health(env, worker, version).await),
         (_, "/health") => error(&ApiError::method_not_allowed("GET, HEAD")),
         // The path is not echoed: it could carry anything a client typed.
-        _ => error(&ApiError::not_found("route")),
+        _ => error(&ApiError::new(
+            404,
+            "not_found",
+            "this worker answers only at /health",
+        )),
     };
     let ray = req.headers().get("cf-ray").ok().flatten();
     log_request(&RequestLine {
