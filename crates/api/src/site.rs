@@ -8,6 +8,7 @@ use crate::page_cache;
 use crate::params::MAX_BODY_BYTES;
 use crate::routes::{Page, Verb};
 use kbc_domain::FieldError;
+use kbc_domain::db::DbError;
 use kbc_domain::db::d1::D1;
 use kbc_domain::error::{DomainError, DomainResult};
 use kbc_domain::photos;
@@ -79,7 +80,7 @@ async fn get(
     match page {
         Page::Stylesheet => return stylesheet(req),
         Page::Icon => return icon(req),
-        Page::Image(key) => return image(env, site, key).await,
+        Page::Image(key) => return image(env, ctx, site, key).await,
         Page::Robots => {
             return text(
                 200,
@@ -321,8 +322,10 @@ fn icon(req: &Request) -> Response {
 
 /// A photo of a public listing streamed from R2. The database decides what is served, not
 /// R2: a removed photo, or any photo of a hidden or unpublished listing, is a 404 even while
-/// its object still exists. Only raster types are served, each as its recorded type.
-async fn image(env: &Env, site: &Site, key: &str) -> Response {
+/// its object still exists. Only raster types are served, each as its recorded type. That
+/// decision is cached like any public answer (photo changes bump the cache generation), so
+/// a listing page's photos cost no D1 query per visitor.
+async fn image(env: &Env, ctx: &Context, site: &Site, key: &str) -> Response {
     let missing = || {
         text(
             404,
@@ -334,13 +337,21 @@ async fn image(env: &Env, site: &Site, key: &str) -> Response {
     let Ok(db) = runtime::read_database(env) else {
         return unavailable(site);
     };
-    let servable = match photos::servable(&db, key).await {
-        Ok(Some(servable)) => servable,
-        Ok(None) => return missing(),
-        Err(err) => {
-            console_error!("photo lookup failed: {err}");
-            return unavailable(site);
-        }
+    // The recorded content type, or "" for a key that is no public listing's photo.
+    let lookup = async {
+        let servable = photos::servable(&db, key).await?;
+        Ok::<_, DbError>(servable.unwrap_or_default().to_owned())
+    };
+    let content_type =
+        match page_cache::read_through(env, ctx, &db, "photo", &[("key", key)], lookup).await {
+            Ok((content_type, _)) => content_type,
+            Err(err) => {
+                console_error!("photo lookup failed: {err}");
+                return unavailable(site);
+            }
+        };
+    let Ok(content_type) = photos::parse_content_type("content_type", &content_type) else {
+        return missing();
     };
     let Ok(bucket) = env.bucket(MEDIA_BINDING) else {
         return missing();
@@ -366,7 +377,7 @@ async fn image(env: &Env, site: &Site, key: &str) -> Response {
         return missing();
     };
     let response = worker::ResponseBuilder::new().body(body);
-    set(&response, "Content-Type", servable.content_type);
+    set(&response, "Content-Type", content_type);
     set(&response, "X-Content-Type-Options", "nosniff");
     set(
         &response,
@@ -377,7 +388,7 @@ async fn image(env: &Env, site: &Site, key: &str) -> Response {
     set(
         &response,
         "Cache-Control",
-        if servable.content_addressed {
+        if photos::is_content_addressed(key) {
             "public, max-age=31536000, immutable"
         } else {
             "public, max-age=300"

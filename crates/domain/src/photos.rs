@@ -60,17 +60,9 @@ pub async fn add(
     fetch_integer(db, &statement).await
 }
 
-/// How a stored photo may be served: its content type, and whether its key names its
-/// content (so a browser may keep it for good).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Servable {
-    pub content_type: &'static str,
-    pub content_addressed: bool,
-}
-
-/// The photo at `key` if it belongs to a public listing; removed photos and every photo of
-/// a hidden or unpublished listing are `None`, whatever R2 still holds.
-pub async fn servable(db: &impl Database, key: &str) -> DbResult<Option<Servable>> {
+/// The content type of the photo at `key` if it belongs to a public listing; removed photos
+/// and every photo of a hidden or unpublished listing are `None`, whatever R2 still holds.
+pub async fn servable(db: &impl Database, key: &str) -> DbResult<Option<&'static str>> {
     #[derive(Deserialize)]
     struct Row {
         content_type: String,
@@ -86,13 +78,7 @@ pub async fn servable(db: &impl Database, key: &str) -> DbResult<Option<Servable
         .bind(key),
     )
     .await?;
-    Ok(row.and_then(|row| {
-        let content_type = parse_content_type("content_type", &row.content_type).ok()?;
-        Some(Servable {
-            content_type,
-            content_addressed: is_content_addressed(key),
-        })
-    }))
+    Ok(row.and_then(|row| parse_content_type("content_type", &row.content_type).ok()))
 }
 
 /// Whether a key carries the SHA-256 of its bytes (`.../<64 hex digits>.<ext>`), the form
@@ -185,8 +171,9 @@ mod tests {
         block_on(add(&db, public.id, "p/1.png", "image/png", "", 1, 1)).unwrap();
         block_on(add(&db, draft.id, "d/1.png", "image/png", "", 1, 1)).unwrap();
         let shown = block_on(servable(&db, "p/1.png")).unwrap().unwrap();
-        assert_eq!(shown.content_type, "image/png");
-        assert!(!shown.content_addressed);
+        let content_addressed = is_content_addressed("p/1.png");
+        assert_eq!(shown, "image/png");
+        assert!(!content_addressed);
         assert_eq!(
             block_on(servable(&db, "d/1.png")).unwrap(),
             None,

@@ -265,6 +265,8 @@ fn a_removed_photo_is_no_longer_served() {
     let remove = Statement::new("DELETE FROM business_photos WHERE object_key = ?1")
         .bind(REMOVABLE_PHOTO_KEY);
     block_on(state::writable_database().execute(&remove)).unwrap();
+    // Which photos are public is a cached answer like the pages that show them.
+    state::publish_changes_behind_the_workers_backs();
     assert_eq!(api.get(&path).status, 404, "the object is still in R2");
 }
 
