@@ -23,6 +23,8 @@ macro_rules! public_listing {
     };
 }
 
+pub mod accounts;
+pub mod audit;
 pub mod blob;
 pub mod blog;
 pub mod cache;
@@ -36,6 +38,7 @@ pub mod health;
 pub mod hours;
 pub mod jobs;
 pub mod leads;
+pub mod paging;
 pub mod photos;
 pub mod public_writes;
 pub mod rate_limit;
@@ -45,3 +48,4 @@ pub mod submissions;
 pub mod values;
 
 pub use error::{DomainError, FieldError};
+pub use paging::{Page, Paged};

@@ -208,6 +208,289 @@ pub async fn find(db: &impl Database, id: i64) -> DbResult<Option<StoredSubmissi
     .await
 }
 
+/// Pending submissions, oldest first, one page at a time.
+pub async fn pending_page(
+    db: &impl Database,
+    page: crate::Page,
+) -> DbResult<crate::Paged<StoredSubmission>> {
+    let items = fetch_all(
+        db,
+        &Statement::new(format!(
+            "{SELECT_SUBMISSION} WHERE s.status = 'pending' ORDER BY s.created_at, s.id LIMIT ?1 OFFSET ?2"
+        ))
+        .bind(page.size)
+        .bind(page.offset()),
+    )
+    .await?;
+    let total = fetch_integer(
+        db,
+        &Statement::new("SELECT count(*) FROM submissions WHERE status = 'pending'"),
+    )
+    .await?;
+    Ok(crate::Paged { items, total, page })
+}
+
+/// An existing listing that may be the same business as a submission.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Similar {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub city: String,
+    pub status: String,
+    /// What matched: `phone`, `name` or `phone name`.
+    pub matched: String,
+}
+
+/// Listings with the submission's phone, or its name in its town: the duplicates a
+/// moderator should look at before approving.
+pub async fn similar(db: &impl Database, submission: &StoredSubmission) -> DbResult<Vec<Similar>> {
+    fetch_all(
+        db,
+        &Statement::new(
+            "SELECT id, slug, name, city, status,
+                    trim(iif(phone IS ?1, 'phone ', '')
+                         || iif(name = ?2 COLLATE NOCASE AND city = ?3 COLLATE NOCASE, 'name', '')) AS matched
+               FROM businesses
+              WHERE (?1 IS NOT NULL AND phone = ?1) OR (name = ?2 COLLATE NOCASE AND city = ?3 COLLATE NOCASE)
+              ORDER BY id LIMIT 10",
+        )
+        .bind(submission.phone.as_deref())
+        .bind(submission.business_name.as_str())
+        .bind(submission.city.as_str()),
+    )
+    .await
+}
+
+/// How a moderation decision ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// This request approved it: the business it created.
+    Approved { business_id: i64, slug: String },
+    /// This request rejected it.
+    Rejected,
+    /// Someone decided first (a double click, another admin); nothing changed now.
+    AlreadyDecided { status: String },
+}
+
+/// Approves a pending submission as `edited` (the moderator's corrections, parsed by the
+/// same rules as the public form): it becomes exactly one published business, even when
+/// approvals race. The decision is one transaction that stores this request's `token`; only
+/// the request whose token was stored creates the business and its audit entry.
+pub async fn approve(
+    db: &impl Database,
+    actor: &crate::accounts::Actor,
+    id: i64,
+    edited: &NewSubmission,
+    token: &str,
+    now: i64,
+) -> DomainResult<Decision> {
+    let before = find(db, id)
+        .await?
+        .ok_or_else(|| DomainError::NotFound("submission".into()))?;
+    if before.status != "pending" {
+        return Ok(Decision::AlreadyDecided {
+            status: before.status,
+        });
+    }
+    let (slug, statements) = approval(db, actor, &before, edited, token, now).await?;
+    db.batch(&statements).await?;
+    decided(db, id, token, |row| match row.business_id {
+        Some(business_id) => Decision::Approved {
+            business_id,
+            slug: slug.as_str().to_owned(),
+        },
+        None => Decision::AlreadyDecided { status: row.status },
+    })
+    .await
+}
+
+/// The one transaction that approves `before` as `edited` if it is still pending, and the
+/// slug its business gets.
+async fn approval(
+    db: &impl Database,
+    actor: &crate::accounts::Actor,
+    before: &StoredSubmission,
+    edited: &NewSubmission,
+    token: &str,
+    now: i64,
+) -> DomainResult<(Slug, Vec<Statement>)> {
+    let category = categories::find_by_slug(db, &edited.category)
+        .await?
+        .ok_or_else(|| {
+            DomainError::invalid(
+                "category",
+                format!("no category is called '{}'", edited.category),
+            )
+        })?;
+    let slug = crate::directory::unique_slug(db, &edited.business_name, &edited.city).await?;
+    let before_json = serde_json::to_string(before).ok();
+    let id = before.id;
+    let statements = vec![
+        Statement::new(
+            "UPDATE submissions SET business_name = ?2, category_id = ?3, description = ?4, phone = ?5, email = ?6,
+                 website = ?7, street = ?8, city = ?9, state = ?10, zip = ?11, contact_name = ?12,
+                 status = 'approved', reviewed_at = ?13, reviewed_by = ?14, review_token = ?15
+              WHERE id = ?1 AND status = 'pending'",
+        )
+        .bind(id)
+        .bind(edited.business_name.as_str())
+        .bind(category.id)
+        .bind(edited.description.as_str())
+        .bind(edited.phone.as_ref().map(Phone::as_str))
+        .bind(edited.email.as_str())
+        .bind(edited.website.as_ref().map(WebUrl::as_str))
+        .bind(edited.street.as_str())
+        .bind(edited.city.as_str())
+        .bind(edited.state.code())
+        .bind(edited.zip.as_ref().map_or("", Zip::as_str))
+        .bind(edited.contact_name.as_str())
+        .bind(now)
+        .bind(actor.user_id)
+        .bind(token),
+        Statement::new(
+            "INSERT INTO businesses (slug, name, description, category_id, phone, email, website, street, city,
+                 city_slug, state, zip, status, is_active, created_at, updated_at)
+             SELECT ?1, business_name, description, category_id, phone, email, website, street, city, ?2, state, zip,
+                 'published', 1, ?3, ?3
+               FROM submissions WHERE id = ?4 AND review_token = ?5",
+        )
+        .bind(slug.as_str())
+        .bind(edited.city.slug().as_str())
+        .bind(now)
+        .bind(id)
+        .bind(token),
+        Statement::new(
+            "UPDATE submissions SET business_id = (SELECT id FROM businesses WHERE slug = ?1)
+              WHERE id = ?2 AND review_token = ?3",
+        )
+        .bind(slug.as_str())
+        .bind(id)
+        .bind(token),
+        crate::audit::guarded_entry(
+            actor,
+            "submission.approve",
+            "submission",
+            &id.to_string(),
+            before_json.as_deref(),
+            Some(slug.as_str()),
+            now,
+            DECIDED_BY_THIS_REQUEST,
+        )
+        .bind(id)
+        .bind(token),
+    ];
+    Ok((slug, statements))
+}
+
+/// Rejects a pending submission with a reason the moderator gives.
+pub async fn reject(
+    db: &impl Database,
+    actor: &crate::accounts::Actor,
+    id: i64,
+    reason: &str,
+    token: &str,
+    now: i64,
+) -> DomainResult<Decision> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(DomainError::invalid(
+            "reason",
+            "say why, in at most 500 characters",
+        ));
+    }
+    let before = find(db, id)
+        .await?
+        .ok_or_else(|| DomainError::NotFound("submission".into()))?;
+    if before.status != "pending" {
+        return Ok(Decision::AlreadyDecided {
+            status: before.status,
+        });
+    }
+    db.batch(&[
+        Statement::new(
+            "UPDATE submissions SET status = 'rejected', reviewer_note = ?2, reviewed_at = ?3, reviewed_by = ?4,
+                 review_token = ?5
+              WHERE id = ?1 AND status = 'pending'",
+        )
+        .bind(id)
+        .bind(reason)
+        .bind(now)
+        .bind(actor.user_id)
+        .bind(token),
+        crate::audit::guarded_entry(
+            actor,
+            "submission.reject",
+            "submission",
+            &id.to_string(),
+            None,
+            Some(reason),
+            now,
+            DECIDED_BY_THIS_REQUEST,
+        )
+        .bind(id)
+        .bind(token),
+    ])
+    .await?;
+    decided(db, id, token, |_| Decision::Rejected).await
+}
+
+#[derive(Deserialize)]
+struct DecidedRow {
+    status: String,
+    business_id: Option<i64>,
+    #[serde(deserialize_with = "crate::db::flag")]
+    won: bool,
+}
+
+/// Reads back which request's decision was stored.
+async fn decided(
+    db: &impl Database,
+    id: i64,
+    token: &str,
+    this_request: impl FnOnce(DecidedRow) -> Decision,
+) -> DomainResult<Decision> {
+    let row: DecidedRow = fetch_optional(
+        db,
+        &Statement::new(
+            "SELECT status, business_id, coalesce(review_token = ?2, 0) AS won FROM submissions WHERE id = ?1",
+        )
+        .bind(id)
+        .bind(token),
+    )
+    .await?
+    .ok_or_else(|| DomainError::NotFound("submission".into()))?;
+    Ok(if row.won {
+        this_request(row)
+    } else {
+        Decision::AlreadyDecided { status: row.status }
+    })
+}
+
+/// Whether the decision stored on submission `?9` carries this request's token `?10`.
+const DECIDED_BY_THIS_REQUEST: &str =
+    "EXISTS (SELECT 1 FROM submissions WHERE id = ?9 AND review_token = ?10)";
+
+impl StoredSubmission {
+    /// The stored fields as the form a moderator edits.
+    pub fn as_input(&self) -> SubmissionInput {
+        SubmissionInput {
+            business_name: Some(self.business_name.clone()),
+            category: Some(self.category_slug.clone()),
+            description: Some(self.description.clone()),
+            phone: self.phone.clone(),
+            email: Some(self.email.clone()),
+            website: self.website.clone(),
+            street: Some(self.street.clone()),
+            city: Some(self.city.clone()),
+            state: Some(self.state.clone()),
+            zip: Some(self.zip.clone()),
+            contact_name: Some(self.contact_name.clone()),
+            homepage: None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -359,5 +642,154 @@ mod tests {
             .collect();
         assert_eq!(names, ["Gamma Co", "Beta Co"]);
         assert!(block_on(find(&db, 999)).unwrap().is_none());
+    }
+
+    fn moderator(db: &SqliteDatabase) -> crate::accounts::Actor {
+        let identity = crate::accounts::VerifiedIdentity {
+            issuer: "https://accounts.google.com".into(),
+            subject: "admin-1".into(),
+            email: "admin@example.com".into(),
+            email_verified: true,
+            name: "Ada".into(),
+        };
+        let user_id = block_on(crate::accounts::sign_in(db, &identity, 100)).unwrap();
+        crate::accounts::Actor {
+            user_id,
+            email: identity.email,
+        }
+    }
+
+    fn count(db: &SqliteDatabase, sql: &str) -> i64 {
+        block_on(crate::db::fetch_integer(db, &Statement::new(sql))).unwrap()
+    }
+
+    #[test]
+    fn approving_publishes_the_moderators_edited_version_once() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        some_category(&db, "auto");
+        let actor = moderator(&db);
+        let id = block_on(create(&db, &input().parse().unwrap(), "client", 100)).unwrap();
+        let mut edited = input();
+        edited.business_name = Some("Talihina Tire and Lube".into());
+        let decision = block_on(approve(
+            &db,
+            &actor,
+            id,
+            &edited.parse().unwrap(),
+            "aa11",
+            200,
+        ))
+        .unwrap();
+        let Decision::Approved { slug, .. } = decision else {
+            panic!("{decision:?}")
+        };
+        assert_eq!(slug, "talihina-tire-and-lube-talihina");
+        let again = block_on(approve(
+            &db,
+            &actor,
+            id,
+            &input().parse().unwrap(),
+            "bb22",
+            201,
+        ))
+        .unwrap();
+        assert_eq!(
+            again,
+            Decision::AlreadyDecided {
+                status: "approved".into()
+            }
+        );
+        assert_eq!(
+            count(
+                &db,
+                "SELECT count(*) FROM businesses WHERE status = 'published'"
+            ),
+            1
+        );
+        assert_eq!(
+            count(
+                &db,
+                "SELECT count(*) FROM audit_log WHERE action = 'submission.approve'"
+            ),
+            1
+        );
+    }
+
+    #[test]
+    fn a_racing_second_approval_that_passed_the_check_creates_nothing() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        some_category(&db, "auto");
+        let actor = moderator(&db);
+        let id = block_on(create(&db, &input().parse().unwrap(), "client", 100)).unwrap();
+        // Both requests read `pending` and prepared their transaction; the first commits.
+        let pending = block_on(find(&db, id)).unwrap().unwrap();
+        let edited = input().parse().unwrap();
+        let (_, first) = block_on(approval(&db, &actor, &pending, &edited, "aa11", 200)).unwrap();
+        let (_, second) = block_on(approval(&db, &actor, &pending, &edited, "bb22", 200)).unwrap();
+        block_on(db.batch(&first)).unwrap();
+        block_on(db.batch(&second)).unwrap();
+        let loser = block_on(decided(&db, id, "bb22", |_| Decision::Rejected)).unwrap();
+        assert_eq!(
+            loser,
+            Decision::AlreadyDecided {
+                status: "approved".into()
+            }
+        );
+        assert_eq!(count(&db, "SELECT count(*) FROM businesses"), 1);
+        assert_eq!(count(&db, "SELECT count(*) FROM audit_log"), 1);
+    }
+
+    #[test]
+    fn rejecting_needs_a_reason_and_keeps_it() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        some_category(&db, "auto");
+        let actor = moderator(&db);
+        let id = block_on(create(&db, &input().parse().unwrap(), "client", 100)).unwrap();
+        assert!(block_on(reject(&db, &actor, id, "  ", "aa11", 200)).is_err());
+        assert_eq!(
+            block_on(reject(&db, &actor, id, "Not in our area", "aa11", 200)).unwrap(),
+            Decision::Rejected
+        );
+        let approved = block_on(approve(
+            &db,
+            &actor,
+            id,
+            &input().parse().unwrap(),
+            "bb22",
+            201,
+        ))
+        .unwrap();
+        assert_eq!(
+            approved,
+            Decision::AlreadyDecided {
+                status: "rejected".into()
+            }
+        );
+        assert_eq!(count(&db, "SELECT count(*) FROM businesses"), 0);
+    }
+
+    #[test]
+    fn similar_listings_match_by_phone_or_by_name_in_the_same_town() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        some_category(&db, "auto");
+        let actor = moderator(&db);
+        let first = block_on(create(&db, &input().parse().unwrap(), "client", 100)).unwrap();
+        block_on(approve(
+            &db,
+            &actor,
+            first,
+            &input().parse().unwrap(),
+            "aa11",
+            200,
+        ))
+        .unwrap();
+        let mut twin = input();
+        twin.email = Some("other@example.com".into());
+        let second = block_on(create(&db, &twin.parse().unwrap(), "client", 300)).unwrap();
+        let stored = block_on(find(&db, second)).unwrap().unwrap();
+        let similar = block_on(similar(&db, &stored)).unwrap();
+        assert_eq!(similar.len(), 1, "{similar:?}");
+        assert_eq!(similar[0].name, "Talihina Tire & Lube");
+        assert_eq!(similar[0].matched, "phone name");
     }
 }

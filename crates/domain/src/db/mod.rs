@@ -153,6 +153,11 @@ fn from_row<T: DeserializeOwned>(row: Row) -> DbResult<T> {
         .map_err(|err| DbError(format!("row shape: {err}")))
 }
 
+/// Reads SQLite's 0/1 integers as a `bool` field: `#[serde(deserialize_with = "crate::db::flag")]`.
+pub fn flag<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    Ok(<i64 as serde::Deserialize>::deserialize(deserializer)? != 0)
+}
+
 /// `?, ?, ?` for an `IN (...)` list of `count` values (never empty: `NULL` matches nothing).
 pub fn placeholders(count: usize) -> String {
     if count == 0 {
