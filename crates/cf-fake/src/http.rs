@@ -1,4 +1,4 @@
-//! The small HTTP server both fakes run on: one thread per server on a loopback port,
+//! The small HTTP server the fakes run on: one thread per server on a loopback port,
 //! requests parsed into [`Request`] (method, path, query, headers, body), answered with a
 //! [`Reply`], every call recorded in order, and faults injected before routing.
 
@@ -31,6 +31,11 @@ impl Request {
         serde_json::from_slice(&self.body).unwrap_or(Value::Null)
     }
 
+    /// The body as an `application/x-www-form-urlencoded` form, decoded like the query.
+    pub fn form(&self) -> BTreeMap<String, String> {
+        decode_form(&self.body)
+    }
+
     /// The path split into segments after `prefix`, or `None` when it does not start there.
     pub fn segments_after<'a>(&'a self, prefix: &str) -> Option<Vec<&'a str>> {
         let rest = self.path.strip_prefix(prefix)?;
@@ -38,29 +43,42 @@ impl Request {
     }
 }
 
-/// An answer: status, content type and body.
+/// An answer: status, content type, any further headers and body.
 #[derive(Debug, Clone)]
 pub struct Reply {
     pub status: u16,
     pub content_type: &'static str,
+    /// Headers besides `Content-Type`, in the order they are sent.
+    pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
 }
 
 impl Reply {
     pub fn json(status: u16, value: &Value) -> Self {
-        Self {
-            status,
-            content_type: "application/json",
-            body: value.to_string().into_bytes(),
-        }
+        Self::bytes(status, "application/json", value.to_string().into_bytes())
     }
 
     pub fn bytes(status: u16, content_type: &'static str, body: Vec<u8>) -> Self {
         Self {
             status,
             content_type,
+            headers: Vec::new(),
             body,
         }
+    }
+
+    pub fn html(status: u16, body: String) -> Self {
+        Self::bytes(status, "text/html; charset=utf-8", body.into_bytes())
+    }
+
+    /// A `302 Found` to `location`.
+    pub fn redirect(location: &str) -> Self {
+        Self::bytes(302, "text/plain", Vec::new()).with_header("Location", location)
+    }
+
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
     }
 }
 
@@ -126,13 +144,18 @@ pub struct Server<H: Handler> {
 impl<H: Handler> Server<H> {
     /// Binds a free loopback port and serves `handler` from a background thread.
     pub fn start(handler: H) -> std::io::Result<Self> {
-        let server = tiny_http::Server::http("127.0.0.1:0").map_err(std::io::Error::other)?;
-        let port = server
+        Self::start_on(handler, "127.0.0.1:0")
+    }
+
+    /// Binds `addr` (`"127.0.0.1:8791"`: a fixed port) and serves `handler` from a
+    /// background thread.
+    pub fn start_on(handler: H, addr: &str) -> std::io::Result<Self> {
+        let server = tiny_http::Server::http(addr).map_err(std::io::Error::other)?;
+        let bound = server
             .server_addr()
             .to_ip()
-            .map(|addr| addr.port())
             .ok_or_else(|| std::io::Error::other("the fake is not on an IP socket"))?;
-        let base_url = format!("http://127.0.0.1:{port}");
+        let base_url = format!("http://{bound}");
         let server = Arc::new(server);
         let shared = Arc::new(Mutex::new(Shared {
             handler,
@@ -153,7 +176,7 @@ impl<H: Handler> Server<H> {
         })
     }
 
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT` (the address it is bound to).
     pub fn base_url(&self) -> &str {
         &self.base_url
     }
@@ -242,7 +265,7 @@ fn take_fault(faults: &mut Vec<Fault>, request: &Request) -> Option<Reply> {
 fn read(incoming: &mut tiny_http::Request) -> std::io::Result<Request> {
     let url = incoming.url().to_owned();
     let (path, query) = match url.split_once('?') {
-        Some((path, query)) => (path.to_owned(), parse_query(query)),
+        Some((path, query)) => (path.to_owned(), decode_form(query.as_bytes())),
         None => (url, BTreeMap::new()),
     };
     let headers = incoming
@@ -269,25 +292,23 @@ fn read(incoming: &mut tiny_http::Request) -> std::io::Result<Request> {
 fn respond(incoming: tiny_http::Request, reply: Reply) {
     let header = tiny_http::Header::from_bytes(&b"Content-Type"[..], reply.content_type.as_bytes())
         .expect("static content types are valid headers");
-    let response = tiny_http::Response::from_data(reply.body)
+    let mut response = tiny_http::Response::from_data(reply.body)
         .with_status_code(reply.status)
         .with_header(header);
+    for (name, value) in &reply.headers {
+        // Handlers build header values from URLs they serialised and constants; one tiny_http
+        // still refuses (a control character) is dropped rather than panicking the server.
+        if let Ok(header) = tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()) {
+            response.add_header(header);
+        }
+    }
     // The client hanging up early is its own business; the call is already recorded.
     let _ = incoming.respond(response);
 }
 
-fn parse_query(query: &str) -> BTreeMap<String, String> {
-    query
-        .split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (
-                percent_decode(key),
-                percent_decode(&value.replace('+', " ")),
-            )
-        })
-        .collect()
+/// A query string or form body: `+` is a space, `%XX` a byte; a repeated name keeps its last value.
+fn decode_form(encoded: &[u8]) -> BTreeMap<String, String> {
+    url::form_urlencoded::parse(encoded).into_owned().collect()
 }
 
 fn percent_decode(text: &str) -> String {

@@ -5,13 +5,19 @@
 //! format (the `{"success","errors","messages","result"}` envelope, D1 on real SQLite),
 //! records every call in order and can be told to fail chosen requests.
 //!
-//! It owns only test doubles: nothing here is used by the product or by `xtask` itself.
+//! It also fakes Google's OpenID provider (sign-in with test identities, real RS256
+//! id_tokens) for the product's Google sign-in.
+//!
+//! It owns only test doubles: the product never uses them, and `xtask` runs only the OpenID
+//! fake, as the sign-in provider of local development.
 
 pub mod cloudflare;
 mod d1;
 pub mod github;
 pub mod http;
+pub mod oidc;
 
 pub use cloudflare::{Accounts, Cloudflare};
 pub use github::GitHub;
 pub use http::{Call, Fault, Reply, Server};
+pub use oidc::Provider;
