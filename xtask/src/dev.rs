@@ -2,12 +2,14 @@
 //! all four workers, migrates and (when empty) seeds `.state/`, then serves every worker
 //! through `wrangler dev` until Ctrl-C, and stops them all.
 
+use crate::fakes::Fakes;
 use crate::seed::{self, Plan, Seeded};
 use crate::supervise::{self, Logs, Spec};
 use crate::workers::Worker;
 use crate::workspace::{self, Workspace};
 use crate::{build, setup, state};
 use anyhow::Result;
+use kbc_cf_fake::oidc;
 use kbc_domain::jobs::SCHEDULES;
 
 /// Enough listings for every category and town to have something to show.
@@ -33,24 +35,38 @@ pub fn run(ws: &Workspace) -> Result<()> {
     }
     supervise::check_interrupted()?;
 
+    let fakes = Fakes::start(0)?;
     let specs: Vec<Spec> = Worker::ALL
         .iter()
-        .map(|&worker| Spec::new(worker, worker.dev_port()))
+        .map(|&worker| {
+            let mut spec = Spec::new(worker, worker.dev_port());
+            spec.vars = fakes.vars_for(worker, &spec.url());
+            spec
+        })
         .collect();
     let mut fleet = supervise::Fleet::start(ws, &state_dir, &specs, &Logs::Terminal)?;
-    print_banner(&specs);
+    print_banner(&specs, &fakes);
     fleet.watch()?;
     fleet.stop()?;
     println!("✓ all workers stopped");
     Ok(())
 }
 
-fn print_banner(specs: &[Spec]) {
+fn print_banner(specs: &[Spec], fakes: &Fakes) {
     println!("\nKiamichi Biz Connect is running (state in .state/):");
     for spec in specs {
         println!("  {:<9} {}", spec.worker.name(), spec.url());
     }
     let api = Worker::Api.dev_port();
+    println!(
+        "\nSign in (as any test identity of the fake Google; {} is an admin):",
+        oidc::IDENTITIES[0].email
+    );
+    println!(
+        "  http://127.0.0.1:{}/sign-in     (fake Google at {})",
+        Worker::Agent.dev_port(),
+        fakes.oidc.base_url()
+    );
     println!("\nTry:");
     println!("  curl '127.0.0.1:{api}/api/v1/businesses?q=bakery'");
     println!("  curl '127.0.0.1:{api}/api/v1/categories'");

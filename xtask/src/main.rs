@@ -5,11 +5,13 @@
 //! benchmarks). It holds no product logic: data goes in through `kbc-domain`, and the
 //! workers are run exactly as Cloudflare would run them, in workerd.
 
+mod admin;
 mod audit;
 mod bench;
 mod build;
 mod deploy;
 mod dev;
+mod fakes;
 mod hooks;
 mod runtime;
 mod seed;
@@ -131,6 +133,11 @@ enum Command {
     Preview(deploy::PreviewArgs),
     /// Check the dependencies for known vulnerabilities (cargo audit, npm audit).
     Audit,
+    /// Roles of the people who sign in (`cargo xtask admin grant EMAIL --env local`).
+    Admin {
+        #[command(subcommand)]
+        command: admin::AdminCommand,
+    },
     /// Git hooks (`cargo xtask hooks install`).
     Hooks {
         #[command(subcommand)]
@@ -223,6 +230,11 @@ fn main() -> Result<()> {
             Ok(())
         }
         Command::Audit => audit::run_all(&ws),
+        Command::Admin { command } => {
+            setup::node_tools(&ws)?;
+            let default_state = ws.dev_state_dir();
+            admin::run_command(&ws, &command, default_state)
+        }
     }
 }
 

@@ -54,7 +54,7 @@ pub struct Spec {
     pub worker: Worker,
     pub port: u16,
     /// `--var NAME:VALUE` overrides.
-    pub vars: Vec<(&'static str, &'static str)>,
+    pub vars: Vec<(&'static str, String)>,
 }
 
 impl Spec {

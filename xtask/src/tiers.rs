@@ -11,6 +11,7 @@
 //! 10 000, so a running `cargo xtask dev` never clashes with a test run); a second checkout
 //! testing on the same machine sets another offset, for example 20 000.
 
+use crate::fakes::Fakes;
 use crate::seed::{self, Plan, Seeded};
 use crate::supervise::{self, Fleet, Logs, Spec};
 use crate::workers::Worker;
@@ -109,8 +110,15 @@ fn end_to_end_tiers(ws: &Workspace, report: &mut Report) {
     let state_dir = ws.target_dir().join("e2e-state");
     let log_dir = ws.target_dir().join("e2e-logs");
     let mut specs: Vec<Spec> = Vec::new();
+    let mut fakes: Option<Fakes> = None;
     let ready = report.tier("ports", || {
-        specs = e2e_specs(std::env::var("KBC_E2E_PORT_OFFSET").ok().as_deref())?;
+        let offset = e2e_port_offset(std::env::var("KBC_E2E_PORT_OFFSET").ok().as_deref())?;
+        specs = e2e_specs(offset)?;
+        let started = Fakes::start(offset)?;
+        for spec in &mut specs {
+            spec.vars = started.vars_for(spec.worker, &spec.url());
+        }
+        fakes = Some(started);
         Ok(())
     }) && report.tier("build", || build::build(ws, &Worker::ALL).map(drop))
         && report.tier("e2e state", || prepare_state(ws, &state_dir));
@@ -127,9 +135,13 @@ fn end_to_end_tiers(ws: &Workspace, report: &mut Report) {
         )?);
         Ok(())
     });
+    let oidc_url = fakes
+        .as_ref()
+        .map(|f| f.oidc.base_url().to_owned())
+        .unwrap_or_default();
     if up {
         report.tier("e2e tests", || {
-            e2e_tests(ws, &state_dir, &log_dir, &specs)
+            e2e_tests(ws, &state_dir, &log_dir, &specs, &oidc_url)
                 .with_context(|| format!("worker logs are in {}", log_dir.display()))
         });
         report.tier("conformance", || {
@@ -137,7 +149,7 @@ fn end_to_end_tiers(ws: &Workspace, report: &mut Report) {
                 .with_context(|| format!("worker logs are in {}", log_dir.display()))
         });
         report.tier("browser tests", || {
-            browser_tests(ws, &specs)
+            browser_tests(ws, &specs, &oidc_url)
                 .with_context(|| format!("worker logs are in {}", log_dir.display()))
         });
         report.tier("deploy tests", || deploy_tests(ws, &specs));
@@ -146,19 +158,24 @@ fn end_to_end_tiers(ws: &Workspace, report: &mut Report) {
         if let Some(mut fleet) = fleet.take() {
             fleet.stop()?;
         }
+        drop(fakes.take());
         let ports: Vec<u16> = specs.iter().map(|s| s.port).collect();
         supervise::wait_ports_free(&ports, Duration::from_secs(10))
     });
 }
 
-/// Where each worker listens in the end-to-end tiers, given `KBC_E2E_PORT_OFFSET`.
-fn e2e_specs(offset: Option<&str>) -> Result<Vec<Spec>> {
-    let offset = match offset {
-        None => DEFAULT_E2E_PORT_OFFSET,
+/// The end-to-end tiers' port offset, given `KBC_E2E_PORT_OFFSET`.
+fn e2e_port_offset(offset: Option<&str>) -> Result<u16> {
+    match offset {
+        None => Ok(DEFAULT_E2E_PORT_OFFSET),
         Some(text) => text
             .parse::<u16>()
-            .with_context(|| format!("KBC_E2E_PORT_OFFSET={text:?} is not a port offset"))?,
-    };
+            .with_context(|| format!("KBC_E2E_PORT_OFFSET={text:?} is not a port offset")),
+    }
+}
+
+/// Where each worker listens in the end-to-end tiers.
+fn e2e_specs(offset: u16) -> Result<Vec<Spec>> {
     Worker::ALL
         .iter()
         .map(|&worker| {
@@ -211,13 +228,20 @@ fn prepare_state(ws: &Workspace, state_dir: &Path) -> Result<()> {
     Ok(())
 }
 
-fn e2e_tests(ws: &Workspace, state_dir: &Path, log_dir: &Path, specs: &[Spec]) -> Result<()> {
+fn e2e_tests(
+    ws: &Workspace,
+    state_dir: &Path,
+    log_dir: &Path,
+    specs: &[Spec],
+    oidc_url: &str,
+) -> Result<()> {
     let mut command = cargo();
     command
         .args(["test", "-p", "kbc-e2e", "--", "--test-threads=4"])
         .current_dir(&ws.root)
         .env("KBC_STATE_DIR", state_dir)
         .env("KBC_LOG_DIR", log_dir)
+        .env("KBC_OIDC_URL", oidc_url)
         .env("KBC_WRANGLER_DIR", ws.wrangler_dir());
     with_worker_urls(&mut command, specs);
     run(&mut command)
@@ -266,11 +290,14 @@ fn conformance(ws: &Workspace, specs: &[Spec]) -> Result<()> {
 
 /// The Playwright tests in `browser/` (node's test runner) against the running api worker,
 /// in the state the HTTP tests left; screenshots go to target/screenshots/.
-fn browser_tests(ws: &Workspace, specs: &[Spec]) -> Result<()> {
-    let api = specs
-        .iter()
-        .find(|spec| spec.worker == Worker::Api)
-        .context("the api worker is not among the workers started")?;
+fn browser_tests(ws: &Workspace, specs: &[Spec], oidc_url: &str) -> Result<()> {
+    let url_of = |worker: Worker| {
+        specs
+            .iter()
+            .find(|spec| spec.worker == worker)
+            .map(Spec::url)
+            .with_context(|| format!("the {worker} worker is not among the workers started"))
+    };
     let screenshots = ws.target_dir().join("screenshots");
     // Only this run's pictures: a page that is gone must not leave an old one behind.
     match std::fs::remove_dir_all(&screenshots) {
@@ -285,7 +312,9 @@ fn browser_tests(ws: &Workspace, specs: &[Spec]) -> Result<()> {
         .args(["--test", "--test-concurrency=2", "--test-reporter=spec"])
         .args(["--test-timeout=120000", "tests/"])
         .current_dir(ws.browser_dir())
-        .env("KBC_API_URL", api.url())
+        .env("KBC_API_URL", url_of(Worker::Api)?)
+        .env("KBC_AGENT_URL", url_of(Worker::Agent)?)
+        .env("KBC_OIDC_URL", oidc_url)
         .env("KBC_CHROMIUM", setup::chromium_path()?)
         .env("KBC_SCREENSHOT_DIR", &screenshots)
         .env("KBC_FIXTURE_PLUMBER_SLUG", fixtures::PLUMBER_SLUG)
@@ -376,20 +405,20 @@ mod tests {
     #[test]
     fn e2e_workers_listen_ten_thousand_above_the_dev_ports_by_default() {
         assert_eq!(
-            ports(&e2e_specs(None).unwrap()),
+            ports(&e2e_specs(e2e_port_offset(None).unwrap()).unwrap()),
             [18787, 18788, 18789, 18790]
         );
     }
 
     #[test]
     fn kbc_e2e_port_offset_moves_the_e2e_workers() {
-        let specs = e2e_specs(Some("20000")).unwrap();
+        let specs = e2e_specs(e2e_port_offset(Some("20000")).unwrap()).unwrap();
         assert_eq!(ports(&specs), [28787, 28788, 28789, 28790]);
     }
 
     #[test]
     fn an_offset_that_is_not_a_number_is_refused() {
-        let err = e2e_specs(Some("lots")).unwrap_err();
+        let err = e2e_port_offset(Some("lots")).unwrap_err();
         assert!(
             format!("{err:#}").contains("KBC_E2E_PORT_OFFSET=\"lots\""),
             "{err:#}"
@@ -398,7 +427,7 @@ mod tests {
 
     #[test]
     fn an_offset_beyond_the_last_port_is_refused() {
-        let err = e2e_specs(Some("60000")).unwrap_err();
+        let err = e2e_specs(e2e_port_offset(Some("60000")).unwrap()).unwrap_err();
         assert!(format!("{err:#}").contains("beyond port 65535"), "{err:#}");
     }
 }

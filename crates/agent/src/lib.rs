@@ -1,15 +1,21 @@
-//! The `agent` worker: the business owners' dashboard and assistant at
-//! app.kiamichibizconnect.com. For now it serves `/health` and a JSON 404 for everything
-//! else; dashboard features arrive with their own issues. It must not hold business rules:
-//! those live in `kbc-domain`.
-#![cfg(target_arch = "wasm32")]
+//! The `agent` worker at app.kiamichibizconnect.com: the trusted half of the product. It
+//! signs people in with OpenID Connect (Google in production, a local fake otherwise),
+//! keeps their sessions, and serves the account page and the admin console; the owners'
+//! dashboard and the assistant join it next. Every request is checked against the session's
+//! rights on the exact object it touches. It must not hold business rules: those live in
+//! `kbc-domain` (accounts, moderation, audit), and the pages in `kbc-console`.
 
-use kbc_edge::runtime;
-use worker::{Context, Env, Request, Response, Result, event};
+pub mod routes;
 
-const WORKER: &str = "agent";
-
-#[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    Ok(runtime::health_only(&req, &env, WORKER, env!("CARGO_PKG_VERSION")).await)
-}
+#[cfg(target_arch = "wasm32")]
+mod app;
+#[cfg(target_arch = "wasm32")]
+mod console;
+#[cfg(target_arch = "wasm32")]
+mod oidc;
+#[cfg(target_arch = "wasm32")]
+mod respond;
+#[cfg(target_arch = "wasm32")]
+mod session;
+#[cfg(target_arch = "wasm32")]
+mod sign_in;

@@ -118,34 +118,48 @@ pub async fn grant_by_email(
     role: Role,
     now: i64,
 ) -> DomainResult<Granted> {
-    let email = normalized_email(email.as_str());
+    db.batch(&grant_by_email_statements(email, role, now))
+        .await?;
     let users: Vec<IdRow> = fetch_all(
         db,
-        &Statement::new("SELECT id FROM users WHERE email = ?1 AND email_verified = 1 ORDER BY id")
-            .bind(email.as_str()),
+        &Statement::new(
+            "SELECT user_id AS id FROM user_roles JOIN users ON users.id = user_id
+                          WHERE email = ?1 AND email_verified = 1 AND role = ?2 ORDER BY id",
+        )
+        .bind(normalized_email(email.as_str()).as_str())
+        .bind(role.as_str()),
     )
     .await?;
-    if users.is_empty() {
-        db.execute(
-            &Statement::new(
-                "INSERT INTO role_invitations (email, role, created_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (email, role) DO NOTHING",
-            )
-            .bind(email.as_str())
-            .bind(role.as_str())
-            .bind(now),
+    Ok(if users.is_empty() {
+        Granted::Invited
+    } else {
+        Granted::Users(users.into_iter().map(|u| u.id).collect())
+    })
+}
+
+/// [`grant_by_email`] as statements, for an operator's command that runs them through
+/// wrangler (`cargo xtask admin grant`): the role goes to users already signed in with the
+/// email verified, or else waits as an invitation.
+pub fn grant_by_email_statements(email: &Email, role: Role, now: i64) -> [Statement; 2] {
+    let email = normalized_email(email.as_str());
+    [
+        Statement::new(
+            "INSERT INTO user_roles (user_id, role, granted_at)
+             SELECT id, ?2, ?3 FROM users WHERE email = ?1 AND email_verified = 1
+             ON CONFLICT (user_id, role) DO NOTHING",
         )
-        .await?;
-        return Ok(Granted::Invited);
-    }
-    let statements: Vec<Statement> = users
-        .iter()
-        .map(|user| grant_statement(user.id, role, None, now))
-        .collect();
-    db.batch(&statements).await?;
-    Ok(Granted::Users(
-        users.into_iter().map(|user| user.id).collect(),
-    ))
+        .bind(email.as_str())
+        .bind(role.as_str())
+        .bind(now),
+        Statement::new(
+            "INSERT INTO role_invitations (email, role, created_at)
+             SELECT ?1, ?2, ?3 WHERE NOT EXISTS (SELECT 1 FROM users WHERE email = ?1 AND email_verified = 1)
+             ON CONFLICT (email, role) DO NOTHING",
+        )
+        .bind(email.as_str())
+        .bind(role.as_str())
+        .bind(now),
+    ]
 }
 
 #[derive(Deserialize)]
@@ -607,6 +621,26 @@ mod tests {
                 .unwrap()
                 .unwrap()
                 .has(Role::Owner)
+        );
+    }
+
+    #[test]
+    fn the_operators_grant_runs_as_inlined_sql_too() {
+        let db = db();
+        for statement in grant_by_email_statements(&email("o'neil@example.com"), Role::Admin, NOW) {
+            block_on(db.execute(&Statement::new(statement.inline_sql()))).unwrap();
+        }
+        let user = block_on(sign_in(
+            &db,
+            &identity("sub-9", "o'neil@example.com", true),
+            NOW,
+        ))
+        .unwrap();
+        assert!(
+            block_on(find_user(&db, user))
+                .unwrap()
+                .unwrap()
+                .has(Role::Admin)
         );
     }
 

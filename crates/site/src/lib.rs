@@ -8,4 +8,4 @@ pub mod forms;
 pub mod pages;
 pub mod seo;
 pub mod urls;
-mod view;
+pub mod view;

@@ -152,8 +152,8 @@ fn measure(
 ) -> Result<Vec<Row>> {
     let mut spec = Spec::new(Worker::Api, PORT);
     match mode {
-        Mode::Origin => spec.vars.push(("KV_CACHE", "off")),
-        Mode::EdgeCached => spec.vars.push(("EDGE_CACHE", "on")),
+        Mode::Origin => spec.vars.push(("KV_CACHE", "off".into())),
+        Mode::EdgeCached => spec.vars.push(("EDGE_CACHE", "on".into())),
         _ => {}
     }
     let logs = Logs::Files(

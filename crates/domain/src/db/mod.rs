@@ -78,6 +78,46 @@ impl Statement {
         }
     }
 
+    /// The statement as one SQL text with its values written in as literals, for the one
+    /// place that cannot bind: `wrangler d1 execute --command` (an operator's command
+    /// against a remote database). Text is quoted with its quotes doubled, so no value can
+    /// end its literal; `?N` inside a quoted literal of the SQL itself is left alone.
+    pub fn inline_sql(&self) -> String {
+        let mut out = String::with_capacity(self.sql.len() + 32);
+        let mut chars = self.sql.chars().peekable();
+        let mut quoted = false;
+        while let Some(c) = chars.next() {
+            if c == '\'' {
+                quoted = !quoted;
+            }
+            if c != '?' || quoted {
+                out.push(c);
+                continue;
+            }
+            let mut digits = String::new();
+            while let Some(d) = chars.peek().copied().filter(char::is_ascii_digit) {
+                digits.push(d);
+                chars.next();
+            }
+            let value = digits
+                .parse::<usize>()
+                .ok()
+                .and_then(|n| n.checked_sub(1))
+                .and_then(|index| self.params.get(index));
+            match value {
+                Some(Value::Null) | None => out.push_str("NULL"),
+                Some(Value::Integer(v)) => out.push_str(&v.to_string()),
+                Some(Value::Real(v)) => out.push_str(&v.to_string()),
+                Some(Value::Text(v)) => {
+                    out.push('\'');
+                    out.push_str(&v.replace('\'', "''"));
+                    out.push('\'');
+                }
+            }
+        }
+        out
+    }
+
     pub fn bind(mut self, value: impl Into<Value>) -> Self {
         self.params.push(value.into());
         self
@@ -164,5 +204,35 @@ pub fn placeholders(count: usize) -> String {
         "NULL".to_owned()
     } else {
         vec!["?"; count].join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inlined_values_cannot_leave_their_literal() {
+        let statement = Statement::new("SELECT ?1, ?2, ?3, ?4, '?1'")
+            .bind("it's'; DROP TABLE users; --")
+            .bind(42_i64)
+            .bind(None::<String>)
+            .bind(1.5);
+        assert_eq!(
+            statement.inline_sql(),
+            "SELECT 'it''s''; DROP TABLE users; --', 42, NULL, 1.5, '?1'"
+        );
+    }
+
+    #[test]
+    fn inlined_sql_runs_like_the_bound_statement() {
+        let db = sqlite::SqliteDatabase::in_memory().unwrap();
+        let statement = Statement::new("SELECT ?1 AS text, ?2 AS n")
+            .bind("O'Hara")
+            .bind(7_i64);
+        let bound = pollster::block_on(db.query(&statement)).unwrap();
+        let inlined =
+            pollster::block_on(db.query(&Statement::new(statement.inline_sql()))).unwrap();
+        assert_eq!(bound, inlined);
     }
 }

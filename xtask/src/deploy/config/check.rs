@@ -87,6 +87,7 @@ pub fn problems(configs: &Configs, code: &BTreeMap<Worker, BTreeSet<String>>) ->
     check_crons(configs, &mut problems);
     check_routes(configs, &mut problems);
     check_production_logs(configs, &mut problems);
+    check_identity_provider(configs, &mut problems);
     for (worker, names) in &configs.manifest.optional {
         for name in names {
             if !code[worker].contains(name) {
@@ -338,6 +339,39 @@ fn check_production_logs(configs: &Configs, problems: &mut Vec<String>) {
         }
     }
 }
+
+/// Production signs people in with Google and nothing else: its issuer is Google's, its own
+/// origin is the app's domain, and no var points at a machine's loopback (a local fake).
+fn check_identity_provider(configs: &Configs, problems: &mut Vec<String>) {
+    let agent = configs.worker(Worker::Agent);
+    let vars = agent.vars(Some(Environment::Production));
+    let expected = [("OIDC_ISSUER", GOOGLE_ISSUER), ("APP_ORIGIN", APP_ORIGIN)];
+    for (name, value) in expected {
+        if vars.get(name).map(String::as_str) != Some(value) {
+            problems.push(format!(
+                "{}: [env.production.vars] must set {name} = \"{value}\"",
+                file(agent)
+            ));
+        }
+    }
+    for w in &configs.workers {
+        for (name, value) in w.vars(Some(Environment::Production)) {
+            let local = ["127.0.0.1", "localhost", "[::1]", "0.0.0.0"];
+            if local.iter().any(|host| value.contains(host)) {
+                problems.push(format!(
+                    "{}: [env.production.vars] {name} points at this machine ({value}); \
+                     local fakes never serve production",
+                    file(w)
+                ));
+            }
+        }
+    }
+}
+
+/// Google's OpenID issuer, the only one production trusts.
+const GOOGLE_ISSUER: &str = "https://accounts.google.com";
+/// Where the agent worker answers in production (its sign-in callback lives there).
+const APP_ORIGIN: &str = "https://app.kiamichibizconnect.com";
 
 fn check_secrets(
     configs: &Configs,
@@ -598,6 +632,25 @@ mod tests {
 
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].contains("wrangler/api.toml") && found[0].contains("query strings"));
+    }
+
+    #[test]
+    fn production_must_sign_in_with_google_not_a_local_fake() {
+        let (mut configs, code) = repository();
+        section(&mut configs, Worker::Agent, Environment::Production)
+            .get_mut("vars")
+            .and_then(Value::as_table_mut)
+            .unwrap()
+            .insert(
+                "OIDC_ISSUER".into(),
+                Value::String("http://127.0.0.1:8791".into()),
+            );
+
+        let found = problems_mentioning(&configs, &code, "OIDC_ISSUER");
+
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found[0].contains("must set OIDC_ISSUER = \"https://accounts.google.com\""));
+        assert!(found[1].contains("points at this machine"));
     }
 
     #[test]

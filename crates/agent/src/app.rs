@@ -1,0 +1,206 @@
+//! The fetch handler: resolves the route, answers assets and `/health`, finds the session,
+//! then lets a request through only with the rights its route needs — signed in, admin for
+//! the console, and for every change a post from our own pages carrying the session's CSRF
+//! token. Writes the one structured log line of each request (route template, never the path).
+
+use crate::respond::{self, asset, not_found, problem, redirect};
+use crate::routes::{Kind, Route};
+use crate::{console, session, sign_in};
+use kbc_console::chrome::Viewer;
+use kbc_domain::accounts::Role;
+use kbc_edge::http::{self, BodyError, header};
+use kbc_edge::log::{self, RequestLine};
+use kbc_edge::{GIT_SHA, runtime};
+use kbc_site::forms::Form;
+use worker::{Context, Env, Request, Response, event};
+
+const WORKER: &str = "agent";
+/// Forms of the console are small; anything longer is refused while it streams in.
+const MAX_FORM_BYTES: usize = 16 * 1024;
+
+#[event(fetch)]
+async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    let started = runtime::now_ms();
+    let path = req.path();
+    let method = req.inner().method();
+    let route = Route::resolve(
+        &path,
+        kbc_site::assets::stylesheet_path(),
+        kbc_console::assets::stylesheet_path(),
+    );
+    let response = match route {
+        None => not_found(None),
+        Some(route) if !route.accepts(&method) => {
+            let response = problem(
+                405,
+                None,
+                "Not allowed",
+                "This address does not take that kind of request.",
+            );
+            http::set(&response, "Allow", route.allow());
+            response
+        }
+        Some(route) => serve(route, &mut req, &env).await,
+    };
+    let response = if method == "HEAD" {
+        runtime::without_body(response)
+    } else {
+        response
+    };
+    if !req.inner().body_used() {
+        http::discard_body(&mut req).await;
+    }
+    let ray = header(&req, "cf-ray");
+    runtime::log_request(&RequestLine {
+        worker: WORKER,
+        version: GIT_SHA,
+        method: log::method(&method),
+        route: route.map_or("unmatched", Route::template),
+        status: response.status_code(),
+        duration_ms: runtime::now_ms() - started,
+        cache: None,
+        ray: log::ray(ray.as_deref()),
+    });
+    Ok(response)
+}
+
+async fn serve(route: Route, req: &mut Request, env: &Env) -> Response {
+    match route {
+        Route::Health => return runtime::health(env, WORKER, env!("CARGO_PKG_VERSION")).await,
+        Route::Stylesheet => {
+            return asset(
+                kbc_site::assets::STYLESHEET,
+                "text/css; charset=utf-8",
+                true,
+            );
+        }
+        Route::ConsoleStylesheet => {
+            return asset(
+                kbc_console::assets::STYLESHEET,
+                "text/css; charset=utf-8",
+                true,
+            );
+        }
+        Route::Icon => return asset(kbc_site::assets::ICON, "image/svg+xml", false),
+        _ => {}
+    }
+    let Ok(db) = runtime::database(env) else {
+        return respond::unavailable(None);
+    };
+    let now = runtime::now();
+    let Ok(current) = session::current(req, &db, now).await else {
+        return respond::unavailable(None);
+    };
+    let method = req.inner().method();
+    match (route, current) {
+        (Route::SignIn, current) if method != "POST" => {
+            sign_in::page(req, env, current.as_ref()).await
+        }
+        (Route::SignIn, _) => {
+            // No session yet, so no CSRF token: the origin check stops cross-site starts.
+            if !session::from_our_pages(req, env) {
+                return cross_site(None);
+            }
+            match read_form(req).await {
+                Ok(form) => sign_in::start(env, &form, &db, now).await,
+                Err(response) => response,
+            }
+        }
+        (Route::Callback, _) => sign_in::callback(req, env, &db, now).await,
+        (Route::Home, None) => redirect("/sign-in"),
+        (Route::Home, Some(session)) => redirect(sign_in::home_of(&session)),
+        (route, None) => match route.kind() {
+            Kind::Read => redirect(&sign_in_then(req)),
+            Kind::Change => respond::sign_in_needed(
+                403,
+                "You are signed out",
+                "Your session has ended. Sign in again, then repeat what you were doing; nothing was changed.",
+            ),
+        },
+        (route, Some(session)) => {
+            if route.is_admin() && !session.has(Role::Admin) {
+                return problem(
+                    403,
+                    Some(Viewer::of(&session)),
+                    "For admins only",
+                    "This page is for the directory's team.",
+                );
+            }
+            match route.kind() {
+                Kind::Read => console::read(route, req, &db, &session).await,
+                Kind::Change => {
+                    if !session::from_our_pages(req, env) {
+                        return cross_site(Some(Viewer::of(&session)));
+                    }
+                    let form = match read_form(req).await {
+                        Ok(form) => form,
+                        Err(response) => return response,
+                    };
+                    if !session::carries_token(&form, &session) {
+                        return problem(
+                            403,
+                            Some(Viewer::of(&session)),
+                            "This form has expired",
+                            "Reload the page and try again; nothing was changed.",
+                        );
+                    }
+                    console::change(route, req, env, &form, &db, &session).await
+                }
+            }
+        }
+    }
+}
+
+/// `/sign-in?next=<this page>`, so signing in comes back here.
+fn sign_in_then(req: &Request) -> String {
+    let Ok(url) = req.url() else {
+        return "/sign-in".into();
+    };
+    let mut here = url.path().to_owned();
+    if let Some(query) = url.query() {
+        here.push('?');
+        here.push_str(query);
+    }
+    let next: String = url::form_urlencoded::byte_serialize(here.as_bytes()).collect();
+    format!("/sign-in?next={next}")
+}
+
+fn cross_site(viewer: Option<Viewer>) -> Response {
+    problem(
+        403,
+        viewer,
+        "This form was sent from another site",
+        "Nothing was changed.",
+    )
+}
+
+async fn read_form(req: &mut Request) -> Result<Form, Response> {
+    let is_form = header(req, "Content-Type").is_some_and(|t| {
+        t.trim()
+            .to_ascii_lowercase()
+            .starts_with("application/x-www-form-urlencoded")
+    });
+    if !is_form {
+        return Err(problem(
+            415,
+            None,
+            "Not a form",
+            "Send this from the page's form.",
+        ));
+    }
+    match http::read_body(req, MAX_FORM_BYTES).await {
+        Ok(body) => Ok(Form::parse(&body)),
+        Err(BodyError::TooLarge) => Err(problem(
+            413,
+            None,
+            "Too long",
+            "What you sent is longer than we accept.",
+        )),
+        Err(BodyError::Unreadable) => Err(problem(
+            400,
+            None,
+            "Not readable",
+            "What you sent could not be read.",
+        )),
+    }
+}

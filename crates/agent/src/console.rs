@@ -1,0 +1,291 @@
+//! The signed-in pages behind the gate in [`crate::app`]: the account page, and the admin
+//! console's reads (queue, review, users, audit) and changes (approve, reject, roles,
+//! sessions, invitations). Rights were checked before these run; each change names the exact
+//! object it touches, and every admin change is recorded in the audit log by the domain.
+
+use crate::respond::{self, not_found, page, problem, redirect};
+use crate::routes::Route;
+use crate::sign_in::{self, query};
+use kbc_console::chrome::{Notice, Viewer};
+use kbc_console::pages::{AccountPage, AuditPage, ReviewPage, SubmissionsPage, UsersPage};
+use kbc_domain::accounts::{self, Granted, Role, Session};
+use kbc_domain::audit::{self, Filter};
+use kbc_domain::db::d1::D1;
+use kbc_domain::error::DomainError;
+use kbc_domain::submissions::{self, Decision};
+use kbc_domain::values::Email;
+use kbc_domain::{Page, cache};
+use kbc_edge::runtime;
+use kbc_identity::secrets::random_secret;
+use kbc_site::forms::{Form, FormState};
+use worker::{Env, Request, Response, console_error};
+
+/// What a `done` parameter after a redirect says; fixed texts, so nothing is reflected.
+fn notice(req: &Request) -> Option<Notice> {
+    let (ok, text) = match query(req, "done")?.as_str() {
+        "approved" => (true, "Approved and published."),
+        "rejected" => (true, "Rejected."),
+        "already" => (
+            false,
+            "Someone already decided this submission; nothing was changed.",
+        ),
+        "granted" => (true, "Role granted."),
+        "revoked" => (true, "Role taken away; that person's sessions have ended."),
+        "own-admin" => (false, "You cannot take your own admin role."),
+        "sessions" => (true, "That person is signed out everywhere."),
+        "invited" => (
+            true,
+            "Invitation saved: the role goes to the next verified sign-in with that email.",
+        ),
+        "granted-email" => (
+            true,
+            "Role granted to the people signed in with that email.",
+        ),
+        _ => return None,
+    };
+    Some(Notice {
+        ok,
+        text: text.into(),
+    })
+}
+
+fn page_number(req: &Request) -> Option<Page> {
+    Page::parse(query(req, "page").as_deref(), kbc_console::pages::PAGE_SIZE).ok()
+}
+
+/// A page that failed to load: missing thing, bad store.
+fn failed(err: &DomainError, viewer: Viewer) -> Response {
+    match err {
+        DomainError::NotFound(_) => not_found(Some(viewer)),
+        DomainError::Invalid(_) => problem(
+            400,
+            Some(viewer),
+            "That did not work",
+            "Something in the request is not valid.",
+        ),
+        other => {
+            console_error!("console: {other}");
+            respond::unavailable(Some(viewer))
+        }
+    }
+}
+
+/// GET routes of a signed-in person.
+pub async fn read(route: Route, req: &Request, db: &D1, session: &Session) -> Response {
+    let viewer = Viewer::of(session);
+    let Some(number) = page_number(req) else {
+        return problem(
+            400,
+            Some(viewer),
+            "No such page",
+            "The page number is not valid.",
+        );
+    };
+    let loaded = match route {
+        Route::Account => {
+            let roles = Role::ALL
+                .into_iter()
+                .filter(|r| session.has(*r))
+                .map(Role::as_str)
+                .collect();
+            return page(200, &AccountPage::new(viewer, roles));
+        }
+        Route::Admin => return redirect("/admin/submissions"),
+        Route::Submissions => SubmissionsPage::load(db, viewer.clone(), number, notice(req))
+            .await
+            .map(|p| page(200, &p)),
+        Route::Submission(id) => ReviewPage::load(db, viewer.clone(), id, None, None, notice(req))
+            .await
+            .map(|p| page(200, &p)),
+        Route::Users => {
+            let search = query(req, "q").unwrap_or_default();
+            let search: String = search.chars().take(200).collect();
+            UsersPage::load(
+                db,
+                viewer.clone(),
+                session.user_id,
+                &search,
+                number,
+                notice(req),
+                None,
+            )
+            .await
+            .map(|p| page(200, &p))
+        }
+        Route::Audit => {
+            let take = |name: &str| {
+                query(req, name)
+                    .unwrap_or_default()
+                    .chars()
+                    .take(254)
+                    .collect::<String>()
+            };
+            let filter = Filter {
+                actor: take("actor"),
+                action: take("action"),
+                object_type: take("object"),
+            };
+            AuditPage::load(db, viewer.clone(), filter, number)
+                .await
+                .map(|p| page(200, &p))
+        }
+        _ => return not_found(Some(viewer)),
+    };
+    loaded.unwrap_or_else(|err| failed(&err, viewer))
+}
+
+/// POST routes of a signed-in person, their form already checked for origin and CSRF token.
+pub async fn change(
+    route: Route,
+    req: &Request,
+    env: &Env,
+    form: &Form,
+    db: &D1,
+    session: &Session,
+) -> Response {
+    let now = runtime::now();
+    let viewer = Viewer::of(session);
+    let actor = session.actor();
+    let result = match route {
+        Route::SignOut => return sign_in::sign_out(req, db).await,
+        Route::SignOutEverywhere => return sign_in::sign_out_everywhere(db, session).await,
+        Route::Approve(id) => return approve(env, form, db, session, id, now).await,
+        Route::Reject(id) => return reject(form, db, session, id, now).await,
+        Route::GrantRole(user) => match Role::parse("role", form.get("role")) {
+            Ok(role) => accounts::grant(db, &actor, user, role, now)
+                .await
+                .map(|()| "/admin/users?done=granted".to_owned()),
+            Err(_) => {
+                return problem(
+                    400,
+                    Some(viewer),
+                    "No such role",
+                    "Roles are admin and owner.",
+                );
+            }
+        },
+        Route::RevokeRole(user, role) => {
+            match accounts::revoke(db, &actor, user, role, now).await {
+                Err(DomainError::Invalid(_)) => Ok("/admin/users?done=own-admin".to_owned()),
+                other => other.map(|()| "/admin/users?done=revoked".to_owned()),
+            }
+        }
+        Route::RevokeSessions(user) => accounts::revoke_sessions(db, &actor, user, now)
+            .await
+            .map(|()| "/admin/users?done=sessions".to_owned()),
+        Route::Invite => return invite(form, db, session, now).await,
+        _ => return not_found(Some(viewer)),
+    };
+    match result {
+        Ok(location) => redirect(&location),
+        Err(err) => failed(&err, viewer),
+    }
+}
+
+async fn approve(
+    env: &Env,
+    form: &Form,
+    db: &D1,
+    session: &Session,
+    id: i64,
+    now: i64,
+) -> Response {
+    let viewer = Viewer::of(session);
+    let edited = match form.submission().parse() {
+        Ok(edited) => edited,
+        Err(errors) => {
+            let state = FormState::with_errors(form.clone(), errors);
+            return match ReviewPage::load(db, viewer.clone(), id, Some(state), None, None).await {
+                Ok(review) => page(422, &review),
+                Err(err) => failed(&err, viewer),
+            };
+        }
+    };
+    let Ok(token) = random_secret() else {
+        return respond::unavailable(Some(viewer));
+    };
+    match submissions::approve(db, &session.actor(), id, &edited, &token, now).await {
+        Ok(Decision::Approved { .. }) => {
+            // The listing is public now: retire cached answers at the edge at once.
+            if let Some(kv) = runtime::cache(env)
+                && let Err(err) = cache::publish_generation(&kv, db).await
+            {
+                console_error!("publishing the cache generation: {err}");
+            }
+            redirect("/admin/submissions?done=approved")
+        }
+        Ok(_) => redirect(&format!("/admin/submissions/{id}?done=already")),
+        Err(DomainError::Invalid(errors)) => {
+            let state = FormState::with_errors(form.clone(), errors);
+            match ReviewPage::load(db, viewer.clone(), id, Some(state), None, None).await {
+                Ok(review) => page(422, &review),
+                Err(err) => failed(&err, viewer),
+            }
+        }
+        Err(err) => failed(&err, viewer),
+    }
+}
+
+async fn reject(form: &Form, db: &D1, session: &Session, id: i64, now: i64) -> Response {
+    let viewer = Viewer::of(session);
+    let Ok(token) = random_secret() else {
+        return respond::unavailable(Some(viewer));
+    };
+    match submissions::reject(db, &session.actor(), id, form.get("reason"), &token, now).await {
+        Ok(Decision::Rejected) => redirect("/admin/submissions?done=rejected"),
+        Ok(_) => redirect(&format!("/admin/submissions/{id}?done=already")),
+        Err(DomainError::Invalid(errors)) => {
+            let message = errors.into_iter().next().map(|e| e.message);
+            match ReviewPage::load(db, viewer.clone(), id, None, message, None).await {
+                Ok(review) => page(422, &review),
+                Err(err) => failed(&err, viewer),
+            }
+        }
+        Err(err) => failed(&err, viewer),
+    }
+}
+
+async fn invite(form: &Form, db: &D1, session: &Session, now: i64) -> Response {
+    let viewer = Viewer::of(session);
+    let parsed = Email::parse("email", form.get("email"))
+        .and_then(|email| Ok((email, Role::parse("role", form.get("role"))?)));
+    let (email, role) = match parsed {
+        Ok(parsed) => parsed,
+        Err(err) => {
+            return match UsersPage::load(
+                db,
+                viewer.clone(),
+                session.user_id,
+                "",
+                Page::first(1),
+                None,
+                Some(err.message),
+            )
+            .await
+            {
+                Ok(users) => page(422, &users),
+                Err(err) => failed(&err, viewer),
+            };
+        }
+    };
+    let granted = match accounts::grant_by_email(db, &email, role, now).await {
+        Ok(granted) => granted,
+        Err(err) => return failed(&err, viewer),
+    };
+    let entry = audit::entry(
+        &session.actor(),
+        "role.invite",
+        "email",
+        email.as_str(),
+        None,
+        Some(role.as_str()),
+        now,
+    );
+    if let Err(err) = kbc_domain::db::Database::execute(db, &entry).await {
+        console_error!("recording an invitation: {err}");
+    }
+    redirect(match granted {
+        Granted::Invited => "/admin/users?done=invited",
+        Granted::Users(_) => "/admin/users?done=granted-email",
+    })
+}

@@ -1,0 +1,126 @@
+//! How the agent answers: HTML pages with the security headers (a CSP with no script, no
+//! caching of anything personal), friendly problem pages, and 303 redirects.
+
+use askama::Template;
+use kbc_console::chrome::Viewer;
+use kbc_console::pages::ProblemPage;
+use kbc_edge::http::set;
+use kbc_edge::runtime;
+use worker::{Response, console_error};
+
+/// The page's CSP; `form_target` is an origin a form may post to beyond our own (the sign-in
+/// form's redirect goes on to the identity provider, and browsers check `form-action` on it).
+fn content_security_policy(form_target: Option<&str>) -> String {
+    format!(
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'{}; base-uri 'none'; \
+         frame-ancestors 'none'",
+        form_target
+            .map(|origin| format!(" {origin}"))
+            .unwrap_or_default()
+    )
+}
+
+/// A rendered page with the security headers; nothing signed-in is ever cached.
+pub fn page(status: u16, template: &impl Template) -> Response {
+    page_with_form_target(status, template, None)
+}
+
+pub fn page_with_form_target(
+    status: u16,
+    template: &impl Template,
+    form_target: Option<&str>,
+) -> Response {
+    match template.render() {
+        Ok(body) => html(status, body, form_target),
+        Err(err) => {
+            console_error!("rendering a page failed: {err}");
+            html(
+                500,
+                "<!doctype html><title>Error</title><p>Something went wrong on our side.</p>"
+                    .into(),
+                None,
+            )
+        }
+    }
+}
+
+fn html(status: u16, body: String, form_target: Option<&str>) -> Response {
+    let response = runtime::text_response(status, body, "text/html; charset=utf-8");
+    set(
+        &response,
+        "Content-Security-Policy",
+        &content_security_policy(form_target),
+    );
+    secure(&response);
+    response
+}
+
+/// Headers every answer of the agent carries.
+pub fn secure(response: &Response) {
+    set(response, "Cache-Control", "no-store");
+    set(
+        response,
+        "Strict-Transport-Security",
+        "max-age=63072000; includeSubDomains; preload",
+    );
+    set(response, "Referrer-Policy", "same-origin");
+    set(response, "X-Frame-Options", "DENY");
+    set(response, "X-Content-Type-Options", "nosniff");
+    set(
+        response,
+        "Permissions-Policy",
+        "geolocation=(), camera=(), microphone=(), interest-cohort=()",
+    );
+}
+
+/// A refusal or failure as a friendly page.
+pub fn problem(status: u16, viewer: Option<Viewer>, heading: &str, message: &str) -> Response {
+    page(status, &ProblemPage::new(viewer, heading, message, false))
+}
+
+/// Asks to sign in (again).
+pub fn sign_in_needed(status: u16, heading: &str, message: &str) -> Response {
+    page(status, &ProblemPage::new(None, heading, message, true))
+}
+
+pub fn not_found(viewer: Option<Viewer>) -> Response {
+    problem(
+        404,
+        viewer,
+        "Not found",
+        "There is no page at this address.",
+    )
+}
+
+pub fn unavailable(viewer: Option<Viewer>) -> Response {
+    problem(
+        503,
+        viewer,
+        "Try again in a moment",
+        "We could not reach the database. Nothing was changed.",
+    )
+}
+
+/// See Other: after a form, or to send the browser elsewhere. `location` is our own path or
+/// the provider's authorization URL, never text from the request.
+pub fn redirect(location: &str) -> Response {
+    let response = runtime::empty(303);
+    set(&response, "Location", location);
+    secure(&response);
+    response
+}
+
+/// A static asset, cacheable for good when its path is fingerprinted.
+pub fn asset(body: &str, content_type: &str, immutable: bool) -> Response {
+    let response = runtime::text_response(200, body.to_owned(), content_type);
+    set(
+        &response,
+        "Cache-Control",
+        if immutable {
+            "public, max-age=31536000, immutable"
+        } else {
+            "public, max-age=86400"
+        },
+    );
+    response
+}

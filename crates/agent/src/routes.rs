@@ -1,0 +1,226 @@
+//! Every URL of app.kiamichibizconnect.com: the route a path names, the method it takes and
+//! the template it is logged under (never the raw path: ids and query strings stay out of
+//! the logs). Plain Rust, tested natively.
+
+use kbc_domain::accounts::Role;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    Health,
+    Stylesheet,
+    ConsoleStylesheet,
+    Icon,
+    Home,
+    SignIn,
+    Callback,
+    SignOut,
+    SignOutEverywhere,
+    Account,
+    Admin,
+    Submissions,
+    Submission(i64),
+    Approve(i64),
+    Reject(i64),
+    Users,
+    GrantRole(i64),
+    RevokeRole(i64, Role),
+    RevokeSessions(i64),
+    Invite,
+    Audit,
+}
+
+/// What a route accepts: reads are GET (and HEAD), changes are POST.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Read,
+    Change,
+}
+
+impl Route {
+    /// The route `path` names, if any; the stylesheets by their current fingerprint only.
+    pub fn resolve(path: &str, stylesheet: &str, console_stylesheet: &str) -> Option<Route> {
+        if path == stylesheet {
+            return Some(Route::Stylesheet);
+        }
+        if path == console_stylesheet {
+            return Some(Route::ConsoleStylesheet);
+        }
+        let segments: Vec<&str> = path.strip_prefix('/')?.split('/').collect();
+        Some(match segments.as_slice() {
+            ["health"] => Route::Health,
+            ["assets", "icon.svg"] => Route::Icon,
+            [""] => Route::Home,
+            ["sign-in"] => Route::SignIn,
+            ["auth", "callback"] => Route::Callback,
+            ["sign-out"] => Route::SignOut,
+            ["sign-out-everywhere"] => Route::SignOutEverywhere,
+            ["account"] => Route::Account,
+            ["admin"] => Route::Admin,
+            ["admin", "submissions"] => Route::Submissions,
+            ["admin", "submissions", id] => Route::Submission(id_of(id)?),
+            ["admin", "submissions", id, "approve"] => Route::Approve(id_of(id)?),
+            ["admin", "submissions", id, "reject"] => Route::Reject(id_of(id)?),
+            ["admin", "users"] => Route::Users,
+            ["admin", "users", id, "roles"] => Route::GrantRole(id_of(id)?),
+            ["admin", "users", id, "roles", role, "revoke"] => {
+                Route::RevokeRole(id_of(id)?, Role::parse("role", role).ok()?)
+            }
+            ["admin", "users", id, "sessions", "revoke"] => Route::RevokeSessions(id_of(id)?),
+            ["admin", "invitations"] => Route::Invite,
+            ["admin", "audit"] => Route::Audit,
+            _ => return None,
+        })
+    }
+
+    pub fn kind(self) -> Kind {
+        match self {
+            Route::SignOut
+            | Route::SignOutEverywhere
+            | Route::Approve(_)
+            | Route::Reject(_)
+            | Route::GrantRole(_)
+            | Route::RevokeRole(..)
+            | Route::RevokeSessions(_)
+            | Route::Invite => Kind::Change,
+            // Starting a sign-in stores state, so it is a POST too; its page is a GET.
+            _ => Kind::Read,
+        }
+    }
+
+    /// Whether `method` is one this route answers.
+    pub fn accepts(self, method: &str) -> bool {
+        match (self, self.kind()) {
+            (Route::SignIn, _) => matches!(method, "GET" | "HEAD" | "POST"),
+            (_, Kind::Read) => matches!(method, "GET" | "HEAD"),
+            (_, Kind::Change) => method == "POST",
+        }
+    }
+
+    /// The `Allow` header for a refused method.
+    pub fn allow(self) -> &'static str {
+        match (self, self.kind()) {
+            (Route::SignIn, _) => "GET, HEAD, POST",
+            (_, Kind::Read) => "GET, HEAD",
+            (_, Kind::Change) => "POST",
+        }
+    }
+
+    /// How the route is logged.
+    pub fn template(self) -> &'static str {
+        match self {
+            Route::Health => "/health",
+            Route::Stylesheet | Route::ConsoleStylesheet | Route::Icon => "/assets/{file}",
+            Route::Home => "/",
+            Route::SignIn => "/sign-in",
+            Route::Callback => "/auth/callback",
+            Route::SignOut => "/sign-out",
+            Route::SignOutEverywhere => "/sign-out-everywhere",
+            Route::Account => "/account",
+            Route::Admin => "/admin",
+            Route::Submissions => "/admin/submissions",
+            Route::Submission(_) => "/admin/submissions/{id}",
+            Route::Approve(_) => "/admin/submissions/{id}/approve",
+            Route::Reject(_) => "/admin/submissions/{id}/reject",
+            Route::Users => "/admin/users",
+            Route::GrantRole(_) => "/admin/users/{id}/roles",
+            Route::RevokeRole(..) => "/admin/users/{id}/roles/{role}/revoke",
+            Route::RevokeSessions(_) => "/admin/users/{id}/sessions/revoke",
+            Route::Invite => "/admin/invitations",
+            Route::Audit => "/admin/audit",
+        }
+    }
+
+    /// Whether only admins may use it.
+    pub fn is_admin(self) -> bool {
+        matches!(
+            self,
+            Route::Admin
+                | Route::Submissions
+                | Route::Submission(_)
+                | Route::Approve(_)
+                | Route::Reject(_)
+                | Route::Users
+                | Route::GrantRole(_)
+                | Route::RevokeRole(..)
+                | Route::RevokeSessions(_)
+                | Route::Invite
+                | Route::Audit
+        )
+    }
+}
+
+/// A database id in a path: digits only, positive, within range.
+fn id_of(segment: &str) -> Option<i64> {
+    let plain =
+        !segment.is_empty() && segment.len() <= 18 && segment.bytes().all(|b| b.is_ascii_digit());
+    plain
+        .then(|| segment.parse::<i64>().ok())
+        .flatten()
+        .filter(|id| *id > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolve(path: &str) -> Option<Route> {
+        Route::resolve(path, "/assets/site.abc.css", "/assets/console.def.css")
+    }
+
+    #[test]
+    fn paths_name_their_routes() {
+        assert_eq!(resolve("/"), Some(Route::Home));
+        assert_eq!(
+            resolve("/admin/submissions/42/approve"),
+            Some(Route::Approve(42))
+        );
+        assert_eq!(
+            resolve("/admin/users/7/roles/admin/revoke"),
+            Some(Route::RevokeRole(7, Role::Admin))
+        );
+        assert_eq!(
+            resolve("/assets/console.def.css"),
+            Some(Route::ConsoleStylesheet)
+        );
+    }
+
+    #[test]
+    fn ids_are_positive_digits_only() {
+        for bad in [
+            "/admin/submissions/-1",
+            "/admin/submissions/0",
+            "/admin/submissions/+5",
+            "/admin/submissions/1e3",
+            "/admin/submissions/99999999999999999999",
+            "/admin/submissions/",
+            "/admin/users/1/roles/root/revoke",
+        ] {
+            assert_eq!(resolve(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn changes_take_post_only_and_reads_take_get() {
+        assert!(Route::Approve(1).accepts("POST"));
+        assert!(!Route::Approve(1).accepts("GET"));
+        assert!(Route::Submissions.accepts("GET"));
+        assert!(!Route::Submissions.accepts("POST"));
+        assert!(Route::SignIn.accepts("POST") && Route::SignIn.accepts("GET"));
+    }
+
+    #[test]
+    fn console_routes_are_admin_only_and_account_routes_are_not() {
+        assert!(Route::Approve(1).is_admin());
+        assert!(Route::Audit.is_admin());
+        assert!(!Route::Account.is_admin());
+        assert!(!Route::SignOut.is_admin());
+    }
+
+    #[test]
+    fn templates_never_carry_ids() {
+        assert_eq!(
+            Route::Submission(12345).template(),
+            "/admin/submissions/{id}"
+        );
+    }
+}

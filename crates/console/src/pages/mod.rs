@@ -1,0 +1,41 @@
+//! The console's pages, one module per area: signing in and the account (`account`), the
+//! moderation queue and a submission's review (`moderation`), users and roles (`users`) and
+//! the audit log (`audit`).
+
+mod account;
+mod audit;
+mod moderation;
+mod users;
+
+pub use account::{AccountPage, ProblemPage, SignInPage};
+pub use audit::AuditPage;
+pub use moderation::{ReviewPage, SubmissionRow, SubmissionsPage};
+pub use users::UsersPage;
+
+use kbc_domain::hours;
+use kbc_site::view;
+
+/// How many rows a console list shows per page.
+pub const PAGE_SIZE: u32 = 25;
+
+/// "November 30, 2026, 6:05 AM" in Central time: when something happened.
+pub fn when(unix: i64) -> String {
+    let (_, minute) = hours::local_day_and_minute(unix);
+    format!("{}, {}", view::date_label(unix), view::clock(minute))
+}
+
+/// A query-string value, escaped for a link the templates build.
+pub fn query_value(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_read_in_central_time() {
+        // 2026-01-01 00:00 UTC is 6:00 PM on New Year's Eve in Oklahoma.
+        assert_eq!(when(1_767_225_600), "December 31, 2025, 6:00 PM");
+    }
+}

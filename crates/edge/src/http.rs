@@ -1,0 +1,79 @@
+//! HTTP helpers every worker shares: reading and setting headers, the client's rate-limit
+//! identity, and bodies read within a limit while they stream in (a chunked body has no
+//! length to check up front), with what is left unread drained so the connection ends cleanly.
+
+use crate::runtime;
+use futures_util::StreamExt;
+use kbc_domain::rate_limit;
+use worker::{Env, Request, Response};
+
+pub fn header(req: &Request, name: &str) -> Option<String> {
+    req.headers().get(name).ok().flatten()
+}
+
+pub fn set(response: &Response, name: &str, value: &str) {
+    // Header names and values here are our own constants or ASCII we produced.
+    let _ = response.headers().set(name, value);
+}
+
+/// The salted hash that identifies a client for rate limits; the address is never kept.
+pub fn client_hash(req: &Request, env: &Env) -> String {
+    let salt = runtime::var(env, "CLIENT_HASH_SALT").unwrap_or_else(|| "kbc-local".into());
+    let address = header(req, "CF-Connecting-IP").unwrap_or_else(|| "unknown".into());
+    rate_limit::client_hash(&address, &salt)
+}
+
+/// Why a body was not read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyError {
+    /// Longer than the limit: refused as soon as the declared length or the bytes read so far
+    /// say so, without reading the rest.
+    TooLarge,
+    Unreadable,
+}
+
+/// How much of a too-large body is still read (and thrown away) after the limit, so that a
+/// client still sending gets its 413 on a cleanly finished request; past this the rest is
+/// left unread. Nothing beyond the limit is ever kept.
+const DISCARD_AFTER_LIMIT: usize = 1024 * 1024;
+
+/// The request body, at most `limit` bytes, checked while it streams in.
+pub async fn read_body(req: &mut Request, limit: usize) -> Result<Vec<u8>, BodyError> {
+    let declared = header(req, "Content-Length").and_then(|l| l.trim().parse::<usize>().ok());
+    if declared.is_some_and(|length| length > limit) {
+        return Err(BodyError::TooLarge);
+    }
+    if req.inner().body().is_none() {
+        return Ok(Vec::new());
+    }
+    let mut stream = req.stream().map_err(|_| BodyError::Unreadable)?;
+    let mut body = Vec::with_capacity(declared.unwrap_or(0).min(limit));
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| BodyError::Unreadable)?;
+        if body.len() + chunk.len() > limit {
+            discard(stream).await;
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Reads what is left of a body the worker answered without, throwing it away.
+pub async fn discard_body(req: &mut Request) {
+    if req.inner().body().is_some()
+        && let Ok(stream) = req.stream()
+    {
+        discard(stream).await;
+    }
+}
+
+async fn discard(mut stream: worker::ByteStream) {
+    let mut total = 0;
+    while let Some(Ok(chunk)) = stream.next().await {
+        total += chunk.len();
+        if total > DISCARD_AFTER_LIMIT {
+            break;
+        }
+    }
+}
