@@ -33,6 +33,15 @@ impl Reply {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Every value of a header that may repeat (`Set-Cookie`).
+    pub fn headers_named(&self, name: &str) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
     /// The `error.field` of a JSON error answer.
     pub fn error_field(&self) -> Option<String> {
         self.json()["error"]["field"].as_str().map(str::to_owned)
@@ -45,6 +54,12 @@ impl Worker {
         let base = std::env::var(variable).unwrap_or_else(|_| {
             panic!("{variable} is not set: run the end-to-end tests through `cargo xtask test`")
         });
+        Self::at(&base)
+    }
+
+    /// A server at `base` (`http://127.0.0.1:PORT`).
+    pub fn at(base: &str) -> Self {
+        let base = base.to_owned();
         let client = Client::builder()
             // Tests look at redirects themselves.
             .redirect(Policy::none())
@@ -56,6 +71,15 @@ impl Worker {
 
     pub fn api() -> Self {
         Self::from_env("KBC_API_URL")
+    }
+
+    pub fn agent() -> Self {
+        Self::from_env("KBC_AGENT_URL")
+    }
+
+    /// The base URL, i.e. the origin (`http://127.0.0.1:PORT`).
+    pub fn origin(&self) -> &str {
+        &self.base
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -3,6 +3,7 @@
 //! "Zyzzogeton" (or "Pagetest") so searches for it find fixtures and nothing seeded.
 
 use kbc_domain::DomainError;
+use kbc_domain::accounts::{self, Role};
 use kbc_domain::blog::{self, NewPost};
 use kbc_domain::categories::{self, NewCategory};
 use kbc_domain::db::sqlite::SqliteDatabase;
@@ -231,6 +232,9 @@ pub async fn install(db: &SqliteDatabase, now: i64) -> Result<(), DomainError> {
         )?;
         directory::create(db, &business, now).await?;
     }
+    // The fake Google's admin identity is an admin here, as `cargo xtask admin grant` makes one.
+    let admin = parse(Email::parse("email", crate::sign_in::ADMIN))?;
+    accounts::grant_by_email(db, &admin, Role::Admin, now).await?;
     Ok(())
 }
 

@@ -1,0 +1,550 @@
+//! The agent worker's trusted half, end to end in workerd through the fake Google: signing
+//! in (PKCE, state, nonce, cookies), sessions ending, the CSRF and origin gate, rights on
+//! admin pages, moderation that approves exactly once, and logs that hold no secret.
+
+use kbc_domain::db::{Statement, fetch_integer};
+use kbc_e2e::client::Worker;
+use kbc_e2e::sign_in::{
+    self, ADMIN, NEIGHBOUR, OWNER, SESSION_COOKIE, SIGN_IN_COOKIE, UNVERIFIED, choose, come_back,
+    set_cookie_header, sign_in_as, start,
+};
+use kbc_e2e::state;
+use pollster::block_on;
+use serde_json::json;
+
+fn agent() -> Worker {
+    Worker::agent()
+}
+
+fn count(sql: &str, value: &str) -> i64 {
+    block_on(fetch_integer(
+        &state::database(),
+        &Statement::new(sql).bind(value),
+    ))
+    .unwrap()
+}
+
+#[test]
+fn signing_in_lands_on_the_page_asked_for_with_a_host_only_secure_session_cookie() {
+    let agent = agent();
+    let session = sign_in_as(&agent, ADMIN, "/admin/users?q=kiamichi");
+    assert_eq!(session.landed_on, "/admin/users?q=kiamichi");
+    let cookie = set_cookie_header(&session.callback, SESSION_COOKIE).unwrap();
+    for attribute in ["Path=/", "Secure", "HttpOnly", "SameSite=Lax"] {
+        assert!(cookie.contains(attribute), "{cookie}");
+    }
+    assert!(!cookie.to_ascii_lowercase().contains("domain="), "{cookie}");
+    assert_eq!(session.id.len(), 64, "256 bits of hex");
+    let page = session.get(&agent, "/admin/users?q=kiamichi");
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains(ADMIN));
+    assert_eq!(page.header("cache-control"), Some("no-store"));
+    assert!(
+        page.header("content-security-policy")
+            .unwrap()
+            .contains("default-src 'none'")
+    );
+}
+
+#[test]
+fn the_session_id_is_stored_only_as_its_hash() {
+    let session = sign_in_as(&agent(), ADMIN, "/account");
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM sessions WHERE id_hash = ?1",
+            &session.id
+        ),
+        0
+    );
+    let hash = kbc_identity_hash(&session.id);
+    assert_eq!(
+        count("SELECT count(*) FROM sessions WHERE id_hash = ?1", &hash),
+        1
+    );
+}
+
+/// SHA-256 hex, as the worker stores session ids.
+fn kbc_identity_hash(secret: &str) -> String {
+    kbc_domain::fingerprint::sha256_hex(secret.as_bytes(), 32)
+}
+
+#[test]
+fn anonymous_visitors_of_console_pages_are_sent_to_sign_in_and_back() {
+    let reply = agent().get("/admin/submissions?page=2");
+    assert_eq!(reply.status, 303);
+    assert_eq!(
+        reply.header("location"),
+        Some("/sign-in?next=%2Fadmin%2Fsubmissions%3Fpage%3D2")
+    );
+    let page = agent().get("/sign-in?next=%2Fadmin%2Fsubmissions%3Fpage%3D2");
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("value=\"/admin/submissions?page=2\""),
+        "{}",
+        page.body
+    );
+}
+
+#[test]
+fn a_next_outside_our_origin_stays_home() {
+    let agent = agent();
+    for hostile in [
+        "https://evil.example/",
+        "//evil.example",
+        "/\\evil.example",
+        "http:evil.example",
+    ] {
+        let session = sign_in_as(&agent, OWNER, hostile);
+        assert!(
+            session.landed_on.starts_with('/') && !session.landed_on.starts_with("//"),
+            "{hostile} sent the browser to {}",
+            session.landed_on
+        );
+        assert!(
+            !session.landed_on.contains("evil"),
+            "{hostile}: {}",
+            session.landed_on
+        );
+    }
+}
+
+#[test]
+fn hostile_callback_parameters_are_never_reflected() {
+    let agent = agent();
+    let started = start(&agent, "/account");
+    let payload = "%3Cscript%3Ealert(1)%3C%2Fscript%3E";
+    let reply = come_back(
+        &agent,
+        &format!("/auth/callback?state={payload}&error={payload}&error_description={payload}"),
+        &started.state_cookie,
+    );
+    assert_eq!(reply.status, 400);
+    assert!(
+        !reply.body.contains("<script>") && !reply.body.contains("alert(1)"),
+        "{}",
+        reply.body
+    );
+    assert!(reply.body.contains("could not sign you in"));
+}
+
+#[test]
+fn a_callback_works_once() {
+    let agent = agent();
+    let started = start(&agent, "/account");
+    let callback = choose(&started, OWNER);
+    assert_eq!(
+        come_back(&agent, &callback, &started.state_cookie).status,
+        303
+    );
+    let replay = come_back(&agent, &callback, &started.state_cookie);
+    assert_eq!(replay.status, 400, "{}", replay.body);
+    assert!(sign_in::set_cookie(&replay, SESSION_COOKIE).is_none());
+}
+
+#[test]
+fn a_callback_in_another_browser_is_refused() {
+    // Login CSRF: an attacker's own sign-in finished in the victim's browser lacks the
+    // cookie its start set.
+    let agent = agent();
+    let started = start(&agent, "/account");
+    let callback = choose(&started, OWNER);
+    let other_browser = agent.get(&callback);
+    assert_eq!(other_browser.status, 400);
+    let wrong_cookie = come_back(&agent, &callback, &"0".repeat(64));
+    assert_eq!(wrong_cookie.status, 400);
+}
+
+#[test]
+fn cancelling_at_the_provider_signs_nobody_in() {
+    let agent = agent();
+    let started = start(&agent, "/account");
+    let state: String = started
+        .authorize_url
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .unwrap()
+        .1
+        .into();
+    let reply = come_back(
+        &agent,
+        &format!("/auth/callback?error=access_denied&state={state}"),
+        &started.state_cookie,
+    );
+    assert_eq!(reply.status, 400);
+    assert!(reply.body.contains("Sign-in cancelled"));
+    assert!(sign_in::set_cookie(&reply, SESSION_COOKIE).is_none());
+}
+
+#[test]
+fn an_unverified_email_cannot_sign_in() {
+    let agent = agent();
+    let started = start(&agent, "/account");
+    let callback = choose(&started, UNVERIFIED);
+    let reply = come_back(&agent, &callback, &started.state_cookie);
+    assert_eq!(reply.status, 400);
+    assert!(sign_in::set_cookie(&reply, SESSION_COOKIE).is_none());
+    assert_eq!(
+        count("SELECT count(*) FROM users WHERE email = ?1", UNVERIFIED),
+        0
+    );
+}
+
+#[test]
+fn the_sign_in_cookie_is_host_only_secure_and_short_lived() {
+    let agent = agent();
+    let body = "next=%2F";
+    let reply = agent.send(
+        "POST",
+        "/sign-in",
+        &[
+            ("Origin", agent.origin()),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        Some(body.as_bytes()),
+    );
+    let cookie = set_cookie_header(&reply, SIGN_IN_COOKIE).unwrap();
+    for attribute in [
+        "Path=/",
+        "Secure",
+        "HttpOnly",
+        "SameSite=Lax",
+        "Max-Age=600",
+    ] {
+        assert!(cookie.contains(attribute), "{cookie}");
+    }
+    let location = reply.header("location").unwrap();
+    for parameter in [
+        "code_challenge_method=S256",
+        "code_challenge=",
+        "nonce=",
+        "state=",
+    ] {
+        assert!(location.contains(parameter), "{location}");
+    }
+}
+
+#[test]
+fn starting_a_sign_in_from_another_site_is_refused() {
+    let agent = agent();
+    let reply = agent.send(
+        "POST",
+        "/sign-in",
+        &[
+            ("Origin", "https://evil.example"),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        Some(b"next=%2F"),
+    );
+    assert_eq!(reply.status, 403);
+}
+
+#[test]
+fn an_owner_is_refused_every_admin_page_and_action() {
+    let agent = agent();
+    let owner = sign_in_as(&agent, NEIGHBOUR, "/account");
+    for page in [
+        "/admin/submissions",
+        "/admin/users",
+        "/admin/audit",
+        "/admin/submissions/1",
+    ] {
+        assert_eq!(owner.get(&agent, page).status, 403, "{page}");
+    }
+    let token = sign_in::csrf_token(&owner.get(&agent, "/account").body);
+    for action in [
+        "/admin/submissions/1/approve",
+        "/admin/submissions/1/reject",
+        "/admin/invitations",
+    ] {
+        let reply = owner.post_raw(
+            &agent,
+            action,
+            &format!("csrf={token}&reason=x&email=a%40b.co&role=admin"),
+            agent.origin(),
+        );
+        assert_eq!(reply.status, 403, "{action}");
+    }
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM role_invitations WHERE email = ?1",
+            "a@b.co"
+        ),
+        0
+    );
+}
+
+#[test]
+fn a_change_without_the_sessions_csrf_token_or_from_another_site_changes_nothing() {
+    let agent = agent();
+    let admin = sign_in_as(&agent, ADMIN, "/admin/users");
+    let email = "csrf-victim@example.org";
+    let without = admin.post_raw(
+        &agent,
+        "/admin/invitations",
+        &format!("email={email}&role=admin"),
+        agent.origin(),
+    );
+    assert_eq!(without.status, 403);
+    let forged = admin.post_raw(
+        &agent,
+        "/admin/invitations",
+        &format!("csrf={}&email={email}&role=admin", "a".repeat(64)),
+        agent.origin(),
+    );
+    assert_eq!(forged.status, 403);
+    let token = sign_in::csrf_token(&admin.get(&agent, "/admin/users").body);
+    let cross_site = admin.post_raw(
+        &agent,
+        "/admin/invitations",
+        &format!("csrf={token}&email={email}&role=admin"),
+        "https://evil.example",
+    );
+    assert_eq!(cross_site.status, 403);
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM role_invitations WHERE email = ?1",
+            email
+        ),
+        0
+    );
+    let allowed = admin.post_form(
+        &agent,
+        "/admin/users",
+        "/admin/invitations",
+        &[("email", email), ("role", "owner")],
+    );
+    assert_eq!(allowed.status, 303, "{}", allowed.body);
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM role_invitations WHERE email = ?1",
+            email
+        ),
+        1
+    );
+}
+
+#[test]
+fn get_never_changes_state() {
+    let agent = agent();
+    let admin = sign_in_as(&agent, ADMIN, "/account");
+    let reply = admin.get(&agent, "/sign-out");
+    assert_eq!(reply.status, 405);
+    assert_eq!(admin.get(&agent, "/account").status, 200, "still signed in");
+}
+
+/// A fresh pending submission sent through the public API; returns its id.
+fn pending_submission(name: &str, client: &str) -> i64 {
+    let reply = Worker::api().post_json(
+        "/api/v1/submissions",
+        client,
+        &json!({
+            "business_name": name,
+            "category": kbc_e2e::fixtures::PLUMBING,
+            "description": "Drains & more",
+            "phone": "580-555-0142",
+            "email": "owner@ridgeline-plumbing.test",
+            "city": "Idabel",
+            "state": "OK",
+            "contact_name": "Owen"
+        }),
+    );
+    assert_eq!(reply.status, 202, "{}", reply.body);
+    count("SELECT id FROM submissions WHERE business_name = ?1", name)
+}
+
+fn approval_form(token: &str, name: &str) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("csrf", token)
+        .append_pair("business_name", name)
+        .append_pair("category", kbc_e2e::fixtures::PLUMBING)
+        .append_pair("description", "Drains & more")
+        .append_pair("phone", "580-555-0142")
+        .append_pair("email", "owner@ridgeline-plumbing.test")
+        .append_pair("city", "Idabel")
+        .append_pair("state", "OK")
+        .append_pair("contact_name", "Owen")
+        .finish()
+}
+
+#[test]
+fn concurrent_approvals_publish_exactly_one_business() {
+    let agent = agent();
+    let name = "Zyzzogeton Race Drains";
+    let id = pending_submission(name, "198.51.100.61");
+    let admin = sign_in_as(&agent, ADMIN, "/admin/submissions");
+    let token = sign_in::csrf_token(&admin.get(&agent, &format!("/admin/submissions/{id}")).body);
+    let body = approval_form(&token, name);
+    let replies: Vec<String> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..6)
+            .map(|_| {
+                scope.spawn(|| {
+                    let reply = admin.post_raw(
+                        &agent,
+                        &format!("/admin/submissions/{id}/approve"),
+                        &body,
+                        agent.origin(),
+                    );
+                    assert_eq!(reply.status, 303, "{}", reply.body);
+                    reply.header("location").unwrap_or_default().to_owned()
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap()).collect()
+    });
+    let approved = replies
+        .iter()
+        .filter(|l| l.ends_with("done=approved"))
+        .count();
+    assert_eq!(approved, 1, "{replies:?}");
+    assert_eq!(
+        count("SELECT count(*) FROM businesses WHERE name = ?1", name),
+        1
+    );
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM audit_log WHERE action = 'submission.approve' AND object_id = ?1",
+            &id.to_string()
+        ),
+        1
+    );
+}
+
+#[test]
+fn an_approved_submission_with_a_hostile_name_shows_as_text_and_goes_public() {
+    let agent = agent();
+    let name = "<script>alert('zz')</script> Zyzzogeton Septic";
+    let id = pending_submission(name, "198.51.100.62");
+    let admin = sign_in_as(&agent, ADMIN, "/admin/submissions");
+    let review = admin.get(&agent, &format!("/admin/submissions/{id}"));
+    assert!(
+        !review.body.contains("<script>alert"),
+        "stored text is escaped"
+    );
+    assert!(review.body.contains("&lt;script&gt;"));
+    let token = sign_in::csrf_token(&review.body);
+    let reply = admin.post_raw(
+        &agent,
+        &format!("/admin/submissions/{id}/approve"),
+        &approval_form(&token, name),
+        agent.origin(),
+    );
+    assert_eq!(
+        reply.header("location"),
+        Some("/admin/submissions?done=approved")
+    );
+    let slug = block_on(kbc_domain::db::fetch_all::<serde_json::Value>(
+        &state::database(),
+        &Statement::new("SELECT slug FROM businesses WHERE name = ?1").bind(name),
+    ))
+    .unwrap()[0]["slug"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let public = Worker::api().get(&format!("/api/v1/businesses/{slug}"));
+    assert_eq!(public.status, 200, "{}", public.body);
+    assert_eq!(public.json()["name"], name);
+}
+
+#[test]
+fn rejecting_needs_a_reason_and_keeps_the_business_private() {
+    let agent = agent();
+    let name = "Zyzzogeton Rejected Rooter";
+    let id = pending_submission(name, "198.51.100.63");
+    let admin = sign_in_as(&agent, ADMIN, "/admin/submissions");
+    let page = format!("/admin/submissions/{id}");
+    let action = format!("/admin/submissions/{id}/reject");
+    let empty = admin.post_form(&agent, &page, &action, &[("reason", "  ")]);
+    assert_eq!(empty.status, 422);
+    let rejected = admin.post_form(&agent, &page, &action, &[("reason", "Outside our area")]);
+    assert_eq!(
+        rejected.header("location"),
+        Some("/admin/submissions?done=rejected")
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM businesses WHERE name = ?1", name),
+        0
+    );
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM submissions WHERE business_name = ?1 AND status = 'rejected'",
+            name
+        ),
+        1
+    );
+}
+
+#[test]
+fn signing_out_ends_the_session_on_the_next_request() {
+    let agent = agent();
+    let session = sign_in_as(&agent, OWNER, "/account");
+    let reply = session.post_form(&agent, "/account", "/sign-out", &[]);
+    assert_eq!(reply.status, 303);
+    let after = session.get(&agent, "/account");
+    assert_eq!(after.status, 303, "signed out");
+    assert!(after.header("location").unwrap().starts_with("/sign-in"));
+}
+
+#[test]
+fn signing_out_everywhere_ends_every_session_of_that_person() {
+    let agent = agent();
+    let laptop = sign_in_as(&agent, OWNER, "/account");
+    let phone = sign_in_as(&agent, OWNER, "/account");
+    let reply = laptop.post_form(&agent, "/account", "/sign-out-everywhere", &[]);
+    assert_eq!(reply.status, 303);
+    assert_eq!(phone.get(&agent, "/account").status, 303);
+    assert_eq!(laptop.get(&agent, "/account").status, 303);
+}
+
+#[test]
+fn an_admin_revoking_someones_sessions_ends_them_at_once() {
+    let agent = agent();
+    let neighbour = sign_in_as(&agent, NEIGHBOUR, "/account");
+    assert_eq!(neighbour.get(&agent, "/account").status, 200);
+    let admin = sign_in_as(&agent, ADMIN, "/admin/users");
+    let user_id = count("SELECT id FROM users WHERE email = ?1", NEIGHBOUR);
+    let reply = admin.post_form(
+        &agent,
+        "/admin/users",
+        &format!("/admin/users/{user_id}/sessions/revoke"),
+        &[],
+    );
+    assert_eq!(reply.header("location"), Some("/admin/users?done=sessions"));
+    assert_eq!(neighbour.get(&agent, "/account").status, 303);
+}
+
+#[test]
+fn the_agents_log_holds_no_session_id_state_code_or_token() {
+    let agent = agent();
+    let started = start(&agent, "/account");
+    let state: String = started
+        .authorize_url
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .unwrap()
+        .1
+        .into();
+    let callback = choose(&started, OWNER);
+    let code: String = url::Url::parse(&format!("http://x{callback}"))
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into();
+    let reply = come_back(&agent, &callback, &started.state_cookie);
+    let session = sign_in::set_cookie(&reply, SESSION_COOKIE).unwrap();
+    // Let workerd flush the lines of these requests.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let log_dir = std::env::var("KBC_LOG_DIR").expect("KBC_LOG_DIR is set by `cargo xtask test`");
+    let log = std::fs::read_to_string(format!("{log_dir}/agent.log")).unwrap();
+    assert!(
+        log.contains("\"route\":\"/auth/callback\""),
+        "the callback was logged"
+    );
+    for secret in [&state, &code, &session] {
+        assert!(
+            !log.contains(secret.as_str()),
+            "the agent log holds a secret"
+        );
+    }
+}
