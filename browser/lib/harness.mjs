@@ -4,7 +4,7 @@
 // axe-core for WCAG 2.1 A/AA, so every test can demand a clean, accessible page.
 //
 // `cargo xtask test` provides the environment (`browser_tests` in xtask/src/tiers.rs):
-// the api worker's URL, fixture names from crates/e2e/src/fixtures.rs, the Chromium
+// the api and agent workers' URLs, fixture names from crates/e2e/src/fixtures.rs, the Chromium
 // binary and the screenshot directory.
 
 import { chromium } from 'playwright-core';
@@ -25,6 +25,8 @@ function required(name) {
 
 /** The api worker serving the site, without a trailing slash. */
 export const SITE = required('KBC_API_URL').replace(/\/$/, '');
+/** The agent worker serving sign-in and the console (app.kiamichibizconnect.com). */
+export const APP = required('KBC_AGENT_URL').replace(/\/$/, '');
 export const SCREENSHOT_DIR = required('KBC_SCREENSHOT_DIR');
 export const FIXTURES = {
   plumberSlug: required('KBC_FIXTURE_PLUMBER_SLUG'),
@@ -152,9 +154,9 @@ async function visit(browser, { viewport = DESKTOP, client = '198.51.100.1' } = 
   return {
     page,
     dialogs,
-    /** Opens a path of the site and fails unless it answers 200. */
-    async open(path) {
-      const response = await page.goto(`${SITE}${path}`);
+    /** Opens a path of the site (or of `origin`) and fails unless it answers 200. */
+    async open(path, origin = SITE) {
+      const response = await page.goto(`${origin}${path}`);
       assert.equal(response?.status(), 200, `GET ${path}`);
     },
     /**

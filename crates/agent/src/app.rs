@@ -23,11 +23,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
     let started = runtime::now_ms();
     let path = req.path();
     let method = req.inner().method();
-    let route = Route::resolve(
-        &path,
-        kbc_site::assets::stylesheet_path(),
-        kbc_console::assets::stylesheet_path(),
-    );
+    let route = Route::resolve(&path, kbc_console::assets::stylesheet_path());
     let response = match route {
         None => not_found(None),
         Some(route) if !route.accepts(&method) => {
@@ -69,14 +65,7 @@ async fn serve(route: Route, req: &mut Request, env: &Env) -> Response {
         Route::Health => return runtime::health(env, WORKER, env!("CARGO_PKG_VERSION")).await,
         Route::Stylesheet => {
             return asset(
-                kbc_site::assets::STYLESHEET,
-                "text/css; charset=utf-8",
-                true,
-            );
-        }
-        Route::ConsoleStylesheet => {
-            return asset(
-                kbc_console::assets::STYLESHEET,
+                kbc_console::assets::stylesheet(),
                 "text/css; charset=utf-8",
                 true,
             );

@@ -8,7 +8,6 @@ use kbc_domain::accounts::Role;
 pub enum Route {
     Health,
     Stylesheet,
-    ConsoleStylesheet,
     Icon,
     Home,
     SignIn,
@@ -37,13 +36,10 @@ pub enum Kind {
 }
 
 impl Route {
-    /// The route `path` names, if any; the stylesheets by their current fingerprint only.
-    pub fn resolve(path: &str, stylesheet: &str, console_stylesheet: &str) -> Option<Route> {
+    /// The route `path` names, if any; the stylesheet by its current fingerprint only.
+    pub fn resolve(path: &str, stylesheet: &str) -> Option<Route> {
         if path == stylesheet {
             return Some(Route::Stylesheet);
-        }
-        if path == console_stylesheet {
-            return Some(Route::ConsoleStylesheet);
         }
         let segments: Vec<&str> = path.strip_prefix('/')?.split('/').collect();
         Some(match segments.as_slice() {
@@ -109,7 +105,7 @@ impl Route {
     pub fn template(self) -> &'static str {
         match self {
             Route::Health => "/health",
-            Route::Stylesheet | Route::ConsoleStylesheet | Route::Icon => "/assets/{file}",
+            Route::Stylesheet | Route::Icon => "/assets/{file}",
             Route::Home => "/",
             Route::SignIn => "/sign-in",
             Route::Callback => "/auth/callback",
@@ -164,7 +160,7 @@ mod tests {
     use super::*;
 
     fn resolve(path: &str) -> Option<Route> {
-        Route::resolve(path, "/assets/site.abc.css", "/assets/console.def.css")
+        Route::resolve(path, "/assets/console.def.css")
     }
 
     #[test]
@@ -178,10 +174,8 @@ mod tests {
             resolve("/admin/users/7/roles/admin/revoke"),
             Some(Route::RevokeRole(7, Role::Admin))
         );
-        assert_eq!(
-            resolve("/assets/console.def.css"),
-            Some(Route::ConsoleStylesheet)
-        );
+        assert_eq!(resolve("/assets/console.def.css"), Some(Route::Stylesheet));
+        assert_eq!(resolve("/assets/console.old.css"), None);
     }
 
     #[test]

@@ -1,14 +1,37 @@
-//! The console's stylesheet, served beside the public one under a fingerprinted path.
+//! The console's stylesheet: the public site's, so both halves share one design language,
+//! followed by the console's own rules (tables, inline actions), served as one file under a
+//! fingerprinted path — one request per page, cacheable for good.
 
 use std::sync::OnceLock;
 
-pub const STYLESHEET: &str = include_str!("../static/console.css");
+const CONSOLE_RULES: &str = include_str!("../static/console.css");
 
-/// `/assets/console.<hash>.css`.
+/// The whole stylesheet of the console's pages.
+pub fn stylesheet() -> &'static str {
+    static SHEET: OnceLock<String> = OnceLock::new();
+    SHEET.get_or_init(|| format!("{}\n{CONSOLE_RULES}", kbc_site::assets::STYLESHEET))
+}
+
+/// `/assets/console.<hash>.css`, where the hash is of [`stylesheet`].
 pub fn stylesheet_path() -> &'static str {
     static PATH: OnceLock<String> = OnceLock::new();
     PATH.get_or_init(|| {
-        let fingerprint = kbc_domain::fingerprint::sha256_hex(STYLESHEET.as_bytes(), 6);
+        let fingerprint = kbc_domain::fingerprint::sha256_hex(stylesheet().as_bytes(), 6);
         format!("/assets/console.{fingerprint}.css")
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_console_stylesheet_extends_the_sites_and_is_fingerprinted() {
+        assert!(stylesheet().starts_with(kbc_site::assets::STYLESHEET));
+        assert!(stylesheet().contains(".account-bar"));
+        assert!(
+            stylesheet_path().starts_with("/assets/console.")
+                && stylesheet_path().ends_with(".css")
+        );
+    }
 }

@@ -39,7 +39,6 @@ pub struct Chrome {
     pub viewer: Option<Viewer>,
     pub notice: Option<Notice>,
     pub stylesheet: &'static str,
-    pub console_stylesheet: &'static str,
 }
 
 impl Chrome {
@@ -49,8 +48,7 @@ impl Chrome {
             section,
             viewer,
             notice: None,
-            stylesheet: kbc_site::assets::stylesheet_path(),
-            console_stylesheet: crate::assets::stylesheet_path(),
+            stylesheet: crate::assets::stylesheet_path(),
         }
     }
 

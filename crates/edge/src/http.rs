@@ -1,11 +1,9 @@
-//! HTTP helpers every worker shares: reading and setting headers, the client's rate-limit
-//! identity, and bodies read within a limit while they stream in (a chunked body has no
-//! length to check up front), with what is left unread drained so the connection ends cleanly.
+//! HTTP helpers every worker shares: reading and setting headers, and bodies read within a
+//! limit while they stream in (a chunked body has no length to check up front), with what
+//! is left unread drained so the connection ends cleanly.
 
-use crate::runtime;
 use futures_util::StreamExt;
-use kbc_domain::rate_limit;
-use worker::{Env, Request, Response};
+use worker::{Request, Response};
 
 pub fn header(req: &Request, name: &str) -> Option<String> {
     req.headers().get(name).ok().flatten()
@@ -14,13 +12,6 @@ pub fn header(req: &Request, name: &str) -> Option<String> {
 pub fn set(response: &Response, name: &str, value: &str) {
     // Header names and values here are our own constants or ASCII we produced.
     let _ = response.headers().set(name, value);
-}
-
-/// The salted hash that identifies a client for rate limits; the address is never kept.
-pub fn client_hash(req: &Request, env: &Env) -> String {
-    let salt = runtime::var(env, "CLIENT_HASH_SALT").unwrap_or_else(|| "kbc-local".into());
-    let address = header(req, "CF-Connecting-IP").unwrap_or_else(|| "unknown".into());
-    rate_limit::client_hash(&address, &salt)
 }
 
 /// Why a body was not read.

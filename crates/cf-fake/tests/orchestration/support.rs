@@ -176,7 +176,7 @@ impl World {
     }
 
     /// `provision --env production`, plus what a live account has: the production
-    /// secrets, one earlier deployment of every worker, a database with data, migrated up
+    /// secrets (api's salt, agent's Google client), one earlier deployment of every worker, a database with data, migrated up
     /// to all but the newest migration (which the next deploy brings), and the api's edge
     /// copy of the cache generation.
     pub fn live_production(&self) {
@@ -214,6 +214,12 @@ impl World {
                 .unwrap()
                 .secrets
                 .insert("CLIENT_HASH_SALT".into(), "s3cret-salt-value".into());
+            let agent = &mut cf.scripts.get_mut("kbc-agent").unwrap().secrets;
+            agent.insert(
+                "GOOGLE_CLIENT_ID".into(),
+                "1234-test.apps.googleusercontent.com".into(),
+            );
+            agent.insert("GOOGLE_SECRET".into(), "test-google-secret".into());
         });
     }
 
