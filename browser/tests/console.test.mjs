@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import { APP, DESKTOP, FIXTURES, PHONE, SCREENSHOT_DIR, location, useChromium } from '../lib/harness.mjs';
 
 const visitor = useChromium();
-const HOSTILE = "<script>alert('console')</script> Zyzzogeton Browser Drains";
+const HOSTILE = "<script>alert('console')</script> Qqbrowser Drains";
 
 /** Sends a listing from the public site's form, as a resident would. */
 async function submitListing(page, open, name) {
@@ -44,7 +44,7 @@ test('an admin signs in, approves a script-laden listing shown as text, and it g
   await page.waitForURL(`${APP}/admin/submissions?done=approved`);
   assert.equal((await page.getByRole('status').textContent()).trim(), 'Approved and published.');
 
-  await open(`/search?q=${encodeURIComponent('Zyzzogeton Browser Drains')}`);
+  await open(`/search?q=${encodeURIComponent('Qqbrowser Drains')}`);
   await page.getByRole('link', { name: HOSTILE }).click();
   assert.match(location(page).path, /^\/business\//);
   assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), HOSTILE);

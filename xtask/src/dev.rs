@@ -40,7 +40,7 @@ pub fn run(ws: &Workspace) -> Result<()> {
         .iter()
         .map(|&worker| {
             let mut spec = Spec::new(worker, worker.dev_port());
-            spec.vars = fakes.vars_for(worker, &spec.url());
+            spec.vars = fakes.vars_for(worker);
             spec
         })
         .collect();

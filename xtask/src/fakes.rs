@@ -14,6 +14,8 @@ pub const OIDC_DEV_PORT: u16 = 8791;
 /// The running fakes; dropping them stops them.
 pub struct Fakes {
     pub oidc: Server<Provider>,
+    /// Added to every dev port, the workers' as the fakes'.
+    offset: u16,
 }
 
 impl Fakes {
@@ -24,19 +26,25 @@ impl Fakes {
             .context("the OpenID fake's port is beyond 65535")?;
         let oidc = Provider::start_on(&format!("127.0.0.1:{port}"))
             .with_context(|| format!("starting the fake OpenID provider on port {port}"))?;
-        Ok(Self { oidc })
+        Ok(Self { oidc, offset })
     }
 
-    /// The `--var` overrides that point `worker` (served at `own_url`) at these fakes.
-    pub fn vars_for(&self, worker: Worker, own_url: &str) -> Vec<(&'static str, String)> {
+    /// The `--var` overrides that point `worker` at these fakes and at its fellow workers
+    /// on the same ports.
+    pub fn vars_for(&self, worker: Worker) -> Vec<(&'static str, String)> {
+        let app = format!(
+            "http://127.0.0.1:{}",
+            Worker::Agent.dev_port().saturating_add(self.offset)
+        );
         match worker {
+            Worker::Api => vec![("APP_ORIGIN", app)],
             Worker::Agent => vec![
                 ("OIDC_ISSUER", self.oidc.base_url().to_owned()),
-                ("APP_ORIGIN", own_url.to_owned()),
+                ("APP_ORIGIN", app),
                 ("GOOGLE_CLIENT_ID", oidc::CLIENT_ID.to_owned()),
                 ("GOOGLE_SECRET", oidc::CLIENT_SECRET.to_owned()),
             ],
-            Worker::Api | Worker::Analyzer | Worker::Facebook => Vec::new(),
+            Worker::Analyzer | Worker::Facebook => Vec::new(),
         }
     }
 }

@@ -116,7 +116,7 @@ fn end_to_end_tiers(ws: &Workspace, report: &mut Report) {
         specs = e2e_specs(offset)?;
         let started = Fakes::start(offset)?;
         for spec in &mut specs {
-            spec.vars = started.vars_for(spec.worker, &spec.url());
+            spec.vars = started.vars_for(spec.worker);
         }
         fakes = Some(started);
         Ok(())

@@ -4,7 +4,7 @@
 //! token. Writes the one structured log line of each request (route template, never the path).
 
 use crate::respond::{self, asset, not_found, problem, redirect};
-use crate::routes::{Kind, Route};
+use crate::routes::Route;
 use crate::{console, session, sign_in};
 use kbc_console::chrome::Viewer;
 use kbc_domain::accounts::Role;
@@ -24,7 +24,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
     let path = req.path();
     let method = req.inner().method();
     let route = Route::resolve(&path, kbc_console::assets::stylesheet_path());
-    let response = match route {
+    let response = match &route {
         None => not_found(None),
         Some(route) if !route.accepts(&method) => {
             let response = problem(
@@ -36,7 +36,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
             http::set(&response, "Allow", route.allow());
             response
         }
-        Some(route) => serve(route, &mut req, &env).await,
+        Some(route) => serve(route.clone(), &mut req, &env).await,
     };
     let response = if method == "HEAD" {
         runtime::without_body(response)
@@ -51,7 +51,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
         worker: WORKER,
         version: GIT_SHA,
         method: log::method(&method),
-        route: route.map_or("unmatched", Route::template),
+        route: route.as_ref().map_or("unmatched", Route::template),
         status: response.status_code(),
         duration_ms: runtime::now_ms() - started,
         cache: None,
@@ -98,13 +98,14 @@ async fn serve(route: Route, req: &mut Request, env: &Env) -> Response {
         (Route::Callback, _) => sign_in::callback(req, env, &db, now).await,
         (Route::Home, None) => redirect("/sign-in"),
         (Route::Home, Some(session)) => redirect(sign_in::home_of(&session)),
-        (route, None) => match route.kind() {
-            Kind::Read => redirect(&sign_in_then(req)),
-            Kind::Change => respond::sign_in_needed(
+        // Every POST a route accepts changes something (starting a sign-in aside, above).
+        (_, None) => match method.as_str() {
+            "POST" => respond::sign_in_needed(
                 403,
                 "You are signed out",
                 "Your session has ended. Sign in again, then repeat what you were doing; nothing was changed.",
             ),
+            _ => redirect(&sign_in_then(req)),
         },
         (route, Some(session)) => {
             if route.is_admin() && !session.has(Role::Admin) {
@@ -115,9 +116,8 @@ async fn serve(route: Route, req: &mut Request, env: &Env) -> Response {
                     "This page is for the directory's team.",
                 );
             }
-            match route.kind() {
-                Kind::Read => console::read(route, req, &db, &session).await,
-                Kind::Change => {
+            match method.as_str() {
+                "POST" => {
                     if !session::from_our_pages(req, env) {
                         return cross_site(Some(Viewer::of(&session)));
                     }
@@ -135,6 +135,7 @@ async fn serve(route: Route, req: &mut Request, env: &Env) -> Response {
                     }
                     console::change(route, req, env, &form, &db, &session).await
                 }
+                _ => console::read(route, req, &db, &session).await,
             }
         }
     }

@@ -7,13 +7,17 @@ use crate::respond::{self, not_found, page, problem, redirect};
 use crate::routes::Route;
 use crate::sign_in::{self, query};
 use kbc_console::chrome::{Notice, Viewer};
-use kbc_console::pages::{AccountPage, AuditPage, ReviewPage, SubmissionsPage, UsersPage};
+use kbc_console::pages::{
+    AccountPage, AuditPage, ClaimPage, ClaimsPage, JobsPage, ReviewPage, SubmissionsPage, UsersPage,
+};
 use kbc_domain::accounts::{self, Granted, Role, Session};
 use kbc_domain::audit::{self, Filter};
+use kbc_domain::claims::{self, ClaimOutcome, Decided};
 use kbc_domain::db::d1::D1;
 use kbc_domain::error::DomainError;
 use kbc_domain::submissions::{self, Decision};
 use kbc_domain::values::Email;
+use kbc_domain::values::Slug;
 use kbc_domain::{Page, cache};
 use kbc_edge::runtime;
 use kbc_identity::secrets::random_secret;
@@ -40,6 +44,18 @@ fn notice(req: &Request) -> Option<Notice> {
         "granted-email" => (
             true,
             "Role granted to the people signed in with that email.",
+        ),
+        "owner" => (true, "You own this listing now."),
+        "claim-sent" => (
+            true,
+            "Claim sent: our team will check it; its status is below.",
+        ),
+        "owner-already" => (true, "You already own this listing."),
+        "claim-approved" => (true, "Claim approved: they own the listing now."),
+        "claim-rejected" => (true, "Claim rejected."),
+        "claim-already" => (
+            false,
+            "Someone already decided this claim; nothing was changed.",
         ),
         _ => return None,
     };
@@ -88,8 +104,21 @@ pub async fn read(route: Route, req: &Request, db: &D1, session: &Session) -> Re
                 .filter(|r| session.has(*r))
                 .map(Role::as_str)
                 .collect();
-            return page(200, &AccountPage::new(viewer, roles));
+            AccountPage::load(db, viewer.clone(), session.user_id, roles, notice(req))
+                .await
+                .map(|p| page(200, &p))
+                .map_err(DomainError::from)
         }
+        Route::Claim(slug) => ClaimPage::load(db, viewer.clone(), &slug, None)
+            .await
+            .map(|p| page(200, &p)),
+        Route::Claims => ClaimsPage::load(db, viewer.clone(), number, notice(req))
+            .await
+            .map(|p| page(200, &p)),
+        Route::Jobs => JobsPage::load(db, viewer.clone())
+            .await
+            .map(|p| page(200, &p))
+            .map_err(DomainError::from),
         Route::Admin => return redirect("/admin/submissions"),
         Route::Submissions => SubmissionsPage::load(db, viewer.clone(), number, notice(req))
             .await
@@ -174,6 +203,27 @@ pub async fn change(
             .await
             .map(|()| "/admin/users?done=sessions".to_owned()),
         Route::Invite => return invite(form, db, session, now).await,
+        Route::Claim(slug) => return claim(form, db, session, &slug, now).await,
+        Route::ApproveClaim(id) | Route::RejectClaim(id) => {
+            let approve = matches!(route, Route::ApproveClaim(_));
+            let Ok(token) = random_secret() else {
+                return respond::unavailable(Some(viewer));
+            };
+            match claims::decide(db, &actor, id, approve, form.get("reason"), &token, now).await {
+                Ok(Decided::Now) if approve => Ok("/admin/claims?done=claim-approved".to_owned()),
+                Ok(Decided::Now) => Ok("/admin/claims?done=claim-rejected".to_owned()),
+                Ok(Decided::Already) => Ok("/admin/claims?done=claim-already".to_owned()),
+                Err(DomainError::Invalid(_)) => {
+                    return problem(
+                        422,
+                        Some(viewer),
+                        "Say why",
+                        "A rejection needs a reason; nothing was changed.",
+                    );
+                }
+                Err(err) => Err(err),
+            }
+        }
         _ => return not_found(Some(viewer)),
     };
     match result {
@@ -288,4 +338,21 @@ async fn invite(form: &Form, db: &D1, session: &Session, now: i64) -> Response {
         Granted::Invited => "/admin/users?done=invited",
         Granted::Users(_) => "/admin/users?done=granted-email",
     })
+}
+
+async fn claim(form: &Form, db: &D1, session: &Session, slug: &Slug, now: i64) -> Response {
+    let viewer = Viewer::of(session);
+    match claims::request(db, &session.actor(), slug, form.get("note"), now).await {
+        Ok(ClaimOutcome::Owner { .. }) => redirect("/account?done=owner"),
+        Ok(ClaimOutcome::Pending { .. }) => redirect("/account?done=claim-sent"),
+        Ok(ClaimOutcome::AlreadyOwner) => redirect("/account?done=owner-already"),
+        Err(DomainError::Invalid(errors)) => {
+            let message = errors.into_iter().next().map(|e| e.message);
+            match ClaimPage::load(db, viewer.clone(), slug, message).await {
+                Ok(claim) => page(422, &claim),
+                Err(err) => failed(&err, viewer),
+            }
+        }
+        Err(err) => failed(&err, viewer),
+    }
 }

@@ -3,8 +3,9 @@
 //! the logs). Plain Rust, tested natively.
 
 use kbc_domain::accounts::Role;
+use kbc_domain::values::Slug;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
     Health,
     Stylesheet,
@@ -15,6 +16,8 @@ pub enum Route {
     SignOut,
     SignOutEverywhere,
     Account,
+    /// "Is this your business?": the claim page (GET) and the claim itself (POST).
+    Claim(Slug),
     Admin,
     Submissions,
     Submission(i64),
@@ -26,6 +29,10 @@ pub enum Route {
     RevokeSessions(i64),
     Invite,
     Audit,
+    Claims,
+    ApproveClaim(i64),
+    RejectClaim(i64),
+    Jobs,
 }
 
 /// What a route accepts: reads are GET (and HEAD), changes are POST.
@@ -51,6 +58,7 @@ impl Route {
             ["sign-out"] => Route::SignOut,
             ["sign-out-everywhere"] => Route::SignOutEverywhere,
             ["account"] => Route::Account,
+            ["claim", slug] => Route::Claim(Slug::parse("slug", slug).ok()?),
             ["admin"] => Route::Admin,
             ["admin", "submissions"] => Route::Submissions,
             ["admin", "submissions", id] => Route::Submission(id_of(id)?),
@@ -64,11 +72,15 @@ impl Route {
             ["admin", "users", id, "sessions", "revoke"] => Route::RevokeSessions(id_of(id)?),
             ["admin", "invitations"] => Route::Invite,
             ["admin", "audit"] => Route::Audit,
+            ["admin", "claims"] => Route::Claims,
+            ["admin", "claims", id, "approve"] => Route::ApproveClaim(id_of(id)?),
+            ["admin", "claims", id, "reject"] => Route::RejectClaim(id_of(id)?),
+            ["admin", "jobs"] => Route::Jobs,
             _ => return None,
         })
     }
 
-    pub fn kind(self) -> Kind {
+    pub fn kind(&self) -> Kind {
         match self {
             Route::SignOut
             | Route::SignOutEverywhere
@@ -77,32 +89,34 @@ impl Route {
             | Route::GrantRole(_)
             | Route::RevokeRole(..)
             | Route::RevokeSessions(_)
-            | Route::Invite => Kind::Change,
+            | Route::Invite
+            | Route::ApproveClaim(_)
+            | Route::RejectClaim(_) => Kind::Change,
             // Starting a sign-in stores state, so it is a POST too; its page is a GET.
             _ => Kind::Read,
         }
     }
 
     /// Whether `method` is one this route answers.
-    pub fn accepts(self, method: &str) -> bool {
+    pub fn accepts(&self, method: &str) -> bool {
         match (self, self.kind()) {
-            (Route::SignIn, _) => matches!(method, "GET" | "HEAD" | "POST"),
+            (Route::SignIn | Route::Claim(_), _) => matches!(method, "GET" | "HEAD" | "POST"),
             (_, Kind::Read) => matches!(method, "GET" | "HEAD"),
             (_, Kind::Change) => method == "POST",
         }
     }
 
     /// The `Allow` header for a refused method.
-    pub fn allow(self) -> &'static str {
+    pub fn allow(&self) -> &'static str {
         match (self, self.kind()) {
-            (Route::SignIn, _) => "GET, HEAD, POST",
+            (Route::SignIn | Route::Claim(_), _) => "GET, HEAD, POST",
             (_, Kind::Read) => "GET, HEAD",
             (_, Kind::Change) => "POST",
         }
     }
 
     /// How the route is logged.
-    pub fn template(self) -> &'static str {
+    pub fn template(&self) -> &'static str {
         match self {
             Route::Health => "/health",
             Route::Stylesheet | Route::Icon => "/assets/{file}",
@@ -112,6 +126,7 @@ impl Route {
             Route::SignOut => "/sign-out",
             Route::SignOutEverywhere => "/sign-out-everywhere",
             Route::Account => "/account",
+            Route::Claim(_) => "/claim/{slug}",
             Route::Admin => "/admin",
             Route::Submissions => "/admin/submissions",
             Route::Submission(_) => "/admin/submissions/{id}",
@@ -123,11 +138,15 @@ impl Route {
             Route::RevokeSessions(_) => "/admin/users/{id}/sessions/revoke",
             Route::Invite => "/admin/invitations",
             Route::Audit => "/admin/audit",
+            Route::Claims => "/admin/claims",
+            Route::ApproveClaim(_) => "/admin/claims/{id}/approve",
+            Route::RejectClaim(_) => "/admin/claims/{id}/reject",
+            Route::Jobs => "/admin/jobs",
         }
     }
 
     /// Whether only admins may use it.
-    pub fn is_admin(self) -> bool {
+    pub fn is_admin(&self) -> bool {
         matches!(
             self,
             Route::Admin
@@ -141,6 +160,10 @@ impl Route {
                 | Route::RevokeSessions(_)
                 | Route::Invite
                 | Route::Audit
+                | Route::Claims
+                | Route::ApproveClaim(_)
+                | Route::RejectClaim(_)
+                | Route::Jobs
         )
     }
 }

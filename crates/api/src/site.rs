@@ -63,8 +63,11 @@ fn site_for(env: &Env, url: Option<&url::Url>) -> Site {
     let origin = runtime::var(env, "SITE_ORIGIN")
         .or_else(|| url.map(|u| u.origin().ascii_serialization()))
         .unwrap_or_else(|| "https://kiamichibizconnect.com".into());
+    let app_origin = runtime::var(env, "APP_ORIGIN")
+        .unwrap_or_else(|| "https://app.kiamichibizconnect.com".into());
     Site {
         origin: origin.trim_end_matches('/').to_owned(),
+        app_origin: app_origin.trim_end_matches('/').to_owned(),
         now: runtime::now(),
     }
 }

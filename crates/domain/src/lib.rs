@@ -29,6 +29,7 @@ pub mod blob;
 pub mod blog;
 pub mod cache;
 pub mod categories;
+pub mod claims;
 pub mod db;
 pub mod directory;
 pub mod error;

@@ -395,7 +395,7 @@ fn approval_form(token: &str, name: &str) -> String {
 fn concurrent_approvals_publish_exactly_one_business() {
     let _turn = exclusive();
     let agent = agent();
-    let name = "Zyzzogeton Race Drains";
+    let name = "Qqconsole Race Drains";
     let id = pending_submission(name, "198.51.100.61");
     let admin = sign_in_as(&agent, ADMIN, "/admin/submissions");
     let token = sign_in::csrf_token(&admin.get(&agent, &format!("/admin/submissions/{id}")).body);
@@ -439,7 +439,7 @@ fn concurrent_approvals_publish_exactly_one_business() {
 fn an_approved_submission_with_a_hostile_name_shows_as_text_and_goes_public() {
     let _turn = exclusive();
     let agent = agent();
-    let name = "<script>alert('zz')</script> Zyzzogeton Septic";
+    let name = "<script>alert('zz')</script> Qqconsole Septic";
     let id = pending_submission(name, "198.51.100.62");
     let admin = sign_in_as(&agent, ADMIN, "/admin/submissions");
     let review = admin.get(&agent, &format!("/admin/submissions/{id}"));
@@ -469,14 +469,14 @@ fn an_approved_submission_with_a_hostile_name_shows_as_text_and_goes_public() {
         .to_owned();
     let public = Worker::api().get(&format!("/api/v1/businesses/{slug}"));
     assert_eq!(public.status, 200, "{}", public.body);
-    assert_eq!(public.json()["name"], name);
+    assert_eq!(public.json()["business"]["name"], name);
 }
 
 #[test]
 fn rejecting_needs_a_reason_and_keeps_the_business_private() {
     let _turn = exclusive();
     let agent = agent();
-    let name = "Zyzzogeton Rejected Rooter";
+    let name = "Qqconsole Rejected Rooter";
     let id = pending_submission(name, "198.51.100.63");
     let admin = sign_in_as(&agent, ADMIN, "/admin/submissions");
     let page = format!("/admin/submissions/{id}");
@@ -578,5 +578,185 @@ fn the_agents_log_holds_no_session_id_state_code_or_token() {
             !log.contains(secret.as_str()),
             "the agent log holds a secret"
         );
+    }
+}
+
+/// A public listing made from a fresh submission sent with the fake owner's email; its slug.
+fn published_listing(agent: &Worker, name: &str, client: &str) -> String {
+    let id = pending_submission(name, client);
+    let admin = sign_in_as(agent, ADMIN, "/admin/submissions");
+    let token = sign_in::csrf_token(&admin.get(agent, &format!("/admin/submissions/{id}")).body);
+    let reply = admin.post_raw(
+        agent,
+        &format!("/admin/submissions/{id}/approve"),
+        &approval_form(&token, name),
+        agent.origin(),
+    );
+    assert_eq!(
+        reply.header("location"),
+        Some("/admin/submissions?done=approved")
+    );
+    block_on(kbc_domain::db::fetch_all::<serde_json::Value>(
+        &state::database(),
+        &Statement::new("SELECT slug FROM businesses WHERE name = ?1").bind(name),
+    ))
+    .unwrap()[0]["slug"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn owners_of(slug: &str) -> i64 {
+    count(
+        "SELECT count(*) FROM business_owners WHERE business_id = (SELECT id FROM businesses WHERE slug = ?1)",
+        slug,
+    )
+}
+
+#[test]
+fn the_listings_own_email_owns_it_at_once_and_nothing_else() {
+    let _turn = exclusive();
+    let agent = agent();
+    let slug = published_listing(&agent, "Qqconsole Owned Pipes", "198.51.100.64");
+    let owner = sign_in_as(&agent, OWNER, &format!("/claim/{slug}"));
+    assert_eq!(owner.landed_on, format!("/claim/{slug}"));
+    let page = owner.get(&agent, &format!("/claim/{slug}"));
+    assert!(
+        page.body
+            .contains("Is Qqconsole Owned Pipes your business?"),
+        "{}",
+        page.body
+    );
+    let reply = owner.post_form(
+        &agent,
+        &format!("/claim/{slug}"),
+        &format!("/claim/{slug}"),
+        &[("note", "")],
+    );
+    assert_eq!(reply.header("location"), Some("/account?done=owner"));
+    assert_eq!(owners_of(&slug), 1);
+    assert_eq!(
+        owners_of(kbc_e2e::fixtures::PLUMBER_SLUG),
+        0,
+        "owning one is not owning its neighbour"
+    );
+    let account = owner.get(&agent, "/account?done=owner");
+    assert!(
+        account.body.contains("Qqconsole Owned Pipes")
+            && account.body.contains("You own this listing now.")
+    );
+}
+
+#[test]
+fn a_claim_no_rule_approves_waits_for_an_admin() {
+    let _turn = exclusive();
+    let agent = agent();
+    let slug = published_listing(&agent, "Qqconsole Claimed Taps", "198.51.100.65");
+    let neighbour = sign_in_as(&agent, NEIGHBOUR, "/account");
+    let claim_page = format!("/claim/{slug}");
+    let reply = neighbour.post_form(
+        &agent,
+        &claim_page,
+        &claim_page,
+        &[("note", "<b>I run it</b>")],
+    );
+    assert_eq!(reply.header("location"), Some("/account?done=claim-sent"));
+    assert_eq!(owners_of(&slug), 0);
+    assert!(
+        neighbour
+            .get(&agent, "/account")
+            .body
+            .contains("<strong>pending</strong>")
+    );
+
+    let admin = sign_in_as(&agent, ADMIN, "/admin/claims");
+    let queue = admin.get(&agent, "/admin/claims");
+    assert!(queue.body.contains("Qqconsole Claimed Taps"));
+    assert!(
+        !queue.body.contains("<b>I run it</b>"),
+        "the claimant's note is shown as text"
+    );
+    let claim_id = count(
+        "SELECT id FROM claims WHERE business_id = (SELECT id FROM businesses WHERE slug = ?1)",
+        &slug,
+    );
+    let approved = admin.post_form(
+        &agent,
+        "/admin/claims",
+        &format!("/admin/claims/{claim_id}/approve"),
+        &[],
+    );
+    assert_eq!(
+        approved.header("location"),
+        Some("/admin/claims?done=claim-approved")
+    );
+    assert_eq!(owners_of(&slug), 1);
+    assert!(
+        neighbour
+            .get(&agent, "/account")
+            .body
+            .contains("<strong>approved</strong>")
+    );
+}
+
+#[test]
+fn an_owner_cannot_decide_claims() {
+    let _turn = exclusive();
+    let agent = agent();
+    let owner = sign_in_as(&agent, OWNER, "/account");
+    let token = sign_in::csrf_token(&owner.get(&agent, "/account").body);
+    let reply = owner.post_raw(
+        &agent,
+        "/admin/claims/1/approve",
+        &format!("csrf={token}"),
+        agent.origin(),
+    );
+    assert_eq!(reply.status, 403);
+    assert_eq!(owner.get(&agent, "/admin/claims").status, 403);
+}
+
+#[test]
+fn visitors_claiming_are_sent_to_sign_in_and_back() {
+    let _turn = exclusive();
+    let reply = agent().get(&format!("/claim/{}", kbc_e2e::fixtures::PLUMBER_SLUG));
+    assert_eq!(reply.status, 303);
+    assert_eq!(
+        reply.header("location"),
+        Some(
+            format!(
+                "/sign-in?next=%2Fclaim%2F{}",
+                kbc_e2e::fixtures::PLUMBER_SLUG
+            )
+            .as_str()
+        )
+    );
+}
+
+#[test]
+fn a_public_business_page_links_to_claiming_it_on_the_app() {
+    let _turn = exclusive();
+    let page = Worker::api().get(&format!("/business/{}", kbc_e2e::fixtures::PLUMBER_SLUG));
+    let link = format!(
+        "href=\"{}/claim/{}\"",
+        agent().origin(),
+        kbc_e2e::fixtures::PLUMBER_SLUG
+    );
+    assert!(page.body.contains(&link), "{link}");
+}
+
+#[test]
+fn the_job_runs_page_lists_each_crons_runs() {
+    let _turn = exclusive();
+    let agent = agent();
+    let admin = sign_in_as(&agent, ADMIN, "/admin/jobs");
+    let page = admin.get(&agent, "/admin/jobs");
+    assert_eq!(page.status, 200);
+    for job in [
+        "enrich_listings",
+        "publish_posts",
+        "refresh_tokens",
+        "rotate_featured",
+    ] {
+        assert!(page.body.contains(job), "{job}");
     }
 }

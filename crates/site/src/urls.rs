@@ -32,6 +32,11 @@ pub fn business(slug: &str) -> String {
     format!("/{BUSINESS}/{slug}")
 }
 
+/// Where an owner claims a listing: on the app, which holds everything signed-in.
+pub fn claim(app_origin: &str, slug: &str) -> String {
+    format!("{app_origin}/claim/{slug}")
+}
+
 pub fn post(slug: &str) -> String {
     format!("/{BLOG}/{slug}")
 }

@@ -22,6 +22,7 @@ const NOON_MONDAY: i64 = 1_795_456_800;
 fn site() -> Site {
     Site {
         origin: "https://kiamichibizconnect.com".into(),
+        app_origin: "https://app.kiamichibizconnect.com".into(),
         now: NOON_MONDAY,
     }
 }

@@ -1,7 +1,9 @@
 //! Signing in, the account page, and the friendly page every refusal or failure shows.
 
-use crate::chrome::{Chrome, Viewer};
+use crate::chrome::{Chrome, Notice, Viewer};
 use askama::Template;
+use kbc_domain::claims::{self, Claim, Owned};
+use kbc_domain::db::{Database, DbResult};
 
 /// "Sign in with Google": a form that starts the sign-in (a POST, since it stores state).
 #[derive(Template)]
@@ -51,19 +53,38 @@ impl ProblemPage {
     }
 }
 
-/// Who is signed in, their roles, and signing out here or everywhere.
+/// Who is signed in, their roles, the businesses they own, their claims and how those
+/// stand, and signing out here or everywhere.
 #[derive(Template)]
 #[template(path = "account.html")]
 pub struct AccountPage {
     pub chrome: Chrome,
     pub roles: Vec<&'static str>,
+    pub owned: Vec<Owned>,
+    pub claims: Vec<(Claim, String)>,
 }
 
 impl AccountPage {
-    pub fn new(viewer: Viewer, roles: Vec<&'static str>) -> Self {
-        Self {
-            chrome: Chrome::new("Your account", "account", Some(viewer)),
+    pub async fn load(
+        db: &impl Database,
+        viewer: Viewer,
+        user_id: i64,
+        roles: Vec<&'static str>,
+        notice: Option<Notice>,
+    ) -> DbResult<Self> {
+        let claims = claims::of_user(db, user_id)
+            .await?
+            .into_iter()
+            .map(|claim| {
+                let received = crate::pages::when(claim.created_at);
+                (claim, received)
+            })
+            .collect();
+        Ok(Self {
+            chrome: Chrome::new("Your account", "account", Some(viewer)).with_notice(notice),
             roles,
-        }
+            owned: claims::owned_by(db, user_id).await?,
+            claims,
+        })
     }
 }

@@ -1,14 +1,18 @@
 //! The console's pages, one module per area: signing in and the account (`account`), the
-//! moderation queue and a submission's review (`moderation`), users and roles (`users`) and
-//! the audit log (`audit`).
+//! moderation queue and a submission's review (`moderation`), claims (`claims`), users and
+//! roles (`users`), job runs (`jobs`) and the audit log (`audit`).
 
 mod account;
 mod audit;
+mod claims;
+mod jobs;
 mod moderation;
 mod users;
 
 pub use account::{AccountPage, ProblemPage, SignInPage};
 pub use audit::AuditPage;
+pub use claims::{ClaimPage, ClaimsPage};
+pub use jobs::JobsPage;
 pub use moderation::{ReviewPage, SubmissionRow, SubmissionsPage};
 pub use users::UsersPage;
 

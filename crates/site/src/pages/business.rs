@@ -89,6 +89,8 @@ pub struct BusinessPage {
     pub lead: FormState,
     pub lead_sent: bool,
     pub lead_action: String,
+    /// "Is this your business?": claiming it on the app.
+    pub claim_url: String,
 }
 
 impl BusinessPage {
@@ -138,6 +140,7 @@ impl BusinessPage {
         Ok(Some(Self {
             meta,
             lead_action: format!("/api/v1/businesses/{}/leads", detail.slug),
+            claim_url: urls::claim(&site.app_origin, &detail.slug),
             business: BusinessView::new(&detail, site.now),
             lead,
             lead_sent,

@@ -39,6 +39,8 @@ use kbc_domain::{FieldError, blog};
 pub struct Site {
     /// `https://kiamichibizconnect.com`, without a trailing slash.
     pub origin: String,
+    /// Where owners sign in and claim listings (`https://app.kiamichibizconnect.com`).
+    pub app_origin: String,
     /// Unix seconds.
     pub now: i64,
 }
