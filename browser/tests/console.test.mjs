@@ -64,6 +64,9 @@ test('signing out ends the session: the console asks to sign in again', async (t
 
 const CONSOLE_PAGES = {
   'console-queue': '/admin/submissions',
+  'console-businesses': '/admin/businesses',
+  'console-claims': '/admin/claims',
+  'console-jobs': '/admin/jobs',
   'console-users': '/admin/users',
   'console-audit': '/admin/audit',
   'console-account': '/account',

@@ -8,7 +8,8 @@ use crate::routes::Route;
 use crate::sign_in::{self, query};
 use kbc_console::chrome::{Notice, Viewer};
 use kbc_console::pages::{
-    AccountPage, AuditPage, ClaimPage, ClaimsPage, JobsPage, ReviewPage, SubmissionsPage, UsersPage,
+    AccountPage, AuditPage, ClaimPage, ClaimsPage, JobsPage, ListingPage, ListingsPage, ReviewPage,
+    SubmissionsPage, UsersPage,
 };
 use kbc_domain::accounts::{self, Granted, Role, Session};
 use kbc_domain::audit::{self, Filter};
@@ -19,6 +20,7 @@ use kbc_domain::submissions::{self, Decision};
 use kbc_domain::values::Email;
 use kbc_domain::values::Slug;
 use kbc_domain::{Page, cache};
+use kbc_domain::{leads, listings};
 use kbc_edge::runtime;
 use kbc_identity::secrets::random_secret;
 use kbc_site::forms::{Form, FormState};
@@ -46,6 +48,14 @@ fn notice(req: &Request) -> Option<Notice> {
             "Role granted to the people signed in with that email.",
         ),
         "owner" => (true, "You own this listing now."),
+        "listing-saved" => (true, "Saved; the public page shows it now."),
+        "listing-suspend" => (true, "Suspended: the listing is off the public site."),
+        "listing-reactivate" => (true, "Reactivated: the listing is public again."),
+        "listing-remove" => (true, "Removed: hidden from the public site, kept here."),
+        "listing-restore" => (true, "Restored."),
+        "featured" => (true, "Featured."),
+        "erased" => (true, "The listing and its personal data are erased."),
+        "spam" => (true, "Marked as spam."),
         "claim-sent" => (
             true,
             "Claim sent: our team will check it; its status is below.",
@@ -120,6 +130,25 @@ pub async fn read(route: Route, req: &Request, db: &D1, session: &Session) -> Re
             .map(|p| page(200, &p))
             .map_err(DomainError::from),
         Route::Admin => return redirect("/admin/submissions"),
+        Route::Businesses => {
+            let take = |name: &str| {
+                query(req, name)
+                    .unwrap_or_default()
+                    .chars()
+                    .take(200)
+                    .collect::<String>()
+            };
+            let filter = listings::Filter {
+                q: take("q"),
+                state: take("state"),
+            };
+            ListingsPage::load(db, viewer.clone(), filter, number, notice(req))
+                .await
+                .map(|p| page(200, &p))
+        }
+        Route::Business(id) => ListingPage::load(db, viewer.clone(), id, None, notice(req))
+            .await
+            .map(|p| page(200, &p)),
         Route::Submissions => SubmissionsPage::load(db, viewer.clone(), number, notice(req))
             .await
             .map(|p| page(200, &p)),
@@ -203,6 +232,45 @@ pub async fn change(
             .await
             .map(|()| "/admin/users?done=sessions".to_owned()),
         Route::Invite => return invite(form, db, session, now).await,
+        Route::EditBusiness(id) => return edit_listing(env, form, db, session, id, now).await,
+        Route::BusinessState(id) => match listings::Change::parse(form.get("change")) {
+            Some(change) => listings::change(db, &actor, id, change, now)
+                .await
+                .map(|()| format!("/admin/businesses/{id}?done=listing-{}", form.get("change"))),
+            None => return problem(400, Some(viewer), "No such change", "Nothing was changed."),
+        },
+        Route::FeatureBusiness(id) => match form.get("days").trim().parse::<i64>() {
+            Ok(days) => listings::feature(db, &actor, id, now, days, now)
+                .await
+                .map(|()| format!("/admin/businesses/{id}?done=featured")),
+            Err(_) => Err(DomainError::invalid("days", "must be a number of days")),
+        },
+        Route::EraseBusiness(id) => {
+            if form.get("confirm").trim() != "ERASE" {
+                return problem(
+                    422,
+                    Some(viewer),
+                    "Type ERASE to confirm",
+                    "Erasing cannot be undone, so it needs the word ERASE typed in; nothing was changed.",
+                );
+            }
+            match listings::erase(db, &actor, id, now).await {
+                Ok(keys) => {
+                    if let Ok(bucket) = env.bucket("MEDIA") {
+                        for key in keys {
+                            if let Err(err) = bucket.delete(&key).await {
+                                console_error!("deleting an erased listing's photo: {err}");
+                            }
+                        }
+                    }
+                    Ok("/admin/businesses?done=erased".to_owned())
+                }
+                Err(err) => Err(err),
+            }
+        }
+        Route::SpamLead(business, lead) => leads::mark_spam(db, &actor, business, lead, now)
+            .await
+            .map(|()| format!("/admin/businesses/{business}?done=spam")),
         Route::Claim(slug) => return claim(form, db, session, &slug, now).await,
         Route::ApproveClaim(id) | Route::RejectClaim(id) => {
             let approve = matches!(route, Route::ApproveClaim(_));
@@ -227,7 +295,11 @@ pub async fn change(
         _ => return not_found(Some(viewer)),
     };
     match result {
-        Ok(location) => redirect(&location),
+        Ok(location) => {
+            // Suspensions, removals and featuring change what the public sees.
+            publish(env, db).await;
+            redirect(&location)
+        }
         Err(err) => failed(&err, viewer),
     }
 }
@@ -256,12 +328,7 @@ async fn approve(
     };
     match submissions::approve(db, &session.actor(), id, &edited, &token, now).await {
         Ok(Decision::Approved { .. }) => {
-            // The listing is public now: retire cached answers at the edge at once.
-            if let Some(kv) = runtime::cache(env)
-                && let Err(err) = cache::publish_generation(&kv, db).await
-            {
-                console_error!("publishing the cache generation: {err}");
-            }
+            publish(env, db).await;
             redirect("/admin/submissions?done=approved")
         }
         Ok(_) => redirect(&format!("/admin/submissions/{id}?done=already")),
@@ -354,5 +421,54 @@ async fn claim(form: &Form, db: &D1, session: &Session, slug: &Slug, now: i64) -
             }
         }
         Err(err) => failed(&err, viewer),
+    }
+}
+
+async fn edit_listing(
+    env: &Env,
+    form: &Form,
+    db: &D1,
+    session: &Session,
+    id: i64,
+    now: i64,
+) -> Response {
+    let viewer = Viewer::of(session);
+    let input = listings::ListingInput {
+        name: form.get("name").to_owned(),
+        category: form.get("category").to_owned(),
+        description: form.get("description").to_owned(),
+        phone: form.get("phone").to_owned(),
+        email: form.get("email").to_owned(),
+        website: form.get("website").to_owned(),
+        street: form.get("street").to_owned(),
+        city: form.get("city").to_owned(),
+        state: form.get("state").to_owned(),
+        zip: form.get("zip").to_owned(),
+    };
+    let outcome = match input.parse() {
+        Ok(edit) => listings::update(db, &session.actor(), id, &edit, now).await,
+        Err(errors) => Err(DomainError::Invalid(errors)),
+    };
+    match outcome {
+        Ok(()) => {
+            publish(env, db).await;
+            redirect(&format!("/admin/businesses/{id}?done=listing-saved"))
+        }
+        Err(DomainError::Invalid(errors)) => {
+            match ListingPage::load(db, viewer.clone(), id, Some((input, errors)), None).await {
+                Ok(listing) => page(422, &listing),
+                Err(err) => failed(&err, viewer),
+            }
+        }
+        Err(err) => failed(&err, viewer),
+    }
+}
+
+/// Public data changed: retire cached answers at the edge at once.
+async fn publish(env: &Env, db: &D1) {
+    if let Some(kv) = runtime::cache(env)
+        && let Err(err) = cache::publish_generation(&kv, db).await
+    {
+        console_error!("publishing the cache generation: {err}");
     }
 }

@@ -29,6 +29,14 @@ pub enum Route {
     RevokeSessions(i64),
     Invite,
     Audit,
+    Businesses,
+    Business(i64),
+    EditBusiness(i64),
+    BusinessState(i64),
+    FeatureBusiness(i64),
+    EraseBusiness(i64),
+    /// A lead (second id) of a business (first id) marked as spam.
+    SpamLead(i64, i64),
     Claims,
     ApproveClaim(i64),
     RejectClaim(i64),
@@ -72,6 +80,15 @@ impl Route {
             ["admin", "users", id, "sessions", "revoke"] => Route::RevokeSessions(id_of(id)?),
             ["admin", "invitations"] => Route::Invite,
             ["admin", "audit"] => Route::Audit,
+            ["admin", "businesses"] => Route::Businesses,
+            ["admin", "businesses", id] => Route::Business(id_of(id)?),
+            ["admin", "businesses", id, "edit"] => Route::EditBusiness(id_of(id)?),
+            ["admin", "businesses", id, "state"] => Route::BusinessState(id_of(id)?),
+            ["admin", "businesses", id, "feature"] => Route::FeatureBusiness(id_of(id)?),
+            ["admin", "businesses", id, "erase"] => Route::EraseBusiness(id_of(id)?),
+            ["admin", "businesses", id, "leads", lead, "spam"] => {
+                Route::SpamLead(id_of(id)?, id_of(lead)?)
+            }
             ["admin", "claims"] => Route::Claims,
             ["admin", "claims", id, "approve"] => Route::ApproveClaim(id_of(id)?),
             ["admin", "claims", id, "reject"] => Route::RejectClaim(id_of(id)?),
@@ -91,7 +108,12 @@ impl Route {
             | Route::RevokeSessions(_)
             | Route::Invite
             | Route::ApproveClaim(_)
-            | Route::RejectClaim(_) => Kind::Change,
+            | Route::RejectClaim(_)
+            | Route::EditBusiness(_)
+            | Route::BusinessState(_)
+            | Route::FeatureBusiness(_)
+            | Route::EraseBusiness(_)
+            | Route::SpamLead(..) => Kind::Change,
             // Starting a sign-in stores state, so it is a POST too; its page is a GET.
             _ => Kind::Read,
         }
@@ -138,6 +160,13 @@ impl Route {
             Route::RevokeSessions(_) => "/admin/users/{id}/sessions/revoke",
             Route::Invite => "/admin/invitations",
             Route::Audit => "/admin/audit",
+            Route::Businesses => "/admin/businesses",
+            Route::Business(_) => "/admin/businesses/{id}",
+            Route::EditBusiness(_) => "/admin/businesses/{id}/edit",
+            Route::BusinessState(_) => "/admin/businesses/{id}/state",
+            Route::FeatureBusiness(_) => "/admin/businesses/{id}/feature",
+            Route::EraseBusiness(_) => "/admin/businesses/{id}/erase",
+            Route::SpamLead(..) => "/admin/businesses/{id}/leads/{lead}/spam",
             Route::Claims => "/admin/claims",
             Route::ApproveClaim(_) => "/admin/claims/{id}/approve",
             Route::RejectClaim(_) => "/admin/claims/{id}/reject",
@@ -160,6 +189,13 @@ impl Route {
                 | Route::RevokeSessions(_)
                 | Route::Invite
                 | Route::Audit
+                | Route::Businesses
+                | Route::Business(_)
+                | Route::EditBusiness(_)
+                | Route::BusinessState(_)
+                | Route::FeatureBusiness(_)
+                | Route::EraseBusiness(_)
+                | Route::SpamLead(..)
                 | Route::Claims
                 | Route::ApproveClaim(_)
                 | Route::RejectClaim(_)

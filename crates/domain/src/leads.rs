@@ -152,6 +152,39 @@ pub async fn for_business(
     .await
 }
 
+/// Marks a lead of `business_id` as spam (an admin's call; recorded in the audit log). A
+/// lead of another business is not found.
+pub async fn mark_spam(
+    db: &impl Database,
+    actor: &crate::accounts::Actor,
+    business_id: i64,
+    lead_id: i64,
+    now: i64,
+) -> DomainResult<()> {
+    let found: Option<Id> = fetch_optional(
+        db,
+        &Statement::new("SELECT id FROM leads WHERE id = ?1 AND business_id = ?2")
+            .bind(lead_id)
+            .bind(business_id),
+    )
+    .await?;
+    let lead = found.ok_or_else(|| DomainError::NotFound("lead".into()))?;
+    db.batch(&[
+        Statement::new("UPDATE leads SET status = 'spam' WHERE id = ?1").bind(lead.id),
+        crate::audit::entry(
+            actor,
+            "lead.spam",
+            "lead",
+            &lead.id.to_string(),
+            None,
+            None,
+            now,
+        ),
+    ])
+    .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

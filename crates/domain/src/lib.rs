@@ -39,6 +39,7 @@ pub mod health;
 pub mod hours;
 pub mod jobs;
 pub mod leads;
+pub mod listings;
 pub mod paging;
 pub mod photos;
 pub mod public_writes;

@@ -270,6 +270,10 @@ fn an_owner_is_refused_every_admin_page_and_action() {
         "/admin/users",
         "/admin/audit",
         "/admin/submissions/1",
+        "/admin/businesses",
+        "/admin/businesses/1",
+        "/admin/claims",
+        "/admin/jobs",
     ] {
         assert_eq!(owner.get(&agent, page).status, 403, "{page}");
     }
@@ -759,4 +763,182 @@ fn the_job_runs_page_lists_each_crons_runs() {
     ] {
         assert!(page.body.contains(job), "{job}");
     }
+}
+
+fn business_id(slug: &str) -> i64 {
+    count("SELECT id FROM businesses WHERE slug = ?1", slug)
+}
+
+#[test]
+fn an_admin_edits_a_listing_and_the_public_page_shows_it_at_once() {
+    let _turn = exclusive();
+    let agent = agent();
+    let slug = published_listing(&agent, "Qqconsole Edited Eaves", "198.51.100.66");
+    let id = business_id(&slug);
+    let admin = sign_in_as(&agent, ADMIN, "/admin/businesses");
+    assert!(
+        admin
+            .get(&agent, "/admin/businesses?q=Qqconsole+Edited")
+            .body
+            .contains("Qqconsole Edited Eaves")
+    );
+    let page = format!("/admin/businesses/{id}");
+    let fields = [
+        ("name", "Qqconsole Edited Eaves & Gutters"),
+        ("category", kbc_e2e::fixtures::PLUMBING),
+        ("description", "Gutters cleaned."),
+        ("phone", "580-555-0143"),
+        ("email", ""),
+        ("website", ""),
+        ("street", ""),
+        ("city", "Idabel"),
+        ("state", "OK"),
+        ("zip", ""),
+    ];
+    let mut bad = fields;
+    bad[3] = ("phone", "12");
+    let refused = admin.post_form(&agent, &page, &format!("{page}/edit"), &bad);
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused.body.contains("id=\"listing-phone-error\""),
+        "the error is beside its field"
+    );
+    let saved = admin.post_form(&agent, &page, &format!("{page}/edit"), &fields);
+    assert_eq!(
+        saved.header("location"),
+        Some(format!("{page}?done=listing-saved").as_str())
+    );
+    let public = Worker::api().get(&format!("/api/v1/businesses/{slug}"));
+    assert_eq!(
+        public.json()["business"]["name"],
+        "Qqconsole Edited Eaves & Gutters"
+    );
+}
+
+#[test]
+fn a_suspended_listing_leaves_the_public_site_until_reactivated() {
+    let _turn = exclusive();
+    let agent = agent();
+    let slug = published_listing(&agent, "Qqconsole Paused Plumbing", "198.51.100.67");
+    let page = format!("/admin/businesses/{}", business_id(&slug));
+    let admin = sign_in_as(&agent, ADMIN, &page);
+    let api = Worker::api();
+    let suspended = admin.post_form(
+        &agent,
+        &page,
+        &format!("{page}/state"),
+        &[("change", "suspend")],
+    );
+    assert_eq!(suspended.status, 303);
+    assert_eq!(api.get(&format!("/api/v1/businesses/{slug}")).status, 404);
+    admin.post_form(
+        &agent,
+        &page,
+        &format!("{page}/state"),
+        &[("change", "reactivate")],
+    );
+    assert_eq!(api.get(&format!("/api/v1/businesses/{slug}")).status, 200);
+}
+
+#[test]
+fn erasing_a_listing_removes_it_and_its_leads_and_needs_the_word() {
+    let _turn = exclusive();
+    let agent = agent();
+    let slug = published_listing(&agent, "Qqconsole Erased Electric", "198.51.100.68");
+    let id = business_id(&slug);
+    let lead = Worker::api().post_json(
+        &format!("/api/v1/businesses/{slug}/leads"),
+        "198.51.100.69",
+        &json!({"name": "Pat Private", "email": "pat.private@example.org", "message": "Call me"}),
+    );
+    assert_eq!(lead.status, 202, "{}", lead.body);
+    let page = format!("/admin/businesses/{id}");
+    let admin = sign_in_as(&agent, ADMIN, &page);
+    assert!(
+        admin
+            .get(&agent, &page)
+            .body
+            .contains("pat.private@example.org"),
+        "admins read leads"
+    );
+    let unconfirmed = admin.post_form(
+        &agent,
+        &page,
+        &format!("{page}/erase"),
+        &[("confirm", "yes")],
+    );
+    assert_eq!(unconfirmed.status, 422);
+    assert_eq!(business_id(&slug), id, "nothing erased");
+    let erased = admin.post_form(
+        &agent,
+        &page,
+        &format!("{page}/erase"),
+        &[("confirm", "ERASE")],
+    );
+    assert_eq!(
+        erased.header("location"),
+        Some("/admin/businesses?done=erased")
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM businesses WHERE slug = ?1", &slug),
+        0
+    );
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM leads WHERE email = ?1",
+            "pat.private@example.org"
+        ),
+        0
+    );
+    assert_eq!(
+        Worker::api()
+            .get(&format!("/api/v1/businesses/{slug}"))
+            .status,
+        404
+    );
+}
+
+#[test]
+fn a_lead_can_only_be_marked_spam_through_its_own_business() {
+    let _turn = exclusive();
+    let agent = agent();
+    let mine = published_listing(&agent, "Qqconsole Spam Target", "198.51.100.70");
+    let other = published_listing(&agent, "Qqconsole Spam Neighbour", "198.51.100.71");
+    let lead = Worker::api().post_json(
+        &format!("/api/v1/businesses/{mine}/leads"),
+        "198.51.100.72",
+        &json!({"name": "Spammy", "email": "spammy@example.org", "message": "Buy now"}),
+    );
+    assert_eq!(lead.status, 202);
+    let lead_id = count(
+        "SELECT id FROM leads WHERE email = ?1",
+        "spammy@example.org",
+    );
+    let admin = sign_in_as(&agent, ADMIN, "/admin/businesses");
+    let other_page = format!("/admin/businesses/{}", business_id(&other));
+    let wrong = admin.post_form(
+        &agent,
+        &other_page,
+        &format!("{other_page}/leads/{lead_id}/spam"),
+        &[],
+    );
+    assert_eq!(
+        wrong.status, 404,
+        "the neighbour's id does not reach this lead"
+    );
+    let mine_page = format!("/admin/businesses/{}", business_id(&mine));
+    let right = admin.post_form(
+        &agent,
+        &mine_page,
+        &format!("{mine_page}/leads/{lead_id}/spam"),
+        &[],
+    );
+    assert_eq!(right.status, 303);
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM leads WHERE email = ?1 AND status = 'spam'",
+            "spammy@example.org"
+        ),
+        1
+    );
 }

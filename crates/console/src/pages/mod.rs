@@ -1,11 +1,13 @@
 //! The console's pages, one module per area: signing in and the account (`account`), the
-//! moderation queue and a submission's review (`moderation`), claims (`claims`), users and
+//! moderation queue and a submission's review (`moderation`), listings and their leads
+//! (`listings`), claims (`claims`), users and
 //! roles (`users`), job runs (`jobs`) and the audit log (`audit`).
 
 mod account;
 mod audit;
 mod claims;
 mod jobs;
+mod listings;
 mod moderation;
 mod users;
 
@@ -13,6 +15,7 @@ pub use account::{AccountPage, ProblemPage, SignInPage};
 pub use audit::AuditPage;
 pub use claims::{ClaimPage, ClaimsPage};
 pub use jobs::JobsPage;
+pub use listings::{ListingPage, ListingsPage};
 pub use moderation::{ReviewPage, SubmissionRow, SubmissionsPage};
 pub use users::UsersPage;
 

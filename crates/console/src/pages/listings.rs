@@ -1,0 +1,159 @@
+//! Listings for admins: search and filter every listing whatever its state; one listing's
+//! page to edit every public field (each error beside its field), suspend or reactivate,
+//! remove or restore, feature for some days, erase on a removal request, and read its leads
+//! (marking spam).
+
+use super::{PAGE_SIZE, query_value, when};
+use crate::chrome::{Chrome, Notice, Viewer};
+use askama::Template;
+use kbc_domain::categories;
+use kbc_domain::db::Database;
+use kbc_domain::error::DomainResult;
+use kbc_domain::leads::{self, StoredLead};
+use kbc_domain::listings::{self, Filter, Listing, ListingInput, Row};
+use kbc_domain::values::StateCode;
+use kbc_domain::{DomainError, FieldError, Page};
+use kbc_site::view::Pager;
+
+#[derive(Template)]
+#[template(path = "listings.html")]
+pub struct ListingsPage {
+    pub chrome: Chrome,
+    pub filter: Filter,
+    pub rows: Vec<Row>,
+    pub total: i64,
+    pub pager: Pager,
+    pub states: [(&'static str, &'static str); 5],
+}
+
+impl ListingsPage {
+    pub async fn load(
+        db: &impl Database,
+        viewer: Viewer,
+        filter: Filter,
+        page: Page,
+        notice: Option<Notice>,
+    ) -> DomainResult<Self> {
+        let paged = listings::list(
+            db,
+            &filter,
+            Page {
+                size: PAGE_SIZE,
+                ..page
+            },
+        )
+        .await?;
+        let mut base = String::from("/admin/businesses?");
+        for (name, value) in [("q", &filter.q), ("state", &filter.state)] {
+            if !value.trim().is_empty() {
+                base.push_str(&format!("{name}={}&", query_value(value.trim())));
+            }
+        }
+        let pages = i64::from(paged.pages());
+        Ok(Self {
+            chrome: Chrome::new("Businesses", "businesses", Some(viewer)).with_notice(notice),
+            pager: Pager::new(&base, paged.page.number, pages),
+            total: paged.total,
+            rows: paged.items,
+            filter,
+            states: [
+                ("", "Any state"),
+                ("published", "Published"),
+                ("suspended", "Suspended"),
+                ("draft", "Draft"),
+                ("removed", "Removed"),
+            ],
+        })
+    }
+}
+
+/// One lead as the listing page shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeadRow {
+    pub lead: StoredLead,
+    pub received: String,
+}
+
+/// How many leads the listing page shows.
+const LEADS_SHOWN: u32 = 50;
+
+#[derive(Template)]
+#[template(path = "listing.html")]
+pub struct ListingPage {
+    pub chrome: Chrome,
+    pub listing: Listing,
+    pub form: ListingInput,
+    pub errors: Vec<FieldError>,
+    pub categories: Vec<(String, String)>,
+    pub states: [StateCode; 3],
+    pub leads: Vec<LeadRow>,
+}
+
+impl ListingPage {
+    /// Listing `id`; `edit` carries a failed edit (as typed, with its errors) to show again.
+    pub async fn load(
+        db: &impl Database,
+        viewer: Viewer,
+        id: i64,
+        edit: Option<(ListingInput, Vec<FieldError>)>,
+        notice: Option<Notice>,
+    ) -> DomainResult<Self> {
+        let listing = listings::find(db, id)
+            .await?
+            .ok_or_else(|| DomainError::NotFound("business".into()))?;
+        let (form, errors) = edit.unwrap_or_else(|| (listing.as_input(), Vec::new()));
+        let mut categories = Vec::new();
+        flatten(&categories::tree(db).await?, 0, &mut categories);
+        let leads = leads::for_business(db, id, LEADS_SHOWN)
+            .await?
+            .into_iter()
+            .map(|lead| LeadRow {
+                received: when(lead.created_at),
+                lead,
+            })
+            .collect();
+        Ok(Self {
+            chrome: Chrome::new(listing.name.clone(), "businesses", Some(viewer))
+                .with_notice(notice),
+            listing,
+            form,
+            errors,
+            categories,
+            states: StateCode::ALL,
+            leads,
+        })
+    }
+
+    pub fn error(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+
+    /// The form's value of a field, by name.
+    pub fn value(&self, field: &str) -> &str {
+        let f = &self.form;
+        match field {
+            "name" => &f.name,
+            "description" => &f.description,
+            "phone" => &f.phone,
+            "email" => &f.email,
+            "website" => &f.website,
+            "street" => &f.street,
+            "city" => &f.city,
+            "zip" => &f.zip,
+            _ => "",
+        }
+    }
+}
+
+fn flatten(nodes: &[categories::CategoryNode], depth: usize, out: &mut Vec<(String, String)>) {
+    for node in nodes {
+        out.push((
+            node.slug.clone(),
+            format!("{}{}", "— ".repeat(depth), node.name),
+        ));
+        flatten(&node.children, depth + 1, out);
+    }
+}

@@ -1,0 +1,554 @@
+//! Listings as admins manage them: every listing whatever its state, searched and filtered;
+//! editing every public field under the same rules as the public form; suspending and
+//! reactivating; featuring in a slot; removing (soft: hidden, kept) and, for a removal
+//! request, erasing the listing with its leads and the personal data of its submission.
+//! Every change is one batch with its audit entry.
+
+use crate::accounts::Actor;
+use crate::categories;
+use crate::db::{Database, DbResult, Statement, fetch_all, fetch_integer, fetch_optional};
+use crate::error::{DomainError, DomainResult};
+use crate::values::{
+    BusinessName, CityName, Collector, Email, Paragraphs, Phone, Slug, StateCode, WebUrl, Zip,
+};
+use crate::{FieldError, Page, Paged};
+use serde::{Deserialize, Serialize};
+
+/// Narrows the list; empty fields match everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// Part of the name or town.
+    pub q: String,
+    /// `published`, `suspended`, `draft`, `removed` or empty.
+    pub state: String,
+}
+
+/// One listing in the admins' list.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Row {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub city: String,
+    pub state: String,
+    pub status: String,
+    #[serde(deserialize_with = "crate::db::flag")]
+    pub is_active: bool,
+    #[serde(deserialize_with = "crate::db::flag")]
+    pub is_featured: bool,
+    pub category: String,
+}
+
+pub async fn list(db: &impl Database, filter: &Filter, page: Page) -> DbResult<Paged<Row>> {
+    const WHERE: &str = "WHERE (?1 = '' OR b.name LIKE '%' || ?1 || '%' OR b.city LIKE '%' || ?1 || '%')
+          AND (?2 = '' OR (?2 = 'removed' AND b.is_active = 0) OR (b.status = ?2 AND b.is_active = 1))";
+    let bind = |s: Statement| s.bind(filter.q.trim()).bind(filter.state.trim());
+    let items = fetch_all(
+        db,
+        &bind(Statement::new(format!(
+            "SELECT b.id, b.slug, b.name, b.city, b.state, b.status, b.is_active, b.is_featured, c.name AS category
+               FROM businesses b JOIN categories c ON c.id = b.category_id {WHERE}
+              ORDER BY b.name COLLATE NOCASE, b.id LIMIT ?3 OFFSET ?4"
+        )))
+        .bind(page.size)
+        .bind(page.offset()),
+    )
+    .await?;
+    let total = fetch_integer(
+        db,
+        &bind(Statement::new(format!(
+            "SELECT count(*) FROM businesses b {WHERE}"
+        ))),
+    )
+    .await?;
+    Ok(Paged { items, total, page })
+}
+
+/// A listing's editable fields as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Listing {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub category: String,
+    pub description: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub website: Option<String>,
+    pub street: String,
+    pub city: String,
+    pub state: String,
+    pub zip: String,
+    pub status: String,
+    #[serde(deserialize_with = "crate::db::flag")]
+    pub is_active: bool,
+    #[serde(deserialize_with = "crate::db::flag")]
+    pub is_featured: bool,
+}
+
+pub async fn find(db: &impl Database, id: i64) -> DbResult<Option<Listing>> {
+    fetch_optional(
+        db,
+        &Statement::new(
+            "SELECT b.id, b.slug, b.name, c.slug AS category, b.description, b.phone, b.email, b.website, b.street,
+                    b.city, b.state, b.zip, b.status, b.is_active, b.is_featured
+               FROM businesses b JOIN categories c ON c.id = b.category_id WHERE b.id = ?1",
+        )
+        .bind(id),
+    )
+    .await
+}
+
+/// The public fields of a listing as typed into the admins' form.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListingInput {
+    pub name: String,
+    pub category: String,
+    pub description: String,
+    pub phone: String,
+    pub email: String,
+    pub website: String,
+    pub street: String,
+    pub city: String,
+    pub state: String,
+    pub zip: String,
+}
+
+/// An edit that passed every rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListingEdit {
+    pub name: BusinessName,
+    pub category: Slug,
+    pub description: Paragraphs,
+    pub phone: Option<Phone>,
+    pub email: Option<Email>,
+    pub website: Option<WebUrl>,
+    pub street: String,
+    pub city: CityName,
+    pub state: StateCode,
+    pub zip: Option<Zip>,
+}
+
+fn optional<T>(
+    raw: &str,
+    parse: impl FnOnce(&str) -> Result<T, FieldError>,
+) -> Result<Option<T>, FieldError> {
+    if raw.trim().is_empty() {
+        Ok(None)
+    } else {
+        parse(raw).map(Some)
+    }
+}
+
+impl ListingInput {
+    /// Every field checked by the domain's own types; all problems at once, by field.
+    pub fn parse(&self) -> Result<ListingEdit, Vec<FieldError>> {
+        let mut c = Collector::default();
+        let name = c.take(BusinessName::parse("name", &self.name));
+        let category = c.take(Slug::parse("category", &self.category));
+        let description = c.take(Paragraphs::parse("description", &self.description, 0, 5000));
+        let phone = c.take(optional(&self.phone, |raw| Phone::parse("phone", raw)));
+        let email = c.take(optional(&self.email, |raw| Email::parse("email", raw)));
+        let website = c.take(optional(&self.website, |raw| WebUrl::parse("website", raw)));
+        let street = self.street.trim().to_owned();
+        if street.chars().count() > 200 {
+            c.0.push(FieldError::new("street", "must be at most 200 characters"));
+        }
+        let city = c.take(CityName::parse("city", &self.city));
+        let state = c.take(StateCode::parse("state", &self.state));
+        let zip = c.take(optional(&self.zip, |raw| Zip::parse("zip", raw)));
+        match (
+            name,
+            category,
+            description,
+            phone,
+            email,
+            website,
+            city,
+            state,
+            zip,
+        ) {
+            (
+                Some(name),
+                Some(category),
+                Some(description),
+                Some(phone),
+                Some(email),
+                Some(website),
+                Some(city),
+                Some(state),
+                Some(zip),
+            ) if c.0.is_empty() => Ok(ListingEdit {
+                name,
+                category,
+                description,
+                phone,
+                email,
+                website,
+                street,
+                city,
+                state,
+                zip,
+            }),
+            _ => Err(c.0),
+        }
+    }
+}
+
+impl Listing {
+    /// The stored fields as the form shows them.
+    pub fn as_input(&self) -> ListingInput {
+        ListingInput {
+            name: self.name.clone(),
+            category: self.category.clone(),
+            description: self.description.clone(),
+            phone: self.phone.clone().unwrap_or_default(),
+            email: self.email.clone().unwrap_or_default(),
+            website: self.website.clone().unwrap_or_default(),
+            street: self.street.clone(),
+            city: self.city.clone(),
+            state: self.state.clone(),
+            zip: self.zip.clone(),
+        }
+    }
+}
+
+async fn existing(db: &impl Database, id: i64) -> DomainResult<Listing> {
+    find(db, id)
+        .await?
+        .ok_or_else(|| DomainError::NotFound("business".into()))
+}
+
+/// Saves an admin's edit of every public field, with the state before and after.
+pub async fn update(
+    db: &impl Database,
+    actor: &Actor,
+    id: i64,
+    edit: &ListingEdit,
+    now: i64,
+) -> DomainResult<()> {
+    let before = existing(db, id).await?;
+    let category = categories::find_by_slug(db, &edit.category)
+        .await?
+        .ok_or_else(|| {
+            DomainError::invalid(
+                "category",
+                format!("no category is called '{}'", edit.category),
+            )
+        })?;
+    let statement = Statement::new(
+        "UPDATE businesses SET name = ?2, category_id = ?3, description = ?4, phone = ?5, email = ?6, website = ?7,
+             street = ?8, city = ?9, city_slug = ?10, state = ?11, zip = ?12, updated_at = ?13
+          WHERE id = ?1",
+    )
+    .bind(id)
+    .bind(edit.name.as_str())
+    .bind(category.id)
+    .bind(edit.description.as_str())
+    .bind(edit.phone.as_ref().map(Phone::as_str))
+    .bind(edit.email.as_ref().map(Email::as_str))
+    .bind(edit.website.as_ref().map(WebUrl::as_str))
+    .bind(edit.street.as_str())
+    .bind(edit.city.as_str())
+    .bind(edit.city.slug().as_str())
+    .bind(edit.state.code())
+    .bind(edit.zip.as_ref().map_or("", Zip::as_str))
+    .bind(now);
+    db.batch(&[statement]).await?;
+    let after = existing(db, id).await?;
+    db.execute(&crate::audit::entry(
+        actor,
+        "listing.edit",
+        "business",
+        &id.to_string(),
+        serde_json::to_string(&before).ok().as_deref(),
+        serde_json::to_string(&after).ok().as_deref(),
+        now,
+    ))
+    .await?;
+    Ok(())
+}
+
+/// What an admin does to a listing's visibility.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    Suspend,
+    Reactivate,
+    /// Soft removal: hidden from the public, kept with everything attached.
+    Remove,
+    Restore,
+}
+
+impl Change {
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "suspend" => Some(Change::Suspend),
+            "reactivate" => Some(Change::Reactivate),
+            "remove" => Some(Change::Remove),
+            "restore" => Some(Change::Restore),
+            _ => None,
+        }
+    }
+
+    fn action(self) -> &'static str {
+        match self {
+            Change::Suspend => "listing.suspend",
+            Change::Reactivate => "listing.reactivate",
+            Change::Remove => "listing.remove",
+            Change::Restore => "listing.restore",
+        }
+    }
+
+    fn sql(self) -> &'static str {
+        match self {
+            Change::Suspend => {
+                "UPDATE businesses SET status = 'suspended', updated_at = ?2 WHERE id = ?1"
+            }
+            Change::Reactivate => {
+                "UPDATE businesses SET status = 'published', updated_at = ?2 WHERE id = ?1"
+            }
+            Change::Remove => "UPDATE businesses SET is_active = 0, updated_at = ?2 WHERE id = ?1",
+            Change::Restore => "UPDATE businesses SET is_active = 1, updated_at = ?2 WHERE id = ?1",
+        }
+    }
+}
+
+pub async fn change(
+    db: &impl Database,
+    actor: &Actor,
+    id: i64,
+    change: Change,
+    now: i64,
+) -> DomainResult<()> {
+    let before = existing(db, id).await?;
+    db.batch(&[
+        Statement::new(change.sql()).bind(id).bind(now),
+        crate::audit::entry(
+            actor,
+            change.action(),
+            "business",
+            &id.to_string(),
+            Some(&format!(
+                "status={} active={}",
+                before.status, before.is_active
+            )),
+            None,
+            now,
+        ),
+    ])
+    .await?;
+    Ok(())
+}
+
+/// Features a listing from `starts_at` for `days` days (the daily rotation applies it; a
+/// slot starting now is applied at once).
+pub async fn feature(
+    db: &impl Database,
+    actor: &Actor,
+    id: i64,
+    starts_at: i64,
+    days: i64,
+    now: i64,
+) -> DomainResult<()> {
+    if !(1..=365).contains(&days) {
+        return Err(DomainError::invalid("days", "must be between 1 and 365"));
+    }
+    existing(db, id).await?;
+    let ends_at = starts_at + days * 86_400;
+    crate::featured::create_slot(db, id, starts_at, ends_at, now).await?;
+    crate::featured::rotate(db, now).await?;
+    db.execute(&crate::audit::entry(
+        actor,
+        "listing.feature",
+        "business",
+        &id.to_string(),
+        None,
+        Some(&format!("{days} days")),
+        now,
+    ))
+    .await?;
+    Ok(())
+}
+
+/// A removal request: the listing is deleted with everything attached (leads, hours, photos'
+/// records, owners, claims), and the submission it came from keeps no personal data. Returns
+/// the photo keys whose objects the caller deletes from storage.
+pub async fn erase(
+    db: &impl Database,
+    actor: &Actor,
+    id: i64,
+    now: i64,
+) -> DomainResult<Vec<String>> {
+    let before = existing(db, id).await?;
+    #[derive(Deserialize)]
+    struct Key {
+        key: String,
+    }
+    let keys: Vec<Key> = fetch_all(
+        db,
+        &Statement::new("SELECT object_key AS key FROM business_photos WHERE business_id = ?1")
+            .bind(id),
+    )
+    .await?;
+    db.batch(&[
+        Statement::new(
+            "UPDATE submissions SET contact_name = 'erased', email = 'erased@erased.invalid', phone = NULL,
+                 street = '', description = '', client_hash = 'erased'
+              WHERE business_id = ?1",
+        )
+        .bind(id),
+        Statement::new("DELETE FROM businesses WHERE id = ?1").bind(id),
+        crate::audit::entry(actor, "listing.erase", "business", &id.to_string(), Some(&before.slug), None, now),
+    ])
+    .await?;
+    Ok(keys.into_iter().map(|k| k.key).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::accounts::{self, VerifiedIdentity};
+    use crate::db::sqlite::SqliteDatabase;
+    use crate::directory::tests::{business, insert, some_category};
+    use pollster::block_on;
+
+    const NOW: i64 = 1_767_225_600;
+
+    fn admin(db: &SqliteDatabase) -> Actor {
+        let identity = VerifiedIdentity {
+            issuer: "https://accounts.google.com".into(),
+            subject: "ada".into(),
+            email: "ada@example.test".into(),
+            email_verified: true,
+            name: "Ada".into(),
+        };
+        Actor {
+            user_id: block_on(accounts::sign_in(db, &identity, NOW)).unwrap(),
+            email: identity.email,
+        }
+    }
+
+    fn input() -> ListingInput {
+        ListingInput {
+            name: "Talihina Tire".into(),
+            category: "auto".into(),
+            description: "Tires.".into(),
+            phone: "918-567-5555".into(),
+            email: String::new(),
+            website: "talihina.example.com".into(),
+            street: "1 Main".into(),
+            city: "Talihina".into(),
+            state: "OK".into(),
+            zip: String::new(),
+        }
+    }
+
+    #[test]
+    fn an_edit_checks_every_field_and_names_each_problem() {
+        let mut bad = input();
+        bad.name = String::new();
+        bad.phone = "12".into();
+        bad.state = "KS".into();
+        let fields: Vec<String> = bad
+            .parse()
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, ["name", "phone", "state"]);
+        assert!(
+            input().parse().unwrap().email.is_none(),
+            "email is optional on a listing"
+        );
+    }
+
+    #[test]
+    fn an_edit_is_saved_and_audited_with_before_and_after() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        let category = some_category(&db, "auto");
+        let created = insert(&db, &business("Old Name", category));
+        let actor = admin(&db);
+        block_on(update(
+            &db,
+            &actor,
+            created.id,
+            &input().parse().unwrap(),
+            NOW,
+        ))
+        .unwrap();
+        let listing = block_on(find(&db, created.id)).unwrap().unwrap();
+        assert_eq!(listing.name, "Talihina Tire");
+        assert_eq!(listing.slug, created.slug.as_str(), "the address stays");
+        let log = block_on(crate::audit::list(
+            &db,
+            &crate::audit::Filter::default(),
+            Page::first(5),
+        ))
+        .unwrap();
+        assert!(
+            log.items[0]
+                .before_json
+                .as_deref()
+                .unwrap()
+                .contains("Old Name")
+        );
+        assert!(
+            log.items[0]
+                .after_json
+                .as_deref()
+                .unwrap()
+                .contains("Talihina Tire")
+        );
+    }
+
+    #[test]
+    fn suspended_and_removed_listings_leave_the_public_directory() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        let category = some_category(&db, "auto");
+        let created = insert(&db, &business("Hidden Soon", category));
+        let actor = admin(&db);
+        let public = || block_on(crate::directory::public_id(&db, &created.slug)).unwrap();
+        block_on(change(&db, &actor, created.id, Change::Suspend, NOW)).unwrap();
+        assert!(public().is_none());
+        block_on(change(&db, &actor, created.id, Change::Reactivate, NOW)).unwrap();
+        assert!(public().is_some());
+        block_on(change(&db, &actor, created.id, Change::Remove, NOW)).unwrap();
+        assert!(public().is_none());
+        let removed = Filter {
+            q: String::new(),
+            state: "removed".into(),
+        };
+        assert_eq!(
+            block_on(list(&db, &removed, Page::first(10)))
+                .unwrap()
+                .total,
+            1
+        );
+    }
+
+    #[test]
+    fn erasing_deletes_the_listing_and_its_leads() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        let category = some_category(&db, "auto");
+        let created = insert(&db, &business("Erase Me", category));
+        db_exec(
+            &db,
+            "INSERT INTO leads (business_id, name, email, message, client_hash, created_at)
+                      VALUES (?1, 'Sam', 'sam@example.com', 'Hi', 'h', 1)",
+            created.id,
+        );
+        let actor = admin(&db);
+        block_on(erase(&db, &actor, created.id, NOW)).unwrap();
+        assert!(block_on(find(&db, created.id)).unwrap().is_none());
+        let leads = block_on(fetch_integer(
+            &db,
+            &Statement::new("SELECT count(*) FROM leads"),
+        ))
+        .unwrap();
+        assert_eq!(leads, 0);
+    }
+
+    fn db_exec(db: &SqliteDatabase, sql: &str, id: i64) {
+        block_on(db.execute(&Statement::new(sql).bind(id))).unwrap();
+    }
+}
