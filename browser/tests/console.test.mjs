@@ -67,6 +67,8 @@ const CONSOLE_PAGES = {
   'console-businesses': '/admin/businesses',
   'console-claims': '/admin/claims',
   'console-jobs': '/admin/jobs',
+  'console-blog': '/admin/blog',
+  'console-post-editor': '/admin/blog/new',
   'console-users': '/admin/users',
   'console-audit': '/admin/audit',
   'console-account': '/account',

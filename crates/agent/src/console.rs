@@ -8,11 +8,12 @@ use crate::routes::Route;
 use crate::sign_in::{self, query};
 use kbc_console::chrome::{Notice, Viewer};
 use kbc_console::pages::{
-    AccountPage, AuditPage, ClaimPage, ClaimsPage, JobsPage, ListingPage, ListingsPage, ReviewPage,
-    SubmissionsPage, UsersPage,
+    AccountPage, AuditPage, ClaimPage, ClaimsPage, JobsPage, ListingPage, ListingsPage,
+    PostEditorPage, PostsPage, ReviewPage, SubmissionsPage, UsersPage,
 };
 use kbc_domain::accounts::{self, Granted, Role, Session};
 use kbc_domain::audit::{self, Filter};
+use kbc_domain::blog::{self, Publication};
 use kbc_domain::claims::{self, ClaimOutcome, Decided};
 use kbc_domain::db::d1::D1;
 use kbc_domain::error::DomainError;
@@ -54,6 +55,11 @@ fn notice(req: &Request) -> Option<Notice> {
         "listing-remove" => (true, "Removed: hidden from the public site, kept here."),
         "listing-restore" => (true, "Restored."),
         "featured" => (true, "Featured."),
+        "post-saved" => (true, "Saved."),
+        "post-unpublished" => (
+            true,
+            "Unpublished: the post is a draft again, off the public site.",
+        ),
         "erased" => (true, "The listing and its personal data are erased."),
         "spam" => (true, "Marked as spam."),
         "claim-sent" => (
@@ -130,6 +136,24 @@ pub async fn read(route: Route, req: &Request, db: &D1, session: &Session) -> Re
             .map(|p| page(200, &p))
             .map_err(DomainError::from),
         Route::Admin => return redirect("/admin/submissions"),
+        Route::Posts => PostsPage::load(db, viewer.clone(), number, runtime::now(), notice(req))
+            .await
+            .map(|p| page(200, &p)),
+        Route::NewPost => {
+            PostEditorPage::load(db, viewer.clone(), None, None, runtime::now(), None)
+                .await
+                .map(|p| page(200, &p))
+        }
+        Route::Post(id) => PostEditorPage::load(
+            db,
+            viewer.clone(),
+            Some(id),
+            None,
+            runtime::now(),
+            notice(req),
+        )
+        .await
+        .map(|p| page(200, &p)),
         Route::Businesses => {
             let take = |name: &str| {
                 query(req, name)
@@ -233,6 +257,11 @@ pub async fn change(
             .map(|()| "/admin/users?done=sessions".to_owned()),
         Route::Invite => return invite(form, db, session, now).await,
         Route::EditBusiness(id) => return edit_listing(env, form, db, session, id, now).await,
+        Route::CreatePost => return save_post(env, form, db, session, None, now).await,
+        Route::SavePost(id) => return save_post(env, form, db, session, Some(id), now).await,
+        Route::UnpublishPost(id) => blog::unpublish(db, &actor, id, now)
+            .await
+            .map(|()| format!("/admin/blog/{id}?done=post-unpublished")),
         Route::BusinessState(id) => match listings::Change::parse(form.get("change")) {
             Some(change) => listings::change(db, &actor, id, change, now)
                 .await
@@ -470,5 +499,48 @@ async fn publish(env: &Env, db: &D1) {
         && let Err(err) = cache::publish_generation(&kv, db).await
     {
         console_error!("publishing the cache generation: {err}");
+    }
+}
+
+async fn save_post(
+    env: &Env,
+    form: &Form,
+    db: &D1,
+    session: &Session,
+    id: Option<i64>,
+    now: i64,
+) -> Response {
+    let viewer = Viewer::of(session);
+    let input = blog::PostInput {
+        title: form.get("title").to_owned(),
+        slug: form.get("slug").to_owned(),
+        summary: form.get("summary").to_owned(),
+        body: form.get("body").to_owned(),
+        author: form.get("author").to_owned(),
+    };
+    let (choice, at) = (form.get("publish"), form.get("publish_at"));
+    let mut errors = input.parse().err().unwrap_or_default();
+    let publication = Publication::parse(choice, at, now)
+        .map_err(|e| errors.push(e))
+        .ok();
+    let outcome = match (input.parse(), publication) {
+        (Ok(edit), Some(publication)) if errors.is_empty() => {
+            blog::save(db, &session.actor(), id, &edit, publication, now).await
+        }
+        _ => Err(DomainError::Invalid(errors)),
+    };
+    match outcome {
+        Ok(saved) => {
+            publish(env, db).await;
+            redirect(&format!("/admin/blog/{saved}?done=post-saved"))
+        }
+        Err(DomainError::Invalid(errors)) => {
+            let again = (input, choice.to_owned(), at.to_owned(), errors);
+            match PostEditorPage::load(db, viewer.clone(), id, Some(again), now, None).await {
+                Ok(editor) => page(422, &editor),
+                Err(err) => failed(&err, viewer),
+            }
+        }
+        Err(err) => failed(&err, viewer),
     }
 }

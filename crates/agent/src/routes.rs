@@ -29,6 +29,12 @@ pub enum Route {
     RevokeSessions(i64),
     Invite,
     Audit,
+    Posts,
+    NewPost,
+    CreatePost,
+    Post(i64),
+    SavePost(i64),
+    UnpublishPost(i64),
     Businesses,
     Business(i64),
     EditBusiness(i64),
@@ -80,6 +86,12 @@ impl Route {
             ["admin", "users", id, "sessions", "revoke"] => Route::RevokeSessions(id_of(id)?),
             ["admin", "invitations"] => Route::Invite,
             ["admin", "audit"] => Route::Audit,
+            ["admin", "blog"] => Route::Posts,
+            ["admin", "blog", "new"] => Route::NewPost,
+            ["admin", "blog", "save"] => Route::CreatePost,
+            ["admin", "blog", id] => Route::Post(id_of(id)?),
+            ["admin", "blog", id, "save"] => Route::SavePost(id_of(id)?),
+            ["admin", "blog", id, "unpublish"] => Route::UnpublishPost(id_of(id)?),
             ["admin", "businesses"] => Route::Businesses,
             ["admin", "businesses", id] => Route::Business(id_of(id)?),
             ["admin", "businesses", id, "edit"] => Route::EditBusiness(id_of(id)?),
@@ -113,7 +125,10 @@ impl Route {
             | Route::BusinessState(_)
             | Route::FeatureBusiness(_)
             | Route::EraseBusiness(_)
-            | Route::SpamLead(..) => Kind::Change,
+            | Route::SpamLead(..)
+            | Route::CreatePost
+            | Route::SavePost(_)
+            | Route::UnpublishPost(_) => Kind::Change,
             // Starting a sign-in stores state, so it is a POST too; its page is a GET.
             _ => Kind::Read,
         }
@@ -160,6 +175,12 @@ impl Route {
             Route::RevokeSessions(_) => "/admin/users/{id}/sessions/revoke",
             Route::Invite => "/admin/invitations",
             Route::Audit => "/admin/audit",
+            Route::Posts => "/admin/blog",
+            Route::NewPost => "/admin/blog/new",
+            Route::CreatePost => "/admin/blog/save",
+            Route::Post(_) => "/admin/blog/{id}",
+            Route::SavePost(_) => "/admin/blog/{id}/save",
+            Route::UnpublishPost(_) => "/admin/blog/{id}/unpublish",
             Route::Businesses => "/admin/businesses",
             Route::Business(_) => "/admin/businesses/{id}",
             Route::EditBusiness(_) => "/admin/businesses/{id}/edit",
@@ -189,6 +210,12 @@ impl Route {
                 | Route::RevokeSessions(_)
                 | Route::Invite
                 | Route::Audit
+                | Route::Posts
+                | Route::NewPost
+                | Route::CreatePost
+                | Route::Post(_)
+                | Route::SavePost(_)
+                | Route::UnpublishPost(_)
                 | Route::Businesses
                 | Route::Business(_)
                 | Route::EditBusiness(_)

@@ -54,6 +54,17 @@ fn nth_sunday(year: i64, month: i64, nth: i64) -> i64 {
     first + (7 - weekday(first)) % 7 + 7 * (nth - 1)
 }
 
+/// The unix time of a Central-time wall clock reading (`2026-12-01 09:30`). Inside the
+/// autumn hour that happens twice, the first one.
+pub fn central_to_unix(year: i64, month: u8, day: u8, hour: u8, minute: u8) -> i64 {
+    let wall = days_from_civil(year, i64::from(month), i64::from(day)) * DAY
+        + i64::from(hour) * 3600
+        + i64::from(minute) * 60;
+    // The offset at the wall time read as standard time decides; it differs from the right
+    // one only inside the transition hours.
+    wall - central_offset(wall + 6 * 3600)
+}
+
 /// Seconds to add to UTC for US Central time at `unix`.
 pub fn central_offset(unix: i64) -> i64 {
     let year = year_of(unix.div_euclid(DAY));

@@ -274,6 +274,8 @@ fn an_owner_is_refused_every_admin_page_and_action() {
         "/admin/businesses/1",
         "/admin/claims",
         "/admin/jobs",
+        "/admin/blog",
+        "/admin/blog/new",
     ] {
         assert_eq!(owner.get(&agent, page).status, 403, "{page}");
     }
@@ -819,7 +821,7 @@ fn an_admin_edits_a_listing_and_the_public_page_shows_it_at_once() {
 fn a_suspended_listing_leaves_the_public_site_until_reactivated() {
     let _turn = exclusive();
     let agent = agent();
-    let slug = published_listing(&agent, "Qqconsole Paused Plumbing", "198.51.100.67");
+    let slug = published_listing(&agent, "Qqconsole Paused Pantry", "198.51.100.67");
     let page = format!("/admin/businesses/{}", business_id(&slug));
     let admin = sign_in_as(&agent, ADMIN, &page);
     let api = Worker::api();
@@ -849,7 +851,7 @@ fn erasing_a_listing_removes_it_and_its_leads_and_needs_the_word() {
     let lead = Worker::api().post_json(
         &format!("/api/v1/businesses/{slug}/leads"),
         "198.51.100.69",
-        &json!({"name": "Pat Private", "email": "pat.private@example.org", "message": "Call me"}),
+        &json!({"name": "Pat Private", "email": "pat.private@example.org", "message": "Please call me about a quote."}),
     );
     assert_eq!(lead.status, 202, "{}", lead.body);
     let page = format!("/admin/businesses/{id}");
@@ -907,7 +909,7 @@ fn a_lead_can_only_be_marked_spam_through_its_own_business() {
     let lead = Worker::api().post_json(
         &format!("/api/v1/businesses/{mine}/leads"),
         "198.51.100.72",
-        &json!({"name": "Spammy", "email": "spammy@example.org", "message": "Buy now"}),
+        &json!({"name": "Spammy", "email": "spammy@example.org", "message": "Buy cheap things now, now, now!"}),
     );
     assert_eq!(lead.status, 202);
     let lead_id = count(
@@ -940,5 +942,96 @@ fn a_lead_can_only_be_marked_spam_through_its_own_business() {
             "spammy@example.org"
         ),
         1
+    );
+}
+
+fn post_fields<'a>(
+    title: &'a str,
+    body: &'a str,
+    publish: &'a str,
+    at: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("title", title),
+        ("slug", ""),
+        ("summary", "From the console"),
+        ("body", body),
+        ("author", "Ada"),
+        ("publish", publish),
+        ("publish_at", at),
+    ]
+}
+
+#[test]
+fn a_draft_post_is_never_public_until_published_and_markdown_is_safe() {
+    let _turn = exclusive();
+    let agent = agent();
+    let admin = sign_in_as(&agent, ADMIN, "/admin/blog/new");
+    let body = "## Hours\n\nOpen **late** <script>alert('post')</script> [x](javascript:alert(1))";
+    let saved = admin.post_form(
+        &agent,
+        "/admin/blog/new",
+        "/admin/blog/save",
+        &post_fields("Qqconsole Holiday Hours", body, "draft", ""),
+    );
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let editor = saved
+        .header("location")
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let api = Worker::api();
+    assert_eq!(
+        api.get("/blog/qqconsole-holiday-hours").status,
+        404,
+        "a draft is not public"
+    );
+    let published = admin.post_form(
+        &agent,
+        &editor,
+        &format!("{editor}/save"),
+        &post_fields("Qqconsole Holiday Hours", body, "now", ""),
+    );
+    assert_eq!(published.status, 303);
+    let page = api.get("/blog/qqconsole-holiday-hours");
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("<strong>late</strong>") && page.body.contains("<h2>Hours</h2>"));
+    assert!(!page.body.contains("<script>alert('post')") && !page.body.contains("javascript:"));
+    let unpublished = admin.post_form(&agent, &editor, &format!("{editor}/unpublish"), &[]);
+    assert_eq!(unpublished.status, 303);
+    assert_eq!(api.get("/blog/qqconsole-holiday-hours").status, 404);
+}
+
+#[test]
+fn a_post_scheduled_for_later_is_not_public_yet() {
+    let _turn = exclusive();
+    let agent = agent();
+    let admin = sign_in_as(&agent, ADMIN, "/admin/blog/new");
+    let saved = admin.post_form(
+        &agent,
+        "/admin/blog/new",
+        "/admin/blog/save",
+        &post_fields("Qqconsole Next Year", "Soon.", "at", "2099-01-01T09:00"),
+    );
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    assert_eq!(Worker::api().get("/blog/qqconsole-next-year").status, 404);
+    let list = admin.get(&agent, "/admin/blog");
+    assert!(
+        list.body.contains("scheduled for January 1, 2099"),
+        "{}",
+        list.body
+    );
+    let bad = admin.post_form(
+        &agent,
+        "/admin/blog/new",
+        "/admin/blog/save",
+        &post_fields("", "", "at", "whenever"),
+    );
+    assert_eq!(bad.status, 422);
+    assert!(
+        bad.body.contains("id=\"post-title-error\"")
+            && bad.body.contains("id=\"post-publish-at-error\"")
     );
 }

@@ -5,6 +5,7 @@
 
 pub mod assets;
 pub mod forms;
+pub mod markdown;
 pub mod pages;
 pub mod seo;
 pub mod urls;

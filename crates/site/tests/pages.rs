@@ -434,7 +434,7 @@ fn drafts_are_never_public_and_published_posts_read_in_paragraphs() {
         .unwrap()
         .unwrap()
         .html();
-    assert!(html.contains("<p>First.</p><p>Second.</p>"));
+    assert!(html.contains("<p>First.</p>\n<p>Second.</p>"), "{html}");
     let blog = block_on(BlogPage::load(&d.db, &site(), 1)).unwrap().html();
     assert!(blog.contains("/blog/spring-fair") && !blog.contains("secret-draft"));
 }

@@ -1,10 +1,11 @@
 //! The console's pages, one module per area: signing in and the account (`account`), the
 //! moderation queue and a submission's review (`moderation`), listings and their leads
-//! (`listings`), claims (`claims`), users and
+//! (`listings`), the blog (`blog`), claims (`claims`), users and
 //! roles (`users`), job runs (`jobs`) and the audit log (`audit`).
 
 mod account;
 mod audit;
+mod blog;
 mod claims;
 mod jobs;
 mod listings;
@@ -13,6 +14,7 @@ mod users;
 
 pub use account::{AccountPage, ProblemPage, SignInPage};
 pub use audit::AuditPage;
+pub use blog::{PostEditorPage, PostsPage};
 pub use claims::{ClaimPage, ClaimsPage};
 pub use jobs::JobsPage;
 pub use listings::{ListingPage, ListingsPage};

@@ -51,7 +51,8 @@ pub struct PostPage {
     pub title: String,
     pub author: String,
     pub date: String,
-    pub paragraphs: Vec<String>,
+    /// The Markdown body as safe HTML ([`crate::markdown`]).
+    pub body_html: String,
 }
 
 impl PostPage {
@@ -84,13 +85,7 @@ impl PostPage {
             meta,
             date: view::date_label(post.published_at),
             author: post.author,
-            paragraphs: post
-                .body
-                .split("\n\n")
-                .map(str::trim)
-                .filter(|p| !p.is_empty())
-                .map(str::to_owned)
-                .collect(),
+            body_html: crate::markdown::to_safe_html(&post.body),
             title: post.title,
         }))
     }
