@@ -92,7 +92,8 @@ pub struct Draft {
     pub updated_at: i64,
 }
 
-const SELECT_DRAFT: &str = "SELECT id, slug, title, summary, body, author, status, published_at, updated_at
+const SELECT_DRAFT: &str =
+    "SELECT id, slug, title, summary, body, author, status, published_at, updated_at
    FROM blog_posts";
 
 /// Every post, drafts first, then newest.
