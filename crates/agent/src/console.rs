@@ -16,6 +16,7 @@ use kbc_domain::audit::{self, Filter};
 use kbc_domain::blog::{self, Publication};
 use kbc_domain::claims::{self, ClaimOutcome, Decided};
 use kbc_domain::db::d1::D1;
+use kbc_domain::directory::SocialNetwork;
 use kbc_domain::error::DomainError;
 use kbc_domain::submissions::{self, Decision};
 use kbc_domain::values::Email;
@@ -473,6 +474,16 @@ async fn edit_listing(
         city: form.get("city").to_owned(),
         state: form.get("state").to_owned(),
         zip: form.get("zip").to_owned(),
+        keywords: form.get("keywords").to_owned(),
+        towns: form.get("towns").to_owned(),
+        service_radius_km: form.get("service_radius_km").to_owned(),
+        social: SocialNetwork::ALL
+            .into_iter()
+            .map(|network| {
+                let field = format!("social_{}", network.as_str());
+                (network, form.get(&field).to_owned())
+            })
+            .collect(),
     };
     let outcome = match input.parse() {
         Ok(edit) => listings::update(db, &session.actor(), id, &edit, now).await,

@@ -52,6 +52,31 @@ pub enum SocialNetwork {
 }
 
 impl SocialNetwork {
+    pub const ALL: [SocialNetwork; 8] = [
+        Self::Facebook,
+        Self::Instagram,
+        Self::X,
+        Self::Youtube,
+        Self::Tiktok,
+        Self::Linkedin,
+        Self::Yelp,
+        Self::Google,
+    ];
+
+    /// The name people see.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Facebook => "Facebook",
+            Self::Instagram => "Instagram",
+            Self::X => "X",
+            Self::Youtube => "YouTube",
+            Self::Tiktok => "TikTok",
+            Self::Linkedin => "LinkedIn",
+            Self::Yelp => "Yelp",
+            Self::Google => "Google",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Facebook => "facebook",

@@ -7,9 +7,11 @@
 use crate::accounts::Actor;
 use crate::categories;
 use crate::db::{Database, DbResult, Statement, fetch_all, fetch_integer, fetch_optional};
+use crate::directory::{SocialNetwork, normalize_keywords};
 use crate::error::{DomainError, DomainResult};
 use crate::values::{
     BusinessName, CityName, Collector, Email, Paragraphs, Phone, Slug, StateCode, WebUrl, Zip,
+    parse_bounded,
 };
 use crate::{FieldError, Page, Paged};
 use serde::{Deserialize, Serialize};
@@ -84,19 +86,47 @@ pub struct Listing {
     pub is_active: bool,
     #[serde(deserialize_with = "crate::db::flag")]
     pub is_featured: bool,
+    pub service_radius_km: Option<i64>,
+    /// Comma-separated, as the form shows them.
+    #[serde(default)]
+    pub keywords: String,
+    #[serde(default)]
+    pub towns: String,
+    #[serde(default)]
+    pub social: Vec<(String, String)>,
 }
 
 pub async fn find(db: &impl Database, id: i64) -> DbResult<Option<Listing>> {
-    fetch_optional(
+    let found: Option<Listing> = fetch_optional(
         db,
         &Statement::new(
             "SELECT b.id, b.slug, b.name, c.slug AS category, b.description, b.phone, b.email, b.website, b.street,
-                    b.city, b.state, b.zip, b.status, b.is_active, b.is_featured
+                    b.city, b.state, b.zip, b.status, b.is_active, b.is_featured, b.service_radius_km,
+                    coalesce((SELECT group_concat(keyword, ', ') FROM business_keywords WHERE business_id = b.id), '')
+                        AS keywords,
+                    coalesce((SELECT group_concat(city, ', ') FROM business_service_areas WHERE business_id = b.id), '')
+                        AS towns
                FROM businesses b JOIN categories c ON c.id = b.category_id WHERE b.id = ?1",
         )
         .bind(id),
     )
-    .await
+    .await?;
+    let Some(mut listing) = found else {
+        return Ok(None);
+    };
+    #[derive(Deserialize)]
+    struct Link {
+        network: String,
+        url: String,
+    }
+    let links: Vec<Link> = fetch_all(
+        db,
+        &Statement::new("SELECT network, url FROM business_social_links WHERE business_id = ?1 ORDER BY network")
+            .bind(id),
+    )
+    .await?;
+    listing.social = links.into_iter().map(|l| (l.network, l.url)).collect();
+    Ok(Some(listing))
 }
 
 /// The public fields of a listing as typed into the admins' form.
@@ -112,6 +142,13 @@ pub struct ListingInput {
     pub city: String,
     pub state: String,
     pub zip: String,
+    /// Comma-separated.
+    pub keywords: String,
+    /// Towns served, comma-separated.
+    pub towns: String,
+    pub service_radius_km: String,
+    /// A URL (or nothing) per network.
+    pub social: Vec<(SocialNetwork, String)>,
 }
 
 /// An edit that passed every rule.
@@ -127,7 +164,14 @@ pub struct ListingEdit {
     pub city: CityName,
     pub state: StateCode,
     pub zip: Option<Zip>,
+    pub keywords: Vec<String>,
+    pub towns: Vec<CityName>,
+    pub service_radius_km: Option<u32>,
+    pub social: Vec<(SocialNetwork, WebUrl)>,
 }
+
+/// The most towns served or keywords a listing may have.
+const MOST_ITEMS: usize = 30;
 
 fn optional<T>(
     raw: &str,
@@ -157,6 +201,39 @@ impl ListingInput {
         let city = c.take(CityName::parse("city", &self.city));
         let state = c.take(StateCode::parse("state", &self.state));
         let zip = c.take(optional(&self.zip, |raw| Zip::parse("zip", raw)));
+        let items = |raw: &str| -> Vec<String> {
+            raw.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect()
+        };
+        let keywords = normalize_keywords(&items(&self.keywords));
+        if keywords.len() > MOST_ITEMS || keywords.iter().any(|k| k.chars().count() > 60) {
+            c.0.push(FieldError::new(
+                "keywords",
+                "at most 30 keywords of at most 60 characters",
+            ));
+        }
+        let towns: Vec<CityName> = items(&self.towns)
+            .iter()
+            .filter_map(|town| c.take(CityName::parse("towns", town)))
+            .collect();
+        if towns.len() > MOST_ITEMS {
+            c.0.push(FieldError::new("towns", "at most 30 towns"));
+        }
+        let service_radius_km = c.take(optional(&self.service_radius_km, |raw| {
+            parse_bounded("service_radius_km", raw, 0, 500)
+        }));
+        let social: Vec<(SocialNetwork, WebUrl)> = self
+            .social
+            .iter()
+            .filter(|(_, raw)| !raw.trim().is_empty())
+            .filter_map(|(network, raw)| {
+                c.take(WebUrl::parse(&format!("social_{}", network.as_str()), raw))
+                    .map(|url| (*network, url))
+            })
+            .collect();
         match (
             name,
             category,
@@ -167,6 +244,7 @@ impl ListingInput {
             city,
             state,
             zip,
+            service_radius_km,
         ) {
             (
                 Some(name),
@@ -178,6 +256,7 @@ impl ListingInput {
                 Some(city),
                 Some(state),
                 Some(zip),
+                Some(service_radius_km),
             ) if c.0.is_empty() => Ok(ListingEdit {
                 name,
                 category,
@@ -189,6 +268,10 @@ impl ListingInput {
                 city,
                 state,
                 zip,
+                keywords,
+                towns,
+                service_radius_km,
+                social,
             }),
             _ => Err(c.0),
         }
@@ -209,6 +292,23 @@ impl Listing {
             city: self.city.clone(),
             state: self.state.clone(),
             zip: self.zip.clone(),
+            keywords: self.keywords.clone(),
+            towns: self.towns.clone(),
+            service_radius_km: self
+                .service_radius_km
+                .map(|km| km.to_string())
+                .unwrap_or_default(),
+            social: SocialNetwork::ALL
+                .into_iter()
+                .map(|network| {
+                    let url = self
+                        .social
+                        .iter()
+                        .find(|(n, _)| n == network.as_str())
+                        .map(|(_, u)| u.clone());
+                    (network, url.unwrap_or_default())
+                })
+                .collect(),
         }
     }
 }
@@ -238,7 +338,8 @@ pub async fn update(
         })?;
     let statement = Statement::new(
         "UPDATE businesses SET name = ?2, category_id = ?3, description = ?4, phone = ?5, email = ?6, website = ?7,
-             street = ?8, city = ?9, city_slug = ?10, state = ?11, zip = ?12, updated_at = ?13
+             street = ?8, city = ?9, city_slug = ?10, state = ?11, zip = ?12, updated_at = ?13,
+             service_radius_km = ?14
           WHERE id = ?1",
     )
     .bind(id)
@@ -253,8 +354,41 @@ pub async fn update(
     .bind(edit.city.slug().as_str())
     .bind(edit.state.code())
     .bind(edit.zip.as_ref().map_or("", Zip::as_str))
-    .bind(now);
-    db.batch(&[statement]).await?;
+    .bind(now)
+    .bind(edit.service_radius_km);
+    let mut statements = vec![
+        statement,
+        Statement::new("DELETE FROM business_keywords WHERE business_id = ?1").bind(id),
+        Statement::new("DELETE FROM business_service_areas WHERE business_id = ?1").bind(id),
+        Statement::new("DELETE FROM business_social_links WHERE business_id = ?1").bind(id),
+    ];
+    for keyword in &edit.keywords {
+        statements.push(
+            Statement::new(
+                "INSERT OR IGNORE INTO business_keywords (business_id, keyword) VALUES (?1, ?2)",
+            )
+            .bind(id)
+            .bind(keyword.as_str()),
+        );
+    }
+    for town in &edit.towns {
+        statements.push(
+            Statement::new(
+                "INSERT OR IGNORE INTO business_service_areas (business_id, city) VALUES (?1, ?2)",
+            )
+            .bind(id)
+            .bind(town.as_str()),
+        );
+    }
+    for (network, url) in &edit.social {
+        statements.push(
+            Statement::new("INSERT OR REPLACE INTO business_social_links (business_id, network, url) VALUES (?1, ?2, ?3)")
+                .bind(id)
+                .bind(network.as_str())
+                .bind(url.as_str()),
+        );
+    }
+    db.batch(&statements).await?;
     let after = existing(db, id).await?;
     db.execute(&crate::audit::entry(
         actor,
@@ -440,6 +574,13 @@ mod tests {
             city: "Talihina".into(),
             state: "OK".into(),
             zip: String::new(),
+            keywords: "tires, oil change".into(),
+            towns: "Clayton, Antlers".into(),
+            service_radius_km: "40".into(),
+            social: vec![(
+                SocialNetwork::Facebook,
+                "https://facebook.com/talihinatire".into(),
+            )],
         }
     }
 
@@ -479,6 +620,16 @@ mod tests {
         let listing = block_on(find(&db, created.id)).unwrap().unwrap();
         assert_eq!(listing.name, "Talihina Tire");
         assert_eq!(listing.slug, created.slug.as_str(), "the address stays");
+        assert_eq!(listing.keywords, "oil change, tires");
+        assert_eq!(listing.towns, "Antlers, Clayton");
+        assert_eq!(listing.service_radius_km, Some(40));
+        assert_eq!(
+            listing.social,
+            [(
+                "facebook".to_owned(),
+                "https://facebook.com/talihinatire".to_owned()
+            )]
+        );
         let log = block_on(crate::audit::list(
             &db,
             &crate::audit::Filter::default(),

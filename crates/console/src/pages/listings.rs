@@ -8,6 +8,7 @@ use crate::chrome::{Chrome, Notice, Viewer};
 use askama::Template;
 use kbc_domain::categories;
 use kbc_domain::db::Database;
+use kbc_domain::directory::SocialNetwork;
 use kbc_domain::error::DomainResult;
 use kbc_domain::leads::{self, StoredLead};
 use kbc_domain::listings::{self, Filter, Listing, ListingInput, Row};
@@ -131,6 +132,10 @@ impl ListingPage {
             .map(|e| e.message.as_str())
     }
 
+    pub fn social_error(&self, network: &SocialNetwork) -> Option<&str> {
+        self.error(&format!("social_{}", network.as_str()))
+    }
+
     /// The form's value of a field, by name.
     pub fn value(&self, field: &str) -> &str {
         let f = &self.form;
@@ -143,6 +148,9 @@ impl ListingPage {
             "street" => &f.street,
             "city" => &f.city,
             "zip" => &f.zip,
+            "keywords" => &f.keywords,
+            "towns" => &f.towns,
+            "service_radius_km" => &f.service_radius_km,
             _ => "",
         }
     }
