@@ -306,21 +306,31 @@ fn browser_tests(ws: &Workspace, specs: &[Spec], oidc_url: &str) -> Result<()> {
         }
         _ => {}
     }
-    run(Command::new("node")
-        // Two test files at a time: Chromium mostly waits on the worker, and this takes a
-        // third off the tier's time on two cores.
-        .args(["--test", "--test-concurrency=2", "--test-reporter=spec"])
-        .args(["--test-timeout=120000", "tests/"])
-        .current_dir(ws.browser_dir())
-        .env("KBC_API_URL", url_of(Worker::Api)?)
-        .env("KBC_AGENT_URL", url_of(Worker::Agent)?)
-        .env("KBC_OIDC_URL", oidc_url)
-        .env("KBC_CHROMIUM", setup::chromium_path()?)
-        .env("KBC_SCREENSHOT_DIR", &screenshots)
-        .env("KBC_FIXTURE_PLUMBER_SLUG", fixtures::PLUMBER_SLUG)
-        .env("KBC_FIXTURE_HOSTILE_SLUG", fixtures::HOSTILE_SLUG)
-        .env("KBC_FIXTURE_HOSTILE_NAME", fixtures::HOSTILE_NAME)
-        .env("KBC_FIXTURE_CATEGORY_SLUG", fixtures::TRADES))?;
+    let node_tests = |concurrency: &str, dir: &str| -> Result<Command> {
+        let mut command = Command::new("node");
+        command
+            .args(["--test", concurrency, "--test-reporter=spec"])
+            .args(["--test-timeout=120000", dir])
+            .current_dir(ws.browser_dir())
+            .env("KBC_API_URL", url_of(Worker::Api)?)
+            .env("KBC_AGENT_URL", url_of(Worker::Agent)?)
+            .env("KBC_OIDC_URL", oidc_url)
+            .env("KBC_CHROMIUM", setup::chromium_path()?)
+            .env("KBC_SCREENSHOT_DIR", &screenshots)
+            .env("KBC_FIXTURE_PLUMBER_SLUG", fixtures::PLUMBER_SLUG)
+            .env("KBC_FIXTURE_HOSTILE_SLUG", fixtures::HOSTILE_SLUG)
+            .env("KBC_FIXTURE_HOSTILE_NAME", fixtures::HOSTILE_NAME)
+            .env("KBC_FIXTURE_CATEGORY_SLUG", fixtures::TRADES);
+        Ok(command)
+    };
+    // The public site's tests, two files at a time: Chromium mostly waits on the worker,
+    // and this takes a third off the tier's time on two cores.
+    run(&mut node_tests("--test-concurrency=2", "tests/")?)?;
+    // Then the app's (sign-in, the console) alone: they write through the agent, and
+    // locally the api and the agent are two workerd processes sharing one SQLite file,
+    // where a write can make the other process's reads fail for a moment (D1 itself
+    // serves both workers as one database).
+    run(&mut node_tests("--test-concurrency=1", "app-tests/")?)?;
     println!("✓ screenshots in {}", screenshots.display());
     Ok(())
 }

@@ -132,10 +132,15 @@ pub async fn read(route: Route, req: &Request, db: &D1, session: &Session) -> Re
         Route::Claims => ClaimsPage::load(db, viewer.clone(), number, notice(req))
             .await
             .map(|p| page(200, &p)),
-        Route::Jobs => JobsPage::load(db, viewer.clone())
-            .await
-            .map(|p| page(200, &p))
-            .map_err(DomainError::from),
+        Route::Jobs => JobsPage::load(
+            db,
+            viewer.clone(),
+            &query(req, "worker").unwrap_or_default(),
+            number,
+        )
+        .await
+        .map(|p| page(200, &p))
+        .map_err(DomainError::from),
         Route::Admin => return redirect("/admin/submissions"),
         Route::Posts => PostsPage::load(db, viewer.clone(), number, runtime::now(), notice(req))
             .await
@@ -171,9 +176,19 @@ pub async fn read(route: Route, req: &Request, db: &D1, session: &Session) -> Re
                 .await
                 .map(|p| page(200, &p))
         }
-        Route::Business(id) => ListingPage::load(db, viewer.clone(), id, None, notice(req))
-            .await
-            .map(|p| page(200, &p)),
+        Route::Business(id) => {
+            let Ok(leads_page) = Page::parse(query(req, "leads_page").as_deref(), 1) else {
+                return problem(
+                    400,
+                    Some(viewer),
+                    "No such page",
+                    "The page number is not valid.",
+                );
+            };
+            ListingPage::load(db, viewer.clone(), id, None, leads_page, notice(req))
+                .await
+                .map(|p| page(200, &p))
+        }
         Route::Submissions => SubmissionsPage::load(db, viewer.clone(), number, notice(req))
             .await
             .map(|p| page(200, &p)),
@@ -484,6 +499,8 @@ async fn edit_listing(
                 (network, form.get(&field).to_owned())
             })
             .collect(),
+        location: form.get("location").to_owned(),
+        hours: [0, 1, 2, 3, 4, 5, 6].map(|day| form.get(&format!("hours_{day}")).to_owned()),
     };
     let outcome = match input.parse() {
         Ok(edit) => listings::update(db, &session.actor(), id, &edit, now).await,
@@ -495,7 +512,16 @@ async fn edit_listing(
             redirect(&format!("/admin/businesses/{id}?done=listing-saved"))
         }
         Err(DomainError::Invalid(errors)) => {
-            match ListingPage::load(db, viewer.clone(), id, Some((input, errors)), None).await {
+            match ListingPage::load(
+                db,
+                viewer.clone(),
+                id,
+                Some((input, errors)),
+                Page::first(1),
+                None,
+            )
+            .await
+            {
                 Ok(listing) => page(422, &listing),
                 Err(err) => failed(&err, viewer),
             }

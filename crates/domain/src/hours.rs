@@ -164,6 +164,58 @@ pub fn open_state(hours: &[OpeningHours], unix: i64) -> OpenState {
     }
 }
 
+/// One day's opening hours as people type them: `8:00-12:00, 13:00-17:30` (24-hour clock,
+/// split shifts separated by commas; a closing time before the opening one is after
+/// midnight), or empty / `closed`.
+pub fn parse_day(field: &str, day: u8, text: &str) -> Result<Vec<OpeningHours>, crate::FieldError> {
+    let bad = || {
+        crate::FieldError::new(
+            field,
+            "must look like 8:00-12:00, 13:00-17:30 (or be empty for closed)",
+        )
+    };
+    let text = text.trim();
+    if text.is_empty() || text.eq_ignore_ascii_case("closed") {
+        return Ok(Vec::new());
+    }
+    let mut hours = Vec::new();
+    for interval in text.split(',') {
+        let (opens, closes) = interval.split_once('-').ok_or_else(bad)?;
+        let opens = minutes(opens).ok_or_else(bad)?;
+        let mut closes = minutes(closes).ok_or_else(bad)?;
+        if closes <= opens {
+            closes += 1440;
+        }
+        hours.push(OpeningHours::new(day, opens, closes).map_err(|_| bad())?);
+    }
+    hours.sort_by_key(|h| h.opens_at);
+    if hours
+        .windows(2)
+        .any(|pair| matches!(pair, [a, b] if b.opens_at < a.closes_at))
+    {
+        return Err(crate::FieldError::new(field, "the intervals overlap"));
+    }
+    Ok(hours)
+}
+
+/// `H:MM` or `HH:MM` (24-hour) as minutes after midnight.
+fn minutes(text: &str) -> Option<u16> {
+    let (hour, minute) = text.trim().split_once(':')?;
+    let (hour, minute) = (hour.parse::<u16>().ok()?, minute.parse::<u16>().ok()?);
+    (hour < 24 && minute < 60 && !text.trim().starts_with('+')).then_some(hour * 60 + minute)
+}
+
+/// A day's hours as [`parse_day`] reads them back.
+pub fn format_day(hours: &[OpeningHours], day: u8) -> String {
+    let clock = |m: u16| format!("{}:{:02}", (m % 1440) / 60, m % 60);
+    hours
+        .iter()
+        .filter(|h| h.day == day)
+        .map(|h| format!("{}-{}", clock(h.opens_at), clock(h.closes_at)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -298,5 +350,36 @@ mod tests {
     #[test]
     fn no_hours_is_unknown() {
         assert_eq!(open_state(&[], 0), OpenState::Unknown);
+    }
+
+    #[test]
+    fn typed_hours_read_split_shifts_and_late_closings() {
+        let hours = parse_day("hours_mon", 1, "8:00-12:00, 13:00-17:30").unwrap();
+        assert_eq!(
+            hours,
+            [
+                OpeningHours::new(1, 480, 720).unwrap(),
+                OpeningHours::new(1, 780, 1050).unwrap()
+            ]
+        );
+        assert_eq!(format_day(&hours, 1), "8:00-12:00, 13:00-17:30");
+        let late = parse_day("hours_fri", 5, "18:00-2:00").unwrap();
+        assert_eq!(late[0].closes_at, 1560);
+        assert_eq!(format_day(&late, 5), "18:00-2:00");
+        assert!(parse_day("hours_sun", 0, "closed").unwrap().is_empty());
+    }
+
+    #[test]
+    fn typed_hours_that_make_no_sense_are_a_field_error() {
+        for bad in [
+            "8-5",
+            "25:00-26:00",
+            "8:00",
+            "9:00-12:00, 11:00-13:00",
+            "nine to five",
+        ] {
+            let err = parse_day("hours_mon", 1, bad).unwrap_err();
+            assert_eq!(err.field, "hours_mon", "{bad}");
+        }
     }
 }

@@ -141,6 +141,31 @@ pub async fn recent(db: &impl Database, worker: &str, limit: u32) -> DbResult<Ve
     .await
 }
 
+/// Every worker's runs (or one worker's), newest first, one page at a time.
+pub async fn page(
+    db: &impl Database,
+    worker: &str,
+    page: crate::Page,
+) -> DbResult<crate::Paged<JobRun>> {
+    let items = fetch_all(
+        db,
+        &Statement::new(
+            "SELECT id, worker, job, cron, scheduled_at, started_at, finished_at, outcome, detail FROM job_runs
+              WHERE ?1 = '' OR worker = ?1 ORDER BY started_at DESC, id DESC LIMIT ?2 OFFSET ?3",
+        )
+        .bind(worker)
+        .bind(page.size)
+        .bind(page.offset()),
+    )
+    .await?;
+    let total = crate::db::fetch_integer(
+        db,
+        &Statement::new("SELECT count(*) FROM job_runs WHERE ?1 = '' OR worker = ?1").bind(worker),
+    )
+    .await?;
+    Ok(crate::Paged { items, total, page })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -152,6 +152,31 @@ pub async fn for_business(
     .await
 }
 
+/// A business's leads, newest first, one page at a time.
+pub async fn page_for_business(
+    db: &impl Database,
+    business_id: i64,
+    page: crate::Page,
+) -> DbResult<crate::Paged<StoredLead>> {
+    let items = fetch_all(
+        db,
+        &Statement::new(
+            "SELECT id, name, email, phone, message, status, created_at FROM leads
+              WHERE business_id = ?1 ORDER BY created_at DESC, id DESC LIMIT ?2 OFFSET ?3",
+        )
+        .bind(business_id)
+        .bind(page.size)
+        .bind(page.offset()),
+    )
+    .await?;
+    let total = fetch_integer(
+        db,
+        &Statement::new("SELECT count(*) FROM leads WHERE business_id = ?1").bind(business_id),
+    )
+    .await?;
+    Ok(crate::Paged { items, total, page })
+}
+
 /// Marks a lead of `business_id` as spam (an admin's call; recorded in the audit log). A
 /// lead of another business is not found.
 pub async fn mark_spam(

@@ -7,11 +7,11 @@
 use crate::accounts::Actor;
 use crate::categories;
 use crate::db::{Database, DbResult, Statement, fetch_all, fetch_integer, fetch_optional};
-use crate::directory::{SocialNetwork, normalize_keywords};
+use crate::directory::{OpeningHours, SocialNetwork, normalize_keywords};
 use crate::error::{DomainError, DomainResult};
 use crate::values::{
-    BusinessName, CityName, Collector, Email, Paragraphs, Phone, Slug, StateCode, WebUrl, Zip,
-    parse_bounded,
+    BusinessName, CityName, Collector, Email, GeoPoint, Paragraphs, Phone, Slug, StateCode, WebUrl,
+    Zip, parse_bounded,
 };
 use crate::{FieldError, Page, Paged};
 use serde::{Deserialize, Serialize};
@@ -67,7 +67,7 @@ pub async fn list(db: &impl Database, filter: &Filter, page: Page) -> DbResult<P
 }
 
 /// A listing's editable fields as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Listing {
     pub id: i64,
     pub slug: String,
@@ -94,6 +94,10 @@ pub struct Listing {
     pub towns: String,
     #[serde(default)]
     pub social: Vec<(String, String)>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    #[serde(default)]
+    pub hours: Vec<OpeningHours>,
 }
 
 pub async fn find(db: &impl Database, id: i64) -> DbResult<Option<Listing>> {
@@ -102,6 +106,7 @@ pub async fn find(db: &impl Database, id: i64) -> DbResult<Option<Listing>> {
         &Statement::new(
             "SELECT b.id, b.slug, b.name, c.slug AS category, b.description, b.phone, b.email, b.website, b.street,
                     b.city, b.state, b.zip, b.status, b.is_active, b.is_featured, b.service_radius_km,
+                    b.latitude, b.longitude,
                     coalesce((SELECT group_concat(keyword, ', ') FROM business_keywords WHERE business_id = b.id), '')
                         AS keywords,
                     coalesce((SELECT group_concat(city, ', ') FROM business_service_areas WHERE business_id = b.id), '')
@@ -126,6 +131,15 @@ pub async fn find(db: &impl Database, id: i64) -> DbResult<Option<Listing>> {
     )
     .await?;
     listing.social = links.into_iter().map(|l| (l.network, l.url)).collect();
+    listing.hours = fetch_all(
+        db,
+        &Statement::new(
+            "SELECT day_of_week AS day, opens_at, closes_at FROM business_hours WHERE business_id = ?1
+              ORDER BY day_of_week, opens_at",
+        )
+        .bind(id),
+    )
+    .await?;
     Ok(Some(listing))
 }
 
@@ -149,6 +163,10 @@ pub struct ListingInput {
     pub service_radius_km: String,
     /// A URL (or nothing) per network.
     pub social: Vec<(SocialNetwork, String)>,
+    /// `LAT,LON`, or empty.
+    pub location: String,
+    /// Each weekday's hours as typed (0 = Sunday), see [`crate::hours::parse_day`].
+    pub hours: [String; 7],
 }
 
 /// An edit that passed every rule.
@@ -168,6 +186,8 @@ pub struct ListingEdit {
     pub towns: Vec<CityName>,
     pub service_radius_km: Option<u32>,
     pub social: Vec<(SocialNetwork, WebUrl)>,
+    pub location: Option<GeoPoint>,
+    pub hours: Vec<OpeningHours>,
 }
 
 /// The most towns served or keywords a listing may have.
@@ -234,6 +254,17 @@ impl ListingInput {
                     .map(|url| (*network, url))
             })
             .collect();
+        let location = c.take(optional(&self.location, |raw| {
+            GeoPoint::parse("location", raw)
+        }));
+        let mut hours = Vec::new();
+        for (day, typed) in (0_u8..).zip(&self.hours) {
+            if let Some(day_hours) =
+                c.take(crate::hours::parse_day(&format!("hours_{day}"), day, typed))
+            {
+                hours.extend(day_hours);
+            }
+        }
         match (
             name,
             category,
@@ -245,6 +276,7 @@ impl ListingInput {
             state,
             zip,
             service_radius_km,
+            location,
         ) {
             (
                 Some(name),
@@ -257,6 +289,7 @@ impl ListingInput {
                 Some(state),
                 Some(zip),
                 Some(service_radius_km),
+                Some(location),
             ) if c.0.is_empty() => Ok(ListingEdit {
                 name,
                 category,
@@ -272,6 +305,8 @@ impl ListingInput {
                 towns,
                 service_radius_km,
                 social,
+                location,
+                hours,
             }),
             _ => Err(c.0),
         }
@@ -309,6 +344,11 @@ impl Listing {
                     (network, url.unwrap_or_default())
                 })
                 .collect(),
+            location: match (self.latitude, self.longitude) {
+                (Some(latitude), Some(longitude)) => format!("{latitude},{longitude}"),
+                _ => String::new(),
+            },
+            hours: [0, 1, 2, 3, 4, 5, 6].map(|day| crate::hours::format_day(&self.hours, day)),
         }
     }
 }
@@ -339,7 +379,7 @@ pub async fn update(
     let statement = Statement::new(
         "UPDATE businesses SET name = ?2, category_id = ?3, description = ?4, phone = ?5, email = ?6, website = ?7,
              street = ?8, city = ?9, city_slug = ?10, state = ?11, zip = ?12, updated_at = ?13,
-             service_radius_km = ?14
+             service_radius_km = ?14, latitude = ?15, longitude = ?16
           WHERE id = ?1",
     )
     .bind(id)
@@ -355,13 +395,27 @@ pub async fn update(
     .bind(edit.state.code())
     .bind(edit.zip.as_ref().map_or("", Zip::as_str))
     .bind(now)
-    .bind(edit.service_radius_km);
+    .bind(edit.service_radius_km)
+    .bind(edit.location.map(|p| p.latitude))
+    .bind(edit.location.map(|p| p.longitude));
     let mut statements = vec![
         statement,
         Statement::new("DELETE FROM business_keywords WHERE business_id = ?1").bind(id),
         Statement::new("DELETE FROM business_service_areas WHERE business_id = ?1").bind(id),
         Statement::new("DELETE FROM business_social_links WHERE business_id = ?1").bind(id),
+        Statement::new("DELETE FROM business_hours WHERE business_id = ?1").bind(id),
     ];
+    for hours in &edit.hours {
+        statements.push(
+            Statement::new(
+                "INSERT INTO business_hours (business_id, day_of_week, opens_at, closes_at) VALUES (?1, ?2, ?3, ?4)",
+            )
+            .bind(id)
+            .bind(u32::from(hours.day))
+            .bind(u32::from(hours.opens_at))
+            .bind(u32::from(hours.closes_at)),
+        );
+    }
     for keyword in &edit.keywords {
         statements.push(
             Statement::new(
@@ -382,10 +436,13 @@ pub async fn update(
     }
     for (network, url) in &edit.social {
         statements.push(
-            Statement::new("INSERT OR REPLACE INTO business_social_links (business_id, network, url) VALUES (?1, ?2, ?3)")
-                .bind(id)
-                .bind(network.as_str())
-                .bind(url.as_str()),
+            Statement::new(
+                "INSERT OR REPLACE INTO business_social_links (business_id, network, url)
+                 VALUES (?1, ?2, ?3)",
+            )
+            .bind(id)
+            .bind(network.as_str())
+            .bind(url.as_str()),
         );
     }
     db.batch(&statements).await?;
@@ -581,6 +638,16 @@ mod tests {
                 SocialNetwork::Facebook,
                 "https://facebook.com/talihinatire".into(),
             )],
+            location: "34.7501,-95.0494".into(),
+            hours: [
+                String::new(),
+                "8:00-12:00, 13:00-17:30".into(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                "closed".into(),
+            ],
         }
     }
 
@@ -623,6 +690,8 @@ mod tests {
         assert_eq!(listing.keywords, "oil change, tires");
         assert_eq!(listing.towns, "Antlers, Clayton");
         assert_eq!(listing.service_radius_km, Some(40));
+        assert_eq!(listing.latitude, Some(34.7501));
+        assert_eq!(listing.as_input().hours[1], "8:00-12:00, 13:00-17:30");
         assert_eq!(
             listing.social,
             [(

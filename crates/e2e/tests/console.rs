@@ -806,6 +806,10 @@ fn an_admin_edits_a_listing_and_the_public_page_shows_it_at_once() {
         ("towns", "Broken Bow, Hugo"),
         ("service_radius_km", "60"),
         ("social_facebook", "https://facebook.com/qqconsole-eaves"),
+        // Far from the fixtures' distance searches around Idabel.
+        ("location", "34.586,-94.239"),
+        ("hours_1", "8:00-12:00, 13:00-17:30"),
+        ("hours_6", "closed"),
     ];
     let mut bad = fields;
     bad[3] = ("phone", "12");
@@ -825,6 +829,8 @@ fn an_admin_edits_a_listing_and_the_public_page_shows_it_at_once() {
     let business = &public.json()["business"];
     assert_eq!(business["name"], "Qqconsole Edited Eaves & Gutters");
     let shown = business.to_string();
+    assert_eq!(business["hours"].as_array().map(Vec::len), Some(2), "{business}");
+    assert_eq!(business["location"]["latitude"], 34.586);
     for expected in ["roofing", "Broken Bow", "facebook.com/qqconsole-eaves"] {
         assert!(shown.contains(expected), "{expected} in {shown}");
     }
@@ -1014,7 +1020,7 @@ fn a_draft_post_is_never_public_until_published_and_markdown_is_safe() {
     until_the_edge_sees_it();
     let page = api.get("/blog/qqconsole-holiday-hours");
     assert_eq!(page.status, 200);
-    assert!(page.body.contains("<strong>late</strong>") && page.body.contains("<h2>Hours</h2>"));
+    assert!(page.body.contains("<strong>late</strong>") && page.body.contains("<h3>Hours</h3>"));
     assert!(!page.body.contains("<script>alert('post')") && !page.body.contains("javascript:"));
     let unpublished = admin.post_form(&agent, &editor, &format!("{editor}/unpublish"), &[]);
     assert_eq!(unpublished.status, 303);

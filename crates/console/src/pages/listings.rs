@@ -75,9 +75,6 @@ pub struct LeadRow {
     pub received: String,
 }
 
-/// How many leads the listing page shows.
-const LEADS_SHOWN: u32 = 50;
-
 #[derive(Template)]
 #[template(path = "listing.html")]
 pub struct ListingPage {
@@ -88,6 +85,8 @@ pub struct ListingPage {
     pub categories: Vec<(String, String)>,
     pub states: [StateCode; 3],
     pub leads: Vec<LeadRow>,
+    pub leads_total: i64,
+    pub leads_pager: Pager,
 }
 
 impl ListingPage {
@@ -97,6 +96,7 @@ impl ListingPage {
         viewer: Viewer,
         id: i64,
         edit: Option<(ListingInput, Vec<FieldError>)>,
+        leads_page: Page,
         notice: Option<Notice>,
     ) -> DomainResult<Self> {
         let listing = listings::find(db, id)
@@ -105,8 +105,23 @@ impl ListingPage {
         let (form, errors) = edit.unwrap_or_else(|| (listing.as_input(), Vec::new()));
         let mut categories = Vec::new();
         flatten(&categories::tree(db).await?, 0, &mut categories);
-        let leads = leads::for_business(db, id, LEADS_SHOWN)
-            .await?
+        let leads = leads::page_for_business(
+            db,
+            id,
+            Page {
+                size: PAGE_SIZE,
+                ..leads_page
+            },
+        )
+        .await?;
+        let leads_pager = Pager::new(
+            &format!("/admin/businesses/{id}?leads_"),
+            leads.page.number,
+            i64::from(leads.pages()),
+        );
+        let leads_total = leads.total;
+        let leads = leads
+            .items
             .into_iter()
             .map(|lead| LeadRow {
                 received: when(lead.created_at),
@@ -122,6 +137,8 @@ impl ListingPage {
             categories,
             states: StateCode::ALL,
             leads,
+            leads_total,
+            leads_pager,
         })
     }
 
@@ -130,6 +147,20 @@ impl ListingPage {
             .iter()
             .find(|e| e.field == field)
             .map(|e| e.message.as_str())
+    }
+
+    /// Each weekday (Sunday first) with its field name, label and typed hours.
+    pub fn days(&self) -> Vec<(String, &'static str, &str)> {
+        (0_u8..)
+            .zip(&self.form.hours)
+            .map(|(day, typed)| {
+                (
+                    format!("hours_{day}"),
+                    kbc_domain::hours::day_name(day),
+                    typed.as_str(),
+                )
+            })
+            .collect()
     }
 
     pub fn social_error(&self, network: &SocialNetwork) -> Option<&str> {
@@ -151,6 +182,7 @@ impl ListingPage {
             "keywords" => &f.keywords,
             "towns" => &f.towns,
             "service_radius_km" => &f.service_radius_km,
+            "location" => &f.location,
             _ => "",
         }
     }
