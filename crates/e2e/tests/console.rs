@@ -829,7 +829,11 @@ fn an_admin_edits_a_listing_and_the_public_page_shows_it_at_once() {
     let business = &public.json()["business"];
     assert_eq!(business["name"], "Qqconsole Edited Eaves & Gutters");
     let shown = business.to_string();
-    assert_eq!(business["hours"].as_array().map(Vec::len), Some(2), "{business}");
+    assert_eq!(
+        business["hours"].as_array().map(Vec::len),
+        Some(2),
+        "{business}"
+    );
     assert_eq!(business["location"]["latitude"], 34.586);
     for expected in ["roofing", "Broken Bow", "facebook.com/qqconsole-eaves"] {
         assert!(shown.contains(expected), "{expected} in {shown}");
