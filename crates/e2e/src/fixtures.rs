@@ -15,6 +15,8 @@ use kbc_domain::{featured, photos};
 
 pub const TRADES: &str = "e2e-trades";
 pub const PLUMBING: &str = "e2e-plumbing";
+/// Where the console's tests publish listings, so the public fixtures' counts stay as they are.
+pub const CONSOLE: &str = "e2e-console";
 /// The best-described public fixture; its slug is stable.
 pub const PLUMBER_SLUG: &str = "zyzzogeton-plumbing-idabel";
 pub const SUPPLY_SLUG: &str = "zyzzogeton-supply-hugo";
@@ -88,6 +90,20 @@ pub async fn install(db: &SqliteDatabase, now: i64) -> Result<(), DomainError> {
             icon: "",
             parent: None,
             position: 99,
+        },
+        now,
+    )
+    .await?;
+    let console_slug = parse(Slug::parse("slug", CONSOLE))?;
+    categories::create(
+        db,
+        &NewCategory {
+            slug: &console_slug,
+            name: "E2E Console",
+            description: "Listings the console's tests publish",
+            icon: "",
+            parent: None,
+            position: 100,
         },
         now,
     )

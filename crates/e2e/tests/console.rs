@@ -376,7 +376,7 @@ fn pending_submission(name: &str, client: &str) -> i64 {
         client,
         &json!({
             "business_name": name,
-            "category": kbc_e2e::fixtures::PLUMBING,
+            "category": kbc_e2e::fixtures::CONSOLE,
             "description": "Drains & more",
             "phone": "580-555-0142",
             "email": "owner@ridgeline-plumbing.test",
@@ -393,7 +393,7 @@ fn approval_form(token: &str, name: &str) -> String {
     url::form_urlencoded::Serializer::new(String::new())
         .append_pair("csrf", token)
         .append_pair("business_name", name)
-        .append_pair("category", kbc_e2e::fixtures::PLUMBING)
+        .append_pair("category", kbc_e2e::fixtures::CONSOLE)
         .append_pair("description", "Drains & more")
         .append_pair("phone", "580-555-0142")
         .append_pair("email", "owner@ridgeline-plumbing.test")
@@ -793,7 +793,7 @@ fn an_admin_edits_a_listing_and_the_public_page_shows_it_at_once() {
     let page = format!("/admin/businesses/{id}");
     let fields = [
         ("name", "Qqconsole Edited Eaves & Gutters"),
-        ("category", kbc_e2e::fixtures::PLUMBING),
+        ("category", kbc_e2e::fixtures::CONSOLE),
         ("description", "Gutters cleaned."),
         ("phone", "580-555-0143"),
         ("email", ""),
