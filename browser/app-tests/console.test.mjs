@@ -38,7 +38,12 @@ test('an admin signs in, approves a script-laden listing shown as text, and it g
   await submitListing(page, open, HOSTILE);
   await signInAsAdmin(page, open);
 
-  await page.getByRole('link', { name: HOSTILE }).click();
+  // The queue lists the oldest first, so the newest submission may be pages away.
+  const submission = page.getByRole('link', { name: HOSTILE });
+  while ((await submission.count()) === 0) {
+    await page.getByRole('link', { name: 'Next →' }).click();
+  }
+  await submission.click();
   assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), HOSTILE);
   await page.getByRole('button', { name: 'Approve and publish' }).click();
   await page.waitForURL(`${APP}/admin/submissions?done=approved`);
