@@ -503,7 +503,7 @@ pub async fn take_sign_in(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::db::sqlite::SqliteDatabase;
     use pollster::block_on;
@@ -517,6 +517,15 @@ mod tests {
             email: email.into(),
             email_verified: verified,
             name: "Dana".into(),
+        }
+    }
+
+    /// Someone signed in with a verified email, as the actor of the tests' admin actions.
+    pub(crate) fn signed_in(db: &SqliteDatabase, subject: &str, email: &str) -> Actor {
+        let user_id = block_on(sign_in(db, &identity(subject, email, true), NOW)).unwrap();
+        Actor {
+            user_id,
+            email: email.to_owned(),
         }
     }
 

@@ -451,17 +451,7 @@ mod tests {
     }
 
     fn admin(db: &SqliteDatabase) -> Actor {
-        let identity = crate::accounts::VerifiedIdentity {
-            issuer: "https://accounts.google.com".into(),
-            subject: "ada".into(),
-            email: "ada@example.test".into(),
-            email_verified: true,
-            name: "Ada".into(),
-        };
-        Actor {
-            user_id: block_on(crate::accounts::sign_in(db, &identity, 1)).unwrap(),
-            email: identity.email,
-        }
+        crate::accounts::tests::signed_in(db, "ada", "ada@example.test")
     }
 
     fn input(title: &str) -> PostInput {

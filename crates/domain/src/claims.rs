@@ -350,7 +350,7 @@ pub async fn decide(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::accounts::{self, Role, VerifiedIdentity};
+    use crate::accounts::{self, Role};
     use crate::db::sqlite::SqliteDatabase;
     use crate::directory::tests::{business, some_category};
     use pollster::block_on;
@@ -358,18 +358,7 @@ mod tests {
     const NOW: i64 = 1_767_225_600;
 
     fn person(db: &SqliteDatabase, subject: &str, email: &str) -> Actor {
-        let identity = VerifiedIdentity {
-            issuer: "https://accounts.google.com".into(),
-            subject: subject.into(),
-            email: email.into(),
-            email_verified: true,
-            name: subject.into(),
-        };
-        let user_id = block_on(accounts::sign_in(db, &identity, NOW)).unwrap();
-        Actor {
-            user_id,
-            email: email.into(),
-        }
+        accounts::tests::signed_in(db, subject, email)
     }
 
     /// A public listing with this email and website; returns its slug and id.

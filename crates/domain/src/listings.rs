@@ -598,7 +598,6 @@ pub async fn erase(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::accounts::{self, VerifiedIdentity};
     use crate::db::sqlite::SqliteDatabase;
     use crate::directory::tests::{business, insert, some_category};
     use pollster::block_on;
@@ -606,17 +605,7 @@ mod tests {
     const NOW: i64 = 1_767_225_600;
 
     fn admin(db: &SqliteDatabase) -> Actor {
-        let identity = VerifiedIdentity {
-            issuer: "https://accounts.google.com".into(),
-            subject: "ada".into(),
-            email: "ada@example.test".into(),
-            email_verified: true,
-            name: "Ada".into(),
-        };
-        Actor {
-            user_id: block_on(accounts::sign_in(db, &identity, NOW)).unwrap(),
-            email: identity.email,
-        }
+        crate::accounts::tests::signed_in(db, "ada", "ada@example.test")
     }
 
     fn input() -> ListingInput {

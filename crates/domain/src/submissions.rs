@@ -645,18 +645,7 @@ mod tests {
     }
 
     fn moderator(db: &SqliteDatabase) -> crate::accounts::Actor {
-        let identity = crate::accounts::VerifiedIdentity {
-            issuer: "https://accounts.google.com".into(),
-            subject: "admin-1".into(),
-            email: "admin@example.com".into(),
-            email_verified: true,
-            name: "Ada".into(),
-        };
-        let user_id = block_on(crate::accounts::sign_in(db, &identity, 100)).unwrap();
-        crate::accounts::Actor {
-            user_id,
-            email: identity.email,
-        }
+        crate::accounts::tests::signed_in(db, "admin-1", "admin@example.com")
     }
 
     fn count(db: &SqliteDatabase, sql: &str) -> i64 {

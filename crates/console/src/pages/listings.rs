@@ -14,6 +14,7 @@ use kbc_domain::leads::{self, StoredLead};
 use kbc_domain::listings::{self, Filter, Listing, ListingInput, Row};
 use kbc_domain::values::StateCode;
 use kbc_domain::{DomainError, FieldError, Page};
+use kbc_site::pages::{CategoryOption, category_options};
 use kbc_site::view::Pager;
 
 #[derive(Template)]
@@ -82,7 +83,7 @@ pub struct ListingPage {
     pub listing: Listing,
     pub form: ListingInput,
     pub errors: Vec<FieldError>,
-    pub categories: Vec<(String, String)>,
+    pub categories: Vec<CategoryOption>,
     pub states: [StateCode; 3],
     pub leads: Vec<LeadRow>,
     pub leads_total: i64,
@@ -103,8 +104,7 @@ impl ListingPage {
             .await?
             .ok_or_else(|| DomainError::NotFound("business".into()))?;
         let (form, errors) = edit.unwrap_or_else(|| (listing.as_input(), Vec::new()));
-        let mut categories = Vec::new();
-        flatten(&categories::tree(db).await?, 0, &mut categories);
+        let categories = category_options(&categories::tree(db).await?);
         let leads = leads::page_for_business(
             db,
             id,
@@ -185,15 +185,5 @@ impl ListingPage {
             "location" => &f.location,
             _ => "",
         }
-    }
-}
-
-fn flatten(nodes: &[categories::CategoryNode], depth: usize, out: &mut Vec<(String, String)>) {
-    for node in nodes {
-        out.push((
-            node.slug.clone(),
-            format!("{}{}", "— ".repeat(depth), node.name),
-        ));
-        flatten(&node.children, depth + 1, out);
     }
 }

@@ -4,13 +4,14 @@
 use super::{PAGE_SIZE, when};
 use crate::chrome::{Chrome, Notice, Viewer};
 use askama::Template;
-use kbc_domain::categories::{self, CategoryNode};
+use kbc_domain::categories;
 use kbc_domain::db::Database;
 use kbc_domain::error::DomainResult;
 use kbc_domain::submissions::{self, Similar, StoredSubmission};
 use kbc_domain::values::StateCode;
 use kbc_domain::{DomainError, Page};
 use kbc_site::forms::{Form, FormState};
+use kbc_site::pages::{CategoryOption, category_options};
 use kbc_site::view::Pager;
 
 /// One pending submission in the queue.
@@ -74,23 +75,6 @@ impl SubmissionsPage {
     }
 }
 
-/// An option of the category picker, children indented under their parent.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CategoryOption {
-    pub slug: String,
-    pub label: String,
-}
-
-fn category_options(nodes: &[CategoryNode], depth: usize, out: &mut Vec<CategoryOption>) {
-    for node in nodes {
-        out.push(CategoryOption {
-            slug: node.slug.clone(),
-            label: format!("{}{}", "— ".repeat(depth), node.name),
-        });
-        category_options(&node.children, depth + 1, out);
-    }
-}
-
 #[derive(Template)]
 #[template(path = "review.html")]
 pub struct ReviewPage {
@@ -119,8 +103,7 @@ impl ReviewPage {
             .await?
             .ok_or_else(|| DomainError::NotFound("submission".into()))?;
         let similar = submissions::similar(db, &submission).await?;
-        let mut categories = Vec::new();
-        category_options(&categories::tree(db).await?, 0, &mut categories);
+        let categories = category_options(&categories::tree(db).await?);
         let form =
             form.unwrap_or_else(|| FormState::with_errors(stored_form(&submission), Vec::new()));
         Ok(Self {

@@ -9,14 +9,20 @@ pub struct CategoryOption {
     pub label: String,
 }
 
-fn category_options(nodes: &[CategoryNode], depth: usize, out: &mut Vec<CategoryOption>) {
-    for node in nodes {
-        out.push(CategoryOption {
-            slug: node.slug.clone(),
-            label: format!("{}{}", "— ".repeat(depth), node.name),
-        });
-        category_options(&node.children, depth + 1, out);
+/// The category tree as picker options, depth first (also the console's pickers).
+pub fn category_options(nodes: &[CategoryNode]) -> Vec<CategoryOption> {
+    fn walk(nodes: &[CategoryNode], depth: usize, out: &mut Vec<CategoryOption>) {
+        for node in nodes {
+            out.push(CategoryOption {
+                slug: node.slug.clone(),
+                label: format!("{}{}", "— ".repeat(depth), node.name),
+            });
+            walk(&node.children, depth + 1, out);
+        }
     }
+    let mut out = Vec::new();
+    walk(nodes, 0, &mut out);
+    out
 }
 
 #[derive(Template)]
@@ -39,8 +45,7 @@ impl SubmitPage {
             "submit",
         );
         meta.noindex = form.has_errors();
-        let mut categories = Vec::new();
-        category_options(&categories::tree(db).await?, 0, &mut categories);
+        let categories = category_options(&categories::tree(db).await?);
         Ok(Self {
             meta,
             form,
