@@ -17,6 +17,7 @@ use kbc_domain::blog::{self, Publication};
 use kbc_domain::claims::{self, ClaimOutcome, Decided};
 use kbc_domain::db::d1::D1;
 use kbc_domain::directory::SocialNetwork;
+use kbc_domain::edits::{Author, Means};
 use kbc_domain::error::DomainError;
 use kbc_domain::submissions::{self, Decision};
 use kbc_domain::values::Email;
@@ -503,7 +504,16 @@ async fn edit_listing(
         hours: [0, 1, 2, 3, 4, 5, 6].map(|day| form.get(&format!("hours_{day}")).to_owned()),
     };
     let outcome = match input.parse() {
-        Ok(edit) => listings::update(db, &session.actor(), id, &edit, now).await,
+        Ok(edit) => {
+            listings::update(
+                db,
+                &Author::admin(&session.actor(), Means::Console),
+                id,
+                &edit,
+                now,
+            )
+            .await
+        }
         Err(errors) => Err(DomainError::Invalid(errors)),
     };
     match outcome {

@@ -6,6 +6,7 @@
 
 use crate::db::{Database, DbResult, Statement, fetch_all, fetch_optional};
 use crate::error::DomainResult;
+use crate::hours::SpecialDay;
 use crate::photos::Photo;
 use crate::values::{BusinessName, CityName, Email, GeoPoint, Phone, Slug, StateCode, WebUrl, Zip};
 use crate::{DomainError, FieldError};
@@ -383,6 +384,8 @@ pub struct BusinessDetail {
     pub location: Option<GeoPoint>,
     pub service_area: ServiceArea,
     pub hours: Vec<OpeningHours>,
+    /// Dated exceptions to `hours`, by date.
+    pub special_days: Vec<SpecialDay>,
     pub social_links: Vec<SocialLink>,
     pub keywords: Vec<String>,
     pub photos: Vec<Photo>,
@@ -418,6 +421,7 @@ struct DetailRow {
     created_at: i64,
     updated_at: i64,
     hours_json: String,
+    special_json: String,
     areas_json: String,
     social_json: String,
     keywords_json: String,
@@ -438,6 +442,9 @@ pub async fn find_public(db: &impl Database, slug: &Slug) -> DbResult<Option<Bus
                         closes_at))
                        FROM (SELECT * FROM business_hours WHERE business_id = b.id ORDER BY day_of_week,
                            opens_at)) AS hours_json,
+                    (SELECT json_group_array(json_object('day', day, 'spans', json(spans), 'note', note))
+                       FROM (SELECT * FROM business_special_days WHERE business_id = b.id ORDER BY day))
+                           AS special_json,
                     (SELECT json_group_array(city)
                        FROM (SELECT city FROM business_service_areas WHERE business_id = b.id ORDER BY city))
                            AS areas_json,
@@ -489,6 +496,7 @@ pub async fn find_public(db: &impl Database, slug: &Slug) -> DbResult<Option<Bus
             cities: decode(&row.areas_json)?,
         },
         hours: decode(&row.hours_json)?,
+        special_days: decode(&row.special_json)?,
         social_links: decode(&row.social_json)?,
         keywords: decode(&row.keywords_json)?,
         photos: decode(&row.photos_json)?,

@@ -3,8 +3,9 @@
 //! rather than shipping a time-zone database into every worker: UTC−6, and UTC−5 from the
 //! second Sunday of March 02:00 to the first Sunday of November 02:00 (US rule since 2007).
 
+use crate::FieldError;
 use crate::directory::OpeningHours;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 const DAY: i64 = 86_400;
 
@@ -159,6 +160,149 @@ pub fn open_state(hours: &[OpeningHours], unix: i64) -> OpenState {
         Some(next) => OpenState::Closed {
             opens_day: next.day,
             opens_at: next.opens_at,
+        },
+        None => OpenState::Unknown,
+    }
+}
+
+/// A dated exception to the weekly hours (a holiday, "closed this Friday"): that day's
+/// intervals replace the weekday's; none means closed all day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpecialDay {
+    /// The local date, `YYYY-MM-DD`.
+    pub day: String,
+    /// `(opens_at, closes_at)` in minutes after that day's midnight (closing may pass it).
+    pub spans: Vec<(u16, u16)>,
+    pub note: String,
+}
+
+/// The most dated exceptions a listing keeps.
+pub const MOST_SPECIAL_DAYS: usize = 60;
+
+impl SpecialDay {
+    /// A date, its hours as [`parse_day`] reads them (empty or `closed` = closed) and a short
+    /// note, each problem named by its field.
+    pub fn parse(date: &str, hours: &str, note: &str) -> Result<Self, Vec<FieldError>> {
+        let mut problems = Vec::new();
+        let day = day_number(date.trim());
+        if day.is_none() {
+            problems.push(FieldError::new(
+                "special_day",
+                "must be a date like 2026-12-25",
+            ));
+        }
+        let weekday = day.map_or(0, |d| weekday(d) as u8);
+        let spans = match parse_day("special_hours", weekday, hours) {
+            Ok(hours) => hours.iter().map(|h| (h.opens_at, h.closes_at)).collect(),
+            Err(problem) => {
+                problems.push(problem);
+                Vec::new()
+            }
+        };
+        let note = note.trim();
+        if note.chars().count() > 100 || note.chars().any(char::is_control) {
+            problems.push(FieldError::new(
+                "special_note",
+                "must be one line of at most 100 characters",
+            ));
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(Self {
+            day: date.trim().to_owned(),
+            spans,
+            note: note.to_owned(),
+        })
+    }
+
+    /// The hours as [`parse_day`] reads them back (`closed` when none).
+    pub fn hours_text(&self) -> String {
+        if self.spans.is_empty() {
+            return "closed".into();
+        }
+        let clock = |m: u16| format!("{}:{:02}", (m % 1440) / 60, m % 60);
+        self.spans
+            .iter()
+            .map(|(opens, closes)| format!("{}-{}", clock(*opens), clock(*closes)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// "Thursday, December 24" for the page.
+    pub fn label(&self) -> String {
+        match day_number(&self.day) {
+            Some(days) => {
+                let (_, month, day) = civil_from_days(days);
+                format!(
+                    "{}, {} {day}",
+                    day_name(weekday(days) as u8),
+                    month_name(month)
+                )
+            }
+            None => self.day.clone(),
+        }
+    }
+
+    /// Whether the day is today or later at `unix`.
+    pub fn is_upcoming(&self, unix: i64) -> bool {
+        day_number(&self.day).is_some_and(|d| d >= (unix + central_offset(unix)).div_euclid(DAY))
+    }
+}
+
+/// The day count since 1970-01-01 of a real `YYYY-MM-DD` date.
+fn day_number(date: &str) -> Option<i64> {
+    let mut parts = date.splitn(3, '-');
+    let (year, month, day) = (parts.next()?, parts.next()?, parts.next()?);
+    if year.len() != 4 || month.len() != 2 || day.len() != 2 {
+        return None;
+    }
+    let digits = |s: &str| {
+        s.bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| s.parse::<i64>().ok())?
+    };
+    let (year, month, day) = (digits(year)?, digits(month)?, digits(day)?);
+    let days = days_from_civil(year, month, day);
+    let (y, m, d) = civil_from_days(days);
+    (y == year && i64::from(m) == month && i64::from(d) == day).then_some(days)
+}
+
+/// [`open_state`] with dated exceptions: on a special day its spans replace the weekday's.
+pub fn open_state_on(hours: &[OpeningHours], special: &[SpecialDay], unix: i64) -> OpenState {
+    if special.is_empty() {
+        return open_state(hours, unix);
+    }
+    let local = unix + central_offset(unix);
+    let today = local.div_euclid(DAY);
+    let now = local.rem_euclid(DAY) / 60;
+    let mut next: Option<(i64, u8, u16)> = None;
+    // Yesterday for a night running past midnight, then a week ahead for the next opening.
+    for day in today - 1..=today + 7 {
+        let spans: Vec<(u16, u16)> = match special.iter().find(|s| day_number(&s.day) == Some(day))
+        {
+            Some(special) => special.spans.clone(),
+            None => hours
+                .iter()
+                .filter(|h| i64::from(h.day) == weekday(day))
+                .map(|h| (h.opens_at, h.closes_at))
+                .collect(),
+        };
+        for (opens, closes) in spans {
+            let start = (day - today) * 1440 + i64::from(opens);
+            let end = (day - today) * 1440 + i64::from(closes);
+            if (start..end).contains(&now) {
+                return OpenState::Open { closes_at: closes };
+            }
+            if start > now && next.is_none_or(|(first, _, _)| start < first) {
+                next = Some((start, weekday(day) as u8, opens));
+            }
+        }
+    }
+    match next {
+        Some((_, opens_day, opens_at)) => OpenState::Closed {
+            opens_day,
+            opens_at,
         },
         None => OpenState::Unknown,
     }
@@ -381,5 +525,62 @@ mod tests {
             let err = parse_day("hours_mon", 1, bad).unwrap_err();
             assert_eq!(err.field, "hours_mon", "{bad}");
         }
+    }
+
+    #[test]
+    fn a_special_day_replaces_the_weekday_hours_for_open_now() {
+        // Friday 2026-12-25 11:00 in Oklahoma (17:00 UTC); open 8:00-17:00 every weekday.
+        let weekly = hours(&[
+            (1, 480, 1020),
+            (2, 480, 1020),
+            (3, 480, 1020),
+            (4, 480, 1020),
+            (5, 480, 1020),
+        ]);
+        let christmas = utc(2026, 12, 25, 17, 0);
+        assert_eq!(
+            open_state_on(&weekly, &[], christmas),
+            OpenState::Open { closes_at: 1020 }
+        );
+        let closed = SpecialDay::parse("2026-12-25", "closed", "Christmas").unwrap();
+        assert_eq!(
+            open_state_on(&weekly, &[closed], christmas),
+            OpenState::Closed {
+                opens_day: 1,
+                opens_at: 480
+            },
+            "closed on the day, open again Monday"
+        );
+        let short = SpecialDay::parse("2026-12-25", "9:00-10:00, 10:30-12:00", "").unwrap();
+        assert_eq!(
+            open_state_on(&weekly, &[short], christmas),
+            OpenState::Open { closes_at: 720 }
+        );
+    }
+
+    #[test]
+    fn a_special_day_can_open_a_day_that_is_usually_closed() {
+        let weekly = hours(&[(1, 480, 1020)]);
+        // Saturday 2026-12-19 10:00 Central.
+        let saturday = utc(2026, 12, 19, 16, 0);
+        let sale = SpecialDay::parse("2026-12-19", "9:00-15:00", "Holiday sale").unwrap();
+        assert_eq!(
+            open_state_on(&weekly, &[sale], saturday),
+            OpenState::Open { closes_at: 900 }
+        );
+    }
+
+    #[test]
+    fn special_days_name_each_bad_field() {
+        let problems = SpecialDay::parse("2026-02-30", "nine to five", "line\nbreak").unwrap_err();
+        let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(fields, ["special_day", "special_hours", "special_note"]);
+        assert!(SpecialDay::parse("26-1-1", "", "").is_err());
+        let day = SpecialDay::parse(" 2026-11-26 ", "", " Thanksgiving ").unwrap();
+        assert_eq!(day.hours_text(), "closed");
+        assert_eq!(day.label(), "Thursday, November 26");
+        assert_eq!(day.note, "Thanksgiving");
+        assert!(day.is_upcoming(utc(2026, 11, 26, 23, 0)));
+        assert!(!day.is_upcoming(utc(2026, 11, 27, 7, 0)));
     }
 }

@@ -32,6 +32,7 @@ pub mod categories;
 pub mod claims;
 pub mod db;
 pub mod directory;
+pub mod edits;
 pub mod error;
 pub mod featured;
 pub mod fingerprint;

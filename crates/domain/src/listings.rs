@@ -2,13 +2,16 @@
 //! editing every public field under the same rules as the public form; suspending and
 //! reactivating; featuring in a slot; removing (soft: hidden, kept) and, for a removal
 //! request, erasing the listing with its leads and the personal data of its submission.
-//! Every change is one batch with its audit entry.
+//! Every change is one batch with its audit entry; an edit of the fields is also one batch
+//! with its entry in the listing's edit history ([`crate::edits`]).
 
 use crate::accounts::Actor;
 use crate::categories;
 use crate::db::{Database, DbResult, Statement, fetch_all, fetch_integer, fetch_optional};
 use crate::directory::{OpeningHours, SocialNetwork, normalize_keywords};
+use crate::edits::Author;
 use crate::error::{DomainError, DomainResult};
+use crate::hours::{MOST_SPECIAL_DAYS, SpecialDay};
 use crate::values::{
     BusinessName, CityName, Collector, Email, GeoPoint, Paragraphs, Phone, Slug, StateCode, WebUrl,
     Zip, parse_bounded,
@@ -98,6 +101,8 @@ pub struct Listing {
     pub longitude: Option<f64>,
     #[serde(default)]
     pub hours: Vec<OpeningHours>,
+    #[serde(default)]
+    pub special_days: Vec<SpecialDay>,
 }
 
 pub async fn find(db: &impl Database, id: i64) -> DbResult<Option<Listing>> {
@@ -107,10 +112,10 @@ pub async fn find(db: &impl Database, id: i64) -> DbResult<Option<Listing>> {
             "SELECT b.id, b.slug, b.name, c.slug AS category, b.description, b.phone, b.email, b.website, b.street,
                     b.city, b.state, b.zip, b.status, b.is_active, b.is_featured, b.service_radius_km,
                     b.latitude, b.longitude,
-                    coalesce((SELECT group_concat(keyword, ', ') FROM business_keywords WHERE business_id = b.id), '')
-                        AS keywords,
-                    coalesce((SELECT group_concat(city, ', ') FROM business_service_areas WHERE business_id = b.id), '')
-                        AS towns
+                    coalesce((SELECT group_concat(keyword, ', ') FROM (SELECT keyword FROM business_keywords
+                        WHERE business_id = b.id ORDER BY keyword)), '') AS keywords,
+                    coalesce((SELECT group_concat(city, ', ') FROM (SELECT city FROM business_service_areas
+                        WHERE business_id = b.id ORDER BY city)), '') AS towns
                FROM businesses b JOIN categories c ON c.id = b.category_id WHERE b.id = ?1",
         )
         .bind(id),
@@ -140,6 +145,32 @@ pub async fn find(db: &impl Database, id: i64) -> DbResult<Option<Listing>> {
         .bind(id),
     )
     .await?;
+    #[derive(Deserialize)]
+    struct Special {
+        day: String,
+        spans: String,
+        note: String,
+    }
+    let special: Vec<Special> = fetch_all(
+        db,
+        &Statement::new(
+            "SELECT day, spans, note FROM business_special_days WHERE business_id = ?1 ORDER BY day",
+        )
+        .bind(id),
+    )
+    .await?;
+    listing.special_days = special
+        .into_iter()
+        .map(|s| {
+            let spans = serde_json::from_str(&s.spans)
+                .map_err(|e| crate::db::DbError(format!("special day spans: {e}")))?;
+            Ok(SpecialDay {
+                day: s.day,
+                spans,
+                note: s.note,
+            })
+        })
+        .collect::<DbResult<_>>()?;
     Ok(Some(listing))
 }
 
@@ -167,6 +198,9 @@ pub struct ListingInput {
     pub location: String,
     /// Each weekday's hours as typed (0 = Sunday), see [`crate::hours::parse_day`].
     pub hours: [String; 7],
+    /// Dated exceptions, each already checked ([`SpecialDay::parse`]); added and removed
+    /// one at a time, never typed into the main form.
+    pub special_days: Vec<SpecialDay>,
 }
 
 /// An edit that passed every rule.
@@ -188,6 +222,7 @@ pub struct ListingEdit {
     pub social: Vec<(SocialNetwork, WebUrl)>,
     pub location: Option<GeoPoint>,
     pub hours: Vec<OpeningHours>,
+    pub special_days: Vec<SpecialDay>,
 }
 
 /// The most towns served or keywords a listing may have.
@@ -257,6 +292,15 @@ impl ListingInput {
         let location = c.take(optional(&self.location, |raw| {
             GeoPoint::parse("location", raw)
         }));
+        if self.special_days.len() > MOST_SPECIAL_DAYS {
+            c.0.push(FieldError::new(
+                "special_day",
+                "a listing keeps at most 60 dated exceptions; remove past ones first",
+            ));
+        }
+        let mut special_days = self.special_days.clone();
+        special_days.sort_by(|a, b| a.day.cmp(&b.day));
+        special_days.dedup_by(|later, earlier| later.day == earlier.day);
         let mut hours = Vec::new();
         for (day, typed) in (0_u8..).zip(&self.hours) {
             if let Some(day_hours) =
@@ -307,6 +351,7 @@ impl ListingInput {
                 social,
                 location,
                 hours,
+                special_days,
             }),
             _ => Err(c.0),
         }
@@ -349,6 +394,53 @@ impl Listing {
                 _ => String::new(),
             },
             hours: [0, 1, 2, 3, 4, 5, 6].map(|day| crate::hours::format_day(&self.hours, day)),
+            special_days: self.special_days.clone(),
+        }
+    }
+
+    /// This listing with `edit` applied (its category by slug), as [`find`] reads it back:
+    /// lists in the order the database returns them.
+    fn edited(&self, edit: &ListingEdit) -> Listing {
+        let sorted = |mut items: Vec<String>| {
+            items.sort();
+            items.dedup();
+            items.join(", ")
+        };
+        let mut social: Vec<(String, String)> = edit
+            .social
+            .iter()
+            .map(|(network, url)| (network.as_str().to_owned(), url.as_str().to_owned()))
+            .collect();
+        social.sort();
+        let mut hours = edit.hours.clone();
+        hours.sort_by_key(|h| (h.day, h.opens_at));
+        Listing {
+            id: self.id,
+            slug: self.slug.clone(),
+            name: edit.name.as_str().to_owned(),
+            category: edit.category.as_str().to_owned(),
+            description: edit.description.as_str().to_owned(),
+            phone: edit.phone.as_ref().map(|p| p.as_str().to_owned()),
+            email: edit.email.as_ref().map(|e| e.as_str().to_owned()),
+            website: edit.website.as_ref().map(|w| w.as_str().to_owned()),
+            street: edit.street.clone(),
+            city: edit.city.as_str().to_owned(),
+            state: edit.state.code().to_owned(),
+            zip: edit
+                .zip
+                .as_ref()
+                .map_or(String::new(), |z| z.as_str().to_owned()),
+            status: self.status.clone(),
+            is_active: self.is_active,
+            is_featured: self.is_featured,
+            service_radius_km: edit.service_radius_km.map(i64::from),
+            keywords: sorted(edit.keywords.clone()),
+            towns: sorted(edit.towns.iter().map(|t| t.as_str().to_owned()).collect()),
+            social,
+            latitude: edit.location.map(|p| p.latitude),
+            longitude: edit.location.map(|p| p.longitude),
+            hours,
+            special_days: edit.special_days.clone(),
         }
     }
 }
@@ -359,15 +451,29 @@ async fn existing(db: &impl Database, id: i64) -> DomainResult<Listing> {
         .ok_or_else(|| DomainError::NotFound("business".into()))
 }
 
-/// Saves an admin's edit of every public field, with the state before and after.
+/// Saves an edit of every public field in one batch with its entry in the edit history
+/// (and, for an admin, the audit log), each holding the state before and after. `undoes`
+/// names the edit this one takes back.
 pub async fn update(
     db: &impl Database,
-    actor: &Actor,
+    author: &Author,
     id: i64,
     edit: &ListingEdit,
     now: i64,
 ) -> DomainResult<()> {
     let before = existing(db, id).await?;
+    save(db, author, &before, edit, None, now).await
+}
+
+pub(crate) async fn save(
+    db: &impl Database,
+    author: &Author,
+    before: &Listing,
+    edit: &ListingEdit,
+    undoes: Option<i64>,
+    now: i64,
+) -> DomainResult<()> {
+    let id = before.id;
     let category = categories::find_by_slug(db, &edit.category)
         .await?
         .ok_or_else(|| {
@@ -404,7 +510,22 @@ pub async fn update(
         Statement::new("DELETE FROM business_service_areas WHERE business_id = ?1").bind(id),
         Statement::new("DELETE FROM business_social_links WHERE business_id = ?1").bind(id),
         Statement::new("DELETE FROM business_hours WHERE business_id = ?1").bind(id),
+        Statement::new("DELETE FROM business_special_days WHERE business_id = ?1").bind(id),
     ];
+    for special in &edit.special_days {
+        let spans = serde_json::to_string(&special.spans).map_err(|e| {
+            DomainError::Database(crate::db::DbError(format!("special day spans: {e}")))
+        })?;
+        statements.push(
+            Statement::new(
+                "INSERT OR REPLACE INTO business_special_days (business_id, day, spans, note) VALUES (?1, ?2, ?3, ?4)",
+            )
+            .bind(id)
+            .bind(special.day.as_str())
+            .bind(spans)
+            .bind(special.note.as_str()),
+        );
+    }
     for hours in &edit.hours {
         statements.push(
             Statement::new(
@@ -445,18 +566,36 @@ pub async fn update(
             .bind(url.as_str()),
         );
     }
-    db.batch(&statements).await?;
-    let after = existing(db, id).await?;
-    db.execute(&crate::audit::entry(
-        actor,
-        "listing.edit",
-        "business",
-        &id.to_string(),
-        serde_json::to_string(&before).ok().as_deref(),
-        serde_json::to_string(&after).ok().as_deref(),
+    let after = before.edited(edit);
+    let json = |listing: &Listing| {
+        serde_json::to_string(listing)
+            .map_err(|e| DomainError::Database(crate::db::DbError(format!("listing json: {e}"))))
+    };
+    let (before_json, after_json) = (json(before)?, json(&after)?);
+    statements.push(crate::edits::entry(
+        author,
+        id,
+        &before_json,
+        &after_json,
+        undoes,
         now,
-    ))
-    .await?;
+    ));
+    if let Some(actor) = author.admin_actor() {
+        statements.push(crate::audit::entry(
+            &actor,
+            if undoes.is_some() {
+                "listing.undo"
+            } else {
+                "listing.edit"
+            },
+            "business",
+            &id.to_string(),
+            Some(&before_json),
+            Some(&after_json),
+            now,
+        ));
+    }
+    db.batch(&statements).await?;
     Ok(())
 }
 
@@ -637,6 +776,7 @@ mod tests {
                 String::new(),
                 "closed".into(),
             ],
+            special_days: Vec::new(),
         }
     }
 
@@ -667,7 +807,7 @@ mod tests {
         let actor = admin(&db);
         block_on(update(
             &db,
-            &actor,
+            &Author::admin(&actor, crate::edits::Means::Console),
             created.id,
             &input().parse().unwrap(),
             NOW,

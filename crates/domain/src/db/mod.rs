@@ -193,9 +193,19 @@ fn from_row<T: DeserializeOwned>(row: Row) -> DbResult<T> {
         .map_err(|err| DbError(format!("row shape: {err}")))
 }
 
-/// Reads SQLite's 0/1 integers as a `bool` field: `#[serde(deserialize_with = "crate::db::flag")]`.
+/// Reads SQLite's 0/1 integers as a `bool` field: `#[serde(deserialize_with = "crate::db::flag")]`;
+/// a JSON `true`/`false` (the same struct serialized, e.g. into the edit history) reads too.
 pub fn flag<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
-    Ok(<i64 as serde::Deserialize>::deserialize(deserializer)? != 0)
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Flag {
+        Integer(i64),
+        Bool(bool),
+    }
+    Ok(match <Flag as serde::Deserialize>::deserialize(deserializer)? {
+        Flag::Integer(n) => n != 0,
+        Flag::Bool(b) => b,
+    })
 }
 
 /// `?, ?, ?` for an `IN (...)` list of `count` values (never empty: `NULL` matches nothing).
