@@ -36,11 +36,16 @@ impl Fakes {
             "http://127.0.0.1:{}",
             Worker::Agent.dev_port().saturating_add(self.offset)
         );
+        let site = format!(
+            "http://127.0.0.1:{}",
+            Worker::Api.dev_port().saturating_add(self.offset)
+        );
         match worker {
             Worker::Api => vec![("APP_ORIGIN", app)],
             Worker::Agent => vec![
                 ("OIDC_ISSUER", self.oidc.base_url().to_owned()),
                 ("APP_ORIGIN", app),
+                ("SITE_ORIGIN", site),
                 ("GOOGLE_CLIENT_ID", oidc::CLIENT_ID.to_owned()),
                 ("GOOGLE_SECRET", oidc::CLIENT_SECRET.to_owned()),
             ],

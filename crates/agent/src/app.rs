@@ -5,7 +5,7 @@
 
 use crate::respond::{self, asset, not_found, problem, redirect};
 use crate::routes::Route;
-use crate::{console, session, sign_in};
+use crate::{console, owner, session, sign_in};
 use kbc_console::chrome::Viewer;
 use kbc_domain::accounts::Role;
 use kbc_edge::http::{self, BodyError, header};
@@ -116,6 +116,20 @@ async fn serve(route: Route, req: &mut Request, env: &Env) -> Response {
                     "This page is for the directory's team.",
                 );
             }
+            // Owner-facing routes: only the business's owners (and admins); for anyone else
+            // the business does not exist.
+            let access = match route.business() {
+                Some(id) => match owner::access(&db, &session, id).await {
+                    Ok(Some(kind)) => Some(kind),
+                    Ok(None) => return not_found(Some(Viewer::of(&session))),
+                    Err(_) => return respond::unavailable(Some(Viewer::of(&session))),
+                },
+                None => None,
+            };
+            let is_dashboard = matches!(
+                route,
+                Route::Dashboard | Route::NewListing | Route::Owner(..)
+            );
             match method.as_str() {
                 "POST" => {
                     if !session::from_our_pages(req, env) {
@@ -133,8 +147,13 @@ async fn serve(route: Route, req: &mut Request, env: &Env) -> Response {
                             "Reload the page and try again; nothing was changed.",
                         );
                     }
-                    console::change(route, req, env, &form, &db, &session).await
+                    if is_dashboard {
+                        owner::change(route, env, &form, &db, &session, access).await
+                    } else {
+                        console::change(route, req, env, &form, &db, &session).await
+                    }
                 }
+                _ if is_dashboard => owner::read(route, req, env, &db, &session).await,
                 _ => console::read(route, req, &db, &session).await,
             }
         }

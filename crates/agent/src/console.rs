@@ -16,7 +16,6 @@ use kbc_domain::audit::{self, Filter};
 use kbc_domain::blog::{self, Publication};
 use kbc_domain::claims::{self, ClaimOutcome, Decided};
 use kbc_domain::db::d1::D1;
-use kbc_domain::directory::SocialNetwork;
 use kbc_domain::edits::{Author, Means};
 use kbc_domain::error::DomainError;
 use kbc_domain::submissions::{self, Decision};
@@ -30,7 +29,7 @@ use kbc_site::forms::{Form, FormState};
 use worker::{Env, Request, Response, console_error};
 
 /// What a `done` parameter after a redirect says; fixed texts, so nothing is reflected.
-fn notice(req: &Request) -> Option<Notice> {
+pub(crate) fn notice(req: &Request) -> Option<Notice> {
     let (ok, text) = match query(req, "done")?.as_str() {
         "approved" => (true, "Approved and published."),
         "rejected" => (true, "Rejected."),
@@ -75,6 +74,21 @@ fn notice(req: &Request) -> Option<Notice> {
             false,
             "Someone already decided this claim; nothing was changed.",
         ),
+        "added" => (
+            true,
+            "Sent: our team checks new listings, usually within a day; it is yours once approved.",
+        ),
+        "special-added" => (true, "Special day saved; the public page follows it."),
+        "special-removed" => (true, "Special day removed."),
+        "undone" => (
+            true,
+            "Undone: the listing is back as it was before that change.",
+        ),
+        "undo-not-possible" => (
+            false,
+            "That change was already undone or is no longer the latest; nothing was changed.",
+        ),
+        "stage" => (true, "Stage saved."),
         _ => return None,
     };
     Some(Notice {
@@ -83,12 +97,12 @@ fn notice(req: &Request) -> Option<Notice> {
     })
 }
 
-fn page_number(req: &Request) -> Option<Page> {
+pub(crate) fn page_number(req: &Request) -> Option<Page> {
     Page::parse(query(req, "page").as_deref(), kbc_console::pages::PAGE_SIZE).ok()
 }
 
 /// A page that failed to load: missing thing, bad store.
-fn failed(err: &DomainError, viewer: Viewer) -> Response {
+pub(crate) fn failed(err: &DomainError, viewer: Viewer) -> Response {
     match err {
         DomainError::NotFound(_) => not_found(Some(viewer)),
         DomainError::Invalid(_) => problem(
@@ -479,30 +493,12 @@ async fn edit_listing(
     now: i64,
 ) -> Response {
     let viewer = Viewer::of(session);
-    let input = listings::ListingInput {
-        name: form.get("name").to_owned(),
-        category: form.get("category").to_owned(),
-        description: form.get("description").to_owned(),
-        phone: form.get("phone").to_owned(),
-        email: form.get("email").to_owned(),
-        website: form.get("website").to_owned(),
-        street: form.get("street").to_owned(),
-        city: form.get("city").to_owned(),
-        state: form.get("state").to_owned(),
-        zip: form.get("zip").to_owned(),
-        keywords: form.get("keywords").to_owned(),
-        towns: form.get("towns").to_owned(),
-        service_radius_km: form.get("service_radius_km").to_owned(),
-        social: SocialNetwork::ALL
-            .into_iter()
-            .map(|network| {
-                let field = format!("social_{}", network.as_str());
-                (network, form.get(&field).to_owned())
-            })
-            .collect(),
-        location: form.get("location").to_owned(),
-        hours: [0, 1, 2, 3, 4, 5, 6].map(|day| form.get(&format!("hours_{day}")).to_owned()),
+    let special_days = match listings::find(db, id).await {
+        Ok(Some(listing)) => listing.special_days,
+        Ok(None) => return not_found(Some(viewer)),
+        Err(err) => return failed(&err.into(), viewer),
     };
+    let input = form.listing(special_days);
     let outcome = match input.parse() {
         Ok(edit) => {
             listings::update(
@@ -541,7 +537,7 @@ async fn edit_listing(
 }
 
 /// Public data changed: retire cached answers at the edge at once.
-async fn publish(env: &Env, db: &D1) {
+pub(crate) async fn publish(env: &Env, db: &D1) {
     if let Some(kv) = runtime::cache(env)
         && let Err(err) = cache::publish_generation(&kv, db).await
     {

@@ -1,7 +1,7 @@
 //! The `agent` worker at app.kiamichibizconnect.com: the trusted half of the product. It
 //! signs people in with OpenID Connect (Google in production, a local fake otherwise),
-//! keeps their sessions, and serves the account page and the admin console; the owners'
-//! dashboard and the assistant join it next. Every request is checked against the session's
+//! keeps their sessions, and serves the account page, the admin console and the owners'
+//! dashboard; the assistant joins it next. Every request is checked against the session's
 //! rights on the exact object it touches. It must not hold business rules: those live in
 //! `kbc-domain` (accounts, moderation, audit), and the pages in `kbc-console`.
 
@@ -13,6 +13,8 @@ mod app;
 mod console;
 #[cfg(target_arch = "wasm32")]
 mod oidc;
+#[cfg(target_arch = "wasm32")]
+mod owner;
 #[cfg(target_arch = "wasm32")]
 mod respond;
 #[cfg(target_arch = "wasm32")]

@@ -47,13 +47,157 @@ pub enum Route {
     ApproveClaim(i64),
     RejectClaim(i64),
     Jobs,
+    /// The owner dashboard: their businesses, claims and added listings.
+    Dashboard,
+    /// Adding a new listing from the dashboard: the form (GET) and sending it (POST).
+    NewListing,
+    /// One business's part of the dashboard; the gate lets only its owners (and admins) in.
+    Owner(i64, OwnerRoute),
 }
 
-/// What a route accepts: reads are GET (and HEAD), changes are POST.
+/// What an owner does with one of their businesses, under `/dashboard/{id}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OwnerRoute {
+    Overview,
+    /// The listing editor (GET) and saving it (POST).
+    Edit,
+    AddSpecialDay,
+    /// A dated exception by its `YYYY-MM-DD` date.
+    RemoveSpecialDay(String),
+    History,
+    Undo(i64),
+    Leads,
+    LeadsCsv,
+    Lead(i64),
+    LeadStage(i64),
+    /// The photos (GET) and an upload (POST, multipart).
+    Photos,
+    Photo(i64, PhotoAction),
+    PhotoOrder,
+    Analytics,
+    /// The page builder with its preview.
+    Builder,
+    AddSection,
+    Section(i64, SectionAction),
+    SectionOrder,
+    Publish,
+    Restore(i64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhotoAction {
+    Alt,
+    Cover,
+    Earlier,
+    Later,
+    Remove,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SectionAction {
+    Save,
+    Earlier,
+    Later,
+    Remove,
+}
+
+impl OwnerRoute {
+    fn resolve(rest: &[&str]) -> Option<Self> {
+        Some(match rest {
+            [] => Self::Overview,
+            ["edit"] => Self::Edit,
+            ["special-days"] => Self::AddSpecialDay,
+            ["special-days", day, "remove"] => {
+                let is_date =
+                    day.len() == 10 && day.bytes().all(|b| b.is_ascii_digit() || b == b'-');
+                Self::RemoveSpecialDay(is_date.then(|| (*day).to_owned())?)
+            }
+            ["history"] => Self::History,
+            ["history", edit, "undo"] => Self::Undo(id_of(edit)?),
+            ["leads"] => Self::Leads,
+            ["leads.csv"] => Self::LeadsCsv,
+            ["leads", lead] => Self::Lead(id_of(lead)?),
+            ["leads", lead, "stage"] => Self::LeadStage(id_of(lead)?),
+            ["photos"] => Self::Photos,
+            ["photos", "order"] => Self::PhotoOrder,
+            ["photos", photo, action] => Self::Photo(
+                id_of(photo)?,
+                match *action {
+                    "alt" => PhotoAction::Alt,
+                    "cover" => PhotoAction::Cover,
+                    "earlier" => PhotoAction::Earlier,
+                    "later" => PhotoAction::Later,
+                    "remove" => PhotoAction::Remove,
+                    _ => return None,
+                },
+            ),
+            ["analytics"] => Self::Analytics,
+            ["page"] => Self::Builder,
+            ["page", "sections"] => Self::AddSection,
+            ["page", "sections", "order"] => Self::SectionOrder,
+            ["page", "sections", section, action] => Self::Section(
+                id_of(section)?,
+                match *action {
+                    "save" => SectionAction::Save,
+                    "earlier" => SectionAction::Earlier,
+                    "later" => SectionAction::Later,
+                    "remove" => SectionAction::Remove,
+                    _ => return None,
+                },
+            ),
+            ["page", "publish"] => Self::Publish,
+            ["page", "snapshots", number, "restore"] => Self::Restore(id_of(number)?),
+            _ => return None,
+        })
+    }
+
+    fn kind(&self) -> Kind {
+        match self {
+            Self::Overview
+            | Self::History
+            | Self::Leads
+            | Self::LeadsCsv
+            | Self::Lead(_)
+            | Self::Analytics
+            | Self::Builder => Kind::Read,
+            Self::Edit | Self::Photos => Kind::Form,
+            _ => Kind::Change,
+        }
+    }
+
+    fn template(&self) -> &'static str {
+        match self {
+            Self::Overview => "/dashboard/{id}",
+            Self::Edit => "/dashboard/{id}/edit",
+            Self::AddSpecialDay => "/dashboard/{id}/special-days",
+            Self::RemoveSpecialDay(_) => "/dashboard/{id}/special-days/{day}/remove",
+            Self::History => "/dashboard/{id}/history",
+            Self::Undo(_) => "/dashboard/{id}/history/{edit}/undo",
+            Self::Leads => "/dashboard/{id}/leads",
+            Self::LeadsCsv => "/dashboard/{id}/leads.csv",
+            Self::Lead(_) => "/dashboard/{id}/leads/{lead}",
+            Self::LeadStage(_) => "/dashboard/{id}/leads/{lead}/stage",
+            Self::Photos => "/dashboard/{id}/photos",
+            Self::Photo(..) => "/dashboard/{id}/photos/{photo}/{action}",
+            Self::PhotoOrder => "/dashboard/{id}/photos/order",
+            Self::Analytics => "/dashboard/{id}/analytics",
+            Self::Builder => "/dashboard/{id}/page",
+            Self::AddSection => "/dashboard/{id}/page/sections",
+            Self::Section(..) => "/dashboard/{id}/page/sections/{section}/{action}",
+            Self::SectionOrder => "/dashboard/{id}/page/sections/order",
+            Self::Publish => "/dashboard/{id}/page/publish",
+            Self::Restore(_) => "/dashboard/{id}/page/snapshots/{number}/restore",
+        }
+    }
+}
+
+/// What a route accepts: reads are GET (and HEAD), changes are POST, and a form's page is
+/// read with GET and sent back with POST to the same address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Read,
     Change,
+    Form,
 }
 
 impl Route {
@@ -105,6 +249,9 @@ impl Route {
             ["admin", "claims", id, "approve"] => Route::ApproveClaim(id_of(id)?),
             ["admin", "claims", id, "reject"] => Route::RejectClaim(id_of(id)?),
             ["admin", "jobs"] => Route::Jobs,
+            ["dashboard"] => Route::Dashboard,
+            ["dashboard", "new"] => Route::NewListing,
+            ["dashboard", id, rest @ ..] => Route::Owner(id_of(id)?, OwnerRoute::resolve(rest)?),
             _ => return None,
         })
     }
@@ -130,25 +277,35 @@ impl Route {
             | Route::SavePost(_)
             | Route::UnpublishPost(_) => Kind::Change,
             // Starting a sign-in stores state, so it is a POST too; its page is a GET.
+            Route::SignIn | Route::Claim(_) | Route::NewListing => Kind::Form,
+            Route::Owner(_, owner) => owner.kind(),
             _ => Kind::Read,
         }
     }
 
     /// Whether `method` is one this route answers.
     pub fn accepts(&self, method: &str) -> bool {
-        match (self, self.kind()) {
-            (Route::SignIn | Route::Claim(_), _) => matches!(method, "GET" | "HEAD" | "POST"),
-            (_, Kind::Read) => matches!(method, "GET" | "HEAD"),
-            (_, Kind::Change) => method == "POST",
+        match self.kind() {
+            Kind::Form => matches!(method, "GET" | "HEAD" | "POST"),
+            Kind::Read => matches!(method, "GET" | "HEAD"),
+            Kind::Change => method == "POST",
         }
     }
 
     /// The `Allow` header for a refused method.
     pub fn allow(&self) -> &'static str {
-        match (self, self.kind()) {
-            (Route::SignIn | Route::Claim(_), _) => "GET, HEAD, POST",
-            (_, Kind::Read) => "GET, HEAD",
-            (_, Kind::Change) => "POST",
+        match self.kind() {
+            Kind::Form => "GET, HEAD, POST",
+            Kind::Read => "GET, HEAD",
+            Kind::Change => "POST",
+        }
+    }
+
+    /// The business an owner-facing route touches: only its owners (and admins) may.
+    pub fn business(&self) -> Option<i64> {
+        match self {
+            Route::Owner(id, _) => Some(*id),
+            _ => None,
         }
     }
 
@@ -192,6 +349,9 @@ impl Route {
             Route::ApproveClaim(_) => "/admin/claims/{id}/approve",
             Route::RejectClaim(_) => "/admin/claims/{id}/reject",
             Route::Jobs => "/admin/jobs",
+            Route::Dashboard => "/dashboard",
+            Route::NewListing => "/dashboard/new",
+            Route::Owner(_, owner) => owner.template(),
         }
     }
 
@@ -294,6 +454,33 @@ mod tests {
         assert!(Route::Audit.is_admin());
         assert!(!Route::Account.is_admin());
         assert!(!Route::SignOut.is_admin());
+    }
+
+    #[test]
+    fn dashboard_paths_name_the_business_and_the_object() {
+        assert_eq!(
+            resolve("/dashboard/12/leads/7/stage"),
+            Some(Route::Owner(12, OwnerRoute::LeadStage(7)))
+        );
+        assert_eq!(
+            resolve("/dashboard/3/photos/9/cover"),
+            Some(Route::Owner(3, OwnerRoute::Photo(9, PhotoAction::Cover)))
+        );
+        assert_eq!(
+            resolve("/dashboard/3/special-days/2026-12-25/remove"),
+            Some(Route::Owner(
+                3,
+                OwnerRoute::RemoveSpecialDay("2026-12-25".into())
+            ))
+        );
+        assert_eq!(resolve("/dashboard/3/special-days/..%2F/remove"), None);
+        assert_eq!(resolve("/dashboard/3/photos/9/rotate"), None);
+        assert_eq!(resolve("/dashboard/0/edit"), None);
+        assert_eq!(Route::Owner(3, OwnerRoute::Edit).business(), Some(3));
+        assert!(Route::Owner(3, OwnerRoute::Edit).accepts("POST"));
+        assert!(!Route::Owner(3, OwnerRoute::Undo(1)).accepts("GET"));
+        assert!(!Route::Owner(3, OwnerRoute::Leads).accepts("POST"));
+        assert!(!Route::Owner(3, OwnerRoute::Leads).is_admin());
     }
 
     #[test]

@@ -31,7 +31,7 @@ pub fn home_of(session: &Session) -> &'static str {
     if session.has(Role::Admin) {
         "/admin/submissions"
     } else {
-        "/account"
+        "/dashboard"
     }
 }
 

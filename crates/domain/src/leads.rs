@@ -131,7 +131,198 @@ pub struct StoredLead {
     pub phone: Option<String>,
     pub message: String,
     pub status: String,
+    /// Where the owner is with it: `new`, `contacted`, `won` or `lost`.
+    #[serde(default = "new_stage")]
+    pub stage: String,
+    /// When the owner first opened it.
+    #[serde(default)]
+    pub read_at: Option<i64>,
     pub created_at: i64,
+}
+
+fn new_stage() -> String {
+    Stage::New.as_str().into()
+}
+
+const SELECT_LEAD: &str =
+    "SELECT id, name, email, phone, message, status, stage, read_at, created_at FROM leads";
+
+/// Where an owner is with a lead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    New,
+    Contacted,
+    Won,
+    Lost,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 4] = [Stage::New, Stage::Contacted, Stage::Won, Stage::Lost];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::New => "new",
+            Self::Contacted => "contacted",
+            Self::Won => "won",
+            Self::Lost => "lost",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::New => "New",
+            Self::Contacted => "Contacted",
+            Self::Won => "Won",
+            Self::Lost => "Lost",
+        }
+    }
+
+    pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
+        Self::ALL
+            .into_iter()
+            .find(|stage| stage.as_str() == raw.trim())
+            .ok_or_else(|| FieldError::new(field, "must be new, contacted, won or lost"))
+    }
+}
+
+/// A business's leads for its owners, newest first: spam left out, optionally one stage.
+pub async fn inbox(
+    db: &impl Database,
+    business_id: i64,
+    stage: Option<Stage>,
+    page: crate::Page,
+) -> DbResult<crate::Paged<StoredLead>> {
+    const WHERE: &str = "WHERE business_id = ?1 AND status <> 'spam' AND (?2 = '' OR stage = ?2)";
+    let stage = stage.map_or("", Stage::as_str);
+    let items = fetch_all(
+        db,
+        &Statement::new(format!(
+            "{SELECT_LEAD} {WHERE} ORDER BY created_at DESC, id DESC LIMIT ?3 OFFSET ?4"
+        ))
+        .bind(business_id)
+        .bind(stage)
+        .bind(page.size)
+        .bind(page.offset()),
+    )
+    .await?;
+    let total = fetch_integer(
+        db,
+        &Statement::new(format!("SELECT count(*) FROM leads {WHERE}"))
+            .bind(business_id)
+            .bind(stage),
+    )
+    .await?;
+    Ok(crate::Paged { items, total, page })
+}
+
+/// How many of a business's leads nobody has opened yet.
+pub async fn unread(db: &impl Database, business_id: i64) -> DbResult<i64> {
+    fetch_integer(
+        db,
+        &Statement::new(
+            "SELECT count(*) FROM leads WHERE business_id = ?1 AND read_at IS NULL AND status <> 'spam'",
+        )
+        .bind(business_id),
+    )
+    .await
+}
+
+/// Lead `lead_id` of `business_id`, marked read the first time it is opened; a lead of
+/// another business is not found.
+pub async fn open(
+    db: &impl Database,
+    business_id: i64,
+    lead_id: i64,
+    now: i64,
+) -> DomainResult<StoredLead> {
+    fetch_optional(
+        db,
+        &Statement::new(
+            "UPDATE leads SET read_at = coalesce(read_at, ?3) WHERE id = ?1 AND business_id = ?2 AND status <> 'spam'
+             RETURNING id, name, email, phone, message, status, stage, read_at, created_at",
+        )
+        .bind(lead_id)
+        .bind(business_id)
+        .bind(now),
+    )
+    .await?
+    .ok_or_else(|| DomainError::NotFound("lead".into()))
+}
+
+/// Moves lead `lead_id` of `business_id` to `stage` (and marks it read).
+pub async fn set_stage(
+    db: &impl Database,
+    business_id: i64,
+    lead_id: i64,
+    stage: Stage,
+    now: i64,
+) -> DomainResult<()> {
+    let changed: Option<Id> = fetch_optional(
+        db,
+        &Statement::new(
+            "UPDATE leads SET stage = ?3, read_at = coalesce(read_at, ?4)
+              WHERE id = ?1 AND business_id = ?2 AND status <> 'spam' RETURNING id",
+        )
+        .bind(lead_id)
+        .bind(business_id)
+        .bind(stage.as_str())
+        .bind(now),
+    )
+    .await?;
+    changed
+        .map(|_| ())
+        .ok_or_else(|| DomainError::NotFound("lead".into()))
+}
+
+/// The most leads one export holds (the newest).
+pub const MOST_EXPORTED: u32 = 5000;
+
+/// Every lead of a business but spam, newest first, for the CSV export.
+pub async fn export(db: &impl Database, business_id: i64) -> DbResult<Vec<StoredLead>> {
+    fetch_all(
+        db,
+        &Statement::new(format!(
+            "{SELECT_LEAD} WHERE business_id = ?1 AND status <> 'spam' ORDER BY created_at DESC, id DESC LIMIT ?2"
+        ))
+        .bind(business_id)
+        .bind(MOST_EXPORTED),
+    )
+    .await
+}
+
+/// Leads as CSV (RFC 4180, CRLF): received (Central time), name, email, phone, stage and
+/// message. A cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR first)
+/// is prefixed with `'`, so an export never executes what a stranger typed.
+pub fn to_csv(leads: &[StoredLead]) -> String {
+    fn cell(text: &str) -> String {
+        let guarded = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+            format!("'{text}")
+        } else {
+            text.to_owned()
+        };
+        format!("\"{}\"", guarded.replace('"', "\"\""))
+    }
+    let mut out = String::from("received,name,email,phone,stage,message\r\n");
+    for lead in leads {
+        let (year, month, day) = crate::hours::local_date(lead.created_at);
+        let (_, minute) = crate::hours::local_day_and_minute(lead.created_at);
+        let received = format!(
+            "{year}-{month:02}-{day:02} {:02}:{:02}",
+            minute / 60,
+            minute % 60
+        );
+        let row = [
+            received.as_str(),
+            &lead.name,
+            lead.email.as_deref().unwrap_or(""),
+            lead.phone.as_deref().unwrap_or(""),
+            &lead.stage,
+            &lead.message,
+        ];
+        out.push_str(&row.map(cell).join(","));
+        out.push_str("\r\n");
+    }
+    out
 }
 
 /// A business's leads, newest first.
@@ -143,7 +334,7 @@ pub async fn for_business(
     fetch_all(
         db,
         &Statement::new(
-            "SELECT id, name, email, phone, message, status, created_at FROM leads
+            "SELECT id, name, email, phone, message, status, stage, read_at, created_at FROM leads
               WHERE business_id = ?1 ORDER BY created_at DESC, id DESC LIMIT ?2",
         )
         .bind(business_id)
@@ -161,7 +352,7 @@ pub async fn page_for_business(
     let items = fetch_all(
         db,
         &Statement::new(
-            "SELECT id, name, email, phone, message, status, created_at FROM leads
+            "SELECT id, name, email, phone, message, status, stage, read_at, created_at FROM leads
               WHERE business_id = ?1 ORDER BY created_at DESC, id DESC LIMIT ?2 OFFSET ?3",
         )
         .bind(business_id)
@@ -305,5 +496,69 @@ mod tests {
             let err = block_on(create(&db, &slug, &lead, "h", 1)).unwrap_err();
             assert!(matches!(err, DomainError::NotFound(_)), "{slug}");
         }
+    }
+
+    #[test]
+    fn an_owner_works_through_the_inbox_of_their_business_only() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        let c = some_category(&db, "plumbing");
+        let mine = insert(&db, &business("Pipe Pros", c));
+        let theirs = insert(&db, &business("Drain Kings", c));
+        let lead = input().parse().unwrap();
+        let id = block_on(create(&db, &mine.slug, &lead, "h", 10)).unwrap();
+        assert_eq!(block_on(unread(&db, mine.id)).unwrap(), 1);
+        let neighbour = block_on(open(&db, theirs.id, id, 20));
+        assert!(matches!(neighbour, Err(DomainError::NotFound(_))));
+        assert!(block_on(set_stage(&db, theirs.id, id, Stage::Won, 20)).is_err());
+        assert_eq!(
+            block_on(unread(&db, mine.id)).unwrap(),
+            1,
+            "untouched by the neighbour"
+        );
+        let opened = block_on(open(&db, mine.id, id, 30)).unwrap();
+        assert_eq!((opened.read_at, opened.stage.as_str()), (Some(30), "new"));
+        assert_eq!(block_on(unread(&db, mine.id)).unwrap(), 0);
+        block_on(set_stage(&db, mine.id, id, Stage::Contacted, 40)).unwrap();
+        let contacted = block_on(inbox(
+            &db,
+            mine.id,
+            Some(Stage::Contacted),
+            crate::Page::first(10),
+        ));
+        assert_eq!(
+            contacted.unwrap().items[0].read_at,
+            Some(30),
+            "first opening kept"
+        );
+        let won = block_on(inbox(
+            &db,
+            mine.id,
+            Some(Stage::Won),
+            crate::Page::first(10),
+        ))
+        .unwrap();
+        assert_eq!(won.total, 0);
+    }
+
+    #[test]
+    fn the_csv_export_quotes_every_cell_and_defuses_formulas() {
+        let lead = StoredLead {
+            id: 1,
+            name: "=HYPERLINK(\"http://evil\")".into(),
+            email: Some("sam@example.com".into()),
+            phone: None,
+            message: "Two lines,\nwith \"quotes\"".into(),
+            status: "new".into(),
+            stage: "won".into(),
+            read_at: None,
+            created_at: 1_767_225_600,
+        };
+        let csv = to_csv(&[lead]);
+        assert_eq!(
+            csv,
+            "received,name,email,phone,stage,message\r\n\
+             \"2025-12-31 18:00\",\"'=HYPERLINK(\"\"http://evil\"\")\",\"sam@example.com\",\"\",\"won\",\
+             \"Two lines,\nwith \"\"quotes\"\"\"\r\n"
+        );
     }
 }

@@ -130,6 +130,63 @@ pub async fn create(
     client_hash: &str,
     now: i64,
 ) -> DomainResult<i64> {
+    insert(db, submission, client_hash, None, now).await
+}
+
+/// The most listings one person may have waiting for review.
+pub const MOST_PENDING_PER_PERSON: i64 = 5;
+
+/// A new listing added by a signed-in person from their dashboard: moderated like any
+/// other, and theirs (an owner of it) once approved.
+pub async fn create_by(
+    db: &impl Database,
+    user_id: i64,
+    submission: &NewSubmission,
+    now: i64,
+) -> DomainResult<i64> {
+    let pending = fetch_integer(
+        db,
+        &Statement::new(
+            "SELECT count(*) FROM submissions WHERE submitted_by = ?1 AND status = 'pending'",
+        )
+        .bind(user_id),
+    )
+    .await?;
+    if pending >= MOST_PENDING_PER_PERSON {
+        return Err(DomainError::invalid(
+            "business_name",
+            "you have five listings waiting for review; add more once those are decided",
+        ));
+    }
+    insert(
+        db,
+        submission,
+        &format!("user:{user_id}"),
+        Some(user_id),
+        now,
+    )
+    .await
+}
+
+/// Listings a person added that are not decided yet, or were rejected, newest first.
+pub async fn of_user(db: &impl Database, user_id: i64) -> DbResult<Vec<StoredSubmission>> {
+    fetch_all(
+        db,
+        &Statement::new(format!(
+            "{SELECT_SUBMISSION} WHERE s.submitted_by = ?1 AND s.status <> 'approved' ORDER BY s.id DESC LIMIT 20"
+        ))
+        .bind(user_id),
+    )
+    .await
+}
+
+async fn insert(
+    db: &impl Database,
+    submission: &NewSubmission,
+    client_hash: &str,
+    submitted_by: Option<i64>,
+    now: i64,
+) -> DomainResult<i64> {
     let category = categories::find_by_slug(db, &submission.category)
         .await?
         .ok_or_else(|| {
@@ -142,8 +199,8 @@ pub async fn create(
     // first one's id back.
     let statement = Statement::new(
         "INSERT INTO submissions (business_name, category_id, description, phone, email, website, street, city, state,
-             zip, contact_name, client_hash, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+             zip, contact_name, client_hash, created_at, submitted_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
          ON CONFLICT (email, business_name COLLATE NOCASE, city COLLATE NOCASE) WHERE status = 'pending'
          DO UPDATE SET status = status
          RETURNING id",
@@ -160,7 +217,8 @@ pub async fn create(
     .bind(submission.zip.as_ref().map_or("", Zip::as_str))
     .bind(submission.contact_name.as_str())
     .bind(client_hash)
-    .bind(now);
+    .bind(now)
+    .bind(submitted_by);
     Ok(fetch_integer(db, &statement).await?)
 }
 
@@ -367,6 +425,25 @@ async fn approval(
         .bind(slug.as_str())
         .bind(id)
         .bind(token),
+        // Added from someone's dashboard: theirs from now on.
+        Statement::new(
+            "INSERT INTO business_owners (business_id, user_id, created_at)
+             SELECT business_id, submitted_by, ?3 FROM submissions
+              WHERE id = ?1 AND review_token = ?2 AND submitted_by IS NOT NULL AND business_id IS NOT NULL
+             ON CONFLICT (business_id, user_id) DO NOTHING",
+        )
+        .bind(id)
+        .bind(token)
+        .bind(now),
+        Statement::new(
+            "INSERT INTO user_roles (user_id, role, granted_at)
+             SELECT submitted_by, 'owner', ?3 FROM submissions
+              WHERE id = ?1 AND review_token = ?2 AND submitted_by IS NOT NULL
+             ON CONFLICT (user_id, role) DO NOTHING",
+        )
+        .bind(id)
+        .bind(token)
+        .bind(now),
         crate::audit::guarded_entry(
             actor,
             "submission.approve",
@@ -780,5 +857,55 @@ mod tests {
         assert_eq!(similar.len(), 1, "{similar:?}");
         assert_eq!(similar[0].name, "Talihina Tire & Lube");
         assert_eq!(similar[0].matched, "phone name");
+    }
+
+    #[test]
+    fn a_listing_added_from_a_dashboard_is_the_submitters_once_approved() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        some_category(&db, "auto");
+        let actor = moderator(&db);
+        let owner = crate::accounts::tests::signed_in(&db, "olive", "olive@example.test");
+        let id = block_on(create_by(
+            &db,
+            owner.user_id,
+            &input().parse().unwrap(),
+            100,
+        ))
+        .unwrap();
+        assert_eq!(block_on(of_user(&db, owner.user_id)).unwrap()[0].id, id);
+        let decision = block_on(approve(
+            &db,
+            &actor,
+            id,
+            &input().parse().unwrap(),
+            "t1",
+            200,
+        ));
+        let Decision::Approved { business_id, .. } = decision.unwrap() else {
+            panic!("not approved")
+        };
+        assert!(block_on(crate::claims::owns(&db, owner.user_id, business_id)).unwrap());
+        assert!(block_on(of_user(&db, owner.user_id)).unwrap().is_empty());
+        let roles = "SELECT count(*) FROM user_roles WHERE role = 'owner'";
+        assert_eq!(count(&db, roles), 1);
+    }
+
+    #[test]
+    fn one_person_may_have_five_listings_waiting() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        some_category(&db, "auto");
+        let owner = crate::accounts::tests::signed_in(&db, "olive", "olive@example.test");
+        for n in 0..MOST_PENDING_PER_PERSON {
+            let mut each = input();
+            each.business_name = Some(format!("Garage {n}"));
+            block_on(create_by(&db, owner.user_id, &each.parse().unwrap(), 100)).unwrap();
+        }
+        let sixth = block_on(create_by(
+            &db,
+            owner.user_id,
+            &input().parse().unwrap(),
+            100,
+        ));
+        assert!(matches!(sixth, Err(DomainError::Invalid(_))));
     }
 }

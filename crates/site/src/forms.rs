@@ -2,7 +2,10 @@
 //! types, keeping what the visitor typed for a second try, and refusing cross-site posts.
 
 use kbc_domain::FieldError;
+use kbc_domain::directory::SocialNetwork;
+use kbc_domain::hours::SpecialDay;
 use kbc_domain::leads::LeadInput;
+use kbc_domain::listings::ListingInput;
 use kbc_domain::submissions::SubmissionInput;
 use std::collections::BTreeMap;
 
@@ -37,6 +40,36 @@ impl Form {
             zip: self.take("zip"),
             contact_name: self.take("contact_name"),
             homepage: self.take("homepage"),
+        }
+    }
+
+    /// The listing editor's fields; dated exceptions are not in this form, so they come
+    /// from the stored listing.
+    pub fn listing(&self, special_days: Vec<SpecialDay>) -> ListingInput {
+        ListingInput {
+            name: self.get("name").to_owned(),
+            category: self.get("category").to_owned(),
+            description: self.get("description").to_owned(),
+            phone: self.get("phone").to_owned(),
+            email: self.get("email").to_owned(),
+            website: self.get("website").to_owned(),
+            street: self.get("street").to_owned(),
+            city: self.get("city").to_owned(),
+            state: self.get("state").to_owned(),
+            zip: self.get("zip").to_owned(),
+            keywords: self.get("keywords").to_owned(),
+            towns: self.get("towns").to_owned(),
+            service_radius_km: self.get("service_radius_km").to_owned(),
+            social: SocialNetwork::ALL
+                .into_iter()
+                .map(|network| {
+                    let field = format!("social_{}", network.as_str());
+                    (network, self.get(&field).to_owned())
+                })
+                .collect(),
+            location: self.get("location").to_owned(),
+            hours: [0, 1, 2, 3, 4, 5, 6].map(|day| self.get(&format!("hours_{day}")).to_owned()),
+            special_days,
         }
     }
 

@@ -76,69 +76,33 @@ pub struct LeadRow {
     pub received: String,
 }
 
-#[derive(Template)]
-#[template(path = "listing.html")]
-pub struct ListingPage {
-    pub chrome: Chrome,
-    pub listing: Listing,
+/// The listing editor's form (`listing_form.html`), in the console and the dashboard: every
+/// public field as typed, each error beside its field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListingForm {
+    /// Where the form posts.
+    pub action: String,
     pub form: ListingInput,
     pub errors: Vec<FieldError>,
     pub categories: Vec<CategoryOption>,
     pub states: [StateCode; 3],
-    pub leads: Vec<LeadRow>,
-    pub leads_total: i64,
-    pub leads_pager: Pager,
 }
 
-impl ListingPage {
-    /// Listing `id`; `edit` carries a failed edit (as typed, with its errors) to show again.
+impl ListingForm {
+    /// The form for `listing`; `edit` carries a failed edit (as typed, with its errors).
     pub async fn load(
         db: &impl Database,
-        viewer: Viewer,
-        id: i64,
+        action: String,
+        listing: &Listing,
         edit: Option<(ListingInput, Vec<FieldError>)>,
-        leads_page: Page,
-        notice: Option<Notice>,
     ) -> DomainResult<Self> {
-        let listing = listings::find(db, id)
-            .await?
-            .ok_or_else(|| DomainError::NotFound("business".into()))?;
         let (form, errors) = edit.unwrap_or_else(|| (listing.as_input(), Vec::new()));
-        let categories = category_options(&categories::tree(db).await?);
-        let leads = leads::page_for_business(
-            db,
-            id,
-            Page {
-                size: PAGE_SIZE,
-                ..leads_page
-            },
-        )
-        .await?;
-        let leads_pager = Pager::new(
-            &format!("/admin/businesses/{id}?leads_"),
-            leads.page.number,
-            i64::from(leads.pages()),
-        );
-        let leads_total = leads.total;
-        let leads = leads
-            .items
-            .into_iter()
-            .map(|lead| LeadRow {
-                received: when(lead.created_at),
-                lead,
-            })
-            .collect();
         Ok(Self {
-            chrome: Chrome::new(listing.name.clone(), "businesses", Some(viewer))
-                .with_notice(notice),
-            listing,
+            action,
             form,
             errors,
-            categories,
+            categories: category_options(&categories::tree(db).await?),
             states: StateCode::ALL,
-            leads,
-            leads_total,
-            leads_pager,
         })
     }
 
@@ -185,5 +149,66 @@ impl ListingPage {
             "location" => &f.location,
             _ => "",
         }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "listing.html")]
+pub struct ListingPage {
+    pub chrome: Chrome,
+    pub listing: Listing,
+    pub editor: ListingForm,
+    pub leads: Vec<LeadRow>,
+    pub leads_total: i64,
+    pub leads_pager: Pager,
+}
+
+impl ListingPage {
+    /// Listing `id`; `edit` carries a failed edit (as typed, with its errors) to show again.
+    pub async fn load(
+        db: &impl Database,
+        viewer: Viewer,
+        id: i64,
+        edit: Option<(ListingInput, Vec<FieldError>)>,
+        leads_page: Page,
+        notice: Option<Notice>,
+    ) -> DomainResult<Self> {
+        let listing = listings::find(db, id)
+            .await?
+            .ok_or_else(|| DomainError::NotFound("business".into()))?;
+        let editor =
+            ListingForm::load(db, format!("/admin/businesses/{id}/edit"), &listing, edit).await?;
+        let leads = leads::page_for_business(
+            db,
+            id,
+            Page {
+                size: PAGE_SIZE,
+                ..leads_page
+            },
+        )
+        .await?;
+        let leads_pager = Pager::new(
+            &format!("/admin/businesses/{id}?leads_"),
+            leads.page.number,
+            i64::from(leads.pages()),
+        );
+        let leads_total = leads.total;
+        let leads = leads
+            .items
+            .into_iter()
+            .map(|lead| LeadRow {
+                received: when(lead.created_at),
+                lead,
+            })
+            .collect();
+        Ok(Self {
+            chrome: Chrome::new(listing.name.clone(), "businesses", Some(viewer))
+                .with_notice(notice),
+            listing,
+            editor,
+            leads,
+            leads_total,
+            leads_pager,
+        })
     }
 }

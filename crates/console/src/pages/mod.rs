@@ -1,6 +1,6 @@
 //! The console's pages, one module per area: signing in and the account (`account`), the
 //! moderation queue and a submission's review (`moderation`), listings and their leads
-//! (`listings`), the blog (`blog`), claims (`claims`), users and
+//! (`listings`), the owner dashboard (`owner`), the blog (`blog`), claims (`claims`), users and
 //! roles (`users`), job runs (`jobs`) and the audit log (`audit`).
 
 mod account;
@@ -10,6 +10,7 @@ mod claims;
 mod jobs;
 mod listings;
 mod moderation;
+mod owner;
 mod users;
 
 pub use account::{AccountPage, ProblemPage, SignInPage};
@@ -17,8 +18,12 @@ pub use audit::AuditPage;
 pub use blog::{PostEditorPage, PostsPage};
 pub use claims::{ClaimPage, ClaimsPage};
 pub use jobs::JobsPage;
-pub use listings::{ListingPage, ListingsPage};
+pub use listings::{ListingForm, ListingPage, ListingsPage};
 pub use moderation::{ReviewPage, SubmissionRow, SubmissionsPage};
+pub use owner::{
+    BusinessNav, DashboardPage, EditorPage, HistoryPage, LeadPage, LeadsPage, NewListingPage,
+    OverviewPage, SpecialDayForm, listing,
+};
 pub use users::UsersPage;
 
 use kbc_domain::hours;

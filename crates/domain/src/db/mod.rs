@@ -202,10 +202,12 @@ pub fn flag<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D
         Integer(i64),
         Bool(bool),
     }
-    Ok(match <Flag as serde::Deserialize>::deserialize(deserializer)? {
-        Flag::Integer(n) => n != 0,
-        Flag::Bool(b) => b,
-    })
+    Ok(
+        match <Flag as serde::Deserialize>::deserialize(deserializer)? {
+            Flag::Integer(n) => n != 0,
+            Flag::Bool(b) => b,
+        },
+    )
 }
 
 /// `?, ?, ?` for an `IN (...)` list of `count` values (never empty: `NULL` matches nothing).

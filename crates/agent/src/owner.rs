@@ -1,0 +1,339 @@
+//! The owner dashboard behind the gate in [`crate::app`]: the businesses someone runs, adding
+//! a listing, and for one business (which the gate checked they own, or that they are an
+//! admin) its editor, special days, history with undo and leads inbox. Every domain call
+//! names the business id of the route, so an id of another business finds nothing.
+
+use crate::console::{failed, notice, page_number, publish};
+use crate::respond::{self, not_found, page, problem, redirect, secure};
+use crate::routes::{OwnerRoute, Route};
+use crate::sign_in::query;
+use kbc_console::chrome::Viewer;
+use kbc_console::pages::{
+    self, BusinessNav, DashboardPage, EditorPage, HistoryPage, LeadPage, LeadsPage, NewListingPage,
+    OverviewPage, SpecialDayForm,
+};
+use kbc_domain::accounts::{Role, Session};
+use kbc_domain::claims;
+use kbc_domain::db::DbResult;
+use kbc_domain::db::d1::D1;
+use kbc_domain::edits::{self, Author, AuthorKind, Means, Undone};
+use kbc_domain::error::DomainError;
+use kbc_domain::hours::SpecialDay;
+use kbc_domain::leads::{self, Stage};
+use kbc_domain::listings::{self, Listing};
+use kbc_domain::submissions;
+use kbc_edge::http::set;
+use kbc_edge::runtime;
+use kbc_site::forms::{Form, FormState};
+use worker::{Env, Request, Response};
+
+/// As whom the session may open business `id`: its owner, an admin, or not at all.
+pub async fn access(db: &D1, session: &Session, id: i64) -> DbResult<Option<AuthorKind>> {
+    if claims::owns(db, session.user_id, id).await? {
+        Ok(Some(AuthorKind::Owner))
+    } else if session.has(Role::Admin) {
+        Ok(Some(AuthorKind::Admin))
+    } else {
+        Ok(None)
+    }
+}
+
+fn author(session: &Session, kind: AuthorKind) -> Author {
+    match kind {
+        AuthorKind::Admin => Author::admin(&session.actor(), Means::Dashboard),
+        _ => Author::owner(&session.actor(), Means::Dashboard),
+    }
+}
+
+/// The public site's origin, for links to a listing.
+fn site_origin(env: &Env) -> String {
+    runtime::var(env, "SITE_ORIGIN").unwrap_or_else(|| "https://kiamichibizconnect.com".into())
+}
+
+/// The section of the dashboard's navigation a route belongs to.
+fn section(route: &OwnerRoute) -> &'static str {
+    match route {
+        OwnerRoute::Overview => "overview",
+        OwnerRoute::Edit | OwnerRoute::AddSpecialDay | OwnerRoute::RemoveSpecialDay(_) => "edit",
+        OwnerRoute::History | OwnerRoute::Undo(_) => "history",
+        OwnerRoute::Leads
+        | OwnerRoute::LeadsCsv
+        | OwnerRoute::Lead(_)
+        | OwnerRoute::LeadStage(_) => "leads",
+        OwnerRoute::Photos | OwnerRoute::Photo(..) | OwnerRoute::PhotoOrder => "photos",
+        OwnerRoute::Analytics => "analytics",
+        _ => "page",
+    }
+}
+
+/// What a business's pages share: the listing and the navigation.
+struct Opened {
+    listing: Listing,
+    nav: BusinessNav,
+}
+
+async fn open(
+    db: &D1,
+    env: &Env,
+    session: &Session,
+    id: i64,
+    route: &OwnerRoute,
+) -> Result<Opened, DomainError> {
+    let listing = pages::listing(db, id).await?;
+    let nav = BusinessNav::load(
+        db,
+        session.user_id,
+        &listing,
+        &site_origin(env),
+        section(route),
+    )
+    .await?;
+    Ok(Opened { listing, nav })
+}
+
+/// GET routes of the dashboard.
+pub async fn read(route: Route, req: &Request, env: &Env, db: &D1, session: &Session) -> Response {
+    let viewer = Viewer::of(session);
+    let loaded = match route {
+        Route::Dashboard => DashboardPage::load(db, viewer.clone(), session.user_id, notice(req))
+            .await
+            .map(|p| page(200, &p)),
+        Route::NewListing => NewListingPage::load(
+            db,
+            viewer.clone(),
+            FormState::with_errors(Form::default(), Vec::new()),
+        )
+        .await
+        .map(|p| page(200, &p)),
+        Route::Owner(id, owner) => business_read(id, owner, req, env, db, session).await,
+        _ => return not_found(Some(viewer)),
+    };
+    loaded.unwrap_or_else(|err| failed(&err, viewer))
+}
+
+async fn business_read(
+    id: i64,
+    route: OwnerRoute,
+    req: &Request,
+    env: &Env,
+    db: &D1,
+    session: &Session,
+) -> Result<Response, DomainError> {
+    let viewer = Viewer::of(session);
+    let Opened { listing, nav } = open(db, env, session, id, &route).await?;
+    let Some(number) = page_number(req) else {
+        return Ok(problem(
+            400,
+            Some(viewer),
+            "No such page",
+            "The page number is not valid.",
+        ));
+    };
+    Ok(match route {
+        OwnerRoute::Overview => page(
+            200,
+            &OverviewPage::load(db, viewer, nav, listing, notice(req)).await?,
+        ),
+        OwnerRoute::Edit => {
+            let editor = EditorPage::load(
+                db,
+                viewer,
+                nav,
+                &listing,
+                None,
+                SpecialDayForm::default(),
+                notice(req),
+            )
+            .await?;
+            page(200, &editor)
+        }
+        OwnerRoute::History => page(
+            200,
+            &HistoryPage::load(db, viewer, nav, number, notice(req)).await?,
+        ),
+        OwnerRoute::Leads => {
+            let stage = match query(req, "stage").as_deref() {
+                None | Some("") => None,
+                Some(raw) => match Stage::parse("stage", raw) {
+                    Ok(stage) => Some(stage),
+                    Err(_) => {
+                        return Ok(problem(
+                            400,
+                            Some(viewer),
+                            "No such stage",
+                            "Leads are new, contacted, won or lost.",
+                        ));
+                    }
+                },
+            };
+            page(200, &LeadsPage::load(db, viewer, nav, stage, number).await?)
+        }
+        OwnerRoute::LeadsCsv => {
+            let csv = leads::to_csv(&leads::export(db, id).await?);
+            let response = runtime::text_response(200, csv, "text/csv; charset=utf-8");
+            set(
+                &response,
+                "Content-Disposition",
+                &format!("attachment; filename=\"leads-{}.csv\"", listing.slug),
+            );
+            secure(&response);
+            response
+        }
+        OwnerRoute::Lead(lead) => {
+            // Opening a lead marks it read: what an inbox does, and nothing anyone else sees.
+            let lead = leads::open(db, id, lead, runtime::now()).await?;
+            page(200, &LeadPage::new(viewer, nav, lead, notice(req)))
+        }
+        _ => not_found(Some(viewer)),
+    })
+}
+
+/// POST routes of the dashboard, the form already checked for origin and CSRF token.
+pub async fn change(
+    route: Route,
+    env: &Env,
+    form: &Form,
+    db: &D1,
+    session: &Session,
+    kind: Option<AuthorKind>,
+) -> Response {
+    let viewer = Viewer::of(session);
+    let now = runtime::now();
+    match (route, kind) {
+        (Route::NewListing, _) => add_listing(form, db, session, now).await,
+        (Route::Owner(id, owner), Some(kind)) => {
+            let author = author(session, kind);
+            business_change(id, owner, env, form, db, session, &author, now)
+                .await
+                .unwrap_or_else(|err| failed(&err, viewer))
+        }
+        _ => not_found(Some(viewer)),
+    }
+}
+
+async fn add_listing(form: &Form, db: &D1, session: &Session, now: i64) -> Response {
+    let viewer = Viewer::of(session);
+    let outcome = match form.submission().parse() {
+        Ok(submission) => submissions::create_by(db, session.user_id, &submission, now).await,
+        Err(errors) => Err(DomainError::Invalid(errors)),
+    };
+    match outcome {
+        Ok(_) => redirect("/dashboard?done=added"),
+        Err(DomainError::Invalid(errors)) => {
+            let state = FormState::with_errors(form.clone(), errors);
+            match NewListingPage::load(db, viewer.clone(), state).await {
+                Ok(again) => page(422, &again),
+                Err(err) => failed(&err, viewer),
+            }
+        }
+        Err(err) => failed(&err, viewer),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn business_change(
+    id: i64,
+    route: OwnerRoute,
+    env: &Env,
+    form: &Form,
+    db: &D1,
+    session: &Session,
+    author: &Author,
+    now: i64,
+) -> Result<Response, DomainError> {
+    let viewer = Viewer::of(session);
+    let base = format!("/dashboard/{id}");
+    Ok(match route {
+        OwnerRoute::Edit => {
+            let listing = pages::listing(db, id).await?;
+            let input = form.listing(listing.special_days.clone());
+            let saved = match input.parse() {
+                Ok(edit) => listings::update(db, author, id, &edit, now).await,
+                Err(errors) => Err(DomainError::Invalid(errors)),
+            };
+            match saved {
+                Ok(()) => {
+                    publish(env, db).await;
+                    redirect(&format!("{base}/edit?done=listing-saved"))
+                }
+                Err(DomainError::Invalid(errors)) => {
+                    let Opened { listing, nav } = open(db, env, session, id, &route).await?;
+                    let edit = Some((input, errors));
+                    let again = EditorPage::load(
+                        db,
+                        viewer,
+                        nav,
+                        &listing,
+                        edit,
+                        SpecialDayForm::default(),
+                        None,
+                    )
+                    .await?;
+                    page(422, &again)
+                }
+                Err(err) => return Err(err),
+            }
+        }
+        OwnerRoute::AddSpecialDay => {
+            let listing = pages::listing(db, id).await?;
+            let typed = SpecialDayForm {
+                day: form.get("special_day").to_owned(),
+                hours: form.get("special_hours").to_owned(),
+                note: form.get("special_note").to_owned(),
+                errors: Vec::new(),
+            };
+            let mut input = listing.as_input();
+            let parsed = SpecialDay::parse(&typed.day, &typed.hours, &typed.note).and_then(|day| {
+                input.special_days.retain(|d| d.day != day.day);
+                input.special_days.push(day);
+                input.parse()
+            });
+            match parsed {
+                Ok(edit) => {
+                    listings::update(db, author, id, &edit, now).await?;
+                    publish(env, db).await;
+                    redirect(&format!("{base}/edit?done=special-added#special-heading"))
+                }
+                Err(errors) => {
+                    let Opened { listing, nav } = open(db, env, session, id, &route).await?;
+                    let typed = SpecialDayForm { errors, ..typed };
+                    page(
+                        422,
+                        &EditorPage::load(db, viewer, nav, &listing, None, typed, None).await?,
+                    )
+                }
+            }
+        }
+        OwnerRoute::RemoveSpecialDay(day) => {
+            let listing = pages::listing(db, id).await?;
+            let mut input = listing.as_input();
+            input.special_days.retain(|d| d.day != day);
+            if input.special_days.len() != listing.special_days.len() {
+                let edit = input.parse().map_err(DomainError::Invalid)?;
+                listings::update(db, author, id, &edit, now).await?;
+                publish(env, db).await;
+            }
+            redirect(&format!("{base}/edit?done=special-removed#special-heading"))
+        }
+        OwnerRoute::Undo(edit) => match edits::undo(db, author, id, edit, now).await? {
+            Undone::Undone => {
+                publish(env, db).await;
+                redirect(&format!("{base}/history?done=undone"))
+            }
+            Undone::NotPossible => redirect(&format!("{base}/history?done=undo-not-possible")),
+        },
+        OwnerRoute::LeadStage(lead) => match Stage::parse("stage", form.get("stage")) {
+            Ok(stage) => {
+                leads::set_stage(db, id, lead, stage, now).await?;
+                redirect(&format!("{base}/leads/{lead}?done=stage"))
+            }
+            Err(_) => problem(
+                400,
+                Some(viewer),
+                "No such stage",
+                "Leads are new, contacted, won or lost.",
+            ),
+        },
+        _ => respond::not_found(Some(viewer)),
+    })
+}

@@ -1,0 +1,435 @@
+//! The owner dashboard: the businesses someone owns (switching between them), their claims
+//! and the listings they added; for one business its overview, the listing editor with
+//! dated exceptions to the hours, the edit history with undo, and the leads inbox. Every
+//! loader takes the business id the gate already checked the viewer may open.
+
+use super::listings::ListingForm;
+use super::{PAGE_SIZE, when};
+use crate::chrome::{Chrome, Notice, Viewer};
+use askama::Template;
+use kbc_domain::claims::{self, Claim, Owned};
+use kbc_domain::db::Database;
+use kbc_domain::edits::{self, Edit};
+use kbc_domain::error::DomainResult;
+use kbc_domain::hours::SpecialDay;
+use kbc_domain::leads::{self, Stage, StoredLead};
+use kbc_domain::listings::{self, Listing, ListingInput};
+use kbc_domain::submissions::{self, StoredSubmission};
+use kbc_domain::values::StateCode;
+use kbc_domain::{DomainError, FieldError, Page, categories};
+use kbc_site::forms::FormState;
+use kbc_site::pages::{CategoryOption, category_options};
+use kbc_site::view::Pager;
+
+/// The dashboard's navigation for one business: its sections, the unread leads, and the
+/// owner's other businesses to switch to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BusinessNav {
+    pub id: i64,
+    pub name: String,
+    pub slug: String,
+    /// Shown on the public site right now.
+    pub public: bool,
+    /// The public site's origin, for links to the listing.
+    pub site_origin: String,
+    /// Which section is open: `overview`, `edit`, `history`, `photos`, `leads`,
+    /// `analytics` or `page`.
+    pub current: &'static str,
+    pub unread: i64,
+    pub businesses: Vec<Owned>,
+}
+
+impl BusinessNav {
+    pub async fn load(
+        db: &impl Database,
+        user_id: i64,
+        listing: &Listing,
+        site_origin: &str,
+        current: &'static str,
+    ) -> DomainResult<Self> {
+        Ok(Self {
+            id: listing.id,
+            name: listing.name.clone(),
+            slug: listing.slug.clone(),
+            public: listing.status == "published" && listing.is_active,
+            site_origin: site_origin.to_owned(),
+            current,
+            unread: leads::unread(db, listing.id).await?,
+            businesses: claims::owned_by(db, user_id).await?,
+        })
+    }
+
+    /// The listing on the public site.
+    pub fn public_url(&self) -> String {
+        format!(
+            "{}{}",
+            self.site_origin,
+            kbc_site::urls::business(&self.slug)
+        )
+    }
+
+    /// The sections, as (key, label, path).
+    pub fn sections(&self) -> [(&'static str, &'static str, String); 7] {
+        let base = format!("/dashboard/{}", self.id);
+        [
+            ("overview", "Overview", base.clone()),
+            ("edit", "Listing", format!("{base}/edit")),
+            ("history", "History", format!("{base}/history")),
+            ("photos", "Photos", format!("{base}/photos")),
+            ("leads", "Leads", format!("{base}/leads")),
+            ("analytics", "Analytics", format!("{base}/analytics")),
+            ("page", "Page builder", format!("{base}/page")),
+        ]
+    }
+}
+
+/// The listing a dashboard page is about; missing means not found.
+pub async fn listing(db: &impl Database, id: i64) -> DomainResult<Listing> {
+    listings::find(db, id)
+        .await?
+        .ok_or_else(|| DomainError::NotFound("business".into()))
+}
+
+/// `/dashboard`: everything someone owns or asked for.
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+pub struct DashboardPage {
+    pub chrome: Chrome,
+    pub businesses: Vec<(Owned, i64)>,
+    pub claims: Vec<(Claim, String)>,
+    pub added: Vec<(StoredSubmission, String)>,
+}
+
+impl DashboardPage {
+    pub async fn load(
+        db: &impl Database,
+        viewer: Viewer,
+        user_id: i64,
+        notice: Option<Notice>,
+    ) -> DomainResult<Self> {
+        let mut businesses = Vec::new();
+        for owned in claims::owned_by(db, user_id).await? {
+            let unread = leads::unread(db, owned.id).await?;
+            businesses.push((owned, unread));
+        }
+        let claims = claims::of_user(db, user_id)
+            .await?
+            .into_iter()
+            .filter(|claim| claim.status != "approved")
+            .map(|claim| {
+                let sent = when(claim.created_at);
+                (claim, sent)
+            })
+            .collect();
+        let added = submissions::of_user(db, user_id)
+            .await?
+            .into_iter()
+            .map(|s| {
+                let sent = when(s.created_at);
+                (s, sent)
+            })
+            .collect();
+        Ok(Self {
+            chrome: Chrome::new("Your businesses", "dashboard", Some(viewer)).with_notice(notice),
+            businesses,
+            claims,
+            added,
+        })
+    }
+}
+
+/// `/dashboard/new`: a new listing, moderated like any other, theirs once approved.
+#[derive(Template)]
+#[template(path = "new_listing.html")]
+pub struct NewListingPage {
+    pub chrome: Chrome,
+    pub form: FormState,
+    pub categories: Vec<CategoryOption>,
+    pub states: [StateCode; 3],
+}
+
+impl NewListingPage {
+    pub async fn load(db: &impl Database, viewer: Viewer, form: FormState) -> DomainResult<Self> {
+        Ok(Self {
+            chrome: Chrome::new("Add a listing", "dashboard", Some(viewer)),
+            form,
+            categories: category_options(&categories::tree(db).await?),
+            states: StateCode::ALL,
+        })
+    }
+
+    pub fn field_id(&self, field: &str) -> String {
+        format!("new-{}", field.replace('_', "-"))
+    }
+}
+
+/// `/dashboard/{id}`: how the listing stands and what needs attention.
+#[derive(Template)]
+#[template(path = "overview.html")]
+pub struct OverviewPage {
+    pub chrome: Chrome,
+    pub nav: BusinessNav,
+    pub listing: Listing,
+    pub last_edit: Option<(Edit, String)>,
+    pub missing: Vec<&'static str>,
+}
+
+impl OverviewPage {
+    pub async fn load(
+        db: &impl Database,
+        viewer: Viewer,
+        nav: BusinessNav,
+        listing: Listing,
+        notice: Option<Notice>,
+    ) -> DomainResult<Self> {
+        let last_edit = edits::history(db, listing.id, Page::first(1))
+            .await?
+            .items
+            .into_iter()
+            .next()
+            .map(|edit| {
+                let at = when(edit.created_at);
+                (edit, at)
+            });
+        let missing = [
+            (listing.description.trim().is_empty(), "a description"),
+            (listing.phone.is_none(), "a phone number"),
+            (listing.email.is_none(), "an email address"),
+            (listing.website.is_none(), "a website"),
+            (listing.hours.is_empty(), "opening hours"),
+            (listing.street.trim().is_empty(), "a street address"),
+        ]
+        .into_iter()
+        .filter(|(absent, _)| *absent)
+        .map(|(_, what)| what)
+        .collect();
+        Ok(Self {
+            chrome: Chrome::new(listing.name.clone(), "dashboard", Some(viewer))
+                .with_notice(notice),
+            nav,
+            listing,
+            last_edit,
+            missing,
+        })
+    }
+}
+
+/// A dated exception as typed into its form, with the problems found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SpecialDayForm {
+    pub day: String,
+    pub hours: String,
+    pub note: String,
+    pub errors: Vec<FieldError>,
+}
+
+impl SpecialDayForm {
+    pub fn value(&self, field: &str) -> &str {
+        match field {
+            "special_day" => &self.day,
+            "special_hours" => &self.hours,
+            "special_note" => &self.note,
+            _ => "",
+        }
+    }
+
+    pub fn error(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+}
+
+/// `/dashboard/{id}/edit`: every public field, and the dated exceptions to the hours.
+#[derive(Template)]
+#[template(path = "editor.html")]
+pub struct EditorPage {
+    pub chrome: Chrome,
+    pub nav: BusinessNav,
+    pub editor: ListingForm,
+    pub special_days: Vec<SpecialDay>,
+    pub special_form: SpecialDayForm,
+}
+
+impl EditorPage {
+    pub async fn load(
+        db: &impl Database,
+        viewer: Viewer,
+        nav: BusinessNav,
+        listing: &Listing,
+        edit: Option<(ListingInput, Vec<FieldError>)>,
+        special_form: SpecialDayForm,
+        notice: Option<Notice>,
+    ) -> DomainResult<Self> {
+        let action = format!("/dashboard/{}/edit", listing.id);
+        Ok(Self {
+            chrome: Chrome::new(format!("Edit {}", listing.name), "dashboard", Some(viewer))
+                .with_notice(notice),
+            nav,
+            editor: ListingForm::load(db, action, listing, edit).await?,
+            special_days: listing.special_days.clone(),
+            special_form,
+        })
+    }
+}
+
+/// `/dashboard/{id}/history`: every edit, newest first, the latest with its undo.
+#[derive(Template)]
+#[template(path = "history.html")]
+pub struct HistoryPage {
+    pub chrome: Chrome,
+    pub nav: BusinessNav,
+    pub edits: Vec<(Edit, String)>,
+    pub pager: Pager,
+}
+
+impl HistoryPage {
+    pub async fn load(
+        db: &impl Database,
+        viewer: Viewer,
+        nav: BusinessNav,
+        page: Page,
+        notice: Option<Notice>,
+    ) -> DomainResult<Self> {
+        let paged = edits::history(
+            db,
+            nav.id,
+            Page {
+                size: PAGE_SIZE,
+                ..page
+            },
+        )
+        .await?;
+        let pager = Pager::new(
+            &format!("/dashboard/{}/history?", nav.id),
+            paged.page.number,
+            i64::from(paged.pages()),
+        );
+        Ok(Self {
+            chrome: Chrome::new(
+                format!("History of {}", nav.name),
+                "dashboard",
+                Some(viewer),
+            )
+            .with_notice(notice),
+            nav,
+            edits: paged
+                .items
+                .into_iter()
+                .map(|edit| {
+                    let at = when(edit.created_at);
+                    (edit, at)
+                })
+                .collect(),
+            pager,
+        })
+    }
+}
+
+/// `/dashboard/{id}/leads`: the customer requests, newest first, by stage.
+#[derive(Template)]
+#[template(path = "leads.html")]
+pub struct LeadsPage {
+    pub chrome: Chrome,
+    pub nav: BusinessNav,
+    pub stage: Option<Stage>,
+    pub stages: [Stage; 4],
+    pub leads: Vec<(StoredLead, String)>,
+    pub total: i64,
+    pub pager: Pager,
+}
+
+impl LeadsPage {
+    pub async fn load(
+        db: &impl Database,
+        viewer: Viewer,
+        nav: BusinessNav,
+        stage: Option<Stage>,
+        page: Page,
+    ) -> DomainResult<Self> {
+        let paged = leads::inbox(
+            db,
+            nav.id,
+            stage,
+            Page {
+                size: PAGE_SIZE,
+                ..page
+            },
+        )
+        .await?;
+        let base = match stage {
+            Some(stage) => format!("/dashboard/{}/leads?stage={}&", nav.id, stage.as_str()),
+            None => format!("/dashboard/{}/leads?", nav.id),
+        };
+        Ok(Self {
+            chrome: Chrome::new(format!("Leads of {}", nav.name), "dashboard", Some(viewer)),
+            pager: Pager::new(&base, paged.page.number, i64::from(paged.pages())),
+            total: paged.total,
+            leads: paged
+                .items
+                .into_iter()
+                .map(|lead| {
+                    let at = when(lead.created_at);
+                    (lead, at)
+                })
+                .collect(),
+            nav,
+            stage,
+            stages: Stage::ALL,
+        })
+    }
+
+    pub fn is_stage(&self, stage: &Stage) -> bool {
+        self.stage == Some(*stage)
+    }
+}
+
+/// `/dashboard/{id}/leads/{lead}`: one request, how to answer it, and its stage.
+#[derive(Template)]
+#[template(path = "lead.html")]
+pub struct LeadPage {
+    pub chrome: Chrome,
+    pub nav: BusinessNav,
+    pub lead: StoredLead,
+    pub received: String,
+    pub stages: [Stage; 4],
+}
+
+impl LeadPage {
+    pub fn new(viewer: Viewer, nav: BusinessNav, lead: StoredLead, notice: Option<Notice>) -> Self {
+        Self {
+            chrome: Chrome::new(
+                format!("Lead from {}", lead.name),
+                "dashboard",
+                Some(viewer),
+            )
+            .with_notice(notice),
+            nav,
+            received: when(lead.created_at),
+            lead,
+            stages: Stage::ALL,
+        }
+    }
+
+    /// A `tel:` link for the lead's phone, digits and `+` only.
+    pub fn call_link(&self) -> Option<String> {
+        let phone = self.lead.phone.as_deref()?;
+        let digits: String = phone
+            .chars()
+            .filter(|c| c.is_ascii_digit() || *c == '+')
+            .collect();
+        (!digits.is_empty()).then(|| format!("tel:{digits}"))
+    }
+
+    /// A `mailto:` link answering the request.
+    pub fn email_link(&self) -> Option<String> {
+        let email = self.lead.email.as_deref()?;
+        let subject = format!("Your request to {}", self.nav.name);
+        Some(format!(
+            "mailto:{}?subject={}",
+            super::query_value(email).replace("%40", "@"),
+            super::query_value(&subject).replace('+', "%20")
+        ))
+    }
+}
