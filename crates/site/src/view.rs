@@ -3,7 +3,7 @@
 
 use crate::urls;
 use kbc_domain::directory::OpeningHours;
-use kbc_domain::hours::{self, OpenState};
+use kbc_domain::hours::{self, OpenState, SpecialDay};
 use kbc_domain::search::{BusinessSummary, SearchPage};
 use kbc_domain::values::StateCode;
 
@@ -116,6 +116,33 @@ pub struct HoursRow {
     pub today: bool,
 }
 
+/// The dated exceptions from today on, at most `limit`: ("Thursday, December 24", "9:00 AM –
+/// 12:00 PM · Christmas Eve").
+pub fn special_hours(special: &[SpecialDay], now: i64, limit: usize) -> Vec<(String, String)> {
+    special
+        .iter()
+        .filter(|day| day.is_upcoming(now))
+        .take(limit)
+        .map(|day| {
+            let spans: Vec<String> = day
+                .spans
+                .iter()
+                .map(|(opens, closes)| format!("{} – {}", clock(*opens), clock(*closes)))
+                .collect();
+            let mut text = if spans.is_empty() {
+                "Closed".to_owned()
+            } else {
+                spans.join(", ")
+            };
+            if !day.note.is_empty() {
+                text.push_str(" · ");
+                text.push_str(&day.note);
+            }
+            (day.label(), text)
+        })
+        .collect()
+}
+
 pub fn hours_table(hours: &[OpeningHours], now: i64) -> Vec<HoursRow> {
     let (today, _) = hours::local_day_and_minute(now);
     (0..7u8)
@@ -139,8 +166,13 @@ pub fn hours_table(hours: &[OpeningHours], now: i64) -> Vec<HoursRow> {
 }
 
 /// "Open now until 5:00 PM" / "Closed now · opens Tuesday 8:00 AM"; `None` without hours.
-pub fn open_now(hours: &[OpeningHours], now: i64) -> Option<(bool, String)> {
-    match hours::open_state(hours, now) {
+/// A dated exception (a holiday) replaces its weekday's hours.
+pub fn open_now(
+    hours: &[OpeningHours],
+    special: &[SpecialDay],
+    now: i64,
+) -> Option<(bool, String)> {
+    match hours::open_state_on(hours, special, now) {
         OpenState::Open { closes_at } => {
             Some((true, format!("Open now · until {}", clock(closes_at))))
         }
@@ -236,7 +268,7 @@ mod tests {
         );
         assert_eq!(table[0].text, "Closed");
         assert_eq!(
-            open_now(&hours, monday),
+            open_now(&hours, &[], monday),
             Some((false, "Closed now · opens Monday 8:00 AM".into()))
         );
     }

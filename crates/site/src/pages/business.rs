@@ -19,6 +19,8 @@ pub struct BusinessView {
     pub map_url: Option<String>,
     pub hours: Vec<HoursRow>,
     pub open_now: Option<(bool, String)>,
+    /// Holidays and other dated exceptions ahead: (date, hours).
+    pub special_hours: Vec<(String, String)>,
     pub service_radius: Option<String>,
     pub service_cities: Vec<String>,
     pub social: Vec<(String, String)>,
@@ -58,7 +60,8 @@ impl BusinessView {
                 )
             }),
             hours: view::hours_table(&b.hours, now),
-            open_now: view::open_now(&b.hours, now),
+            open_now: view::open_now(&b.hours, &b.special_days, now),
+            special_hours: view::special_hours(&b.special_days, now, 10),
             service_radius: b
                 .service_area
                 .radius_km
