@@ -6,6 +6,7 @@
 
 pub mod client;
 pub mod fixtures;
+pub mod listings;
 pub mod raw;
 pub mod sign_in;
 pub mod state;

@@ -2,8 +2,9 @@
 //! in (PKCE, state, nonce, cookies), sessions ending, the CSRF and origin gate, rights on
 //! admin pages, moderation that approves exactly once, and logs that hold no secret.
 
-use kbc_domain::db::{Statement, fetch_integer};
+use kbc_domain::db::Statement;
 use kbc_e2e::client::Worker;
+use kbc_e2e::listings::{approval_form, count, pending_submission, published_listing};
 use kbc_e2e::sign_in::{
     self, ADMIN, NEIGHBOUR, OWNER, SESSION_COOKIE, SIGN_IN_COOKIE, UNVERIFIED, choose, come_back,
     set_cookie_header, sign_in_as, start,
@@ -31,14 +32,6 @@ fn exclusive() -> MutexGuard<'static, ()> {
     ONE_AT_A_TIME
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-fn count(sql: &str, value: &str) -> i64 {
-    block_on(fetch_integer(
-        &state::database(),
-        &Statement::new(sql).bind(value),
-    ))
-    .unwrap()
 }
 
 #[test]
@@ -370,38 +363,6 @@ fn get_never_changes_state() {
 }
 
 /// A fresh pending submission sent through the public API; returns its id.
-fn pending_submission(name: &str, client: &str) -> i64 {
-    let reply = Worker::api().post_json(
-        "/api/v1/submissions",
-        client,
-        &json!({
-            "business_name": name,
-            "category": kbc_e2e::fixtures::CONSOLE,
-            "description": "Drains & more",
-            "phone": "580-555-0142",
-            "email": "owner@ridgeline-plumbing.test",
-            "city": "Idabel",
-            "state": "OK",
-            "contact_name": "Owen"
-        }),
-    );
-    assert_eq!(reply.status, 202, "{}", reply.body);
-    count("SELECT id FROM submissions WHERE business_name = ?1", name)
-}
-
-fn approval_form(token: &str, name: &str) -> String {
-    url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("csrf", token)
-        .append_pair("business_name", name)
-        .append_pair("category", kbc_e2e::fixtures::CONSOLE)
-        .append_pair("description", "Drains & more")
-        .append_pair("phone", "580-555-0142")
-        .append_pair("email", "owner@ridgeline-plumbing.test")
-        .append_pair("city", "Idabel")
-        .append_pair("state", "OK")
-        .append_pair("contact_name", "Owen")
-        .finish()
-}
 
 #[test]
 fn concurrent_approvals_publish_exactly_one_business() {
@@ -591,31 +552,6 @@ fn the_agents_log_holds_no_session_id_state_code_or_token() {
             "the agent log holds a secret"
         );
     }
-}
-
-/// A public listing made from a fresh submission sent with the fake owner's email; its slug.
-fn published_listing(agent: &Worker, name: &str, client: &str) -> String {
-    let id = pending_submission(name, client);
-    let admin = sign_in_as(agent, ADMIN, "/admin/submissions");
-    let token = sign_in::csrf_token(&admin.get(agent, &format!("/admin/submissions/{id}")).body);
-    let reply = admin.post_raw(
-        agent,
-        &format!("/admin/submissions/{id}/approve"),
-        &approval_form(&token, name),
-        agent.origin(),
-    );
-    assert_eq!(
-        reply.header("location"),
-        Some("/admin/submissions?done=approved")
-    );
-    block_on(kbc_domain::db::fetch_all::<serde_json::Value>(
-        &state::database(),
-        &Statement::new("SELECT slug FROM businesses WHERE name = ?1").bind(name),
-    ))
-    .unwrap()[0]["slug"]
-        .as_str()
-        .unwrap()
-        .to_owned()
 }
 
 fn owners_of(slug: &str) -> i64 {

@@ -1,0 +1,79 @@
+//! Listings made the way people make them, for tests that need a fresh one: a submission
+//! through the public API, approved by the admin through the console; and counting rows of
+//! the local D1.
+
+use crate::client::Worker;
+use crate::sign_in::{self, ADMIN, sign_in_as};
+use crate::state;
+use kbc_domain::db::{Statement, fetch_integer};
+use pollster::block_on;
+use serde_json::json;
+
+/// One integer the query (binding `value` as `?1`) returns.
+pub fn count(sql: &str, value: &str) -> i64 {
+    block_on(fetch_integer(
+        &state::database(),
+        &Statement::new(sql).bind(value),
+    ))
+    .unwrap()
+}
+
+/// A pending submission with the fake owner's email, sent from `client`; its id.
+pub fn pending_submission(name: &str, client: &str) -> i64 {
+    let reply = Worker::api().post_json(
+        "/api/v1/submissions",
+        client,
+        &json!({
+            "business_name": name,
+            "category": crate::fixtures::CONSOLE,
+            "description": "Drains & more",
+            "phone": "580-555-0142",
+            "email": "owner@ridgeline-plumbing.test",
+            "city": "Idabel",
+            "state": "OK",
+            "contact_name": "Owen"
+        }),
+    );
+    assert_eq!(reply.status, 202, "{}", reply.body);
+    count("SELECT id FROM submissions WHERE business_name = ?1", name)
+}
+
+/// The approval form for `name`, as the review page sends it.
+pub fn approval_form(token: &str, name: &str) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("csrf", token)
+        .append_pair("business_name", name)
+        .append_pair("category", crate::fixtures::CONSOLE)
+        .append_pair("description", "Drains & more")
+        .append_pair("phone", "580-555-0142")
+        .append_pair("email", "owner@ridgeline-plumbing.test")
+        .append_pair("city", "Idabel")
+        .append_pair("state", "OK")
+        .append_pair("contact_name", "Owen")
+        .finish()
+}
+
+/// A public listing made from a fresh submission sent with the fake owner's email; its slug.
+pub fn published_listing(agent: &Worker, name: &str, client: &str) -> String {
+    let id = pending_submission(name, client);
+    let admin = sign_in_as(agent, ADMIN, "/admin/submissions");
+    let token = sign_in::csrf_token(&admin.get(agent, &format!("/admin/submissions/{id}")).body);
+    let reply = admin.post_raw(
+        agent,
+        &format!("/admin/submissions/{id}/approve"),
+        &approval_form(&token, name),
+        agent.origin(),
+    );
+    assert_eq!(
+        reply.header("location"),
+        Some("/admin/submissions?done=approved")
+    );
+    block_on(kbc_domain::db::fetch_all::<serde_json::Value>(
+        &state::database(),
+        &Statement::new("SELECT slug FROM businesses WHERE name = ?1").bind(name),
+    ))
+    .unwrap()[0]["slug"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}

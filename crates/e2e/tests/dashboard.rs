@@ -1,0 +1,456 @@
+//! The owner dashboard end to end in workerd: an owner edits their listing and the public
+//! page shows it at once, special days move the public "open now" line, undo happens
+//! exactly once, the leads inbox (read, stage, CSV), adding a listing that becomes theirs —
+//! and a neighbour editing ids in the address reaches nothing of another business.
+
+use kbc_e2e::client::Worker;
+use kbc_e2e::listings::{count, published_listing};
+use kbc_e2e::sign_in::{self, ADMIN, NEIGHBOUR, OWNER, Session, sign_in_as};
+use serde_json::json;
+use std::sync::{Mutex, MutexGuard};
+
+/// The agent and the api write one local SQLite file: these tests take turns.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn exclusive() -> MutexGuard<'static, ()> {
+    ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The api's isolates see a new cache generation within a second.
+fn until_the_edge_sees_it() {
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+}
+
+/// A fresh public listing claimed by the fake owner (its email is the listing's): the
+/// owner's session, the slug and the business id.
+fn owned_listing(agent: &Worker, name: &str, client: &str) -> (Session, String, i64) {
+    let slug = published_listing(agent, name, client);
+    let owner = sign_in_as(agent, OWNER, "/dashboard");
+    let claim = format!("/claim/{slug}");
+    let reply = owner.post_form(agent, &claim, &claim, &[("note", "")]);
+    assert_eq!(reply.header("location"), Some("/account?done=owner"));
+    let id = count("SELECT id FROM businesses WHERE slug = ?1", &slug);
+    (owner, slug, id)
+}
+
+/// The editor's form as the page holds it, with `changes` applied.
+fn editor_fields(page: &str, changes: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut fields: Vec<(String, String)> = Vec::new();
+    for name in [
+        "name",
+        "phone",
+        "email",
+        "website",
+        "street",
+        "city",
+        "zip",
+        "keywords",
+        "towns",
+        "service_radius_km",
+        "location",
+    ] {
+        fields.push((name.into(), input_value(page, &format!("listing-{name}"))));
+    }
+    for day in 0..7 {
+        fields.push((
+            format!("hours_{day}"),
+            input_value(page, &format!("listing-hours_{day}")),
+        ));
+    }
+    fields.push(("category".into(), kbc_e2e::fixtures::CONSOLE.into()));
+    fields.push(("state".into(), "OK".into()));
+    fields.push(("description".into(), "Drains & more".into()));
+    for (name, value) in changes {
+        fields.retain(|(n, _)| n != name);
+        fields.push(((*name).into(), (*value).into()));
+    }
+    fields
+}
+
+/// The `value` of the input with `id` (HTML-unescaped for the few entities askama writes).
+fn input_value(page: &str, id: &str) -> String {
+    let marker = format!("id=\"{id}\"");
+    let Some(at) = page.find(&marker) else {
+        return String::new();
+    };
+    let rest = &page[at..];
+    let Some(start) = rest.find("value=\"").map(|v| v + 7) else {
+        return String::new();
+    };
+    let raw: String = rest[start..].chars().take_while(|c| *c != '"').collect();
+    raw.replace("&#43;", "+")
+        .replace("&#x2b;", "+")
+        .replace("&#47;", "/")
+        .replace("&#x2f;", "/")
+        .replace("&amp;", "&")
+}
+
+fn save(
+    agent: &Worker,
+    owner: &Session,
+    id: i64,
+    changes: &[(&str, &str)],
+) -> kbc_e2e::client::Reply {
+    let page = owner.get(agent, &format!("/dashboard/{id}/edit"));
+    assert_eq!(page.status, 200, "{}", page.body);
+    let fields = editor_fields(&page.body, changes);
+    let borrowed: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    owner.post_form(
+        agent,
+        &format!("/dashboard/{id}/edit"),
+        &format!("/dashboard/{id}/edit"),
+        &borrowed,
+    )
+}
+
+#[test]
+fn an_owner_edits_their_listing_and_the_public_page_shows_it_at_once() {
+    let _turn = exclusive();
+    let agent = Worker::agent();
+    let (owner, slug, id) = owned_listing(&agent, "Qqdash Edited Drains", "198.51.100.71");
+    let dashboard = owner.get(&agent, "/dashboard");
+    assert!(
+        dashboard.body.contains("Qqdash Edited Drains"),
+        "{}",
+        dashboard.body
+    );
+    let reply = save(
+        &agent,
+        &owner,
+        id,
+        &[("keywords", "sewer camera, qqdashkeyword")],
+    );
+    assert_eq!(
+        reply.header("location"),
+        Some(format!("/dashboard/{id}/edit?done=listing-saved").as_str()),
+        "{}",
+        reply.body
+    );
+    until_the_edge_sees_it();
+    let public = Worker::api().get(&format!("/api/v1/businesses/{slug}"));
+    assert!(
+        public.json()["keywords"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("qqdashkeyword"))
+    );
+    let history = owner.get(&agent, &format!("/dashboard/{id}/history"));
+    assert!(history.body.contains("Keywords") && history.body.contains("qqdashkeyword"));
+    assert!(
+        history.body.contains(OWNER),
+        "the owner is named as the author"
+    );
+}
+
+#[test]
+fn an_invalid_edit_names_the_field_and_changes_nothing() {
+    let _turn = exclusive();
+    let agent = Worker::agent();
+    let (owner, slug, id) = owned_listing(&agent, "Qqdash Invalid Drains", "198.51.100.72");
+    let reply = save(&agent, &owner, id, &[("phone", "12"), ("name", "")]);
+    assert_eq!(reply.status, 422);
+    assert!(
+        reply.body.contains("id=\"listing-phone-error\""),
+        "{}",
+        reply.body
+    );
+    assert!(reply.body.contains("id=\"listing-name-error\""));
+    let public = Worker::api().get(&format!("/api/v1/businesses/{slug}"));
+    assert_eq!(public.json()["name"], "Qqdash Invalid Drains");
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM listing_edits WHERE business_id = ?1",
+            &id.to_string()
+        ),
+        0
+    );
+}
+
+/// Today's date in Oklahoma.
+fn today() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let (year, month, day) = kbc_domain::hours::local_date(now);
+    format!("{year}-{month:02}-{day:02}")
+}
+
+#[test]
+fn a_special_day_closes_the_listing_on_the_public_page_and_undo_opens_it_once() {
+    let _turn = exclusive();
+    let agent = Worker::agent();
+    let (owner, slug, id) = owned_listing(&agent, "Qqdash Holiday Drains", "198.51.100.73");
+    let all_day: Vec<(String, String)> = (0..7)
+        .map(|d| (format!("hours_{d}"), "0:00-23:59".into()))
+        .collect();
+    let all_day: Vec<(&str, &str)> = all_day
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(save(&agent, &owner, id, &all_day).status, 303);
+    until_the_edge_sees_it();
+    let page = Worker::api().get(&format!("/business/{slug}"));
+    assert!(page.body.contains("Open now"), "{}", page.body);
+
+    let edit = format!("/dashboard/{id}/edit");
+    let reply = owner.post_form(
+        &agent,
+        &edit,
+        &format!("/dashboard/{id}/special-days"),
+        &[
+            ("special_day", &today()),
+            ("special_hours", "closed"),
+            ("special_note", "Qqdash inventory day"),
+        ],
+    );
+    assert_eq!(reply.status, 303, "{}", reply.body);
+    until_the_edge_sees_it();
+    let page = Worker::api().get(&format!("/business/{slug}"));
+    assert!(page.body.contains("Closed now"), "{}", page.body);
+    assert!(page.body.contains("Qqdash inventory day"));
+
+    let history = owner.get(&agent, &format!("/dashboard/{id}/history"));
+    let latest = count(
+        "SELECT max(id) FROM listing_edits WHERE business_id = ?1",
+        &id.to_string(),
+    );
+    assert!(history.body.contains(&format!("/history/{latest}/undo")));
+    let token = sign_in::csrf_token(&history.body);
+    let body = format!("csrf={token}");
+    let undo = format!("/dashboard/{id}/history/{latest}/undo");
+    let replies: Vec<String> = std::thread::scope(|scope| {
+        let runs: Vec<_> = (0..3)
+            .map(|_| scope.spawn(|| owner.post_raw(&agent, &undo, &body, agent.origin())))
+            .collect();
+        runs.into_iter()
+            .map(|run| {
+                run.join()
+                    .unwrap()
+                    .header("location")
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .collect()
+    });
+    assert_eq!(
+        replies
+            .iter()
+            .filter(|l| l.ends_with("done=undone"))
+            .count(),
+        1,
+        "{replies:?}"
+    );
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM listing_edits WHERE undoes = ?1",
+            &latest.to_string()
+        ),
+        1,
+        "one undo recorded"
+    );
+    until_the_edge_sees_it();
+    let page = Worker::api().get(&format!("/business/{slug}"));
+    assert!(page.body.contains("Open now"), "{}", page.body);
+}
+
+#[test]
+fn the_leads_inbox_opens_marks_read_sets_the_stage_and_exports_csv() {
+    let _turn = exclusive();
+    let agent = Worker::agent();
+    let (owner, slug, id) = owned_listing(&agent, "Qqdash Lead Drains", "198.51.100.74");
+    let sent = Worker::api().post_json(
+        &format!("/api/v1/businesses/{slug}/leads"),
+        "198.51.100.75",
+        &json!({"name": "=Sam <b>", "email": "sam@example.com", "message": "Need a quote for a water heater."}),
+    );
+    assert_eq!(sent.status, 202, "{}", sent.body);
+    let lead = count(
+        "SELECT id FROM leads WHERE business_id = ?1",
+        &id.to_string(),
+    );
+    let overview = owner.get(&agent, &format!("/dashboard/{id}"));
+    assert!(overview.body.contains("1 unread lead"), "{}", overview.body);
+    let inbox = owner.get(&agent, &format!("/dashboard/{id}/leads"));
+    assert!(
+        inbox.body.contains("=Sam &lt;b&gt;") || inbox.body.contains("=Sam &#60;b&#62;"),
+        "{}",
+        inbox.body
+    );
+    let opened = owner.get(&agent, &format!("/dashboard/{id}/leads/{lead}"));
+    assert!(
+        opened.body.contains("mailto:sam@example.com"),
+        "{}",
+        opened.body
+    );
+    assert!(
+        owner
+            .get(&agent, &format!("/dashboard/{id}"))
+            .body
+            .contains("No unread leads")
+    );
+    let staged = owner.post_form(
+        &agent,
+        &format!("/dashboard/{id}/leads/{lead}"),
+        &format!("/dashboard/{id}/leads/{lead}/stage"),
+        &[("stage", "won")],
+    );
+    assert_eq!(staged.status, 303);
+    let won = owner.get(&agent, &format!("/dashboard/{id}/leads?stage=won"));
+    assert!(won.body.contains("=Sam"));
+    let csv = owner.get(&agent, &format!("/dashboard/{id}/leads.csv"));
+    assert_eq!(csv.header("content-type"), Some("text/csv; charset=utf-8"));
+    assert!(
+        csv.header("content-disposition")
+            .unwrap()
+            .starts_with("attachment")
+    );
+    assert!(
+        csv.body
+            .contains("\"'=Sam <b>\",\"sam@example.com\",\"\",\"won\""),
+        "{}",
+        csv.body
+    );
+}
+
+#[test]
+fn a_neighbour_reaches_nothing_of_another_business_by_editing_ids() {
+    let _turn = exclusive();
+    let agent = Worker::agent();
+    let (_owner, slug, id) = owned_listing(&agent, "Qqdash Guarded Drains", "198.51.100.76");
+    let neighbour = sign_in_as(&agent, NEIGHBOUR, "/dashboard");
+    let reads = [
+        "",
+        "/edit",
+        "/history",
+        "/leads",
+        "/leads.csv",
+        "/leads/1",
+        "/photos",
+        "/analytics",
+        "/page",
+    ];
+    for path in reads {
+        let reply = neighbour.get(&agent, &format!("/dashboard/{id}{path}"));
+        assert_eq!(reply.status, 404, "GET {path}: {}", reply.body);
+        assert!(!reply.body.contains("Qqdash Guarded Drains"), "{path}");
+    }
+    let token = sign_in::csrf_token(&neighbour.get(&agent, "/dashboard").body);
+    let changes = [
+        ("/edit", "name=Stolen"),
+        (
+            "/special-days",
+            "special_day=2030-01-01&special_hours=closed",
+        ),
+        ("/special-days/2030-01-01/remove", ""),
+        ("/history/1/undo", ""),
+        ("/leads/1/stage", "stage=lost"),
+        ("/photos/1/remove", ""),
+        ("/page/publish", ""),
+    ];
+    for (path, fields) in changes {
+        let body = format!("csrf={token}&{fields}");
+        let reply = neighbour.post_raw(
+            &agent,
+            &format!("/dashboard/{id}{path}"),
+            &body,
+            agent.origin(),
+        );
+        assert_eq!(reply.status, 404, "POST {path}: {}", reply.body);
+    }
+    let public = Worker::api().get(&format!("/api/v1/businesses/{slug}"));
+    assert_eq!(public.json()["name"], "Qqdash Guarded Drains");
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM listing_edits WHERE business_id = ?1",
+            &id.to_string()
+        ),
+        0
+    );
+}
+
+#[test]
+fn an_admin_may_open_any_dashboard_and_is_recorded_as_the_team() {
+    let _turn = exclusive();
+    let agent = Worker::agent();
+    let (owner, _slug, id) = owned_listing(&agent, "Qqdash Admin Drains", "198.51.100.77");
+    let admin = sign_in_as(&agent, ADMIN, "/dashboard");
+    let page = admin.get(&agent, &format!("/dashboard/{id}/edit"));
+    assert_eq!(page.status, 200);
+    assert_eq!(save(&agent, &admin, id, &[("towns", "Hugo")]).status, 303);
+    let history = owner.get(&agent, &format!("/dashboard/{id}/history"));
+    assert!(
+        history.body.contains("Kiamichi Biz Connect team"),
+        "{}",
+        history.body
+    );
+    assert!(
+        !history.body.contains(ADMIN),
+        "owners are not shown the team's emails"
+    );
+}
+
+#[test]
+fn a_listing_added_from_the_dashboard_becomes_the_owners_once_approved() {
+    let _turn = exclusive();
+    let agent = Worker::agent();
+    let neighbour = sign_in_as(&agent, NEIGHBOUR, "/dashboard");
+    let reply = neighbour.post_form(
+        &agent,
+        "/dashboard/new",
+        "/dashboard/new",
+        &[
+            ("business_name", "Qqdash Added Bakery"),
+            ("category", kbc_e2e::fixtures::CONSOLE),
+            ("description", "Bread."),
+            ("email", NEIGHBOUR),
+            ("city", "Hugo"),
+            ("state", "OK"),
+            ("contact_name", "Nell"),
+        ],
+    );
+    assert_eq!(
+        reply.header("location"),
+        Some("/dashboard?done=added"),
+        "{}",
+        reply.body
+    );
+    assert!(
+        neighbour
+            .get(&agent, "/dashboard")
+            .body
+            .contains("waiting for review")
+    );
+    let submission = count(
+        "SELECT id FROM submissions WHERE business_name = ?1",
+        "Qqdash Added Bakery",
+    );
+    let admin = sign_in_as(&agent, ADMIN, "/admin/submissions");
+    let review = format!("/admin/submissions/{submission}");
+    let approved = admin.post_form(
+        &agent,
+        &review,
+        &format!("{review}/approve"),
+        &[
+            ("business_name", "Qqdash Added Bakery"),
+            ("category", kbc_e2e::fixtures::CONSOLE),
+            ("description", "Bread."),
+            ("email", NEIGHBOUR),
+            ("city", "Hugo"),
+            ("state", "OK"),
+            ("contact_name", "Nell"),
+        ],
+    );
+    assert_eq!(
+        approved.header("location"),
+        Some("/admin/submissions?done=approved")
+    );
+    let dashboard = neighbour.get(&agent, "/dashboard");
+    assert!(dashboard.body.contains("Qqdash Added Bakery"));
+    assert!(!dashboard.body.contains("waiting for review"));
+}
