@@ -4,7 +4,7 @@
 //! token. Writes the one structured log line of each request (route template, never the path).
 
 use crate::respond::{self, asset, not_found, problem, redirect};
-use crate::routes::Route;
+use crate::routes::{OwnerRoute, Route};
 use crate::{console, owner, session, sign_in};
 use kbc_console::chrome::Viewer;
 use kbc_domain::accounts::Role;
@@ -135,9 +135,17 @@ async fn serve(route: Route, req: &mut Request, env: &Env) -> Response {
                     if !session::from_our_pages(req, env) {
                         return cross_site(Some(Viewer::of(&session)));
                     }
-                    let form = match read_form(req).await {
-                        Ok(form) => form,
-                        Err(response) => return response,
+                    // A photo comes as a multipart form; everything else as a plain one.
+                    let (form, upload) = if matches!(route, Route::Owner(_, OwnerRoute::Photos)) {
+                        match owner::read_upload(req).await {
+                            Ok((form, upload)) => (form, Some(upload)),
+                            Err(response) => return response,
+                        }
+                    } else {
+                        match read_form(req).await {
+                            Ok(form) => (form, None),
+                            Err(response) => return response,
+                        }
                     };
                     if !session::carries_token(&form, &session) {
                         return problem(
@@ -148,7 +156,7 @@ async fn serve(route: Route, req: &mut Request, env: &Env) -> Response {
                         );
                     }
                     if is_dashboard {
-                        owner::change(route, env, &form, &db, &session, access).await
+                        owner::change(route, env, &form, upload, &db, &session, access).await
                     } else {
                         console::change(route, req, env, &form, &db, &session).await
                     }

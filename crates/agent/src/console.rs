@@ -89,6 +89,15 @@ pub(crate) fn notice(req: &Request) -> Option<Notice> {
             "That change was already undone or is no longer the latest; nothing was changed.",
         ),
         "stage" => (true, "Stage saved."),
+        "photo-added" => (true, "Photo added; the public page shows it now."),
+        "photo-removed" => (true, "Photo deleted; it is gone from the public page."),
+        "cover" => (true, "Cover photo chosen."),
+        "moved" => (true, "Order saved."),
+        "alt-saved" => (true, "Description saved."),
+        "alt-invalid" => (
+            false,
+            "A description is needed (at most 200 characters); nothing was changed.",
+        ),
         _ => return None,
     };
     Some(Notice {

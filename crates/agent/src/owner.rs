@@ -22,10 +22,73 @@ use kbc_domain::hours::SpecialDay;
 use kbc_domain::leads::{self, Stage};
 use kbc_domain::listings::{self, Listing};
 use kbc_domain::submissions;
-use kbc_edge::http::set;
+use kbc_edge::http::{header, set};
 use kbc_edge::runtime;
 use kbc_site::forms::{Form, FormState};
-use worker::{Env, Request, Response};
+use worker::{Env, FormEntry, Request, Response, console_error};
+
+/// The R2 binding holding photos.
+const MEDIA_BINDING: &str = "MEDIA";
+/// The most an upload request may carry: the largest photo plus room for the form around it.
+const MAX_UPLOAD_REQUEST: usize = images::Limits::UPLOAD.max_bytes + 64 * 1024;
+
+/// A photo sent with a multipart form: its bytes, as received (nothing about them trusted).
+pub struct Upload {
+    pub bytes: Option<Vec<u8>>,
+}
+
+/// Reads a multipart upload: refused before a byte is read when its declared length is
+/// missing or over the cap. The text fields become a [`Form`] for the CSRF check.
+pub async fn read_upload(req: &mut Request) -> Result<(Form, Upload), Response> {
+    let length = header(req, "Content-Length").and_then(|l| l.trim().parse::<usize>().ok());
+    let too_large = || {
+        problem(
+            413,
+            None,
+            "That photo is too large",
+            "A photo may be at most 10 MB. Nothing was stored.",
+        )
+    };
+    match length {
+        None => {
+            return Err(problem(
+                411,
+                None,
+                "Send the photo from the page",
+                "Upload the photo with the form on the photos page.",
+            ));
+        }
+        Some(length) if length > MAX_UPLOAD_REQUEST => return Err(too_large()),
+        Some(_) => {}
+    }
+    let is_multipart = header(req, "Content-Type")
+        .is_some_and(|t| t.trim().to_ascii_lowercase().starts_with("multipart/form-data"));
+    if !is_multipart {
+        return Err(problem(415, None, "Not a form", "Send this from the page's form."));
+    }
+    let unreadable = || problem(400, None, "Not readable", "What you sent could not be read.");
+    let data = req.form_data().await.map_err(|_| unreadable())?;
+    let mut fields = url::form_urlencoded::Serializer::new(String::new());
+    for name in ["csrf", "alt"] {
+        if let Some(FormEntry::Field(value)) = data.get(name) {
+            fields.append_pair(name, &value);
+        }
+    }
+    let bytes = match data.get("photo") {
+        Some(FormEntry::File(file)) if file.size() > 0 => {
+            Some(file.bytes().await.map_err(|_| unreadable())?)
+        }
+        _ => None,
+    };
+    if bytes.as_ref().is_some_and(|b| b.len() > images::Limits::UPLOAD.max_bytes) {
+        return Err(too_large());
+    }
+    Ok((Form::parse(fields.finish().as_bytes()), Upload { bytes }))
+}
+
+fn media(env: &Env) -> Option<R2Store> {
+    env.bucket(MEDIA_BINDING).ok().map(R2Store)
+}
 
 /// As whom the session may open business `id`: its owner, an admin, or not at all.
 pub async fn access(db: &D1, session: &Session, id: i64) -> DbResult<Option<AuthorKind>> {
@@ -179,6 +242,30 @@ async fn business_read(
             secure(&response);
             response
         }
+        OwnerRoute::Photos => page(200, &PhotosPage::load(db, viewer, nav, None, notice(req)).await?),
+        OwnerRoute::PhotoImage(photo) => {
+            let found = photos::of_business(db, id).await?.into_iter().find(|p| p.id == photo);
+            let (Some(found), Some(store)) = (found, media(env)) else {
+                return Ok(not_found(Some(viewer)));
+            };
+            match store.get(&found.key).await {
+                Ok(Some(blob)) => {
+                    let Ok(response) = Response::from_bytes(blob.bytes) else {
+                        return Ok(respond::unavailable(Some(viewer)));
+                    };
+                    set(&response, "Content-Type", &found.content_type);
+                    secure(&response);
+                    // Named by its content: the browser may keep it.
+                    set(&response, "Cache-Control", "private, max-age=86400");
+                    response
+                }
+                Ok(None) => not_found(Some(viewer)),
+                Err(err) => {
+                    console_error!("reading a photo: {err}");
+                    respond::unavailable(Some(viewer))
+                }
+            }
+        }
         OwnerRoute::Lead(lead) => {
             // Opening a lead marks it read: what an inbox does, and nothing anyone else sees.
             let lead = leads::open(db, id, lead, runtime::now()).await?;
@@ -193,6 +280,7 @@ pub async fn change(
     route: Route,
     env: &Env,
     form: &Form,
+    upload: Option<Upload>,
     db: &D1,
     session: &Session,
     kind: Option<AuthorKind>,
@@ -201,6 +289,12 @@ pub async fn change(
     let now = runtime::now();
     match (route, kind) {
         (Route::NewListing, _) => add_listing(form, db, session, now).await,
+        (Route::Owner(id, OwnerRoute::Photos), Some(_)) => {
+            let bytes = upload.and_then(|u| u.bytes);
+            add_photo(id, env, form, bytes, db, session, now)
+                .await
+                .unwrap_or_else(|err| failed(&err, viewer))
+        }
         (Route::Owner(id, owner), Some(kind)) => {
             let author = author(session, kind);
             business_change(id, owner, env, form, db, session, &author, now)
@@ -334,6 +428,118 @@ async fn business_change(
                 "Leads are new, contacted, won or lost.",
             ),
         },
+        OwnerRoute::Photo(photo, action) => {
+            let photos_page = format!("{base}/photos");
+            let done = match action {
+                PhotoAction::Alt => match photos::set_alt(db, id, photo, form.get("alt")).await {
+                    Err(DomainError::Invalid(_)) => "alt-invalid",
+                    other => other.map(|()| "alt-saved")?,
+                },
+                PhotoAction::Cover => photos::make_cover(db, id, photo).await.map(|()| "cover")?,
+                PhotoAction::Earlier => {
+                    photos::nudge(db, id, photo, Direction::Earlier).await.map(|()| "moved")?
+                }
+                PhotoAction::Later => {
+                    photos::nudge(db, id, photo, Direction::Later).await.map(|()| "moved")?
+                }
+                PhotoAction::Remove => {
+                    let key = photos::remove(db, id, photo).await?;
+                    // The row is gone, so the page stops showing it whatever R2 answers.
+                    if let Some(store) = media(env)
+                        && let Err(err) = store.delete(&key).await
+                    {
+                        console_error!("deleting a photo's object: {err}");
+                    }
+                    "photo-removed"
+                }
+            };
+            publish(env, db).await;
+            redirect(&format!("{photos_page}?done={done}"))
+        }
+        OwnerRoute::PhotoOrder => {
+            let order: Result<Vec<i64>, _> = form
+                .get("order")
+                .split(',')
+                .map(|id| id.trim().parse::<i64>())
+                .collect();
+            let Ok(order) = order else {
+                return Ok(problem(400, Some(viewer), "Not an order", "Send the photos' order from the page."));
+            };
+            photos::reorder(db, id, &order).await?;
+            publish(env, db).await;
+            redirect(&format!("{base}/photos?done=moved"))
+        }
         _ => respond::not_found(Some(viewer)),
     })
+}
+
+/// An upload: its type decided by its bytes, its metadata stripped, stored in R2 under
+/// the hash of what is stored, then recorded; a failed record removes the object again
+/// unless another photo already holds those very bytes.
+async fn add_photo(
+    id: i64,
+    env: &Env,
+    form: &Form,
+    bytes: Option<Vec<u8>>,
+    db: &D1,
+    session: &Session,
+    now: i64,
+) -> Result<Response, DomainError> {
+    let viewer = Viewer::of(session);
+    let alt = form.get("alt").to_owned();
+    let mut problems = Vec::new();
+    if let Err(problem) = photos::parse_alt(&alt) {
+        problems.push(problem);
+    }
+    let inspected = match bytes {
+        None => {
+            problems.push(kbc_domain::FieldError::new("photo", "choose a photo to upload"));
+            None
+        }
+        Some(bytes) => match images::inspect(&bytes, &images::Limits::UPLOAD) {
+            Ok(inspected) => Some(inspected),
+            Err(err) => {
+                problems.push(err.into());
+                None
+            }
+        },
+    };
+    let refused = |problems| async {
+        let listing = pages::listing(db, id).await?;
+        let nav = BusinessNav::load(db, session.user_id, &listing, &site_origin(env), "photos").await?;
+        let again = PhotosPage::load(db, viewer.clone(), nav, Some((alt.clone(), problems)), None).await?;
+        Ok::<_, DomainError>(page(422, &again))
+    };
+    let Some(inspected) = inspected.filter(|_| problems.is_empty()) else {
+        return refused(problems).await;
+    };
+    let Some(store) = media(env) else {
+        return Ok(respond::unavailable(Some(viewer)));
+    };
+    let key = images::content_key(id, &inspected);
+    let blob = Blob {
+        bytes: inspected.bytes.clone(),
+        content_type: inspected.kind.content_type().to_owned(),
+    };
+    if let Err(err) = store.put(&key, blob).await {
+        console_error!("storing a photo: {err}");
+        return Ok(respond::unavailable(Some(viewer)));
+    }
+    match photos::upload(db, id, &inspected, &key, &alt, now).await {
+        Ok(_) => {
+            publish(env, db).await;
+            Ok(redirect(&format!("/dashboard/{id}/photos?done=photo-added")))
+        }
+        Err(err) => {
+            if !photos::is_recorded(db, &key).await.unwrap_or(true)
+                && let Err(delete) = store.delete(&key).await
+            {
+                console_error!("removing an unrecorded photo: {delete}");
+            }
+            match err {
+                DomainError::Invalid(problems) => refused(problems).await,
+                other => Err(other),
+            }
+        }
+    }
 }

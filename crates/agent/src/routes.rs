@@ -73,6 +73,8 @@ pub enum OwnerRoute {
     /// The photos (GET) and an upload (POST, multipart).
     Photos,
     Photo(i64, PhotoAction),
+    /// A photo's bytes, for the dashboard (the public site serves only public listings').
+    PhotoImage(i64),
     PhotoOrder,
     Analytics,
     /// The page builder with its preview.
@@ -120,6 +122,7 @@ impl OwnerRoute {
             ["leads", lead, "stage"] => Self::LeadStage(id_of(lead)?),
             ["photos"] => Self::Photos,
             ["photos", "order"] => Self::PhotoOrder,
+            ["photos", photo, "image"] => Self::PhotoImage(id_of(photo)?),
             ["photos", photo, action] => Self::Photo(
                 id_of(photo)?,
                 match *action {
@@ -158,6 +161,7 @@ impl OwnerRoute {
             | Self::Leads
             | Self::LeadsCsv
             | Self::Lead(_)
+            | Self::PhotoImage(_)
             | Self::Analytics
             | Self::Builder => Kind::Read,
             Self::Edit | Self::Photos => Kind::Form,
@@ -179,6 +183,7 @@ impl OwnerRoute {
             Self::LeadStage(_) => "/dashboard/{id}/leads/{lead}/stage",
             Self::Photos => "/dashboard/{id}/photos",
             Self::Photo(..) => "/dashboard/{id}/photos/{photo}/{action}",
+            Self::PhotoImage(_) => "/dashboard/{id}/photos/{photo}/image",
             Self::PhotoOrder => "/dashboard/{id}/photos/order",
             Self::Analytics => "/dashboard/{id}/analytics",
             Self::Builder => "/dashboard/{id}/page",
@@ -475,6 +480,10 @@ mod tests {
         );
         assert_eq!(resolve("/dashboard/3/special-days/..%2F/remove"), None);
         assert_eq!(resolve("/dashboard/3/photos/9/rotate"), None);
+        assert_eq!(
+            resolve("/dashboard/3/photos/9/image"),
+            Some(Route::Owner(3, OwnerRoute::PhotoImage(9)))
+        );
         assert_eq!(resolve("/dashboard/0/edit"), None);
         assert_eq!(Route::Owner(3, OwnerRoute::Edit).business(), Some(3));
         assert!(Route::Owner(3, OwnerRoute::Edit).accepts("POST"));

@@ -22,7 +22,7 @@ pub use listings::{ListingForm, ListingPage, ListingsPage};
 pub use moderation::{ReviewPage, SubmissionRow, SubmissionsPage};
 pub use owner::{
     BusinessNav, DashboardPage, EditorPage, HistoryPage, LeadPage, LeadsPage, NewListingPage,
-    OverviewPage, SpecialDayForm, listing,
+    OverviewPage, PhotosPage, SpecialDayForm, listing,
 };
 pub use users::UsersPage;
 

@@ -1,6 +1,6 @@
 //! The owner dashboard: the businesses someone owns (switching between them), their claims
 //! and the listings they added; for one business its overview, the listing editor with
-//! dated exceptions to the hours, the edit history with undo, and the leads inbox. Every
+//! dated exceptions to the hours, the edit history with undo, the photos, and the leads inbox. Every
 //! loader takes the business id the gate already checked the viewer may open.
 
 use super::listings::ListingForm;
@@ -14,6 +14,7 @@ use kbc_domain::error::DomainResult;
 use kbc_domain::hours::SpecialDay;
 use kbc_domain::leads::{self, Stage, StoredLead};
 use kbc_domain::listings::{self, Listing, ListingInput};
+use kbc_domain::photos::{self, OwnedPhoto};
 use kbc_domain::submissions::{self, StoredSubmission};
 use kbc_domain::values::StateCode;
 use kbc_domain::{DomainError, FieldError, Page, categories};
@@ -431,5 +432,47 @@ impl LeadPage {
             super::query_value(email).replace("%40", "@"),
             super::query_value(&subject).replace('+', "%20")
         ))
+    }
+}
+
+/// `/dashboard/{id}/photos`: upload (JPEG, PNG or WebP, alt text required), the cover
+/// (the first), order, alt text and removal.
+#[derive(Template)]
+#[template(path = "photos.html")]
+pub struct PhotosPage {
+    pub chrome: Chrome,
+    pub nav: BusinessNav,
+    pub photos: Vec<OwnedPhoto>,
+    /// The alt text typed with an upload that failed, and why it failed.
+    pub alt: String,
+    pub problems: Vec<FieldError>,
+    pub most: i64,
+}
+
+impl PhotosPage {
+    pub async fn load(
+        db: &impl Database,
+        viewer: Viewer,
+        nav: BusinessNav,
+        failed: Option<(String, Vec<FieldError>)>,
+        notice: Option<Notice>,
+    ) -> DomainResult<Self> {
+        let (alt, problems) = failed.unwrap_or_default();
+        Ok(Self {
+            chrome: Chrome::new(format!("Photos of {}", nav.name), "dashboard", Some(viewer))
+                .with_notice(notice),
+            photos: photos::of_business(db, nav.id).await?,
+            nav,
+            alt,
+            problems,
+            most: photos::MAX_PER_BUSINESS,
+        })
+    }
+
+    pub fn error(&self, field: &str) -> Option<&str> {
+        self.problems
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
     }
 }
