@@ -84,9 +84,15 @@ pub struct Inspected {
 pub enum ImageError {
     /// Not a JPEG, PNG or WebP, whatever its name or declared type said.
     Unsupported,
-    TooManyBytes { max_bytes: usize },
-    TooWideOrHigh { max_side: u32 },
-    TooManyPixels { max_pixels: u64 },
+    TooManyBytes {
+        max_bytes: usize,
+    },
+    TooWideOrHigh {
+        max_side: u32,
+    },
+    TooManyPixels {
+        max_pixels: u64,
+    },
     /// Truncated or malformed, or it claims no pixels at all.
     Unreadable,
 }
@@ -289,7 +295,7 @@ mod jpeg {
             0xE0 => payload.starts_with(b"JFIF\0"),
             0xE2 => payload.starts_with(b"ICC_PROFILE\0"),
             0xEE => payload.starts_with(b"Adobe"),
-            0xE1..=0xEF | 0xF0..=0xFE => false,
+            0xE1..=0xFE => false,
             _ => true,
         }
     }
@@ -300,7 +306,11 @@ mod jpeg {
         let mut at = 0;
         loop {
             let start = at + data.get(at..)?.iter().position(|&b| b == 0xFF)?;
-            let fill = data.get(start..)?.iter().take_while(|&&b| b == 0xFF).count();
+            let fill = data
+                .get(start..)?
+                .iter()
+                .take_while(|&&b| b == 0xFF)
+                .count();
             let after = start + fill;
             match data.get(after)? {
                 0x00 | 0xD0..=0xD7 => at = after + 1,
@@ -416,10 +426,10 @@ mod webp {
             out.extend_from_slice(&le32_bytes(length)?);
             let at = out.len();
             out.extend_from_slice(payload);
-            if &fourcc == b"VP8X" {
-                if let Some(flags) = out.get_mut(at) {
-                    *flags &= !(EXIF_FLAG | XMP_FLAG);
-                }
+            if &fourcc == b"VP8X"
+                && let Some(flags) = out.get_mut(at)
+            {
+                *flags &= !(EXIF_FLAG | XMP_FLAG);
             }
             if length % 2 == 1 {
                 out.push(0);
@@ -605,7 +615,9 @@ mod tests {
     fn a_jpeg_loses_exif_xmp_iptc_and_comments_and_keeps_jfif_and_its_colour_profile() {
         assert_eq!(
             jpeg_markers(GPS_JPEG),
-            [0xE0, 0xE1, 0xED, 0xE1, 0xE2, 0xFE, 0xDB, 0xDB, 0xC0, 0xC4, 0xC4, 0xC4, 0xC4, 0xDA]
+            [
+                0xE0, 0xE1, 0xED, 0xE1, 0xE2, 0xFE, 0xDB, 0xDB, 0xC0, 0xC4, 0xC4, 0xC4, 0xC4, 0xDA
+            ]
         );
         let cleaned = inspected(GPS_JPEG).bytes;
         assert_eq!(
@@ -621,7 +633,10 @@ mod tests {
             b"http://ns.adobe.com/xap",
             b"taken at home",
         ] {
-            assert!(contains(GPS_JPEG, gone) && !contains(&cleaned, gone), "{gone:?}");
+            assert!(
+                contains(GPS_JPEG, gone) && !contains(&cleaned, gone),
+                "{gone:?}"
+            );
         }
         assert!(contains(&cleaned, b"ICC_PROFILE\0"));
     }
@@ -648,7 +663,10 @@ mod tests {
         let dropped: [&[u8]; 5] = [b"eXIf", b"tEXt", b"zTXt", b"iTXt", b"tIME"];
         let original = png_chunks(META_PNG);
         for kind in dropped {
-            assert!(original.iter().any(|(k, _)| *k == kind), "fixture has {kind:?}");
+            assert!(
+                original.iter().any(|(k, _)| *k == kind),
+                "fixture has {kind:?}"
+            );
         }
         let image = inspected(META_PNG);
         assert_eq!((image.width, image.height), (3, 2));
@@ -663,7 +681,11 @@ mod tests {
     #[test]
     fn a_webp_loses_exif_and_xmp_and_its_header_stops_announcing_them() {
         let original = webp_chunks(META_WEBP);
-        assert_eq!(original[0].1[0] & 0x0C, 0x0C, "fixture announces EXIF and XMP");
+        assert_eq!(
+            original[0].1[0] & 0x0C,
+            0x0C,
+            "fixture announces EXIF and XMP"
+        );
         let image = inspected(META_WEBP);
         assert_eq!((image.width, image.height), (3, 2));
         let cleaned = webp_chunks(&image.bytes);
@@ -737,7 +759,10 @@ mod tests {
                 assert!(inspect(&original[..end], &Limits::UPLOAD).is_err(), "{end}");
             }
         }
-        assert_eq!(refusal(&GPS_JPEG[..GPS_JPEG.len() - 2]), ImageError::Unreadable);
+        assert_eq!(
+            refusal(&GPS_JPEG[..GPS_JPEG.len() - 2]),
+            ImageError::Unreadable
+        );
         assert_eq!(refusal(&META_PNG[..100]), ImageError::Unreadable);
     }
 
@@ -754,32 +779,57 @@ mod tests {
         let mut jpeg_without_frame = GPS_JPEG[..sof].to_vec();
         jpeg_without_frame.extend_from_slice(&GPS_JPEG[sof + 19..]);
         let broken = [
-            ("segment past the end", patched(GPS_JPEG, dqt + 2, &[0xFF, 0xFF])),
-            ("segment shorter than its length", patched(GPS_JPEG, dqt + 2, &[0, 1])),
+            (
+                "segment past the end",
+                patched(GPS_JPEG, dqt + 2, &[0xFF, 0xFF]),
+            ),
+            (
+                "segment shorter than its length",
+                patched(GPS_JPEG, dqt + 2, &[0, 1]),
+            ),
             ("not a marker", patched(GPS_JPEG, dqt, &[0x00])),
             ("scan without a frame", jpeg_without_frame),
-            ("frame header of the wrong length", patched(GPS_JPEG, sof + 3, &[16])),
+            (
+                "frame header of the wrong length",
+                patched(GPS_JPEG, sof + 3, &[16]),
+            ),
             ("no IHDR", png_without_header),
             ("no IDAT", png_without_data),
             ("chunk type not letters", patched(META_PNG, 12, b"IH1R")),
             ("chunk past the end", patched(META_PNG, iend, &[0, 0, 1, 0])),
-            ("RIFF past the end", patched(LOSSY_WEBP, 4, &[0xFF, 0, 0, 0])),
+            (
+                "RIFF past the end",
+                patched(LOSSY_WEBP, 4, &[0xFF, 0, 0, 0]),
+            ),
             ("no image chunk first", patched(LOSSY_WEBP, 12, b"ALPH")),
             ("not a key frame", patched(LOSSY_WEBP, 20, &[0x01])),
             ("VP8L signature", patched(LOSSLESS_WEBP, 20, &[0x00])),
             ("VP8X without an image", riff(&[(b"VP8X", &[0; 10])])),
         ];
         for (what, bytes) in broken {
-            assert_eq!(inspect(&bytes, &Limits::UPLOAD), Err(ImageError::Unreadable), "{what}");
+            assert_eq!(
+                inspect(&bytes, &Limits::UPLOAD),
+                Err(ImageError::Unreadable),
+                "{what}"
+            );
         }
     }
 
     #[test]
     fn images_claiming_no_pixels_are_refused() {
         let sof = find(GPS_JPEG, &[0xFF, 0xC0]);
-        assert_eq!(refusal(&patched(GPS_JPEG, sof + 5, &[0, 0])), ImageError::Unreadable);
-        assert_eq!(refusal(&patched(META_PNG, 16, &[0; 4])), ImageError::Unreadable);
-        assert_eq!(refusal(&patched(LOSSY_WEBP, 26, &[0, 0])), ImageError::Unreadable);
+        assert_eq!(
+            refusal(&patched(GPS_JPEG, sof + 5, &[0, 0])),
+            ImageError::Unreadable
+        );
+        assert_eq!(
+            refusal(&patched(META_PNG, 16, &[0; 4])),
+            ImageError::Unreadable
+        );
+        assert_eq!(
+            refusal(&patched(LOSSY_WEBP, 26, &[0, 0])),
+            ImageError::Unreadable
+        );
     }
 
     #[test]
@@ -796,11 +846,20 @@ mod tests {
         assert_eq!(refusal(&patched(GPS_JPEG, sof + 5, &both)), too_many);
         let at_limit = [side(8000), side(5000)].concat();
         assert!(inspect(&patched(GPS_JPEG, sof + 5, &at_limit), &Limits::UPLOAD).is_ok());
-        assert_eq!(refusal(&patched(META_PNG, 20, &8001_u32.to_be_bytes())), too_wide);
-        assert_eq!(refusal(&patched(META_PNG, 16, &u32::MAX.to_be_bytes())), ImageError::Unreadable);
+        assert_eq!(
+            refusal(&patched(META_PNG, 20, &8001_u32.to_be_bytes())),
+            too_wide
+        );
+        assert_eq!(
+            refusal(&patched(META_PNG, 16, &u32::MAX.to_be_bytes())),
+            ImageError::Unreadable
+        );
         // The canvas stores width − 1 in 24 bits: 0x1F40 is 8001 pixels.
         assert_eq!(refusal(&patched(META_WEBP, 24, &[0x40, 0x1F, 0])), too_wide);
-        assert_eq!(too_wide.message(), "must be at most 8000 pixels wide and high");
+        assert_eq!(
+            too_wide.message(),
+            "must be at most 8000 pixels wide and high"
+        );
         assert_eq!(too_many.message(), "must be at most 40 megapixels");
     }
 
@@ -811,7 +870,12 @@ mod tests {
             ..Limits::UPLOAD
         };
         let refused = inspect(GPS_JPEG, &small).unwrap_err();
-        assert_eq!(refused, ImageError::TooManyBytes { max_bytes: small.max_bytes });
+        assert_eq!(
+            refused,
+            ImageError::TooManyBytes {
+                max_bytes: small.max_bytes
+            }
+        );
         let upload_limit = ImageError::TooManyBytes {
             max_bytes: Limits::UPLOAD.max_bytes,
         };
@@ -821,7 +885,10 @@ mod tests {
     #[test]
     fn refusals_are_errors_of_the_photo_field() {
         let error = FieldError::from(ImageError::Unreadable);
-        assert_eq!(error, FieldError::new("photo", "could not be read as an image"));
+        assert_eq!(
+            error,
+            FieldError::new("photo", "could not be read as an image")
+        );
     }
 
     #[test]
@@ -829,7 +896,10 @@ mod tests {
         let image = inspected(GPS_JPEG);
         let key = content_key(42, &image);
         assert!(crate::photos::is_content_addressed(&key), "{key}");
-        assert_eq!(key, format!("photos/42/{}.jpg", sha256_hex(&image.bytes, 32)));
+        assert_eq!(
+            key,
+            format!("photos/42/{}.jpg", sha256_hex(&image.bytes, 32))
+        );
         let mut with_trailer = GPS_JPEG.to_vec();
         with_trailer.extend_from_slice(b"metadata written after the image");
         assert_eq!(content_key(42, &inspected(&with_trailer)), key);
