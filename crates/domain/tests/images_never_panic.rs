@@ -98,7 +98,9 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 
     #[test]
-    fn any_bytes_are_an_image_or_a_refusal(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+    fn any_bytes_are_an_image_or_a_refusal(
+        bytes in proptest::collection::vec(any::<u8>(), 0..600),
+    ) {
         answers(&bytes)?;
     }
 
