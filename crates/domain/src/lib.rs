@@ -38,6 +38,7 @@ pub mod featured;
 pub mod fingerprint;
 pub mod health;
 pub mod hours;
+pub mod images;
 pub mod jobs;
 pub mod leads;
 pub mod listings;

@@ -2,7 +2,7 @@
 //! a typed error naming its field — never a panic, which would reset a worker's wasm instance.
 
 use kbc_domain::leads::LeadInput;
-use kbc_domain::photos::parse_content_type;
+use kbc_domain::photos::{parse_alt, parse_content_type};
 use kbc_domain::search::{SearchParams, SearchQuery, match_expression, terms};
 use kbc_domain::submissions::SubmissionInput;
 use kbc_domain::values::{
@@ -44,6 +44,7 @@ proptest! {
         if let Err(e) = GeoPoint::parse("f", &raw) { named(&e.field)?; }
         if let Err(e) = parse_bounded("f", &raw, 1, 100) { named(&e.field)?; }
         if let Err(e) = parse_content_type("f", &raw) { named(&e.field)?; }
+        if let Err(e) = parse_alt(&raw) { prop_assert_eq!(e.field, "alt"); }
         match Phone::parse("f", &raw) {
             Ok(phone) => prop_assert!(phone.display().starts_with('(')),
             Err(e) => named(&e.field)?,
