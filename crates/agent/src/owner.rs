@@ -1,26 +1,30 @@
 //! The owner dashboard behind the gate in [`crate::app`]: the businesses someone runs, adding
 //! a listing, and for one business (which the gate checked they own, or that they are an
-//! admin) its editor, special days, history with undo and leads inbox. Every domain call
+//! admin) its editor, special days, history with undo, photos (uploaded to R2) and leads
+//! inbox. Every domain call
 //! names the business id of the route, so an id of another business finds nothing.
 
 use crate::console::{failed, notice, page_number, publish};
 use crate::respond::{self, not_found, page, problem, redirect, secure};
-use crate::routes::{OwnerRoute, Route};
+use crate::routes::{OwnerRoute, PhotoAction, Route};
 use crate::sign_in::query;
 use kbc_console::chrome::Viewer;
 use kbc_console::pages::{
     self, BusinessNav, DashboardPage, EditorPage, HistoryPage, LeadPage, LeadsPage, NewListingPage,
-    OverviewPage, SpecialDayForm,
+    OverviewPage, PhotosPage, SpecialDayForm,
 };
 use kbc_domain::accounts::{Role, Session};
+use kbc_domain::blob::{Blob, BlobStore, R2Store};
 use kbc_domain::claims;
 use kbc_domain::db::DbResult;
 use kbc_domain::db::d1::D1;
 use kbc_domain::edits::{self, Author, AuthorKind, Means, Undone};
 use kbc_domain::error::DomainError;
 use kbc_domain::hours::SpecialDay;
+use kbc_domain::images;
 use kbc_domain::leads::{self, Stage};
 use kbc_domain::listings::{self, Listing};
+use kbc_domain::photos::{self, Direction};
 use kbc_domain::submissions;
 use kbc_edge::http::{header, set};
 use kbc_edge::runtime;
@@ -61,12 +65,27 @@ pub async fn read_upload(req: &mut Request) -> Result<(Form, Upload), Response> 
         Some(length) if length > MAX_UPLOAD_REQUEST => return Err(too_large()),
         Some(_) => {}
     }
-    let is_multipart = header(req, "Content-Type")
-        .is_some_and(|t| t.trim().to_ascii_lowercase().starts_with("multipart/form-data"));
+    let is_multipart = header(req, "Content-Type").is_some_and(|t| {
+        t.trim()
+            .to_ascii_lowercase()
+            .starts_with("multipart/form-data")
+    });
     if !is_multipart {
-        return Err(problem(415, None, "Not a form", "Send this from the page's form."));
+        return Err(problem(
+            415,
+            None,
+            "Not a form",
+            "Send this from the page's form.",
+        ));
     }
-    let unreadable = || problem(400, None, "Not readable", "What you sent could not be read.");
+    let unreadable = || {
+        problem(
+            400,
+            None,
+            "Not readable",
+            "What you sent could not be read.",
+        )
+    };
     let data = req.form_data().await.map_err(|_| unreadable())?;
     let mut fields = url::form_urlencoded::Serializer::new(String::new());
     for name in ["csrf", "alt"] {
@@ -80,7 +99,10 @@ pub async fn read_upload(req: &mut Request) -> Result<(Form, Upload), Response> 
         }
         _ => None,
     };
-    if bytes.as_ref().is_some_and(|b| b.len() > images::Limits::UPLOAD.max_bytes) {
+    if bytes
+        .as_ref()
+        .is_some_and(|b| b.len() > images::Limits::UPLOAD.max_bytes)
+    {
         return Err(too_large());
     }
     Ok((Form::parse(fields.finish().as_bytes()), Upload { bytes }))
@@ -242,9 +264,15 @@ async fn business_read(
             secure(&response);
             response
         }
-        OwnerRoute::Photos => page(200, &PhotosPage::load(db, viewer, nav, None, notice(req)).await?),
+        OwnerRoute::Photos => page(
+            200,
+            &PhotosPage::load(db, viewer, nav, None, notice(req)).await?,
+        ),
         OwnerRoute::PhotoImage(photo) => {
-            let found = photos::of_business(db, id).await?.into_iter().find(|p| p.id == photo);
+            let found = photos::of_business(db, id)
+                .await?
+                .into_iter()
+                .find(|p| p.id == photo);
             let (Some(found), Some(store)) = (found, media(env)) else {
                 return Ok(not_found(Some(viewer)));
             };
@@ -436,12 +464,12 @@ async fn business_change(
                     other => other.map(|()| "alt-saved")?,
                 },
                 PhotoAction::Cover => photos::make_cover(db, id, photo).await.map(|()| "cover")?,
-                PhotoAction::Earlier => {
-                    photos::nudge(db, id, photo, Direction::Earlier).await.map(|()| "moved")?
-                }
-                PhotoAction::Later => {
-                    photos::nudge(db, id, photo, Direction::Later).await.map(|()| "moved")?
-                }
+                PhotoAction::Earlier => photos::nudge(db, id, photo, Direction::Earlier)
+                    .await
+                    .map(|()| "moved")?,
+                PhotoAction::Later => photos::nudge(db, id, photo, Direction::Later)
+                    .await
+                    .map(|()| "moved")?,
                 PhotoAction::Remove => {
                     let key = photos::remove(db, id, photo).await?;
                     // The row is gone, so the page stops showing it whatever R2 answers.
@@ -463,7 +491,12 @@ async fn business_change(
                 .map(|id| id.trim().parse::<i64>())
                 .collect();
             let Ok(order) = order else {
-                return Ok(problem(400, Some(viewer), "Not an order", "Send the photos' order from the page."));
+                return Ok(problem(
+                    400,
+                    Some(viewer),
+                    "Not an order",
+                    "Send the photos' order from the page.",
+                ));
             };
             photos::reorder(db, id, &order).await?;
             publish(env, db).await;
@@ -493,7 +526,10 @@ async fn add_photo(
     }
     let inspected = match bytes {
         None => {
-            problems.push(kbc_domain::FieldError::new("photo", "choose a photo to upload"));
+            problems.push(kbc_domain::FieldError::new(
+                "photo",
+                "choose a photo to upload",
+            ));
             None
         }
         Some(bytes) => match images::inspect(&bytes, &images::Limits::UPLOAD) {
@@ -506,8 +542,10 @@ async fn add_photo(
     };
     let refused = |problems| async {
         let listing = pages::listing(db, id).await?;
-        let nav = BusinessNav::load(db, session.user_id, &listing, &site_origin(env), "photos").await?;
-        let again = PhotosPage::load(db, viewer.clone(), nav, Some((alt.clone(), problems)), None).await?;
+        let nav =
+            BusinessNav::load(db, session.user_id, &listing, &site_origin(env), "photos").await?;
+        let again =
+            PhotosPage::load(db, viewer.clone(), nav, Some((alt.clone(), problems)), None).await?;
         Ok::<_, DomainError>(page(422, &again))
     };
     let Some(inspected) = inspected.filter(|_| problems.is_empty()) else {
@@ -528,7 +566,9 @@ async fn add_photo(
     match photos::upload(db, id, &inspected, &key, &alt, now).await {
         Ok(_) => {
             publish(env, db).await;
-            Ok(redirect(&format!("/dashboard/{id}/photos?done=photo-added")))
+            Ok(redirect(&format!(
+                "/dashboard/{id}/photos?done=photo-added"
+            )))
         }
         Err(err) => {
             if !photos::is_recorded(db, &key).await.unwrap_or(true)
