@@ -134,7 +134,7 @@ fn an_owner_edits_their_listing_and_the_public_page_shows_it_at_once() {
     until_the_edge_sees_it();
     let public = Worker::api().get(&format!("/api/v1/businesses/{slug}"));
     assert!(
-        public.json()["keywords"]
+        public.json()["business"]["keywords"]
             .as_array()
             .unwrap()
             .contains(&json!("qqdashkeyword"))
@@ -161,7 +161,7 @@ fn an_invalid_edit_names_the_field_and_changes_nothing() {
     );
     assert!(reply.body.contains("id=\"listing-name-error\""));
     let public = Worker::api().get(&format!("/api/v1/businesses/{slug}"));
-    assert_eq!(public.json()["name"], "Qqdash Invalid Drains");
+    assert_eq!(public.json()["business"]["name"], "Qqdash Invalid Drains");
     assert_eq!(
         count(
             "SELECT count(*) FROM listing_edits WHERE business_id = ?1",
@@ -364,7 +364,7 @@ fn a_neighbour_reaches_nothing_of_another_business_by_editing_ids() {
         assert_eq!(reply.status, 404, "POST {path}: {}", reply.body);
     }
     let public = Worker::api().get(&format!("/api/v1/businesses/{slug}"));
-    assert_eq!(public.json()["name"], "Qqdash Guarded Drains");
+    assert_eq!(public.json()["business"]["name"], "Qqdash Guarded Drains");
     assert_eq!(
         count(
             "SELECT count(*) FROM listing_edits WHERE business_id = ?1",
