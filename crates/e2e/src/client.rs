@@ -17,7 +17,9 @@ pub struct Worker {
 pub struct Reply {
     pub status: u16,
     pub headers: Vec<(String, String)>,
+    /// The body as text (invalid UTF-8 replaced); `bytes` holds it exactly.
     pub body: String,
+    pub bytes: Vec<u8>,
 }
 
 impl Reply {
@@ -117,11 +119,12 @@ impl Worker {
             })
             .collect();
         let status = response.status().as_u16();
-        let body = response.text().unwrap_or_default();
+        let bytes = response.bytes().map(|b| b.to_vec()).unwrap_or_default();
         Reply {
             status,
             headers,
-            body,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes,
         }
     }
 

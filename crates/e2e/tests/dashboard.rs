@@ -454,3 +454,197 @@ fn a_listing_added_from_the_dashboard_becomes_the_owners_once_approved() {
     assert!(dashboard.body.contains("Qqdash Added Bakery"));
     assert!(!dashboard.body.contains("waiting for review"));
 }
+
+/// A multipart body as a browser sends the photos form: the CSRF token, the alt text and
+/// one file part; and its content type.
+fn photo_form(
+    token: &str,
+    alt: &str,
+    file_name: &str,
+    declared: &str,
+    bytes: &[u8],
+) -> (Vec<u8>, String) {
+    let boundary = "----kbcE2eBoundary7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for (name, value) in [("csrf", token), ("alt", alt)] {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"{file_name}\"\r\n\
+             Content-Type: {declared}\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (body, format!("multipart/form-data; boundary={boundary}"))
+}
+
+fn upload(
+    agent: &Worker,
+    owner: &Session,
+    id: i64,
+    form: (Vec<u8>, String),
+) -> kbc_e2e::client::Reply {
+    let (body, content_type) = form;
+    agent.send(
+        "POST",
+        &format!("/dashboard/{id}/photos"),
+        &[
+            ("Cookie", &owner.cookie()),
+            ("Origin", agent.origin()),
+            ("Content-Type", &content_type),
+        ],
+        Some(&body),
+    )
+}
+
+const GPS_JPEG: &[u8] = include_bytes!("../../domain/tests/fixtures/gps.jpg");
+
+#[test]
+fn an_uploaded_photo_appears_publicly_without_its_location_data_and_goes_when_deleted() {
+    let _turn = exclusive();
+    let agent = Worker::agent();
+    let (owner, slug, id) = owned_listing(&agent, "Qqdash Photo Drains", "198.51.100.78");
+    let token = sign_in::csrf_token(&owner.get(&agent, &format!("/dashboard/{id}/photos")).body);
+    let reply = upload(
+        &agent,
+        &owner,
+        id,
+        photo_form(
+            &token,
+            "The shop's front door",
+            "door.jpg",
+            "image/jpeg",
+            GPS_JPEG,
+        ),
+    );
+    assert_eq!(
+        reply.header("location"),
+        Some(format!("/dashboard/{id}/photos?done=photo-added").as_str()),
+        "{}",
+        reply.body
+    );
+    let key = photo_key(id);
+    assert!(
+        key.starts_with(&format!("photos/{id}/")) && key.ends_with(".jpg"),
+        "{key}"
+    );
+    until_the_edge_sees_it();
+    let page = Worker::api().get(&format!("/business/{slug}"));
+    assert!(
+        page.body.contains(&format!("/images/{key}")),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("The shop&#x27;s front door")
+            || page.body.contains("The shop&#39;s front door")
+    );
+    let served = Worker::api().send("GET", &format!("/images/{key}"), &[], None);
+    assert_eq!(served.status, 200);
+    assert_eq!(served.header("content-type"), Some("image/jpeg"));
+    let bytes = served.bytes.clone();
+    assert!(bytes.starts_with(&[0xFF, 0xD8, 0xFF]));
+    assert!(bytes.len() < GPS_JPEG.len(), "the metadata is gone");
+    assert!(
+        !bytes.windows(4).any(|w| w == b"Exif"),
+        "no Exif segment left"
+    );
+
+    let photo =
+        kbc_e2e::listings::count("SELECT id FROM business_photos WHERE object_key = ?1", &key);
+    let removed = owner.post_form(
+        &agent,
+        &format!("/dashboard/{id}/photos"),
+        &format!("/dashboard/{id}/photos/{photo}/remove"),
+        &[],
+    );
+    assert_eq!(removed.status, 303);
+    until_the_edge_sees_it();
+    assert!(
+        !Worker::api()
+            .get(&format!("/business/{slug}"))
+            .body
+            .contains(&key)
+    );
+    assert_eq!(
+        Worker::api()
+            .send("GET", &format!("/images/{key}"), &[], None)
+            .status,
+        404
+    );
+}
+
+/// The key of a business's (only) photo.
+fn photo_key(id: i64) -> String {
+    let rows = pollster::block_on(kbc_domain::db::fetch_all::<serde_json::Value>(
+        &kbc_e2e::state::database(),
+        &kbc_domain::db::Statement::new(
+            "SELECT object_key FROM business_photos WHERE business_id = ?1",
+        )
+        .bind(id),
+    ))
+    .unwrap();
+    rows[0]["object_key"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn a_renamed_non_image_or_a_missing_description_is_refused_and_stores_nothing() {
+    let _turn = exclusive();
+    let agent = Worker::agent();
+    let (owner, _slug, id) = owned_listing(&agent, "Qqdash Disguise Drains", "198.51.100.79");
+    let token = sign_in::csrf_token(&owner.get(&agent, &format!("/dashboard/{id}/photos")).body);
+    let html = b"<html><script>alert(1)</script></html>";
+    let reply = upload(
+        &agent,
+        &owner,
+        id,
+        photo_form(&token, "Front", "front.jpg", "image/jpeg", html),
+    );
+    assert_eq!(reply.status, 422, "{}", reply.body);
+    assert!(
+        reply.body.contains("must be a JPEG, PNG or WebP image"),
+        "{}",
+        reply.body
+    );
+    let no_alt = upload(
+        &agent,
+        &owner,
+        id,
+        photo_form(&token, "", "door.jpg", "image/jpeg", GPS_JPEG),
+    );
+    assert_eq!(no_alt.status, 422);
+    assert!(
+        no_alt.body.contains("id=\"photo-alt-error\""),
+        "{}",
+        no_alt.body
+    );
+    let photos = "SELECT count(*) FROM business_photos WHERE business_id = ?1";
+    assert_eq!(kbc_e2e::listings::count(photos, &id.to_string()), 0);
+}
+
+#[test]
+fn an_oversized_upload_is_refused_before_it_is_read() {
+    let _turn = exclusive();
+    let agent = Worker::agent();
+    let (owner, _slug, id) = owned_listing(&agent, "Qqdash Huge Drains", "198.51.100.80");
+    let token = sign_in::csrf_token(&owner.get(&agent, &format!("/dashboard/{id}/photos")).body);
+    let huge = vec![0xFF_u8; 11 * 1024 * 1024];
+    let reply = upload(
+        &agent,
+        &owner,
+        id,
+        photo_form(&token, "Big", "big.jpg", "image/jpeg", &huge),
+    );
+    assert_eq!(reply.status, 413, "{}", reply.body);
+    assert!(reply.body.contains("at most 10 MB"));
+    let photos = "SELECT count(*) FROM business_photos WHERE business_id = ?1";
+    assert_eq!(kbc_e2e::listings::count(photos, &id.to_string()), 0);
+}
