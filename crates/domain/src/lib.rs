@@ -40,6 +40,7 @@ pub mod hours;
 pub mod jobs;
 pub mod leads;
 pub mod listings;
+pub mod page_builder;
 pub mod paging;
 pub mod photos;
 pub mod public_writes;

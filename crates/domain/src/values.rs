@@ -6,7 +6,7 @@ use serde::Serialize;
 use std::fmt;
 
 /// Trims, folds runs of whitespace into one space, and rejects control characters.
-fn clean_line(field: &str, raw: &str) -> Result<String, FieldError> {
+pub(crate) fn clean_line(field: &str, raw: &str) -> Result<String, FieldError> {
     if raw.chars().any(char::is_control) {
         return Err(FieldError::new(
             field,
@@ -16,7 +16,12 @@ fn clean_line(field: &str, raw: &str) -> Result<String, FieldError> {
     Ok(raw.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
-fn check_length(field: &str, value: &str, min: usize, max: usize) -> Result<(), FieldError> {
+pub(crate) fn check_length(
+    field: &str,
+    value: &str,
+    min: usize,
+    max: usize,
+) -> Result<(), FieldError> {
     let length = value.chars().count();
     if length < min {
         return Err(if min == 1 {
