@@ -56,8 +56,7 @@ const ABOUT_MAX: usize = 5000;
 const CALL_TO_ACTION_MAX: usize = 160;
 
 /// The nine kinds of section.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     Hero,
     Services,
@@ -465,7 +464,7 @@ fn questions(raw: &str) -> Result<Vec<Question>, Vec<FieldError>> {
     let mut items = Vec::new();
     for (number, Typed { question, answer }) in (1..).zip(typed) {
         let question = line("items", &question, 1, QUESTION_MAX)
-            .map_err(|e| FieldError::new("items", format!("question {number}: {}", e.message)));
+            .map_err(|e| FieldError::new("items", format!("question {number} {}", e.message)));
         let answer = match answer {
             None => Err(FieldError::new(
                 "items",
@@ -1446,7 +1445,7 @@ mod tests {
                     "items",
                     "question 2 has no answer: add a line starting with A:"
                 ),
-                ("items", "question 3: is required"),
+                ("items", "question 3 is required"),
             ]
         );
         let errors = Section::parse(Kind::Faq, &form(&[("items", "A: orphan")])).unwrap_err();
