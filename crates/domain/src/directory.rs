@@ -392,6 +392,8 @@ pub struct BusinessDetail {
     pub rating: Option<Rating>,
     pub is_verified: bool,
     pub is_featured: bool,
+    /// Whether the owner published a page ([`crate::page_builder`]), linked from the listing.
+    pub has_page: bool,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -426,44 +428,59 @@ struct DetailRow {
     social_json: String,
     keywords_json: String,
     photos_json: String,
+    #[serde(deserialize_with = "crate::db::flag")]
+    has_page: bool,
 }
+
+/// The columns of [`BusinessDetail`] with everything attached, read in a single round trip;
+/// the readers add which listing (`WHERE`).
+const DETAIL_SELECT: &str =
+    "SELECT b.slug, b.name, b.description, c.slug AS category_slug, c.name AS category_name,
+        b.phone, b.email, b.website, b.street, b.city, b.city_slug, b.state, b.zip,
+        b.latitude, b.longitude, b.service_radius_km, b.rating_average, b.rating_count,
+        b.is_verified, b.is_featured, b.created_at, b.updated_at,
+        (SELECT json_group_array(json_object('day', day_of_week, 'opens_at', opens_at, 'closes_at',
+            closes_at))
+           FROM (SELECT * FROM business_hours WHERE business_id = b.id ORDER BY day_of_week,
+               opens_at)) AS hours_json,
+        (SELECT json_group_array(json_object('day', day, 'spans', json(spans), 'note', note))
+           FROM (SELECT * FROM business_special_days WHERE business_id = b.id ORDER BY day))
+               AS special_json,
+        (SELECT json_group_array(city)
+           FROM (SELECT city FROM business_service_areas WHERE business_id = b.id ORDER BY city))
+               AS areas_json,
+        (SELECT json_group_array(json_object('network', network, 'url', url))
+           FROM (SELECT * FROM business_social_links WHERE business_id = b.id ORDER BY network)) AS
+               social_json,
+        (SELECT json_group_array(keyword)
+           FROM (SELECT keyword FROM business_keywords WHERE business_id = b.id ORDER BY keyword))
+               AS keywords_json,
+        (SELECT json_group_array(json_object('id', id, 'key', object_key, 'alt', alt_text))
+           FROM (SELECT * FROM business_photos WHERE business_id = b.id ORDER BY position, id)) AS
+               photos_json,
+        EXISTS (SELECT 1 FROM published_pages WHERE business_id = b.id) AS has_page
+   FROM businesses b JOIN categories c ON c.id = b.category_id";
 
 /// One public listing by slug, with its hours, service area, links and keywords, read in a
 /// single round trip.
 pub async fn find_public(db: &impl Database, slug: &Slug) -> DbResult<Option<BusinessDetail>> {
-    let row: Option<DetailRow> = fetch_optional(
-        db,
-        &Statement::new(concat!(
-            "SELECT b.slug, b.name, b.description, c.slug AS category_slug, c.name AS category_name,
-                    b.phone, b.email, b.website, b.street, b.city, b.city_slug, b.state, b.zip,
-                    b.latitude, b.longitude, b.service_radius_km, b.rating_average, b.rating_count,
-                    b.is_verified, b.is_featured, b.created_at, b.updated_at,
-                    (SELECT json_group_array(json_object('day', day_of_week, 'opens_at', opens_at, 'closes_at',
-                        closes_at))
-                       FROM (SELECT * FROM business_hours WHERE business_id = b.id ORDER BY day_of_week,
-                           opens_at)) AS hours_json,
-                    (SELECT json_group_array(json_object('day', day, 'spans', json(spans), 'note', note))
-                       FROM (SELECT * FROM business_special_days WHERE business_id = b.id ORDER BY day))
-                           AS special_json,
-                    (SELECT json_group_array(city)
-                       FROM (SELECT city FROM business_service_areas WHERE business_id = b.id ORDER BY city))
-                           AS areas_json,
-                    (SELECT json_group_array(json_object('network', network, 'url', url))
-                       FROM (SELECT * FROM business_social_links WHERE business_id = b.id ORDER BY network)) AS
-                           social_json,
-                    (SELECT json_group_array(keyword)
-                       FROM (SELECT keyword FROM business_keywords WHERE business_id = b.id ORDER BY keyword))
-                           AS keywords_json,
-                    (SELECT json_group_array(json_object('key', object_key, 'alt', alt_text))
-                       FROM (SELECT * FROM business_photos WHERE business_id = b.id ORDER BY position, id)) AS
-                           photos_json
-               FROM businesses b JOIN categories c ON c.id = b.category_id
-              WHERE b.slug = ?1 AND ",
-            public_listing!("b"),
-        ))
-        .bind(slug.as_str()),
-    )
-    .await?;
+    let statement = Statement::new(format!(
+        "{DETAIL_SELECT} WHERE b.slug = ?1 AND {}",
+        public_listing!("b")
+    ))
+    .bind(slug.as_str());
+    detail(db, &statement).await
+}
+
+/// One listing by id whatever its state (draft, suspended, removed), as its owner's page
+/// builder shows and publishes it; whether the public may see it is decided where it is served.
+pub async fn find_by_id(db: &impl Database, id: i64) -> DbResult<Option<BusinessDetail>> {
+    let statement = Statement::new(format!("{DETAIL_SELECT} WHERE b.id = ?1")).bind(id);
+    detail(db, &statement).await
+}
+
+async fn detail(db: &impl Database, statement: &Statement) -> DbResult<Option<BusinessDetail>> {
+    let row: Option<DetailRow> = fetch_optional(db, statement).await?;
     let Some(row) = row else { return Ok(None) };
     Ok(Some(BusinessDetail {
         phone_display: row.phone.clone().map(|p| Phone::from_stored(p).display()),
@@ -506,6 +523,7 @@ pub async fn find_public(db: &impl Database, slug: &Slug) -> DbResult<Option<Bus
         }),
         is_verified: row.is_verified == 1,
         is_featured: row.is_featured == 1,
+        has_page: row.has_page,
         created_at: row.created_at,
         updated_at: row.updated_at,
     }))
@@ -699,6 +717,23 @@ pub(crate) mod tests {
             })
         );
         assert!(detail.is_verified && !detail.is_featured);
+        assert!(!detail.has_page, "no page published");
+    }
+
+    #[test]
+    fn a_listing_reads_by_id_whatever_its_state_for_its_owner() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        let c = some_category(&db, "plumbing");
+        let mut draft = business("Draft Co", c);
+        draft.published = false;
+        let draft = insert(&db, &draft);
+        let live = insert(&db, &business("Live Co", c));
+        assert!(block_on(set_active(&db, live.id, false, 2)).unwrap());
+        for created in [&draft, &live] {
+            let detail = block_on(find_by_id(&db, created.id)).unwrap().unwrap();
+            assert_eq!(detail.slug, created.slug.as_str());
+        }
+        assert!(block_on(find_by_id(&db, 999)).unwrap().is_none());
     }
 
     #[test]

@@ -42,6 +42,7 @@ pub mod images;
 pub mod jobs;
 pub mod leads;
 pub mod listings;
+pub mod page_builder;
 pub mod paging;
 pub mod photos;
 pub mod public_writes;

@@ -701,8 +701,9 @@ pub async fn feature(
 }
 
 /// A removal request: the listing is deleted with everything attached (leads, hours, photos'
-/// records, owners, claims), and the submission it came from keeps no personal data. Returns
-/// the photo keys whose objects the caller deletes from storage.
+/// records, page sections and snapshots, owners, claims), and the submission it came from
+/// keeps no personal data. Returns the keys of its photos and page snapshots, whose objects
+/// the caller deletes from storage.
 pub async fn erase(
     db: &impl Database,
     actor: &Actor,
@@ -716,8 +717,11 @@ pub async fn erase(
     }
     let keys: Vec<Key> = fetch_all(
         db,
-        &Statement::new("SELECT object_key AS key FROM business_photos WHERE business_id = ?1")
-            .bind(id),
+        &Statement::new(
+            "SELECT object_key AS key FROM business_photos WHERE business_id = ?1
+             UNION ALL SELECT object_key FROM page_snapshots WHERE business_id = ?1",
+        )
+        .bind(id),
     )
     .await?;
     db.batch(&[

@@ -23,6 +23,9 @@ pub const ALLOWED_TYPES: &[&str] = &[
 /// A photo as shown on a listing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Photo {
+    /// The row id, which the page builder's gallery picks photos by; not part of the API.
+    #[serde(skip_serializing)]
+    pub id: i64,
     /// The R2 object key; served at `/images/{key}`.
     pub key: String,
     pub alt: String,

@@ -2,6 +2,7 @@
 //! a typed error naming its field — never a panic, which would reset a worker's wasm instance.
 
 use kbc_domain::leads::LeadInput;
+use kbc_domain::page_builder::{Kind, Section, SectionForm};
 use kbc_domain::photos::{parse_alt, parse_content_type};
 use kbc_domain::search::{SearchParams, SearchQuery, match_expression, terms};
 use kbc_domain::submissions::SubmissionInput;
@@ -18,6 +19,15 @@ fn hostile() -> impl Strategy<Value = String> {
         "[-.,'@:/?&=%#+ 0-9a-zA-Z\u{0}-\u{1f}\u{80}-\u{10ffff}]{0,40}",
         "[日本Ωé\u{200b}\u{202e}\u{feff}-]{0,12}",
     ]
+}
+
+/// Typed lists: lines of hostile text with the page builder's separators and markers.
+fn typed_lines() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop_oneof![hostile(), "(Q:|A:|q:|a:| )?[ |a-z<>\"'\t\r日]{0,30}"],
+        0..8,
+    )
+    .prop_map(|lines| lines.join("\n"))
 }
 
 fn optional() -> impl Strategy<Value = Option<String>> {
@@ -101,5 +111,30 @@ proptest! {
         if let Err(errors) = submission.parse() { prop_assert!(!errors.is_empty()); }
         let lead = LeadInput { name: a, email: b, phone: c, message: d, homepage: e };
         if let Err(errors) = lead.parse() { prop_assert!(!errors.is_empty()); }
+    }
+
+    #[test]
+    fn page_sections_parse_into_what_their_form_shows_or_name_every_problem(
+        a in hostile(), b in typed_lines(), c in hostile(), photos in prop::collection::vec(hostile(), 0..4),
+    ) {
+        let mut pairs: Vec<(String, String)> = ["title", "headline", "tagline", "text", "button"]
+            .iter()
+            .map(|name| (name.to_string(), a.clone()))
+            .collect();
+        pairs.push(("items".into(), b.clone()));
+        pairs.push(("body".into(), b));
+        pairs.push(("button".into(), c));
+        pairs.extend(photos.into_iter().map(|photo| ("photo".to_owned(), photo)));
+        let form = SectionForm::new(pairs);
+        for kind in Kind::ALL {
+            match Section::parse(kind, &form) {
+                Ok(section) => {
+                    prop_assert_eq!(section.kind(), kind);
+                    prop_assert_eq!(Section::parse(kind, &section.to_form()), Ok(section.clone()));
+                    prop_assert_eq!(section.check(), Ok(()));
+                }
+                Err(errors) => prop_assert!(!errors.is_empty()),
+            }
+        }
     }
 }

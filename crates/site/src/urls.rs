@@ -32,6 +32,14 @@ pub fn business(slug: &str) -> String {
     format!("/{BUSINESS}/{slug}")
 }
 
+/// The last segment of a business's own page under its listing.
+pub const PAGE: &str = "page";
+
+/// The page its owner built ([`kbc_domain::page_builder`]), under the listing.
+pub fn business_page(slug: &str) -> String {
+    format!("/{BUSINESS}/{slug}/{PAGE}")
+}
+
 /// Where an owner claims a listing: on the app, which holds everything signed-in.
 pub fn claim(app_origin: &str, slug: &str) -> String {
     format!("{app_origin}/claim/{slug}")
@@ -65,6 +73,7 @@ mod tests {
     #[test]
     fn urls_name_their_section_and_escape_what_they_carry() {
         assert_eq!(business("pipe-pros"), "/business/pipe-pros");
+        assert_eq!(business_page("pipe-pros"), "/business/pipe-pros/page");
         assert_eq!(image("photos/1/a.png"), "/images/photos/1/a.png");
         assert_eq!(lead_sent("x"), "/business/x?lead=sent#contact");
         assert_eq!(search_for("bbq & grill"), "/search?q=bbq+%26+grill");

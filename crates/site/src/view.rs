@@ -2,10 +2,10 @@
 //! times, dates and external links. Everything returns plain text; templates escape it.
 
 use crate::urls;
-use kbc_domain::directory::OpeningHours;
+use kbc_domain::directory::{Address, OpeningHours};
 use kbc_domain::hours::{self, OpenState, SpecialDay};
 use kbc_domain::search::{BusinessSummary, SearchPage};
-use kbc_domain::values::StateCode;
+use kbc_domain::values::{GeoPoint, StateCode};
 
 /// A listing in a list of results.
 #[derive(Debug, Clone, PartialEq)]
@@ -197,6 +197,26 @@ pub fn external_link(raw: &str) -> Option<String> {
     matches!(url.scheme(), "http" | "https").then(|| url.to_string())
 }
 
+/// Driving directions to a place (Google Maps' documented URL scheme, which phones open in
+/// their maps app): to its map location, else to its street address; `None` without either.
+pub fn directions_url(location: Option<GeoPoint>, address: &Address) -> Option<String> {
+    let destination = match location {
+        Some(point) => format!("{:.5},{:.5}", point.latitude, point.longitude),
+        None if !address.street.trim().is_empty() => format!(
+            "{}, {}, {} {}",
+            address.street, address.city, address.state, address.zip
+        )
+        .trim()
+        .to_owned(),
+        None => return None,
+    };
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("api", "1")
+        .append_pair("destination", &destination)
+        .finish();
+    Some(format!("https://www.google.com/maps/dir/?{query}"))
+}
+
 /// The full name of a state code.
 pub fn state_name(code: &str) -> &'static str {
     StateCode::ALL
@@ -270,6 +290,34 @@ mod tests {
         assert_eq!(
             open_now(&hours, &[], monday),
             Some((false, "Closed now · opens Monday 8:00 AM".into()))
+        );
+    }
+
+    #[test]
+    fn directions_lead_to_the_map_location_else_the_street_address() {
+        let mut address = Address {
+            street: "12 Main St & 2nd".into(),
+            city: "Idabel".into(),
+            city_slug: "idabel".into(),
+            state: "OK".into(),
+            zip: "74745".into(),
+        };
+        let point = GeoPoint::new("p", 33.8957, -94.8266).ok();
+        assert_eq!(
+            directions_url(point, &address).as_deref(),
+            Some("https://www.google.com/maps/dir/?api=1&destination=33.89570%2C-94.82660")
+        );
+        assert_eq!(
+            directions_url(None, &address).as_deref(),
+            Some(
+                "https://www.google.com/maps/dir/?api=1&destination=12+Main+St+%26+2nd%2C+Idabel%2C+OK+74745"
+            )
+        );
+        address.street = String::new();
+        assert_eq!(
+            directions_url(None, &address),
+            None,
+            "a town is no destination"
         );
     }
 

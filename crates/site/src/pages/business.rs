@@ -26,6 +26,8 @@ pub struct BusinessView {
     pub social: Vec<(String, String)>,
     pub keywords: Vec<String>,
     pub photos: Vec<(String, String)>,
+    /// The page its owner published, if any.
+    pub page_url: Option<String>,
     pub rating: Option<String>,
     pub verified: bool,
     pub featured: bool,
@@ -77,6 +79,7 @@ impl BusinessView {
                 .collect(),
             keywords: b.keywords.clone(),
             photos: b.photos.iter().map(|p| (urls::image(&p.key), p.alt.clone())).collect(),
+            page_url: b.has_page.then(|| urls::business_page(&b.slug)),
             rating: b.rating.filter(|r| r.count > 0).map(|r| format!("★ {:.1} from {} reviews", r.average, r.count)),
             verified: b.is_verified,
             featured: b.is_featured,
