@@ -5,13 +5,13 @@
 -- Leads per day are read from `leads`, not counted here.
 
 CREATE TABLE listing_daily_stats (
-    business_id       INTEGER NOT NULL REFERENCES businesses(id) ON DELETE CASCADE,
-    day               TEXT NOT NULL CHECK (day GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'),
-    views             INTEGER NOT NULL DEFAULT 0 CHECK (views >= 0),
+    business_id        INTEGER NOT NULL REFERENCES businesses(id) ON DELETE CASCADE,
+    day                TEXT NOT NULL CHECK (day GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'),
+    views              INTEGER NOT NULL DEFAULT 0 CHECK (views >= 0),
     search_appearances INTEGER NOT NULL DEFAULT 0 CHECK (search_appearances >= 0),
-    call_clicks       INTEGER NOT NULL DEFAULT 0 CHECK (call_clicks >= 0),
-    website_clicks    INTEGER NOT NULL DEFAULT 0 CHECK (website_clicks >= 0),
-    directions_clicks INTEGER NOT NULL DEFAULT 0 CHECK (directions_clicks >= 0),
+    call_clicks        INTEGER NOT NULL DEFAULT 0 CHECK (call_clicks >= 0),
+    website_clicks     INTEGER NOT NULL DEFAULT 0 CHECK (website_clicks >= 0),
+    directions_clicks  INTEGER NOT NULL DEFAULT 0 CHECK (directions_clicks >= 0),
     PRIMARY KEY (business_id, day)
 ) STRICT, WITHOUT ROWID;
 

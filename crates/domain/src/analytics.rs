@@ -21,6 +21,9 @@ pub const MAX_BUSINESS_IDS: usize = 100;
 /// a message redelivered after its rows are pruned would be counted again.
 pub const REMEMBER_SECONDS: i64 = 8 * 86_400;
 
+/// 9999-12-31 23:59:59 UTC: later times have no four-digit year.
+const LAST_SECOND_OF_9999: i64 = 253_402_300_799;
+
 /// Queue message ids are 32 hex digits; the table's CHECK allows up to this many characters.
 const MAX_MESSAGE_ID_LEN: usize = 128;
 
@@ -168,13 +171,18 @@ pub fn is_bot(user_agent: Option<&str>) -> bool {
 
 /// The rows one queue batch stages: one per (message, business, kind) with its Central day
 /// and how many times the message lists the business. A message id seen earlier in the
-/// batch, an empty or oversized id and ids that cannot be a business are skipped.
+/// batch, an empty or oversized id, an absurd time and ids that cannot be a business are
+/// skipped.
 fn staged_rows(messages: &[(String, Event)]) -> Vec<(&str, i64, &'static str, String, i64)> {
     let mut seen = BTreeSet::new();
     let mut rows: BTreeMap<(&str, i64, EventKind), (String, i64)> = BTreeMap::new();
     for (message_id, event) in messages {
         let id = message_id.as_str();
         if id.is_empty() || id.len() > MAX_MESSAGE_ID_LEN || !seen.insert(id) {
+            continue;
+        }
+        // Before 1970 or past year 9999 is no time an event happened (nor a `YYYY-MM-DD`).
+        if !(0..=LAST_SECOND_OF_9999).contains(&event.at) {
             continue;
         }
         let day = hours::iso_date(hours::local_day_number(event.at));
@@ -713,9 +721,13 @@ mod tests {
 
     #[test]
     fn nothing_to_count_touches_nothing() {
-        let (db, _) = listings(&[]);
+        let (db, _) = listings(&["Idabel Plumbing"]);
         assert_eq!(block_on(record_batch(&db, &[], NOON_MONDAY)).unwrap(), 0);
-        let batch = [message("", EventKind::View, &[1], NOON_MONDAY)];
+        let batch = [
+            message("", EventKind::View, &[1], NOON_MONDAY),
+            message("m", EventKind::View, &[1], i64::MAX),
+            message("n", EventKind::View, &[1], -1),
+        ];
         assert_eq!(block_on(record_batch(&db, &batch, NOON_MONDAY)).unwrap(), 0);
         assert_eq!(staged(&db), 0);
     }
@@ -879,18 +891,47 @@ mod tests {
     fn people_in_browsers_are_not_bots() {
         let browsers = [
             // Chrome on Windows, Firefox on Linux, Safari and Edge on a Mac.
-            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+            concat!(
+                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) ",
+                "Chrome/131.0.0.0 Safari/537.36",
+            ),
             "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
-            "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15",
-            "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
+            concat!(
+                "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, ",
+                "like Gecko) Version/18.1 Safari/605.1.15",
+            ),
+            concat!(
+                "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like ",
+                "Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
+            ),
             // Safari on an iPhone, Chrome on a Samsung and on a Pixel, Samsung Internet.
-            "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
-            "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36",
-            "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.6778.39 Mobile Safari/537.36",
-            "Mozilla/5.0 (Linux; Android 13; SAMSUNG SM-S911B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/23.0 Chrome/115.0.0.0 Mobile Safari/537.36",
+            concat!(
+                "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 ",
+                "(KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+            ),
+            concat!(
+                "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) ",
+                "Chrome/131.0.0.0 Mobile Safari/537.36",
+            ),
+            concat!(
+                "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) ",
+                "Chrome/131.0.6778.39 Mobile Safari/537.36",
+            ),
+            concat!(
+                "Mozilla/5.0 (Linux; Android 13; SAMSUNG SM-S911B) AppleWebKit/537.36 (KHTML, ",
+                "like Gecko) SamsungBrowser/23.0 Chrome/115.0.0.0 Mobile Safari/537.36",
+            ),
             // Facebook's in-app browser (a person, unlike facebookexternalhit) and a Cubot phone.
-            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 [FBAN/FBIOS;FBAV/470.0.0.37.108;FBBV/123;FBDV/iPhone14,5;FBMD/iPhone;FBSN/iOS;FBSV/17.5;FBSS/3;FBCR/;FBID/phone;FBLC/en_US;FBOP/5]",
-            "Mozilla/5.0 (Linux; Android 12; CUBOT KINGKONG 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.144 Mobile Safari/537.36",
+            concat!(
+                "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 ",
+                "(KHTML, like Gecko) Mobile/15E148 ",
+                "[FBAN/FBIOS;FBAV/470.0.0.37.108;FBBV/123;FBDV/iPhone14,5;FBMD/iPhone;FBSN/iOS;",
+                "FBSV/17.5;FBSS/3;FBCR/;FBID/phone;FBLC/en_US;FBOP/5]",
+            ),
+            concat!(
+                "Mozilla/5.0 (Linux; Android 12; CUBOT KINGKONG 7) AppleWebKit/537.36 (KHTML, ",
+                "like Gecko) Chrome/120.0.6099.144 Mobile Safari/537.36",
+            ),
         ];
         for agent in browsers {
             assert!(!is_bot(Some(agent)), "{agent}");
@@ -901,25 +942,45 @@ mod tests {
     fn crawlers_previews_headless_browsers_and_tools_are_bots() {
         let machines = [
             "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
-            "Mozilla/5.0 (Linux; Android 6.0.1; Nexus 5X Build/MMB29P) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.6778.69 Mobile Safari/537.36 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
-            "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm) Chrome/116.0.1938.76 Safari/537.36",
+            concat!(
+                "Mozilla/5.0 (Linux; Android 6.0.1; Nexus 5X Build/MMB29P) AppleWebKit/537.36 ",
+                "(KHTML, like Gecko) Chrome/131.0.6778.69 Mobile Safari/537.36 (compatible; ",
+                "Googlebot/2.1; +http://www.google.com/bot.html)",
+            ),
+            concat!(
+                "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; bingbot/2.0; ",
+                "+http://www.bing.com/bingbot.htm) Chrome/116.0.1938.76 Safari/537.36",
+            ),
             "Mozilla/5.0 (compatible; Yahoo! Slurp; http://help.yahoo.com/help/us/ysearch/slurp)",
             "Mozilla/5.0 (compatible; Baiduspider/2.0; +http://www.baidu.com/search/spider.html)",
             "Mozilla/5.0 (compatible; YandexBot/3.0; +http://yandex.com/bots)",
             "DuckDuckBot/1.1; (+http://duckduckgo.com/duckduckbot.html)",
-            "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/13.1.1 Safari/605.1.15 (Applebot/0.1; +http://www.apple.com/go/applebot)",
+            concat!(
+                "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_5) AppleWebKit/605.1.15 (KHTML, ",
+                "like Gecko) Version/13.1.1 Safari/605.1.15 (Applebot/0.1; ",
+                "+http://www.apple.com/go/applebot)",
+            ),
             "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
             "meta-externalagent/1.1 (+https://developers.facebook.com/docs/sharing/webmasters/crawler)",
             "Twitterbot/1.0",
             "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
             "Mozilla/5.0 (compatible; Discordbot/2.0; +https://discordapp.com)",
             "WhatsApp/2.23.20.0 A",
-            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) SkypeUriPreview Preview/0.5",
+            concat!(
+                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) ",
+                "SkypeUriPreview Preview/0.5",
+            ),
             "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2; +https://openai.com/gptbot)",
             "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko); compatible; ChatGPT-User/1.0; +https://openai.com/bot",
             "Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)",
-            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.0.0 Safari/537.36",
-            "Mozilla/5.0 (Linux; Android 11; moto g power (2022)) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/119.0.0.0 Mobile Safari/537.36 Chrome-Lighthouse",
+            concat!(
+                "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) ",
+                "HeadlessChrome/131.0.0.0 Safari/537.36",
+            ),
+            concat!(
+                "Mozilla/5.0 (Linux; Android 11; moto g power (2022)) AppleWebKit/537.36 (KHTML, ",
+                "like Gecko) Chrome/119.0.0.0 Mobile Safari/537.36 Chrome-Lighthouse",
+            ),
             "curl/8.5.0",
             "Wget/1.21.4",
             "python-requests/2.32.3",
