@@ -5,5 +5,6 @@
 //! headers. Every page works without JavaScript, in the public site's design language.
 
 pub mod assets;
+pub mod charts;
 pub mod chrome;
 pub mod pages;

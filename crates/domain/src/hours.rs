@@ -41,7 +41,26 @@ pub fn civil_from_days(days: i64) -> (i64, u8, u8) {
 
 /// The local calendar date (year, month, day) at `unix` in Central time.
 pub fn local_date(unix: i64) -> (i64, u8, u8) {
-    civil_from_days((unix + central_offset(unix)).div_euclid(DAY))
+    civil_from_days(local_day_number(unix))
+}
+
+/// The Central-time calendar day of `unix` as a count of days since 1970-01-01, for day
+/// arithmetic ("the 30 days ending today"); [`civil_from_days`] turns it back into a date.
+pub fn local_day_number(unix: i64) -> i64 {
+    (unix + central_offset(unix)).div_euclid(DAY)
+}
+
+/// `2026-11-23`: the ISO 8601 date of a day count since 1970-01-01.
+pub fn iso_date(days: i64) -> String {
+    let (year, month, day) = civil_from_days(days);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// The unix time at which a day (count since 1970-01-01) begins in Central time. Midnight
+/// always exists there: the clocks change at 02:00.
+pub fn central_midnight(days: i64) -> i64 {
+    let (year, month, day) = civil_from_days(days);
+    central_to_unix(year, month, day, 0, 0)
 }
 
 /// 0 = Sunday for a day count since 1970-01-01 (a Thursday).
@@ -407,6 +426,21 @@ mod tests {
     fn local_date_is_the_day_in_idabel_not_in_greenwich() {
         assert_eq!(local_date(utc(2026, 11, 23, 3, 30)), (2026, 11, 22));
         assert_eq!(local_date(utc(2026, 11, 23, 6, 0)), (2026, 11, 23));
+    }
+
+    #[test]
+    fn a_central_day_runs_from_local_midnight_to_local_midnight() {
+        let monday = days_from_civil(2026, 11, 23);
+        assert_eq!(iso_date(monday), "2026-11-23");
+        assert_eq!(central_midnight(monday), utc(2026, 11, 23, 6, 0));
+        assert_eq!(local_day_number(central_midnight(monday)), monday);
+        assert_eq!(local_day_number(central_midnight(monday) - 1), monday - 1);
+        let independence_day = days_from_civil(2026, 7, 4);
+        assert_eq!(
+            central_midnight(independence_day),
+            utc(2026, 7, 4, 5, 0),
+            "CDT"
+        );
     }
 
     #[test]

@@ -24,6 +24,7 @@ macro_rules! public_listing {
 }
 
 pub mod accounts;
+pub mod analytics;
 pub mod audit;
 pub mod blob;
 pub mod blog;

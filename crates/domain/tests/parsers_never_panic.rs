@@ -1,6 +1,7 @@
 //! Property tests: every parser in the domain takes arbitrary Unicode and returns a value or
 //! a typed error naming its field — never a panic, which would reset a worker's wasm instance.
 
+use kbc_domain::analytics::{EventKind, Metric, Period, is_bot};
 use kbc_domain::leads::LeadInput;
 use kbc_domain::page_builder::{Kind, Section, SectionForm};
 use kbc_domain::photos::{parse_alt, parse_content_type};
@@ -136,5 +137,13 @@ proptest! {
                 Err(errors) => prop_assert!(!errors.is_empty()),
             }
         }
+    }
+
+    #[test]
+    fn user_agents_and_analytics_names_never_panic(raw in hostile()) {
+        is_bot(Some(&raw));
+        if let Some(kind) = EventKind::parse(&raw) { prop_assert_eq!(kind.as_str(), raw.as_str()); }
+        if let Some(period) = Period::parse(&raw) { prop_assert_eq!(period.as_str(), raw.as_str()); }
+        if let Some(metric) = Metric::parse(&raw) { prop_assert_eq!(metric.as_str(), raw.as_str()); }
     }
 }
