@@ -94,6 +94,23 @@ pub(crate) fn notice(req: &Request) -> Option<Notice> {
         "cover" => (true, "Cover photo chosen."),
         "moved" => (true, "Order saved."),
         "alt-saved" => (true, "Description saved."),
+        "section-added" => (true, "Section added: fill it in below."),
+        "section-saved" => (
+            true,
+            "Section saved; the preview shows it. Publish to make it public.",
+        ),
+        "section-moved" => (true, "Order saved."),
+        "section-removed" => (true, "Section removed."),
+        "sections-full" => (
+            false,
+            "A page holds at most 20 sections; nothing was added.",
+        ),
+        "published" => (true, "Published: your page is public now."),
+        "publish-raced" => (
+            false,
+            "Someone published at the same moment; publish again to make sure yours is shown.",
+        ),
+        "restored" => (true, "That version is your public page again."),
         "alt-invalid" => (
             false,
             "A description is needed (at most 200 characters); nothing was changed.",

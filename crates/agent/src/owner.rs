@@ -6,29 +6,32 @@
 
 use crate::console::{failed, notice, page_number, publish};
 use crate::respond::{self, not_found, page, problem, redirect, secure};
-use crate::routes::{OwnerRoute, PhotoAction, Route};
+use crate::routes::{OwnerRoute, PhotoAction, Route, SectionAction};
 use crate::sign_in::query;
 use kbc_console::chrome::Viewer;
 use kbc_console::pages::{
-    self, BusinessNav, DashboardPage, EditorPage, HistoryPage, LeadPage, LeadsPage, NewListingPage,
-    OverviewPage, PhotosPage, SpecialDayForm,
+    self, BuilderPage, BusinessNav, DashboardPage, EditorPage, HistoryPage, LeadPage, LeadsPage,
+    NewListingPage, OverviewPage, PhotosPage, SpecialDayForm,
 };
 use kbc_domain::accounts::{Role, Session};
 use kbc_domain::blob::{Blob, BlobStore, R2Store};
 use kbc_domain::claims;
 use kbc_domain::db::DbResult;
 use kbc_domain::db::d1::D1;
+use kbc_domain::directory;
 use kbc_domain::edits::{self, Author, AuthorKind, Means, Undone};
 use kbc_domain::error::DomainError;
 use kbc_domain::hours::SpecialDay;
 use kbc_domain::images;
 use kbc_domain::leads::{self, Stage};
 use kbc_domain::listings::{self, Listing};
+use kbc_domain::page_builder::{self, Kind, Section, SectionForm};
 use kbc_domain::photos::{self, Direction};
 use kbc_domain::submissions;
 use kbc_edge::http::{header, set};
 use kbc_edge::runtime;
 use kbc_site::forms::{Form, FormState};
+use kbc_site::pages::{OwnerPage, Site};
 use worker::{Env, FormEntry, Request, Response, console_error};
 
 /// The R2 binding holding photos.
@@ -483,6 +486,122 @@ async fn business_change(
             };
             publish(env, db).await;
             redirect(&format!("{photos_page}?done={done}"))
+        }
+        OwnerRoute::AddSection => match Kind::parse(form.get("kind")) {
+            Some(kind) => match page_builder::add(db, id, kind, now).await {
+                Ok(section) => redirect(&format!(
+                    "{base}/page?done=section-added#section-editor-{section}"
+                )),
+                Err(DomainError::Invalid(_)) => {
+                    redirect(&format!("{base}/page?done=sections-full"))
+                }
+                Err(err) => return Err(err),
+            },
+            None => problem(
+                400,
+                Some(viewer),
+                "No such section",
+                "Choose a section from the list.",
+            ),
+        },
+        OwnerRoute::Section(section, action) => {
+            let after = match action {
+                SectionAction::Save => {
+                    let stored = page_builder::section(db, id, section)
+                        .await?
+                        .ok_or_else(|| DomainError::NotFound("section".into()))?;
+                    let typed = SectionForm::new(
+                        form.pairs()
+                            .iter()
+                            .filter(|(name, _)| name != "csrf")
+                            .cloned(),
+                    );
+                    let saved = match Section::parse(stored.section.kind(), &typed) {
+                        Ok(parsed) => page_builder::save(db, id, section, &parsed, now).await,
+                        Err(errors) => Err(DomainError::Invalid(errors)),
+                    };
+                    match saved {
+                        Ok(()) => "section-saved",
+                        Err(DomainError::Invalid(errors)) => {
+                            let Opened { nav, .. } = open(db, env, session, id, &route).await?;
+                            let failed = Some((section, typed, errors));
+                            let again = BuilderPage::load(db, viewer, nav, failed, None).await?;
+                            return Ok(respond::page_showing_images_of(
+                                422,
+                                &again,
+                                &site_origin(env),
+                            ));
+                        }
+                        Err(err) => return Err(err),
+                    }
+                }
+                SectionAction::Earlier | SectionAction::Later => {
+                    let direction = if action == SectionAction::Earlier {
+                        page_builder::Direction::Earlier
+                    } else {
+                        page_builder::Direction::Later
+                    };
+                    page_builder::nudge(db, id, section, direction).await?;
+                    "section-moved"
+                }
+                SectionAction::Remove => {
+                    page_builder::remove(db, id, section).await?;
+                    "section-removed"
+                }
+            };
+            let anchor = if action == SectionAction::Remove {
+                "#sections-heading".to_owned()
+            } else {
+                format!("#section-editor-{section}")
+            };
+            redirect(&format!("{base}/page?done={after}{anchor}"))
+        }
+        OwnerRoute::SectionOrder => {
+            let order: Result<Vec<i64>, _> = form
+                .get("order")
+                .split(',')
+                .map(|id| id.trim().parse::<i64>())
+                .collect();
+            let Ok(order) = order else {
+                return Ok(problem(
+                    400,
+                    Some(viewer),
+                    "Not an order",
+                    "Send the sections' order from the page.",
+                ));
+            };
+            page_builder::reorder(db, id, &order).await?;
+            redirect(&format!("{base}/page?done=section-moved"))
+        }
+        OwnerRoute::Publish => {
+            let Some(store) = media(env) else {
+                return Ok(respond::unavailable(Some(viewer)));
+            };
+            let detail = directory::find_by_id(db, id)
+                .await?
+                .ok_or_else(|| DomainError::NotFound("business".into()))?;
+            let sections = page_builder::sections(db, id).await?;
+            let site = Site {
+                origin: site_origin(env),
+                app_origin: crate::session::own_origin(env),
+                now,
+            };
+            let html = OwnerPage::new(&site, &detail, sections.iter().map(|s| &s.section)).html();
+            match page_builder::publish(db, &store, id, html, Some(session.user_id), now).await {
+                Ok(_) => {
+                    publish(env, db).await;
+                    redirect(&format!("{base}/page?done=published"))
+                }
+                Err(DomainError::Invalid(_)) => {
+                    redirect(&format!("{base}/page?done=publish-raced"))
+                }
+                Err(err) => return Err(err),
+            }
+        }
+        OwnerRoute::Restore(number) => {
+            page_builder::restore(db, id, number, now).await?;
+            publish(env, db).await;
+            redirect(&format!("{base}/page?done=restored"))
         }
         OwnerRoute::PhotoOrder => {
             let order: Result<Vec<i64>, _> = form

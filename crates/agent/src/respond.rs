@@ -9,14 +9,15 @@ use kbc_edge::runtime;
 use worker::{Response, console_error};
 
 /// The page's CSP; `form_target` is an origin a form may post to beyond our own (the sign-in
-/// form's redirect goes on to the identity provider, and browsers check `form-action` on it).
-fn content_security_policy(form_target: Option<&str>) -> String {
+/// form's redirect goes on to the identity provider, and browsers check `form-action` on it),
+/// `images` one whose images the page shows (the public site's, in the page builder's preview).
+fn content_security_policy(form_target: Option<&str>, images: Option<&str>) -> String {
+    let extra = |origin: Option<&str>| origin.map(|o| format!(" {o}")).unwrap_or_default();
     format!(
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'{}; base-uri 'none'; \
+        "default-src 'none'; style-src 'self'; img-src 'self'{}; form-action 'self'{}; base-uri 'none'; \
          frame-ancestors 'none'",
-        form_target
-            .map(|origin| format!(" {origin}"))
-            .unwrap_or_default()
+        extra(images),
+        extra(form_target)
     )
 }
 
@@ -30,27 +31,40 @@ pub fn page_with_form_target(
     template: &impl Template,
     form_target: Option<&str>,
 ) -> Response {
+    render(
+        status,
+        template,
+        &content_security_policy(form_target, None),
+    )
+}
+
+/// A page that shows images from `origin` as well as our own.
+pub fn page_showing_images_of(status: u16, template: &impl Template, origin: &str) -> Response {
+    render(
+        status,
+        template,
+        &content_security_policy(None, Some(origin)),
+    )
+}
+
+fn render(status: u16, template: &impl Template, policy: &str) -> Response {
     match template.render() {
-        Ok(body) => html(status, body, form_target),
+        Ok(body) => html(status, body, policy),
         Err(err) => {
             console_error!("rendering a page failed: {err}");
             html(
                 500,
                 "<!doctype html><title>Error</title><p>Something went wrong on our side.</p>"
                     .into(),
-                None,
+                policy,
             )
         }
     }
 }
 
-fn html(status: u16, body: String, form_target: Option<&str>) -> Response {
+fn html(status: u16, body: String, policy: &str) -> Response {
     let response = runtime::text_response(status, body, "text/html; charset=utf-8");
-    set(
-        &response,
-        "Content-Security-Policy",
-        &content_security_policy(form_target),
-    );
+    set(&response, "Content-Security-Policy", policy);
     secure(&response);
     response
 }

@@ -12,6 +12,8 @@ pub enum Page {
     Category(String),
     City(String),
     Business(String),
+    /// The business's own page, published from the owner's page builder.
+    OwnerPage(String),
     Submit,
     SubmitThanks,
     Blog,
@@ -65,6 +67,7 @@ impl Page {
             [urls::CATEGORIES, slug] if !slug.is_empty() => Page::Category(owned(slug)),
             [urls::CITIES, slug] if !slug.is_empty() => Page::City(owned(slug)),
             [urls::BUSINESS, slug] if !slug.is_empty() => Page::Business(owned(slug)),
+            [urls::BUSINESS, slug, urls::PAGE] if !slug.is_empty() => Page::OwnerPage(owned(slug)),
             [urls::SUBMIT] => Page::Submit,
             [urls::BLOG] => Page::Blog,
             [urls::BLOG, slug] if !slug.is_empty() => Page::Post(owned(slug)),
@@ -100,6 +103,7 @@ impl Page {
             Page::Category(_) => "/categories/{slug}",
             Page::City(_) => "/cities/{slug}",
             Page::Business(_) => "/business/{slug}",
+            Page::OwnerPage(_) => "/business/{slug}/page",
             Page::Submit => "/submit",
             Page::SubmitThanks => "/submit/thanks",
             Page::Blog => "/blog",
@@ -431,6 +435,10 @@ mod tests {
             (
                 "/business/kiamichi-plumbing-idabel",
                 Page::Business("kiamichi-plumbing-idabel".into()),
+            ),
+            (
+                "/business/kiamichi-plumbing-idabel/page",
+                Page::OwnerPage("kiamichi-plumbing-idabel".into()),
             ),
             ("/submit", Page::Submit),
             ("/submit/thanks", Page::SubmitThanks),

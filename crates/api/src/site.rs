@@ -8,14 +8,15 @@ use crate::page_cache;
 use crate::params::MAX_BODY_BYTES;
 use crate::routes::{Page, Verb};
 use kbc_domain::FieldError;
+use kbc_domain::blob::{BlobStore, R2Store};
 use kbc_domain::db::DbError;
 use kbc_domain::db::d1::D1;
 use kbc_domain::error::{DomainError, DomainResult};
-use kbc_domain::photos;
 use kbc_domain::public_writes::{self, Outcome};
 use kbc_domain::search::SearchParams;
 use kbc_domain::values::{Slug, parse_bounded};
 use kbc_domain::{blog, categories, directory};
+use kbc_domain::{page_builder, photos};
 use kbc_edge::etag;
 use kbc_edge::runtime::{self, without_body};
 use kbc_site::forms::{Form, FormState, same_origin_post};
@@ -181,6 +182,7 @@ async fn get(
                 ),
                 Page::Blog => Some(BlogPage::load(&db, site, page_number).await?.html()),
                 Page::Post(slug) => PostPage::load(&db, site, slug).await?.map(|p| p.html()),
+                Page::OwnerPage(slug) => owner_page(env, &db, slug).await?,
                 Page::Sitemap => Some(sitemap(&db, site).await?),
                 _ => None,
             }
@@ -211,6 +213,26 @@ async fn get(
     };
     set(&response, "X-Cache", cache_status.as_str());
     response
+}
+
+/// The current snapshot of a business's own page, while the listing is public; served
+/// under the site's headers and CSP like every page.
+async fn owner_page(env: &Env, db: &D1, slug: &str) -> DomainResult<Option<String>> {
+    let Ok(slug) = Slug::parse("slug", slug) else {
+        return Ok(None);
+    };
+    let Some(key) = page_builder::current_for_public(db, &slug).await? else {
+        return Ok(None);
+    };
+    let store_error = |e: String| DomainError::Database(DbError(format!("page snapshot: {e}")));
+    let bucket = env
+        .bucket(MEDIA_BINDING)
+        .map_err(|e| store_error(e.to_string()))?;
+    let found = R2Store(bucket)
+        .get(&key)
+        .await
+        .map_err(|e| store_error(e.0))?;
+    Ok(found.and_then(|blob| String::from_utf8(blob.bytes).ok()))
 }
 
 /// Answers 304 when the browser's copy is current, with the headers the 200 would carry.

@@ -352,6 +352,8 @@ fn a_neighbour_reaches_nothing_of_another_business_by_editing_ids() {
         ("/leads/1/stage", "stage=lost"),
         ("/photos/1/remove", ""),
         ("/page/publish", ""),
+        ("/page/sections", "kind=hero"),
+        ("/page/snapshots/1/restore", ""),
     ];
     for (path, fields) in changes {
         let body = format!("csrf={token}&{fields}");
@@ -647,4 +649,133 @@ fn an_oversized_upload_is_refused_before_it_is_read() {
     assert!(reply.body.contains("at most 10 MB"));
     let photos = "SELECT count(*) FROM business_photos WHERE business_id = ?1";
     assert_eq!(kbc_e2e::listings::count(photos, &id.to_string()), 0);
+}
+
+#[test]
+fn an_owner_publishes_a_page_then_restores_an_earlier_snapshot_and_a_suspended_listing_hides_it() {
+    let _turn = exclusive();
+    let agent = Worker::agent();
+    let (owner, slug, id) = owned_listing(&agent, "Qqdash Page Drains", "198.51.100.81");
+    let builder = format!("/dashboard/{id}/page");
+    let added = owner.post_form(
+        &agent,
+        &builder,
+        &format!("{builder}/sections"),
+        &[("kind", "hero")],
+    );
+    assert_eq!(added.status, 303, "{}", added.body);
+    let section = kbc_e2e::listings::count(
+        "SELECT id FROM page_sections WHERE business_id = ?1",
+        &id.to_string(),
+    );
+    let save = |headline: &str| {
+        let reply = owner.post_form(
+            &agent,
+            &builder,
+            &format!("{builder}/sections/{section}/save"),
+            &[
+                ("headline", headline),
+                ("tagline", "Drains cleared since 1999"),
+            ],
+        );
+        assert_eq!(reply.status, 303, "{}", reply.body);
+    };
+    let publish = || {
+        let reply = owner.post_form(&agent, &builder, &format!("{builder}/publish"), &[]);
+        assert_eq!(
+            reply.header("location"),
+            Some(format!("{builder}?done=published").as_str())
+        );
+    };
+    save("Qqdash first <script>alert(1)</script>");
+    let preview = owner.get(&agent, &builder);
+    assert!(
+        preview.body.contains("Qqdash first &lt;script&gt;"),
+        "{}",
+        preview.body
+    );
+    publish();
+    until_the_edge_sees_it();
+    let public = format!("/business/{slug}/page");
+    let page = Worker::api().get(&public);
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("Qqdash first &lt;script&gt;"));
+    assert!(!page.body.contains("<script>alert(1)"));
+    assert!(
+        page.header("content-security-policy")
+            .unwrap()
+            .contains("default-src 'none'")
+    );
+    let listing = Worker::api().get(&format!("/business/{slug}"));
+    assert!(listing.body.contains(&public), "the listing links its page");
+
+    save("Qqdash second headline");
+    publish();
+    until_the_edge_sees_it();
+    assert!(
+        Worker::api()
+            .get(&public)
+            .body
+            .contains("Qqdash second headline")
+    );
+
+    let restored = owner.post_form(
+        &agent,
+        &builder,
+        &format!("{builder}/snapshots/1/restore"),
+        &[],
+    );
+    assert_eq!(
+        restored.header("location"),
+        Some(format!("{builder}?done=restored").as_str())
+    );
+    until_the_edge_sees_it();
+    let page = Worker::api().get(&public);
+    assert!(page.body.contains("Qqdash first") && !page.body.contains("Qqdash second"));
+
+    let admin = sign_in_as(&agent, ADMIN, "/admin/businesses");
+    let console = format!("/admin/businesses/{id}");
+    let suspended = admin.post_form(
+        &agent,
+        &console,
+        &format!("{console}/state"),
+        &[("change", "suspend")],
+    );
+    assert_eq!(suspended.status, 303);
+    until_the_edge_sees_it();
+    assert_eq!(
+        Worker::api().get(&public).status,
+        404,
+        "a suspended listing's page is not served"
+    );
+}
+
+#[test]
+fn a_section_that_breaks_a_rule_names_the_problem_and_keeps_what_was_typed() {
+    let _turn = exclusive();
+    let agent = Worker::agent();
+    let (owner, _slug, id) = owned_listing(&agent, "Qqdash Faq Drains", "198.51.100.82");
+    let builder = format!("/dashboard/{id}/page");
+    owner.post_form(
+        &agent,
+        &builder,
+        &format!("{builder}/sections"),
+        &[("kind", "faq")],
+    );
+    let section = kbc_e2e::listings::count(
+        "SELECT id FROM page_sections WHERE business_id = ?1",
+        &id.to_string(),
+    );
+    let reply = owner.post_form(
+        &agent,
+        &builder,
+        &format!("{builder}/sections/{section}/save"),
+        &[("title", "Questions"), ("items", "Q: Do you clear roots?")],
+    );
+    assert_eq!(reply.status, 422, "{}", reply.body);
+    assert!(
+        reply.body.contains("Do you clear roots?"),
+        "what was typed is kept"
+    );
+    assert!(reply.body.contains("field-error") || reply.body.contains("notice error"));
 }

@@ -9,21 +9,34 @@ use kbc_domain::listings::ListingInput;
 use kbc_domain::submissions::SubmissionInput;
 use std::collections::BTreeMap;
 
-/// The fields of a submitted form, by name (the last value wins for repeated names).
+/// The fields of a submitted form, by name (the last value wins for repeated names), and
+/// every pair in order for forms that repeat a name (checkboxes).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Form(BTreeMap<String, String>);
+pub struct Form {
+    fields: BTreeMap<String, String>,
+    pairs: Vec<(String, String)>,
+}
 
 impl Form {
     pub fn parse(body: &[u8]) -> Self {
-        Self(url::form_urlencoded::parse(body).into_owned().collect())
+        let pairs: Vec<(String, String)> = url::form_urlencoded::parse(body).into_owned().collect();
+        Self {
+            fields: pairs.iter().cloned().collect(),
+            pairs,
+        }
     }
 
     pub fn get(&self, name: &str) -> &str {
-        self.0.get(name).map_or("", String::as_str)
+        self.fields.get(name).map_or("", String::as_str)
+    }
+
+    /// Every (name, value) pair as sent.
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.pairs
     }
 
     fn take(&self, name: &str) -> Option<String> {
-        self.0.get(name).cloned()
+        self.fields.get(name).cloned()
     }
 
     pub fn submission(&self) -> SubmissionInput {

@@ -323,6 +323,18 @@ pub async fn photo_keys(w: &Wrangler<'_>, t: &Target, binding: &str) -> Result<V
     .await
 }
 
+/// The R2 keys of every published page snapshot the remote database records.
+pub async fn page_keys(w: &Wrangler<'_>, t: &Target, binding: &str) -> Result<Vec<String>> {
+    texts(
+        w,
+        t,
+        binding,
+        ("page_snapshots", "object_key"),
+        "SELECT object_key FROM page_snapshots",
+    )
+    .await
+}
+
 /// The text column of `sql`'s rows, or nothing when the remote database has no such table
 /// yet (a fresh or half-migrated one).
 async fn texts(

@@ -450,14 +450,17 @@ pub async fn cleanup(ws: &Workspace, pr: u64, place: &Place) -> Result<()> {
             eprintln!("{} {}", removed(deleted), pr.script(worker));
         }
     }
-    // Photos first, while the database still says which objects are this preview's:
+    // Photos and published pages first, while the database still says which objects are
+    // this preview's:
     // Cloudflare deletes only empty buckets.
     let database = pr.database(&configs)?;
     let database_id = cloud::d1_uuid(&wrangler, &database).await?;
     let photos = match &database_id {
         Some(id) => {
             let target = pr.database_target(&configs, id, &dir)?;
-            cloud::photo_keys(&wrangler, &target, DATABASE_BINDING).await?
+            let mut keys = cloud::photo_keys(&wrangler, &target, DATABASE_BINDING).await?;
+            keys.extend(cloud::page_keys(&wrangler, &target, DATABASE_BINDING).await?);
+            keys
         }
         None => Vec::new(),
     };

@@ -1,6 +1,7 @@
 //! The owner dashboard: the businesses someone owns (switching between them), their claims
 //! and the listings they added; for one business its overview, the listing editor with
-//! dated exceptions to the hours, the edit history with undo, the photos, and the leads inbox. Every
+//! dated exceptions to the hours, the edit history with undo, the photos, the leads inbox, and
+//! the page builder. Every
 //! loader takes the business id the gate already checked the viewer may open.
 
 use super::listings::ListingForm;
@@ -9,16 +10,19 @@ use crate::chrome::{Chrome, Notice, Viewer};
 use askama::Template;
 use kbc_domain::claims::{self, Claim, Owned};
 use kbc_domain::db::Database;
+use kbc_domain::directory;
 use kbc_domain::edits::{self, Edit};
 use kbc_domain::error::DomainResult;
 use kbc_domain::hours::SpecialDay;
 use kbc_domain::leads::{self, Stage, StoredLead};
 use kbc_domain::listings::{self, Listing, ListingInput};
+use kbc_domain::page_builder::{self, Button, Kind, SectionForm, Snapshot};
 use kbc_domain::photos::{self, OwnedPhoto};
 use kbc_domain::submissions::{self, StoredSubmission};
 use kbc_domain::values::StateCode;
 use kbc_domain::{DomainError, FieldError, Page, categories};
 use kbc_site::forms::FormState;
+use kbc_site::pages::OwnerPreview;
 use kbc_site::pages::{CategoryOption, category_options};
 use kbc_site::view::Pager;
 
@@ -474,5 +478,134 @@ impl PhotosPage {
             .iter()
             .find(|e| e.field == field)
             .map(|e| e.message.as_str())
+    }
+}
+
+/// One section in the page builder: its stored content as the form shows it (or a failed
+/// save as typed, with its problems).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SectionEditor {
+    pub id: i64,
+    pub kind: Kind,
+    pub form: SectionForm,
+    pub errors: Vec<FieldError>,
+}
+
+impl SectionEditor {
+    /// The fields its kind has, as (name, label, multi-line).
+    pub fn fields(&self) -> Vec<(&'static str, &'static str, bool)> {
+        match self.kind {
+            Kind::Hero => vec![
+                ("headline", "Headline", false),
+                ("tagline", "Tagline", false),
+            ],
+            Kind::Services => vec![("title", "Title", false), ("items", "Services", true)],
+            Kind::Testimonials => vec![("title", "Title", false), ("items", "Testimonials", true)],
+            Kind::Faq => vec![
+                ("title", "Title", false),
+                ("items", "Questions and answers", true),
+            ],
+            Kind::About => vec![("title", "Title", false), ("body", "About", true)],
+            Kind::CallToAction => vec![("text", "Text", false)],
+            Kind::Gallery | Kind::Hours | Kind::Contact => vec![("title", "Title", false)],
+        }
+    }
+
+    pub fn error(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+
+    pub fn is_gallery(&self) -> bool {
+        self.kind == Kind::Gallery
+    }
+
+    pub fn has_button(&self) -> bool {
+        self.kind == Kind::CallToAction
+    }
+}
+
+/// `/dashboard/{id}/page`: the sections of the business's own page, each editable and
+/// movable, a preview of them, publishing, and the snapshots to go back to.
+#[derive(Template)]
+#[template(path = "builder.html")]
+pub struct BuilderPage {
+    pub chrome: Chrome,
+    pub nav: BusinessNav,
+    pub editors: Vec<SectionEditor>,
+    pub kinds: [Kind; 9],
+    pub buttons: [Button; 4],
+    pub photos: Vec<OwnedPhoto>,
+    pub snapshots: Vec<(Snapshot, String)>,
+    /// The preview, rendered by `kbc_site` with every text already escaped.
+    pub preview: String,
+    /// The published page on the public site.
+    pub page_url: String,
+    pub most: i64,
+}
+
+impl BuilderPage {
+    /// `failed` carries a section save that did not pass: (section id, as typed, problems).
+    pub async fn load(
+        db: &impl Database,
+        viewer: Viewer,
+        nav: BusinessNav,
+        failed: Option<(i64, SectionForm, Vec<FieldError>)>,
+        notice: Option<Notice>,
+    ) -> DomainResult<Self> {
+        let stored = page_builder::sections(db, nav.id).await?;
+        let detail = directory::find_by_id(db, nav.id)
+            .await?
+            .ok_or_else(|| DomainError::NotFound("business".into()))?;
+        let preview =
+            OwnerPreview::new(&nav.site_origin, &detail, stored.iter().map(|s| &s.section)).html();
+        let editors = stored
+            .iter()
+            .map(|s| match &failed {
+                Some((id, form, errors)) if *id == s.id => SectionEditor {
+                    id: s.id,
+                    kind: s.section.kind(),
+                    form: form.clone(),
+                    errors: errors.clone(),
+                },
+                _ => SectionEditor {
+                    id: s.id,
+                    kind: s.section.kind(),
+                    form: s.section.to_form(),
+                    errors: Vec::new(),
+                },
+            })
+            .collect();
+        let snapshots = page_builder::snapshots(db, nav.id)
+            .await?
+            .into_iter()
+            .map(|snapshot| {
+                let at = when(snapshot.created_at);
+                (snapshot, at)
+            })
+            .collect();
+        Ok(Self {
+            chrome: Chrome::new(format!("Page of {}", nav.name), "dashboard", Some(viewer))
+                .with_notice(notice),
+            page_url: format!(
+                "{}{}",
+                nav.site_origin,
+                kbc_site::urls::business_page(&nav.slug)
+            ),
+            photos: photos::of_business(db, nav.id).await?,
+            nav,
+            editors,
+            kinds: Kind::ALL,
+            buttons: Button::ALL,
+            snapshots,
+            preview,
+            most: page_builder::MAX_SECTIONS,
+        })
+    }
+
+    pub fn has_current(&self) -> bool {
+        self.snapshots.iter().any(|(s, _)| s.is_current)
     }
 }
