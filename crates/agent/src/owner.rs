@@ -10,10 +10,11 @@ use crate::routes::{OwnerRoute, PhotoAction, Route, SectionAction};
 use crate::sign_in::query;
 use kbc_console::chrome::Viewer;
 use kbc_console::pages::{
-    self, BuilderPage, BusinessNav, DashboardPage, EditorPage, HistoryPage, LeadPage, LeadsPage,
-    NewListingPage, OverviewPage, PhotosPage, SpecialDayForm,
+    self, AnalyticsPage, BuilderPage, BusinessNav, DashboardPage, EditorPage, HistoryPage,
+    LeadPage, LeadsPage, NewListingPage, OverviewPage, PhotosPage, SpecialDayForm,
 };
 use kbc_domain::accounts::{Role, Session};
+use kbc_domain::analytics::Period;
 use kbc_domain::blob::{Blob, BlobStore, R2Store};
 use kbc_domain::claims;
 use kbc_domain::db::DbResult;
@@ -296,6 +297,30 @@ async fn business_read(
                     respond::unavailable(Some(viewer))
                 }
             }
+        }
+        OwnerRoute::Builder => {
+            let builder = BuilderPage::load(db, viewer, nav, None, notice(req)).await?;
+            respond::page_showing_images_of(200, &builder, &site_origin(env))
+        }
+        OwnerRoute::Analytics => {
+            let period = match query(req, "days").as_deref() {
+                None | Some("") => Period::default(),
+                Some(raw) => match Period::parse(raw) {
+                    Some(period) => period,
+                    None => {
+                        return Ok(problem(
+                            400,
+                            Some(viewer),
+                            "No such period",
+                            "Analytics cover the last 7, 30 or 90 days.",
+                        ));
+                    }
+                },
+            };
+            page(
+                200,
+                &AnalyticsPage::load(db, viewer, nav, period, runtime::now()).await?,
+            )
         }
         OwnerRoute::Lead(lead) => {
             // Opening a lead marks it read: what an inbox does, and nothing anyone else sees.

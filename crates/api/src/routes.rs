@@ -14,6 +14,8 @@ pub enum Page {
     Business(String),
     /// The business's own page, published from the owner's page builder.
     OwnerPage(String),
+    /// A click on the listing's call, website or directions link, reported by `<a ping>`.
+    Ping(String, kbc_domain::analytics::EventKind),
     Submit,
     SubmitThanks,
     Blog,
@@ -68,6 +70,16 @@ impl Page {
             [urls::CITIES, slug] if !slug.is_empty() => Page::City(owned(slug)),
             [urls::BUSINESS, slug] if !slug.is_empty() => Page::Business(owned(slug)),
             [urls::BUSINESS, slug, urls::PAGE] if !slug.is_empty() => Page::OwnerPage(owned(slug)),
+            [urls::BUSINESS, slug, urls::PING, click] if !slug.is_empty() => {
+                use kbc_domain::analytics::EventKind;
+                let kind = match *click {
+                    "call" => EventKind::CallClick,
+                    "website" => EventKind::WebsiteClick,
+                    "directions" => EventKind::DirectionsClick,
+                    _ => return None,
+                };
+                Page::Ping(owned(slug), kind)
+            }
             [urls::SUBMIT] => Page::Submit,
             [urls::BLOG] => Page::Blog,
             [urls::BLOG, slug] if !slug.is_empty() => Page::Post(owned(slug)),
@@ -79,6 +91,7 @@ impl Page {
     pub fn allow(&self) -> &'static str {
         match self {
             Page::Submit => "GET, HEAD, POST",
+            Page::Ping(..) => "POST",
             _ => "GET, HEAD",
         }
     }
@@ -104,6 +117,7 @@ impl Page {
             Page::City(_) => "/cities/{slug}",
             Page::Business(_) => "/business/{slug}",
             Page::OwnerPage(_) => "/business/{slug}/page",
+            Page::Ping(..) => "/business/{slug}/ping/{link}",
             Page::Submit => "/submit",
             Page::SubmitThanks => "/submit/thanks",
             Page::Blog => "/blog",
@@ -439,6 +453,13 @@ mod tests {
             (
                 "/business/kiamichi-plumbing-idabel/page",
                 Page::OwnerPage("kiamichi-plumbing-idabel".into()),
+            ),
+            (
+                "/business/kiamichi-plumbing-idabel/ping/call",
+                Page::Ping(
+                    "kiamichi-plumbing-idabel".into(),
+                    kbc_domain::analytics::EventKind::CallClick,
+                ),
             ),
             ("/submit", Page::Submit),
             ("/submit/thanks", Page::SubmitThanks),

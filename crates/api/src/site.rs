@@ -3,11 +3,13 @@
 //! and puts the security headers on every page. Every failure is a friendly page, never a
 //! stack trace.
 
+use crate::analytics;
 use crate::http::{self, BodyError, header, set};
 use crate::page_cache;
 use crate::params::MAX_BODY_BYTES;
 use crate::routes::{Page, Verb};
 use kbc_domain::FieldError;
+use kbc_domain::analytics::EventKind;
 use kbc_domain::blob::{BlobStore, R2Store};
 use kbc_domain::db::DbError;
 use kbc_domain::db::d1::D1;
@@ -25,9 +27,11 @@ use kbc_site::{assets, seo, urls};
 use worker::{Context, Env, Request, Response, console_error};
 
 const MEDIA_BINDING: &str = "MEDIA";
-/// No script runs on the site; styles and images come from this origin only.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
-     base-uri 'none'; frame-ancestors 'none'";
+/// No script runs on the site; styles and images come from this origin only, and the only
+/// request a page makes by itself is a link's click report (`<a ping>`, which `connect-src`
+/// governs) to this origin.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self'; connect-src 'self'; \
+     form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 /// HTML may be reused briefly by browsers, then revalidated with its ETag.
 const PAGE_CACHE_CONTROL: &str = "public, max-age=60, stale-while-revalidate=300";
 /// Pages are cached per five minutes so "open now" and scheduled posts stay current.
@@ -46,6 +50,12 @@ pub async fn serve(req: &mut Request, env: &Env, ctx: &Context) -> Response {
     let response = match (verb, &page) {
         (Verb::Get | Verb::Head, _) => get(req, env, ctx, &site, &page, url.query()).await,
         (Verb::Post, Page::Submit) => submit_form(req, env, &site).await,
+        (Verb::Post, Page::Ping(slug, kind)) => {
+            analytics::collect(req, env, ctx, *kind, vec![slug.clone()]);
+            let response = runtime::empty(204);
+            set(&response, "Cache-Control", "no-store");
+            response
+        }
         _ => {
             let response = problem(&site, 405, "This page cannot be used that way.");
             set(&response, "Allow", page.allow());
@@ -200,6 +210,18 @@ async fn get(
     };
     if body.is_empty() {
         return not_found(site, "We have nothing at this address.");
+    }
+    if http::verb(req) == Verb::Get {
+        match page {
+            Page::Business(slug) => {
+                analytics::collect(req, env, ctx, EventKind::View, vec![slug.clone()]);
+            }
+            Page::Search => {
+                let shown = kbc_site::view::listed_slugs(&body);
+                analytics::collect(req, env, ctx, EventKind::SearchAppearance, shown);
+            }
+            _ => {}
+        }
     }
     let response = if *page == Page::Sitemap {
         text(

@@ -1,7 +1,8 @@
 //! The fake Cloudflare REST API (`/client/v4`): two accounts, production and preview, each
 //! reachable only with its own API token, each with Workers (versions,
 //! percentage deployments, secrets, cron schedules, custom domains, workers.dev settings),
-//! D1 (on SQLite, with Time Travel and export), KV namespaces, R2 buckets and queues. It
+//! D1 (on SQLite, with Time Travel and export), KV namespaces, R2 buckets and queues (with
+//! their Worker consumers). It
 //! implements the calls wrangler 4 makes for the commands `cargo xtask` drives, with the
 //! real envelope, error codes and pagination, and answers anything else with Cloudflare's
 //! own "No route for that URI" error so an unexpected call fails loudly.
@@ -130,6 +131,8 @@ pub struct Cloudflare {
     pub lifecycle: BTreeMap<String, Vec<Value>>,
     /// Queue id → name.
     pub queues: BTreeMap<String, String>,
+    /// Queue id → its consumers, as the queue objects embed them.
+    pub queue_consumers: BTreeMap<String, Vec<Value>>,
     /// Zone name → id: the zones custom domains may be attached in.
     pub zones: BTreeMap<String, String>,
     /// Finished exports, by the token in their download URL.
@@ -151,6 +154,7 @@ impl Cloudflare {
             objects: BTreeMap::new(),
             lifecycle: BTreeMap::new(),
             queues: BTreeMap::new(),
+            queue_consumers: BTreeMap::new(),
             zones: BTreeMap::new(),
             exports: BTreeMap::new(),
         })
@@ -401,18 +405,27 @@ impl Cloudflare {
             (_, ["r2", "buckets", bucket, "objects", key @ ..]) if !key.is_empty() => {
                 self.r2_object(request, bucket, &key.join("/"))
             }
-            ("GET", ["queues"]) => ok_list(
-                request,
-                self.queues
-                    .iter()
-                    .map(|(id, name)| queue_json(id, name))
-                    .collect(),
-            ),
+            // wrangler looks a queue up by name (`?name=`) and reads its embedded consumers.
+            ("GET", ["queues"]) => {
+                let wanted = request.query.get("name");
+                ok_list(
+                    request,
+                    self.queues
+                        .iter()
+                        .filter(|(_, name)| wanted.is_none_or(|w| w == *name))
+                        .map(|(id, name)| self.queue_json(id, name))
+                        .collect(),
+                )
+            }
             ("POST", ["queues"]) => self.queue_create(request),
             ("GET", ["queues", id]) => match self.queues.get(*id) {
-                Some(name) => ok(queue_json(id, name)),
+                Some(name) => ok(self.queue_json(id, name)),
                 None => error(404, 11000, "Queue does not exist"),
             },
+            ("POST", ["queues", id, "consumers"]) => self.consumer_put(request, id, None),
+            ("PUT", ["queues", id, "consumers", consumer]) => {
+                self.consumer_put(request, id, Some(consumer))
+            }
             ("DELETE", ["queues", id]) => match self.queues.remove(*id) {
                 Some(_) => ok(json!({})),
                 None => error(404, 11000, "Queue does not exist"),
@@ -901,19 +914,50 @@ impl Cloudflare {
         }
         let id = self.id(false);
         self.queues.insert(id.clone(), name.clone());
-        ok(queue_json(&id, &name))
+        ok(self.queue_json(&id, &name))
+    }
+
+    /// Attaches a Worker consumer to a queue (`consumer` none) or replaces one, as
+    /// `wrangler triggers deploy` does; a queue takes one consumer.
+    fn consumer_put(&mut self, request: &Request, queue: &str, consumer: Option<&str>) -> Reply {
+        let Some(name) = self.queues.get(queue).cloned() else {
+            return error(404, 11000, "Queue does not exist");
+        };
+        let body = request.json();
+        let Some(script) = body["script_name"].as_str().map(str::to_owned) else {
+            return error(400, 11001, "script_name is required");
+        };
+        let consumers = self.queue_consumers.entry(queue.to_owned()).or_default();
+        let id = match consumer {
+            Some(id) if consumers.iter().any(|c| c["consumer_id"] == id) => id.to_owned(),
+            Some(_) => return error(404, 11000, "Consumer does not exist"),
+            None if !consumers.is_empty() => {
+                return error(409, 11005, "This queue already has a consumer");
+            }
+            None => format!("consumer-{queue}"),
+        };
+        consumers.retain(|c| c["consumer_id"] != id.as_str());
+        let entry = json!({
+            "consumer_id": id, "type": "worker", "script": script, "queue_name": name,
+            "dead_letter_queue": body["dead_letter_queue"], "settings": body["settings"],
+            "created_on": "2026-01-01T00:00:00Z",
+        });
+        consumers.push(entry.clone());
+        ok(entry)
+    }
+
+    fn queue_json(&self, id: &str, name: &str) -> Value {
+        let consumers = self.queue_consumers.get(id).cloned().unwrap_or_default();
+        json!({
+            "queue_id": id, "queue_name": name, "created_on": "2026-01-01T00:00:00Z",
+            "modified_on": "2026-01-01T00:00:00Z", "producers": [], "producers_total_count": 0,
+            "consumers_total_count": consumers.len(), "consumers": consumers,
+        })
     }
 }
 
 fn kv_json(id: &str, title: &str) -> Value {
     json!({"id": id, "title": title, "supports_url_encoding": true})
-}
-
-fn queue_json(id: &str, name: &str) -> Value {
-    json!({
-        "queue_id": id, "queue_name": name, "created_on": "2026-01-01T00:00:00Z", "modified_on": "2026-01-01T00:00:00Z",
-        "producers": [], "producers_total_count": 0, "consumers": [], "consumers_total_count": 0,
-    })
 }
 
 fn version_json(version: &Version) -> Value {

@@ -16,6 +16,8 @@ use std::collections::{BTreeMap, BTreeSet};
 /// At most this many business ids of one message are counted (a search results page shows
 /// fewer); the rest are ignored, so a message's cost stays bounded.
 pub const MAX_BUSINESS_IDS: usize = 100;
+/// The longest slug a listing may have (the schema's limit).
+const MAX_SLUG_LEN: usize = 120;
 
 /// How long a counted message is remembered. Must exceed the queue's retention (4 days):
 /// a message redelivered after its rows are pruned would be counted again.
@@ -74,16 +76,17 @@ impl EventKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
     pub kind: EventKind,
-    pub business_ids: Vec<i64>,
+    /// The listings' slugs: what a cached public page knows of them.
+    pub listings: Vec<String>,
     pub at: i64,
 }
 
 impl Event {
-    /// An event for at most [`MAX_BUSINESS_IDS`] businesses (the first ones).
-    pub fn new(kind: EventKind, business_ids: impl IntoIterator<Item = i64>, at: i64) -> Self {
+    /// An event for at most [`MAX_BUSINESS_IDS`] listings (the first ones).
+    pub fn new(kind: EventKind, listings: impl IntoIterator<Item = String>, at: i64) -> Self {
         Self {
             kind,
-            business_ids: business_ids.into_iter().take(MAX_BUSINESS_IDS).collect(),
+            listings: listings.into_iter().take(MAX_BUSINESS_IDS).collect(),
             at,
         }
     }
@@ -173,9 +176,9 @@ pub fn is_bot(user_agent: Option<&str>) -> bool {
 /// and how many times the message lists the business. A message id seen earlier in the
 /// batch, an empty or oversized id, an absurd time and ids that cannot be a business are
 /// skipped.
-fn staged_rows(messages: &[(String, Event)]) -> Vec<(&str, i64, &'static str, String, i64)> {
+fn staged_rows(messages: &[(String, Event)]) -> Vec<(&str, &str, &'static str, String, i64)> {
     let mut seen = BTreeSet::new();
-    let mut rows: BTreeMap<(&str, i64, EventKind), (String, i64)> = BTreeMap::new();
+    let mut rows: BTreeMap<(&str, &str, EventKind), (String, i64)> = BTreeMap::new();
     for (message_id, event) in messages {
         let id = message_id.as_str();
         if id.is_empty() || id.len() > MAX_MESSAGE_ID_LEN || !seen.insert(id) {
@@ -186,31 +189,31 @@ fn staged_rows(messages: &[(String, Event)]) -> Vec<(&str, i64, &'static str, St
             continue;
         }
         let day = hours::iso_date(hours::local_day_number(event.at));
-        for &business_id in event.business_ids.iter().take(MAX_BUSINESS_IDS) {
-            if business_id > 0 {
+        for slug in event.listings.iter().take(MAX_BUSINESS_IDS) {
+            if !slug.is_empty() && slug.len() <= MAX_SLUG_LEN {
                 let (_, count) = rows
-                    .entry((id, business_id, event.kind))
+                    .entry((id, slug.as_str(), event.kind))
                     .or_insert_with(|| (day.clone(), 0));
                 *count += 1;
             }
         }
     }
     rows.into_iter()
-        .map(|((id, business_id, kind), (day, count))| (id, business_id, kind.as_str(), day, count))
+        .map(|((id, slug, kind), (day, count))| (id, slug, kind.as_str(), day, count))
         .collect()
 }
 
-/// The staged rows bound as one JSON array in `?1` (`[[message, business, kind, day,
-/// count], ...]`), as a table `i` joined to the businesses that exist: one bound value
-/// whatever the batch's size (D1 allows 100 per statement), and ids of erased businesses
-/// drop out instead of failing the batch on the foreign key.
+/// The staged rows bound as one JSON array in `?1` (`[[message, slug, kind, day, count],
+/// ...]`), as a table `i` joined by slug to the businesses that exist (`b`): one bound value
+/// whatever the batch's size (D1 allows 100 per statement), and slugs of erased or unknown
+/// businesses drop out instead of failing the batch.
 macro_rules! incoming {
     () => {
-        "(SELECT json_extract(value, '$[0]') AS message_id, json_extract(value, '$[1]') AS business_id,
+        "(SELECT json_extract(value, '$[0]') AS message_id, json_extract(value, '$[1]') AS slug,
                  json_extract(value, '$[2]') AS kind, json_extract(value, '$[3]') AS day,
                  json_extract(value, '$[4]') AS count
             FROM json_each(?1)) AS i
-         JOIN businesses AS b ON b.id = i.business_id"
+         JOIN businesses AS b ON b.slug = i.slug"
     };
 }
 
@@ -242,7 +245,7 @@ pub async fn record_batch(
             "SELECT coalesce(sum(i.count), 0) AS fresh FROM ",
             incoming!(),
             " WHERE NOT EXISTS (SELECT 1 FROM analytics_staged AS s
-                                 WHERE s.message_id = i.message_id AND s.business_id = i.business_id
+                                 WHERE s.message_id = i.message_id AND s.business_id = b.id
                                    AND s.kind = i.kind)"
         ))
         .bind(&rows),
@@ -252,7 +255,7 @@ pub async fn record_batch(
         Statement::new(concat!(
             "INSERT OR IGNORE INTO analytics_staged
                     (message_id, business_id, kind, day, count, counted, received_at)
-             SELECT i.message_id, i.business_id, i.kind, i.day, i.count, 0, ?2 FROM ",
+             SELECT i.message_id, b.id, i.kind, i.day, i.count, 0, ?2 FROM ",
             incoming!()
         ))
         .bind(&rows)
@@ -518,10 +521,23 @@ mod tests {
         (db, ids)
     }
 
-    fn message(id: &str, kind: EventKind, businesses: &[i64], at: i64) -> (String, Event) {
+    /// The slug of listing `id`, as a page names it.
+    fn slug(db: &SqliteDatabase, id: i64) -> String {
+        block_on(crate::listings::find(db, id))
+            .unwrap()
+            .map_or_else(|| format!("gone-{id}"), |l| l.slug)
+    }
+
+    fn message_in(
+        db: &SqliteDatabase,
+        id: &str,
+        kind: EventKind,
+        businesses: &[i64],
+        at: i64,
+    ) -> (String, Event) {
         (
             id.to_owned(),
-            Event::new(kind, businesses.iter().copied(), at),
+            Event::new(kind, businesses.iter().map(|b| slug(db, *b)), at),
         )
     }
 
@@ -566,8 +582,8 @@ mod tests {
     fn a_batch_delivered_twice_is_counted_once() {
         let (db, ids) = listings(&["Idabel Plumbing", "Hugo Hardware"]);
         let batch = [
-            message("m1", EventKind::View, &[ids[0]], NOON_MONDAY),
-            message("m2", EventKind::SearchAppearance, &ids, NOON_MONDAY),
+            message_in(&db, "m1", EventKind::View, &[ids[0]], NOON_MONDAY),
+            message_in(&db, "m2", EventKind::SearchAppearance, &ids, NOON_MONDAY),
         ];
         assert_eq!(block_on(record_batch(&db, &batch, NOON_MONDAY)).unwrap(), 3);
         assert_eq!(
@@ -584,12 +600,12 @@ mod tests {
     #[test]
     fn a_redelivered_batch_with_new_messages_counts_only_the_new_ones() {
         let (db, ids) = listings(&["Idabel Plumbing"]);
-        let first = [message("m1", EventKind::View, &ids, NOON_MONDAY)];
+        let first = [message_in(&db, "m1", EventKind::View, &ids, NOON_MONDAY)];
         block_on(record_batch(&db, &first, NOON_MONDAY)).unwrap();
         let again = [
-            message("m1", EventKind::View, &ids, NOON_MONDAY),
-            message("m2", EventKind::View, &ids, NOON_MONDAY + 5),
-            message("m3", EventKind::CallClick, &ids, NOON_MONDAY + 9),
+            message_in(&db, "m1", EventKind::View, &ids, NOON_MONDAY),
+            message_in(&db, "m2", EventKind::View, &ids, NOON_MONDAY + 5),
+            message_in(&db, "m3", EventKind::CallClick, &ids, NOON_MONDAY + 9),
         ];
         assert_eq!(
             block_on(record_batch(&db, &again, NOON_MONDAY + 30)).unwrap(),
@@ -603,8 +619,8 @@ mod tests {
     fn a_message_listed_twice_in_one_batch_counts_once() {
         let (db, ids) = listings(&["Idabel Plumbing"]);
         let batch = [
-            message("m1", EventKind::View, &ids, NOON_MONDAY),
-            message("m1", EventKind::View, &ids, NOON_MONDAY),
+            message_in(&db, "m1", EventKind::View, &ids, NOON_MONDAY),
+            message_in(&db, "m1", EventKind::View, &ids, NOON_MONDAY),
         ];
         assert_eq!(block_on(record_batch(&db, &batch, NOON_MONDAY)).unwrap(), 1);
         assert_eq!(counts(&db, ids[0], "2026-11-23").unwrap().views, 1);
@@ -614,13 +630,14 @@ mod tests {
     fn events_for_a_business_that_does_not_exist_are_dropped_and_the_rest_counted() {
         let (db, ids) = listings(&["Idabel Plumbing"]);
         let batch = [
-            message(
+            message_in(
+                &db,
                 "m1",
                 EventKind::SearchAppearance,
                 &[ids[0], 9_999, -4],
                 NOON_MONDAY,
             ),
-            message("m2", EventKind::View, &[9_999], NOON_MONDAY),
+            message_in(&db, "m2", EventKind::View, &[9_999], NOON_MONDAY),
         ];
         assert_eq!(block_on(record_batch(&db, &batch, NOON_MONDAY)).unwrap(), 1);
         assert_eq!(
@@ -637,17 +654,23 @@ mod tests {
         let (db, ids) = listings(&["Idabel Plumbing", "Hugo Hardware"]);
         let (a, b) = (ids[0], ids[1]);
         let batch = [
-            message("1", EventKind::View, &[a], NOON_MONDAY),
-            message("2", EventKind::View, &[a], NOON_MONDAY + HOUR),
-            message("3", EventKind::View, &[a], NOON_MONDAY - DAY),
-            message("4", EventKind::SearchAppearance, &[a, b], NOON_MONDAY),
-            message("5", EventKind::CallClick, &[b], NOON_MONDAY),
-            message("6", EventKind::WebsiteClick, &[a], NOON_MONDAY),
-            message("7", EventKind::DirectionsClick, &[a], NOON_MONDAY),
-            message("8", EventKind::DirectionsClick, &[a], NOON_MONDAY),
+            message_in(&db, "1", EventKind::View, &[a], NOON_MONDAY),
+            message_in(&db, "2", EventKind::View, &[a], NOON_MONDAY + HOUR),
+            message_in(&db, "3", EventKind::View, &[a], NOON_MONDAY - DAY),
+            message_in(&db, "4", EventKind::SearchAppearance, &[a, b], NOON_MONDAY),
+            message_in(&db, "5", EventKind::CallClick, &[b], NOON_MONDAY),
+            message_in(&db, "6", EventKind::WebsiteClick, &[a], NOON_MONDAY),
+            message_in(&db, "7", EventKind::DirectionsClick, &[a], NOON_MONDAY),
+            message_in(&db, "8", EventKind::DirectionsClick, &[a], NOON_MONDAY),
         ];
         assert_eq!(block_on(record_batch(&db, &batch, NOON_MONDAY)).unwrap(), 9);
-        let later = [message("9", EventKind::View, &[a], NOON_MONDAY + 2 * HOUR)];
+        let later = [message_in(
+            &db,
+            "9",
+            EventKind::View,
+            &[a],
+            NOON_MONDAY + 2 * HOUR,
+        )];
         block_on(record_batch(&db, &later, NOON_MONDAY + 2 * HOUR)).unwrap();
         assert_eq!(
             counts(&db, a, "2026-11-23").unwrap(),
@@ -678,8 +701,8 @@ mod tests {
         // 05:59 UTC on the 23rd is 23:59 on the 22nd in Idabel; 06:00 UTC is midnight.
         let midnight = hours::central_to_unix(2026, 11, 23, 0, 0);
         let batch = [
-            message("late", EventKind::View, &ids, midnight - 60),
-            message("early", EventKind::View, &ids, midnight),
+            message_in(&db, "late", EventKind::View, &ids, midnight - 60),
+            message_in(&db, "early", EventKind::View, &ids, midnight),
         ];
         block_on(record_batch(&db, &batch, midnight + HOUR)).unwrap();
         assert_eq!(counts(&db, ids[0], "2026-11-22").unwrap().views, 1);
@@ -690,12 +713,15 @@ mod tests {
     fn a_business_listed_twice_in_one_message_counts_twice_and_ids_past_the_cap_not_at_all() {
         let (db, ids) = listings(&["Idabel Plumbing", "Hugo Hardware"]);
         let (a, b) = (ids[0], ids[1]);
-        let mut listed = vec![a, a];
-        listed.extend(std::iter::repeat_n(9_999, MAX_BUSINESS_IDS - 2));
-        listed.push(b);
+        let mut listed = vec![slug(&db, a), slug(&db, a)];
+        listed.extend(std::iter::repeat_n(
+            "no-such-listing".to_owned(),
+            MAX_BUSINESS_IDS - 2,
+        ));
+        listed.push(slug(&db, b));
         let event = Event {
             kind: EventKind::SearchAppearance,
-            business_ids: listed,
+            listings: listed,
             at: NOON_MONDAY,
         };
         block_on(record_batch(&db, &[("m".into(), event)], NOON_MONDAY)).unwrap();
@@ -706,14 +732,20 @@ mod tests {
     #[test]
     fn counted_messages_are_forgotten_after_eight_days_and_their_counts_kept() {
         let (db, ids) = listings(&["Idabel Plumbing"]);
-        let first = [message("old", EventKind::View, &ids, NOON_MONDAY)];
+        let first = [message_in(&db, "old", EventKind::View, &ids, NOON_MONDAY)];
         block_on(record_batch(&db, &first, NOON_MONDAY)).unwrap();
         let week_later = NOON_MONDAY + 7 * DAY;
-        let second = [message("new", EventKind::View, &ids, week_later)];
+        let second = [message_in(&db, "new", EventKind::View, &ids, week_later)];
         block_on(record_batch(&db, &second, week_later)).unwrap();
         assert_eq!(staged(&db), 2, "remembered for 8 days");
         let nine_days_later = NOON_MONDAY + 9 * DAY;
-        let third = [message("newer", EventKind::View, &ids, nine_days_later)];
+        let third = [message_in(
+            &db,
+            "newer",
+            EventKind::View,
+            &ids,
+            nine_days_later,
+        )];
         block_on(record_batch(&db, &third, nine_days_later)).unwrap();
         assert_eq!(staged(&db), 2, "the first message is forgotten");
         assert_eq!(counts(&db, ids[0], "2026-11-23").unwrap().views, 1);
@@ -724,9 +756,9 @@ mod tests {
         let (db, _) = listings(&["Idabel Plumbing"]);
         assert_eq!(block_on(record_batch(&db, &[], NOON_MONDAY)).unwrap(), 0);
         let batch = [
-            message("", EventKind::View, &[1], NOON_MONDAY),
-            message("m", EventKind::View, &[1], i64::MAX),
-            message("n", EventKind::View, &[1], -1),
+            message_in(&db, "", EventKind::View, &[1], NOON_MONDAY),
+            message_in(&db, "m", EventKind::View, &[1], i64::MAX),
+            message_in(&db, "n", EventKind::View, &[1], -1),
         ];
         assert_eq!(block_on(record_batch(&db, &batch, NOON_MONDAY)).unwrap(), 0);
         assert_eq!(staged(&db), 0);
@@ -735,7 +767,7 @@ mod tests {
     #[test]
     fn erasing_a_business_erases_its_counters() {
         let (db, ids) = listings(&["Idabel Plumbing"]);
-        let batch = [message("m", EventKind::View, &ids, NOON_MONDAY)];
+        let batch = [message_in(&db, "m", EventKind::View, &ids, NOON_MONDAY)];
         block_on(record_batch(&db, &batch, NOON_MONDAY)).unwrap();
         block_on(db.execute(&Statement::new("DELETE FROM businesses WHERE id = ?1").bind(ids[0])))
             .unwrap();
@@ -746,9 +778,9 @@ mod tests {
     fn a_series_has_every_day_of_the_period_oldest_first_ending_today() {
         let (db, ids) = listings(&["Idabel Plumbing"]);
         let batch = [
-            message("m1", EventKind::View, &ids, NOON_MONDAY - 2 * DAY),
-            message("m2", EventKind::CallClick, &ids, NOON_MONDAY),
-            message("m3", EventKind::View, &ids, NOON_MONDAY - 7 * DAY),
+            message_in(&db, "m1", EventKind::View, &ids, NOON_MONDAY - 2 * DAY),
+            message_in(&db, "m2", EventKind::CallClick, &ids, NOON_MONDAY),
+            message_in(&db, "m3", EventKind::View, &ids, NOON_MONDAY - 7 * DAY),
         ];
         block_on(record_batch(&db, &batch, NOON_MONDAY)).unwrap();
         let week = block_on(series(&db, ids[0], Period::Week, NOON_MONDAY)).unwrap();
@@ -784,7 +816,13 @@ mod tests {
     #[test]
     fn a_series_shows_only_its_own_business() {
         let (db, ids) = listings(&["Idabel Plumbing", "Hugo Hardware"]);
-        let batch = [message("m", EventKind::View, &[ids[1]], NOON_MONDAY)];
+        let batch = [message_in(
+            &db,
+            "m",
+            EventKind::View,
+            &[ids[1]],
+            NOON_MONDAY,
+        )];
         block_on(record_batch(&db, &batch, NOON_MONDAY)).unwrap();
         add_lead(&db, ids[1], "new", NOON_MONDAY);
         let mine = block_on(series(&db, ids[0], Period::Week, NOON_MONDAY)).unwrap();
@@ -860,15 +898,26 @@ mod tests {
 
     #[test]
     fn a_queue_message_is_small_json_and_reads_back() {
-        let event = Event::new(EventKind::SearchAppearance, [12, 7], NOON_MONDAY);
+        let event = Event::new(
+            EventKind::SearchAppearance,
+            [
+                "idabel-plumbing-idabel".to_owned(),
+                "hugo-hardware-hugo".to_owned(),
+            ],
+            NOON_MONDAY,
+        );
         let json = serde_json::to_string(&event).unwrap();
         assert_eq!(
             json,
-            r#"{"kind":"search_appearance","business_ids":[12,7],"at":1795456800}"#
+            r#"{"kind":"search_appearance","listings":["idabel-plumbing-idabel","hugo-hardware-hugo"],"at":1795456800}"#
         );
         assert_eq!(serde_json::from_str::<Event>(&json).unwrap(), event);
-        let many = Event::new(EventKind::View, 1..=500, NOON_MONDAY);
-        assert_eq!(many.business_ids.len(), MAX_BUSINESS_IDS);
+        let many = Event::new(
+            EventKind::View,
+            (1..=500).map(|n| format!("l-{n}")),
+            NOON_MONDAY,
+        );
+        assert_eq!(many.listings.len(), MAX_BUSINESS_IDS);
     }
 
     #[test]

@@ -779,3 +779,86 @@ fn a_section_that_breaks_a_rule_names_the_problem_and_keeps_what_was_typed() {
     );
     assert!(reply.body.contains("field-error") || reply.body.contains("notice error"));
 }
+
+const BROWSER: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+
+/// The total of a metric as the analytics page's table shows it.
+fn total(page: &str, label: &str) -> i64 {
+    let row = format!("<th scope=\"row\">{label}</th><td>");
+    let at = page
+        .find(&row)
+        .map(|at| at + row.len())
+        .expect("the metric's row");
+    page[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn visits_searches_and_clicks_move_the_owners_analytics_and_crawlers_do_not() {
+    let _turn = exclusive();
+    let agent = Worker::agent();
+    let (owner, slug, id) = owned_listing(&agent, "Qqdash Counted Drains", "198.51.100.83");
+    let analytics = format!("/dashboard/{id}/analytics?days=7");
+    let before = owner.get(&agent, &analytics);
+    assert_eq!(before.status, 200, "{}", before.body);
+    assert_eq!(total(&before.body, "Listing views"), 0);
+    assert!(
+        before.body.contains("<svg role=\"img\""),
+        "charts are server-rendered SVG"
+    );
+    let api = Worker::api();
+    for _ in 0..3 {
+        let page = api.send(
+            "GET",
+            &format!("/business/{slug}"),
+            &[("User-Agent", BROWSER)],
+            None,
+        );
+        assert_eq!(page.status, 200);
+    }
+    let crawler = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
+    api.send(
+        "GET",
+        &format!("/business/{slug}"),
+        &[("User-Agent", crawler)],
+        None,
+    );
+    let search = api.send(
+        "GET",
+        "/search?q=Qqdash+Counted",
+        &[("User-Agent", BROWSER)],
+        None,
+    );
+    assert!(
+        search.body.contains(&format!("data-listing=\"{slug}\"")),
+        "{}",
+        search.body
+    );
+    let ping = api.send(
+        "POST",
+        &format!("/business/{slug}/ping/call"),
+        &[("User-Agent", BROWSER), ("Content-Type", "text/ping")],
+        Some(b"PING"),
+    );
+    assert_eq!(ping.status, 204);
+    // The queue hands the consumer a batch within a second or so.
+    let mut after = String::new();
+    for _ in 0..20 {
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        after = owner.get(&agent, &analytics).body;
+        if total(&after, "Listing views") >= 3 && total(&after, "Calls") >= 1 {
+            break;
+        }
+    }
+    assert_eq!(
+        total(&after, "Listing views"),
+        3,
+        "three people, no crawler"
+    );
+    assert_eq!(total(&after, "Search appearances"), 1);
+    assert_eq!(total(&after, "Calls"), 1);
+}

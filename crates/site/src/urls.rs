@@ -36,6 +36,14 @@ pub fn business(slug: &str) -> String {
 pub const PAGE: &str = "page";
 
 /// The page its owner built ([`kbc_domain::page_builder`]), under the listing.
+/// Where the listing page's links report a click (`{ping}/call`, `/website`, `/directions`).
+pub fn ping(slug: &str) -> String {
+    format!("/{BUSINESS}/{slug}/{PING}")
+}
+
+/// The path segment of [`ping`].
+pub const PING: &str = "ping";
+
 pub fn business_page(slug: &str) -> String {
     format!("/{BUSINESS}/{slug}/{PAGE}")
 }

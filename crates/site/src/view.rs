@@ -10,6 +10,8 @@ use kbc_domain::values::{GeoPoint, StateCode};
 /// A listing in a list of results.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Card {
+    /// Marks the card (`data-listing`), so a cached page still says whom it showed.
+    pub slug: String,
     pub url: String,
     pub name: String,
     pub category: String,
@@ -23,9 +25,23 @@ pub struct Card {
     pub distance: Option<String>,
 }
 
+/// The slugs of the listing cards a rendered page shows, in order: what a page (cached or
+/// not) tells the analytics about the listings it showed.
+pub fn listed_slugs(html: &str) -> Vec<String> {
+    const MARK: &str = "data-listing=\"";
+    html.match_indices(MARK)
+        .filter_map(|(at, _)| {
+            let rest = html.get(at + MARK.len()..)?;
+            let slug: String = rest.chars().take_while(|c| *c != '"').collect();
+            (!slug.is_empty()).then_some(slug)
+        })
+        .collect()
+}
+
 impl Card {
     pub fn from_summary(summary: &BusinessSummary) -> Self {
         Self {
+            slug: summary.slug.clone(),
             url: urls::business(&summary.slug),
             name: summary.name.clone(),
             category: summary.category.name.clone(),
@@ -324,5 +340,15 @@ mod tests {
     #[test]
     fn dates_read_in_full() {
         assert_eq!(date_label(1_795_435_200), "November 23, 2026");
+    }
+
+    #[test]
+    fn a_rendered_page_names_the_listings_it_showed() {
+        let html = r#"<li class="card" data-listing="idabel-plumbing-idabel"></li><li data-listing="hugo-tires-hugo">"#;
+        assert_eq!(
+            listed_slugs(html),
+            ["idabel-plumbing-idabel", "hugo-tires-hugo"]
+        );
+        assert!(listed_slugs("<p>no cards</p>").is_empty());
     }
 }

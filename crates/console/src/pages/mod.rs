@@ -21,8 +21,8 @@ pub use jobs::JobsPage;
 pub use listings::{ListingForm, ListingPage, ListingsPage};
 pub use moderation::{ReviewPage, SubmissionRow, SubmissionsPage};
 pub use owner::{
-    BuilderPage, BusinessNav, DashboardPage, EditorPage, HistoryPage, LeadPage, LeadsPage,
-    NewListingPage, OverviewPage, PhotosPage, SectionEditor, SpecialDayForm, listing,
+    AnalyticsPage, BuilderPage, BusinessNav, DashboardPage, EditorPage, HistoryPage, LeadPage,
+    LeadsPage, NewListingPage, OverviewPage, PhotosPage, SectionEditor, SpecialDayForm, listing,
 };
 pub use users::UsersPage;
 

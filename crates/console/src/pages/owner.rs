@@ -1,13 +1,15 @@
 //! The owner dashboard: the businesses someone owns (switching between them), their claims
 //! and the listings they added; for one business its overview, the listing editor with
 //! dated exceptions to the hours, the edit history with undo, the photos, the leads inbox, and
-//! the page builder. Every
+//! the page builder, and the analytics. Every
 //! loader takes the business id the gate already checked the viewer may open.
 
 use super::listings::ListingForm;
 use super::{PAGE_SIZE, when};
+use crate::charts::Chart;
 use crate::chrome::{Chrome, Notice, Viewer};
 use askama::Template;
+use kbc_domain::analytics::{self, Metric, Period};
 use kbc_domain::claims::{self, Claim, Owned};
 use kbc_domain::db::Database;
 use kbc_domain::directory;
@@ -607,5 +609,47 @@ impl BuilderPage {
 
     pub fn has_current(&self) -> bool {
         self.snapshots.iter().any(|(s, _)| s.is_current)
+    }
+}
+
+/// `/dashboard/{id}/analytics`: views, search appearances, clicks and leads per day over 7,
+/// 30 or 90 days, as charts with the same numbers in tables for screen readers.
+#[derive(Template)]
+#[template(path = "analytics.html")]
+pub struct AnalyticsPage {
+    pub chrome: Chrome,
+    pub nav: BusinessNav,
+    pub period: Period,
+    pub periods: [Period; 3],
+    pub charts: Vec<Chart>,
+    /// (metric, total over the period).
+    pub totals: Vec<(&'static str, i64)>,
+}
+
+impl AnalyticsPage {
+    pub async fn load(
+        db: &impl Database,
+        viewer: Viewer,
+        nav: BusinessNav,
+        period: Period,
+        now: i64,
+    ) -> DomainResult<Self> {
+        let days = analytics::series(db, nav.id, period, now).await?;
+        let sums = analytics::totals(&days);
+        Ok(Self {
+            chrome: Chrome::new(
+                format!("Analytics of {}", nav.name),
+                "dashboard",
+                Some(viewer),
+            ),
+            nav,
+            period,
+            periods: Period::ALL,
+            totals: Metric::ALL
+                .into_iter()
+                .map(|metric| (metric.label(), sums.get(metric)))
+                .collect(),
+            charts: Chart::all(&days),
+        })
     }
 }

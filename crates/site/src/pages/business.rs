@@ -6,6 +6,8 @@ use super::*;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BusinessView {
     pub slug: String,
+    /// Where a click on call, website or directions is counted (`<a ping>`, no script).
+    pub ping_url: String,
     pub name: String,
     pub paragraphs: Vec<String>,
     pub category: String,
@@ -43,6 +45,7 @@ impl BusinessView {
             label
         };
         Self {
+            ping_url: urls::ping(&b.slug),
             slug: b.slug.clone(),
             name: b.name.clone(),
             paragraphs: b.description.split("\n").map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned).collect(),

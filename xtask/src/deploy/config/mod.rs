@@ -153,7 +153,8 @@ impl WorkerConfig {
             .collect()
     }
 
-    /// Queue names this worker produces to or consumes from.
+    /// Queue names this worker produces to or consumes from, and the dead-letter queues its
+    /// consumers send what keeps failing to (provisioning creates those too).
     pub fn queues(&self, env: Option<Environment>) -> BTreeSet<String> {
         let Some(queues) = self
             .section(env)
@@ -166,7 +167,11 @@ impl WorkerConfig {
             .iter()
             .filter_map(|kind| queues.get(*kind).and_then(Value::as_array))
             .flatten()
-            .filter_map(|q| q.get("queue").and_then(Value::as_str).map(str::to_owned))
+            .flat_map(|q| {
+                ["queue", "dead_letter_queue"]
+                    .into_iter()
+                    .filter_map(|key| q.get(key).and_then(Value::as_str).map(str::to_owned))
+            })
             .collect()
     }
 
