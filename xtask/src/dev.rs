@@ -2,6 +2,7 @@
 //! all four workers, migrates and (when empty) seeds `.state/`, then serves every worker
 //! through `wrangler dev` until Ctrl-C, and stops them all.
 
+use crate::demo;
 use crate::fakes::Fakes;
 use crate::seed::{self, Plan, Seeded};
 use crate::supervise::{self, Logs, Spec};
@@ -9,7 +10,6 @@ use crate::workers::Worker;
 use crate::workspace::{self, Workspace};
 use crate::{build, setup, state};
 use anyhow::Result;
-use kbc_cf_fake::oidc;
 use kbc_domain::jobs::SCHEDULES;
 
 /// Enough listings for every category and town to have something to show.
@@ -33,6 +33,7 @@ pub fn run(ws: &Workspace) -> Result<()> {
         ),
         Seeded::Already(count) => println!("✓ .state has {count} businesses"),
     }
+    demo::install(&state::open_d1(&state_dir)?, workspace::unix_now())?;
     supervise::check_interrupted()?;
 
     let fakes = Fakes::start(0)?;
@@ -58,15 +59,22 @@ fn print_banner(specs: &[Spec], fakes: &Fakes) {
         println!("  {:<9} {}", spec.worker.name(), spec.url());
     }
     let api = Worker::Api.dev_port();
+    let app = Worker::Agent.dev_port();
     println!(
-        "\nSign in (as any test identity of the fake Google; {} is an admin):",
-        oidc::IDENTITIES[0].email
+        "\nSign in as any test identity of the fake Google ({} is an admin):",
+        demo::admin_email()
     );
     println!(
-        "  http://127.0.0.1:{}/sign-in     (fake Google at {})",
-        Worker::Agent.dev_port(),
+        "  http://127.0.0.1:{app}/sign-in     (fake Google at {})",
         fakes.oidc.base_url()
     );
+    println!(
+        "\nRun a listing: sign in as {}, then claim Ridgeline Plumbing (its email is yours, so \
+         it is yours at once) and open your dashboard:",
+        demo::owner_email()
+    );
+    println!("  http://127.0.0.1:{app}/claim/{}", demo::OWNER_LISTING);
+    println!("  http://127.0.0.1:{app}/dashboard");
     println!("\nTry:");
     println!("  curl '127.0.0.1:{api}/api/v1/businesses?q=bakery'");
     println!("  curl '127.0.0.1:{api}/api/v1/categories'");

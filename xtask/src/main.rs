@@ -9,6 +9,7 @@ mod admin;
 mod audit;
 mod bench;
 mod build;
+mod demo;
 mod deploy;
 mod dev;
 mod fakes;
