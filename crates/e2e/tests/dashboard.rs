@@ -780,7 +780,10 @@ fn a_section_that_breaks_a_rule_names_the_problem_and_keeps_what_was_typed() {
     assert!(reply.body.contains("field-error") || reply.body.contains("notice error"));
 }
 
-const BROWSER: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+const BROWSER: &str = concat!(
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) ",
+    "Chrome/131.0.0.0 Safari/537.36"
+);
 
 /// The total of a metric as the analytics page's table shows it.
 fn total(page: &str, label: &str) -> i64 {

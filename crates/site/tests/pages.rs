@@ -198,7 +198,14 @@ fn a_business_page_has_contact_hours_open_now_links_and_json_ld() {
     .unwrap()
     .unwrap();
     let html = page.html();
-    assert!(html.contains("<a href=\"tel:+15805550100\">(580) 555-0100</a>"));
+    let ping = format!("/business/{}/ping", d.plumber);
+    assert!(html.contains(&format!(
+        "<a href=\"tel:+15805550100\" ping=\"{ping}/call\">(580) 555-0100</a>"
+    )));
+    assert!(
+        html.contains(&format!("ping=\"{ping}/website\"")),
+        "clicks are reported without a script"
+    );
     assert!(html.contains("Open now · until 5:00 PM"));
     assert!(html.contains(
         "<tr class=\"today\"><th scope=\"row\">Monday</th><td>8:00 AM – 5:00 PM</td></tr>"
