@@ -108,15 +108,17 @@ async function launch() {
 /**
  * A fresh visitor: its own cookies and cache, a phone or desktop viewport, and the
  * client address Cloudflare would put in `CF-Connecting-IP`, so each test's form posts
- * count against a rate limit of their own.
+ * count against a rate limit of their own. `userAgent` replaces headless Chromium's own
+ * (which the site's analytics rightly take for a robot) when a test needs a resident.
  */
-async function visit(browser, { viewport = DESKTOP, client = '198.51.100.1' } = {}) {
+async function visit(browser, { viewport = DESKTOP, client = '198.51.100.1', userAgent } = {}) {
   const phone = viewport.width < 600;
   const context = await browser.newContext({
     viewport,
     isMobile: phone,
     hasTouch: phone,
     extraHTTPHeaders: { 'CF-Connecting-IP': client },
+    ...(userAgent ? { userAgent } : {}),
   });
   context.setDefaultTimeout(ACTION_TIMEOUT_MS);
   context.setDefaultNavigationTimeout(ACTION_TIMEOUT_MS);
