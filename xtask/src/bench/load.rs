@@ -53,17 +53,32 @@ impl Measured {
     }
 }
 
-/// Sends `requests` GETs to `base` + `paths[i % paths.len()]` from `concurrency` threads.
+/// Sends `requests` GETs to `base` + `paths[i % paths.len()]` from `concurrency` threads,
+/// as a tool (no `User-Agent`), which the site's analytics do not count.
 pub fn run(base: &str, paths: &[String], requests: usize, concurrency: usize) -> Result<Measured> {
+    run_as(base, paths, requests, concurrency, None)
+}
+
+/// [`run`] with a browser's `User-Agent`, so each page view is a visit the analytics count.
+pub fn run_as(
+    base: &str,
+    paths: &[String],
+    requests: usize,
+    concurrency: usize,
+    user_agent: Option<&str>,
+) -> Result<Measured> {
     let next = AtomicUsize::new(0);
     let failures = Mutex::new((0usize, Vec::new()));
     // One client per thread, so each keeps its own keep-alive connection.
     let clients: Vec<Client> = (0..concurrency)
         .map(|_| {
-            Client::builder()
-                .timeout(Duration::from_secs(30))
-                .build()
-                .context("building the HTTP client")
+            let builder = Client::builder().timeout(Duration::from_secs(30));
+            match user_agent {
+                Some(agent) => builder.user_agent(agent),
+                None => builder,
+            }
+            .build()
+            .context("building the HTTP client")
         })
         .collect::<Result<_>>()?;
     let started = Instant::now();

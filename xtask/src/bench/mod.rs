@@ -9,7 +9,9 @@
 //! neither number hides the other. Every run also measures `/robots.txt`, which touches no
 //! storage at all: the ceiling of that run, which each scenario is reported against. Each
 //! scenario is a fixed number of requests at a fixed concurrency, so a run is bounded and
-//! stops by itself. Results and verdicts are printed and written to docs/BENCHMARKS.md.
+//! stops by itself. At 1,000 businesses it also times the analytics queue: listing views
+//! from a browser until its consumer has counted every one. Results and verdicts are
+//! printed and written to docs/BENCHMARKS.md.
 
 mod load;
 mod report;
@@ -43,6 +45,7 @@ pub fn run(ws: &Workspace, options: Options) -> Result<()> {
     setup::all(ws)?;
     let bundles = build::build(ws, &[Worker::Api])?;
     let mut rows = Vec::new();
+    let mut consumer = None;
     for businesses in [SMALL, LARGE] {
         let state_dir = ws.target_dir().join(format!("bench-state-{businesses}"));
         prepare(ws, &state_dir, businesses)?;
@@ -52,7 +55,12 @@ pub fn run(ws: &Workspace, options: Options) -> Result<()> {
             println!("\n━━ {} businesses, {}", thousands(businesses), mode.name());
             rows.extend(measure(ws, &state_dir, businesses, mode, &slugs, options)?);
         }
+        if businesses == SMALL {
+            println!("\n━━ {} businesses, analytics queue", thousands(businesses));
+            consumer = Some(analytics_queue(ws, &state_dir, &slugs, options)?);
+        }
     }
+    let consumer = consumer.unwrap_or_default();
 
     let results = report::results_table(&rows, CEILING);
     println!("\n{results}");
@@ -84,6 +92,7 @@ pub fn run(ws: &Workspace, options: Options) -> Result<()> {
          same run._\n\n\
          ### Bundle sizes\n\n{sizes}\n\
          ### Throughput and latency\n\n{results}\n\
+         ### Analytics queue\n\n{consumer}\n\
          ### Targets\n\n{targets}",
         date = workspace::utc_date(workspace::unix_now()),
         sha = ws.git_sha()?,
@@ -126,6 +135,73 @@ fn prepare(ws: &Workspace, state_dir: &Path, businesses: u32) -> Result<()> {
         ),
     }
     Ok(())
+}
+
+/// Listing page views from a browser (so each sends an event to the analytics queue) at
+/// the run's concurrency, then the time until the queue's consumer has counted all of them
+/// into the daily counters: the pipeline's throughput end to end, in workerd.
+fn analytics_queue(
+    ws: &Workspace,
+    state_dir: &Path,
+    slugs: &[String],
+    options: Options,
+) -> Result<String> {
+    const BROWSER: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
+    let spec = Spec::new(Worker::Api, PORT);
+    let logs = Logs::Files(ws.target_dir().join("bench-logs/analytics"));
+    let mut fleet = supervise::Fleet::start(ws, state_dir, std::slice::from_ref(&spec), &logs)?;
+    let paths: Vec<String> = slugs
+        .iter()
+        .map(|slug| format!("/business/{slug}"))
+        .collect();
+    let counted = || -> Result<i64> {
+        let db = state::open_d1(state_dir)?;
+        let sql = "SELECT coalesce(sum(views), 0) FROM listing_daily_stats";
+        Ok(pollster::block_on(kbc_domain::db::fetch_integer(
+            &db,
+            &kbc_domain::db::Statement::new(sql),
+        ))?)
+    };
+    let before = counted()?;
+    let started = std::time::Instant::now();
+    let sent = load::run_as(
+        &spec.url(),
+        &paths,
+        options.requests,
+        options.concurrency,
+        Some(BROWSER),
+    )?;
+    let wanted = before + i64::try_from(options.requests)?;
+    let deadline = started + std::time::Duration::from_secs(120);
+    let mut now_counted = counted()?;
+    while now_counted < wanted && std::time::Instant::now() < deadline {
+        supervise::check_interrupted()?;
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        now_counted = counted()?;
+    }
+    let drained = started.elapsed();
+    fleet.stop()?;
+    supervise::wait_ports_free(&[PORT], std::time::Duration::from_secs(10))?;
+    let views = now_counted - before;
+    if views != i64::try_from(options.requests)? || sent.errors > 0 {
+        bail!(
+            "analytics: {views} of {} views counted ({} requests failed)",
+            options.requests,
+            sent.errors
+        );
+    }
+    let line = format!(
+        "{views} listing page views sent from a browser in {sent_s:.1} s ({send:.0} req/s, p99 \
+         {p99:.1} ms); all counted into the daily counters by the queue's consumer {drained_s:.1} s \
+         after the first: **{rate:.0} events/s end to end**, each counted once.\n",
+        sent_s = sent.elapsed.as_secs_f64(),
+        send = sent.requests_per_second(),
+        p99 = sent.percentile_ms(0.99),
+        drained_s = drained.as_secs_f64(),
+        rate = views as f64 / drained.as_secs_f64(),
+    );
+    println!("  {line}");
+    Ok(line)
 }
 
 /// Slugs of the public listings, read before the worker starts (and the file is closed
