@@ -1,7 +1,8 @@
 // The owner dashboard in a real browser: an owner signs in through the fake Google, claims
 // their listing, edits its hours (the public "open now" follows), uploads a photo (public at
 // once; a renamed non-image is refused), answers a lead, watches the analytics move after
-// residents visit, publishes a page and brings an earlier version back — and does the
+// residents visit, publishes a page, brings an earlier version back and drags its sections
+// into another order — and does the
 // editor with the keyboard alone. Every dashboard page is saved at phone and desktop widths.
 
 import assert from 'node:assert/strict';
@@ -150,6 +151,15 @@ test('an owner claims, edits hours, adds a photo, answers a lead, reads analytic
   await page.waitForTimeout(1100);
   await open(`${listing}/page`);
   assert.match(await page.locator('body').textContent(), /Drains cleared the same day/);
+
+  // Dragging a section (the dashboard's one script) reorders the page; the buttons remain.
+  await open(`${dashboard}/page`, APP);
+  await page.getByLabel('Add a section').selectOption('about');
+  await page.getByRole('button', { name: 'Add', exact: true }).click();
+  const sections = page.locator('ol.builder-sections > li');
+  assert.deepEqual(await sections.locator('h4').allTextContents(), ['Hero', 'About']);
+  await Promise.all([page.waitForURL(/done=section-moved/), sections.nth(1).dragTo(sections.nth(0))]);
+  assert.deepEqual(await sections.locator('h4').allTextContents(), ['About', 'Hero']);
 
   assert.deepEqual(dialogs, [], 'nothing the owner typed ran');
   await assertClean();

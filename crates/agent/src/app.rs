@@ -70,6 +70,13 @@ async fn serve(route: Route, req: &mut Request, env: &Env) -> Response {
                 true,
             );
         }
+        Route::Script => {
+            return asset(
+                kbc_console::assets::script(),
+                "text/javascript; charset=utf-8",
+                true,
+            );
+        }
         Route::Icon => return asset(kbc_site::assets::ICON, "image/svg+xml", false),
         _ => {}
     }

@@ -5,7 +5,7 @@
 //! names the business id of the route, so an id of another business finds nothing.
 
 use crate::console::{failed, notice, page_number, publish};
-use crate::respond::{self, not_found, page, problem, redirect, secure};
+use crate::respond::{self, Allow, not_found, page, problem, redirect, secure};
 use crate::routes::{OwnerRoute, PhotoAction, Route, SectionAction};
 use crate::sign_in::query;
 use kbc_console::chrome::Viewer;
@@ -132,6 +132,26 @@ fn author(session: &Session, kind: AuthorKind) -> Author {
         AuthorKind::Admin => Author::admin(&session.actor(), Means::Dashboard),
         _ => Author::owner(&session.actor(), Means::Dashboard),
     }
+}
+
+/// The photos page: its own script (drag to reorder) allowed.
+fn photos_page(status: u16, photos: &PhotosPage) -> Response {
+    let allow = Allow {
+        scripts: true,
+        ..Allow::default()
+    };
+    respond::page_allowing(status, photos, allow)
+}
+
+/// The page builder: its own script, and the preview's images from the public site.
+fn builder_page(status: u16, builder: &BuilderPage, env: &Env) -> Response {
+    let origin = site_origin(env);
+    let allow = Allow {
+        images: Some(&origin),
+        scripts: true,
+        ..Allow::default()
+    };
+    respond::page_allowing(status, builder, allow)
 }
 
 /// The public site's origin, for links to a listing.
@@ -268,7 +288,7 @@ async fn business_read(
             secure(&response);
             response
         }
-        OwnerRoute::Photos => page(
+        OwnerRoute::Photos => photos_page(
             200,
             &PhotosPage::load(db, viewer, nav, None, notice(req)).await?,
         ),
@@ -300,7 +320,7 @@ async fn business_read(
         }
         OwnerRoute::Builder => {
             let builder = BuilderPage::load(db, viewer, nav, None, notice(req)).await?;
-            respond::page_showing_images_of(200, &builder, &site_origin(env))
+            builder_page(200, &builder, env)
         }
         OwnerRoute::Analytics => {
             let period = match query(req, "days").as_deref() {
@@ -551,11 +571,7 @@ async fn business_change(
                             let Opened { nav, .. } = open(db, env, session, id, &route).await?;
                             let failed = Some((section, typed, errors));
                             let again = BuilderPage::load(db, viewer, nav, failed, None).await?;
-                            return Ok(respond::page_showing_images_of(
-                                422,
-                                &again,
-                                &site_origin(env),
-                            ));
+                            return Ok(builder_page(422, &again, env));
                         }
                         Err(err) => return Err(err),
                     }
@@ -690,7 +706,7 @@ async fn add_photo(
             BusinessNav::load(db, session.user_id, &listing, &site_origin(env), "photos").await?;
         let again =
             PhotosPage::load(db, viewer.clone(), nav, Some((alt.clone(), problems)), None).await?;
-        Ok::<_, DomainError>(page(422, &again))
+        Ok::<_, DomainError>(photos_page(422, &again))
     };
     let Some(inspected) = inspected.filter(|_| problems.is_empty()) else {
         return refused(problems).await;

@@ -1,5 +1,6 @@
-//! How the agent answers: HTML pages with the security headers (a CSP with no script, no
-//! caching of anything personal), friendly problem pages, and 303 redirects.
+//! How the agent answers: HTML pages with the security headers (a CSP with no script but the
+//! dashboard's own where a page asks for it, no caching of anything personal), friendly
+//! problem pages, and 303 redirects.
 
 use askama::Template;
 use kbc_console::chrome::Viewer;
@@ -8,43 +9,42 @@ use kbc_edge::http::set;
 use kbc_edge::runtime;
 use worker::{Response, console_error};
 
-/// The page's CSP; `form_target` is an origin a form may post to beyond our own (the sign-in
-/// form's redirect goes on to the identity provider, and browsers check `form-action` on it),
-/// `images` one whose images the page shows (the public site's, in the page builder's preview).
-fn content_security_policy(form_target: Option<&str>, images: Option<&str>) -> String {
+/// What a page's CSP allows beyond our own styles, images and forms.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Allow<'a> {
+    /// An origin a form may post to (the sign-in form's redirect goes on to the identity
+    /// provider, and browsers check `form-action` on it).
+    pub form_target: Option<&'a str>,
+    /// An origin whose images the page shows (the public site's, in the page builder's
+    /// preview).
+    pub images: Option<&'a str>,
+    /// Our own script (the dashboard's drag to reorder), from this origin only.
+    pub scripts: bool,
+}
+
+fn content_security_policy(allow: Allow) -> String {
     let extra = |origin: Option<&str>| origin.map(|o| format!(" {o}")).unwrap_or_default();
     format!(
-        "default-src 'none'; style-src 'self'; img-src 'self'{}; form-action 'self'{}; base-uri 'none'; \
+        "default-src 'none'; style-src 'self'; img-src 'self'{}; {}form-action 'self'{}; base-uri 'none'; \
          frame-ancestors 'none'",
-        extra(images),
-        extra(form_target)
+        extra(allow.images),
+        if allow.scripts {
+            "script-src 'self'; "
+        } else {
+            ""
+        },
+        extra(allow.form_target)
     )
 }
 
 /// A rendered page with the security headers; nothing signed-in is ever cached.
 pub fn page(status: u16, template: &impl Template) -> Response {
-    page_with_form_target(status, template, None)
+    page_allowing(status, template, Allow::default())
 }
 
-pub fn page_with_form_target(
-    status: u16,
-    template: &impl Template,
-    form_target: Option<&str>,
-) -> Response {
-    render(
-        status,
-        template,
-        &content_security_policy(form_target, None),
-    )
-}
-
-/// A page that shows images from `origin` as well as our own.
-pub fn page_showing_images_of(status: u16, template: &impl Template, origin: &str) -> Response {
-    render(
-        status,
-        template,
-        &content_security_policy(None, Some(origin)),
-    )
+/// [`page`] with a CSP that allows what `allow` says as well.
+pub fn page_allowing(status: u16, template: &impl Template, allow: Allow) -> Response {
+    render(status, template, &content_security_policy(allow))
 }
 
 fn render(status: u16, template: &impl Template, policy: &str) -> Response {

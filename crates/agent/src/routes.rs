@@ -9,6 +9,8 @@ use kbc_domain::values::Slug;
 pub enum Route {
     Health,
     Stylesheet,
+    /// The dashboard's script, by its current fingerprint.
+    Script,
     Icon,
     Home,
     SignIn,
@@ -206,10 +208,14 @@ pub enum Kind {
 }
 
 impl Route {
-    /// The route `path` names, if any; the stylesheet by its current fingerprint only.
+    /// The route `path` names, if any; the stylesheet and the script by their current
+    /// fingerprints only.
     pub fn resolve(path: &str, stylesheet: &str) -> Option<Route> {
         if path == stylesheet {
             return Some(Route::Stylesheet);
+        }
+        if path == kbc_console::assets::script_path() {
+            return Some(Route::Script);
         }
         let segments: Vec<&str> = path.strip_prefix('/')?.split('/').collect();
         Some(match segments.as_slice() {
@@ -318,7 +324,7 @@ impl Route {
     pub fn template(&self) -> &'static str {
         match self {
             Route::Health => "/health",
-            Route::Stylesheet | Route::Icon => "/assets/{file}",
+            Route::Stylesheet | Route::Script | Route::Icon => "/assets/{file}",
             Route::Home => "/",
             Route::SignIn => "/sign-in",
             Route::Callback => "/auth/callback",

@@ -5,7 +5,7 @@
 //! No parameter of the callback is ever shown or logged: a failure is one friendly page.
 
 use crate::oidc::{self, Failure, Provider};
-use crate::respond::{self, page_with_form_target, problem, redirect};
+use crate::respond::{self, Allow, page_allowing, problem, redirect};
 use crate::session::{self, SESSION_COOKIE, SIGN_IN_COOKIE, clear_cookie, set_cookie};
 use kbc_console::pages::SignInPage;
 use kbc_domain::accounts::{
@@ -56,7 +56,11 @@ pub async fn page(req: &Request, env: &Env, session: Option<&Session>) -> Respon
         .and_then(|e| e.authorization_origin());
     let signed_out = query(req, "signed_out").is_some();
     let page = SignInPage::new(next, provider.display_name().into(), signed_out);
-    page_with_form_target(200, &page, target.as_deref())
+    let allow = Allow {
+        form_target: target.as_deref(),
+        ..Allow::default()
+    };
+    page_allowing(200, &page, allow)
 }
 
 fn not_configured(missing: oidc::NotConfigured) -> Response {

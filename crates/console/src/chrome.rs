@@ -39,6 +39,8 @@ pub struct Chrome {
     pub viewer: Option<Viewer>,
     pub notice: Option<Notice>,
     pub stylesheet: &'static str,
+    /// The dashboard's script, on the pages that offer drag to reorder.
+    pub script: Option<&'static str>,
 }
 
 impl Chrome {
@@ -49,7 +51,14 @@ impl Chrome {
             viewer,
             notice: None,
             stylesheet: crate::assets::stylesheet_path(),
+            script: None,
         }
+    }
+
+    /// Adds the dashboard's script (drag to reorder) to the page.
+    pub fn with_script(mut self) -> Self {
+        self.script = Some(crate::assets::script_path());
+        self
     }
 
     pub fn with_notice(mut self, notice: Option<Notice>) -> Self {

@@ -866,3 +866,39 @@ fn visits_searches_and_clicks_move_the_owners_analytics_and_crawlers_do_not() {
     assert_eq!(total(&after, "Search appearances"), 1);
     assert_eq!(total(&after, "Calls"), 1);
 }
+
+#[test]
+fn only_the_pages_that_offer_dragging_may_run_the_dashboards_own_script() {
+    let _turn = exclusive();
+    let agent = Worker::agent();
+    let (owner, _slug, id) = owned_listing(&agent, "Qqdash Script Drains", "198.51.100.84");
+    let photos = owner.get(&agent, &format!("/dashboard/{id}/photos"));
+    let csp = photos.header("content-security-policy").unwrap().to_owned();
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    let marker = "<script src=\"";
+    let at = photos
+        .body
+        .find(marker)
+        .expect("the photos page loads the script")
+        + marker.len();
+    let src: String = photos.body[at..]
+        .chars()
+        .take_while(|c| *c != '"')
+        .collect();
+    let script = agent.get(&src);
+    assert_eq!(script.status, 200);
+    assert_eq!(
+        script.header("content-type"),
+        Some("text/javascript; charset=utf-8")
+    );
+    assert!(script.body.contains("data-reorder"));
+    let editor = owner.get(&agent, &format!("/dashboard/{id}/edit"));
+    let csp = editor.header("content-security-policy").unwrap();
+    assert!(
+        !csp.contains("script-src") && !editor.body.contains("<script"),
+        "{csp}"
+    );
+}

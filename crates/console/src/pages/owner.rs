@@ -466,7 +466,8 @@ impl PhotosPage {
         let (alt, problems) = failed.unwrap_or_default();
         Ok(Self {
             chrome: Chrome::new(format!("Photos of {}", nav.name), "dashboard", Some(viewer))
-                .with_notice(notice),
+                .with_notice(notice)
+                .with_script(),
             photos: photos::of_business(db, nav.id).await?,
             nav,
             alt,
@@ -590,7 +591,8 @@ impl BuilderPage {
             .collect();
         Ok(Self {
             chrome: Chrome::new(format!("Page of {}", nav.name), "dashboard", Some(viewer))
-                .with_notice(notice),
+                .with_notice(notice)
+                .with_script(),
             page_url: format!(
                 "{}{}",
                 nav.site_origin,
