@@ -136,7 +136,9 @@ fn titles_and_descriptions_are_unique_per_page() {
 fn the_business_page_has_contact_hours_photo_map_and_structured_data() {
     let html = page(&format!("/business/{PLUMBER_SLUG}"));
     assert!(html.contains("<h1>Zyzzogeton Plumbing</h1>"));
-    assert!(html.contains("<a href=\"tel:+15805550100\">(580) 555-0100</a>"));
+    assert!(html.contains(&format!(
+        "<a href=\"tel:+15805550100\" ping=\"/business/{PLUMBER_SLUG}/ping/call\">(580) 555-0100</a>"
+    )));
     assert!(html.contains("8:00 AM – 5:00 PM"));
     assert!(html.contains("Open now") || html.contains("Closed now"));
     assert!(html.contains(&format!(
