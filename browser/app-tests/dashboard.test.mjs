@@ -80,7 +80,7 @@ test('an owner claims, edits hours, adds a photo, answers a lead, reads analytic
   // Hours: open around the clock, and the public page says it is open now.
   await page.getByRole('link', { name: 'Listing', exact: true }).click();
   for (const day of ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday']) {
-    await page.getByLabel(day, { exact: true }).fill('0:00-23:59');
+    await page.getByLabel(day, { exact: true }).fill('0:00-0:00');
   }
   await page.getByRole('button', { name: 'Save changes' }).click();
   await page.waitForURL(`${APP}${dashboard}/edit?done=listing-saved`);
@@ -158,7 +158,10 @@ test('an owner claims, edits hours, adds a photo, answers a lead, reads analytic
   await page.getByRole('button', { name: 'Add', exact: true }).click();
   const sections = page.locator('ol.builder-sections > li');
   assert.deepEqual(await sections.locator('h4').allTextContents(), ['Hero', 'About']);
-  await Promise.all([page.waitForURL(/done=section-moved/), sections.nth(1).dragTo(sections.nth(0))]);
+  await Promise.all([
+    page.waitForURL(/done=section-moved/),
+    sections.nth(1).dragTo(sections.nth(0), { targetPosition: { x: 40, y: 10 } }),
+  ]);
   assert.deepEqual(await sections.locator('h4').allTextContents(), ['About', 'Hero']);
 
   assert.deepEqual(dialogs, [], 'nothing the owner typed ran');

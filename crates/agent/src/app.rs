@@ -168,7 +168,7 @@ async fn serve(route: Route, req: &mut Request, env: &Env) -> Response {
                         console::change(route, req, env, &form, &db, &session).await
                     }
                 }
-                _ if is_dashboard => owner::read(route, req, env, &db, &session).await,
+                _ if is_dashboard => owner::read(route, req, env, &db, &session, access).await,
                 _ => console::read(route, req, &db, &session).await,
             }
         }

@@ -111,6 +111,10 @@ pub(crate) fn notice(req: &Request) -> Option<Notice> {
             "Someone published at the same moment; publish again to make sure yours is shown.",
         ),
         "restored" => (true, "That version is your public page again."),
+        "unpublished" => (
+            true,
+            "Your page is taken down; every version is kept, and restoring one puts it back.",
+        ),
         "alt-invalid" => (
             false,
             "A description is needed (at most 200 characters); nothing was changed.",

@@ -16,7 +16,6 @@ use kbc_console::pages::{
 use kbc_domain::accounts::{Role, Session};
 use kbc_domain::analytics::Period;
 use kbc_domain::blob::{Blob, BlobStore, R2Store};
-use kbc_domain::claims;
 use kbc_domain::db::DbResult;
 use kbc_domain::db::d1::D1;
 use kbc_domain::directory;
@@ -26,9 +25,11 @@ use kbc_domain::hours::SpecialDay;
 use kbc_domain::images;
 use kbc_domain::leads::{self, Stage};
 use kbc_domain::listings::{self, Listing};
+use kbc_domain::ordering::Direction;
 use kbc_domain::page_builder::{self, Kind, Section, SectionForm};
-use kbc_domain::photos::{self, Direction};
+use kbc_domain::photos;
 use kbc_domain::submissions;
+use kbc_domain::{audit, claims};
 use kbc_edge::http::{header, set};
 use kbc_edge::runtime;
 use kbc_site::forms::{Form, FormState};
@@ -116,9 +117,10 @@ fn media(env: &Env) -> Option<R2Store> {
     env.bucket(MEDIA_BINDING).ok().map(R2Store)
 }
 
-/// As whom the session may open business `id`: its owner, an admin, or not at all.
+/// As whom the session may open business `id`: its owner (holding the owner role, so taking
+/// the role away ends every business's access at once), an admin, or not at all.
 pub async fn access(db: &D1, session: &Session, id: i64) -> DbResult<Option<AuthorKind>> {
-    if claims::owns(db, session.user_id, id).await? {
+    if session.has(Role::Owner) && claims::owns(db, session.user_id, id).await? {
         Ok(Some(AuthorKind::Owner))
     } else if session.has(Role::Admin) {
         Ok(Some(AuthorKind::Admin))
@@ -201,7 +203,14 @@ async fn open(
 }
 
 /// GET routes of the dashboard.
-pub async fn read(route: Route, req: &Request, env: &Env, db: &D1, session: &Session) -> Response {
+pub async fn read(
+    route: Route,
+    req: &Request,
+    env: &Env,
+    db: &D1,
+    session: &Session,
+    access: Option<AuthorKind>,
+) -> Response {
     let viewer = Viewer::of(session);
     let loaded = match route {
         Route::Dashboard => DashboardPage::load(db, viewer.clone(), session.user_id, notice(req))
@@ -214,7 +223,10 @@ pub async fn read(route: Route, req: &Request, env: &Env, db: &D1, session: &Ses
         )
         .await
         .map(|p| page(200, &p)),
-        Route::Owner(id, owner) => business_read(id, owner, req, env, db, session).await,
+        Route::Owner(id, owner) => match access {
+            Some(kind) => business_read(id, owner, req, env, db, session, kind).await,
+            None => return not_found(Some(viewer)),
+        },
         _ => return not_found(Some(viewer)),
     };
     loaded.unwrap_or_else(|err| failed(&err, viewer))
@@ -227,8 +239,51 @@ async fn business_read(
     env: &Env,
     db: &D1,
     session: &Session,
+    kind: AuthorKind,
 ) -> Result<Response, DomainError> {
     let viewer = Viewer::of(session);
+    // What is no page needs neither the listing nor the navigation.
+    let raw = match route {
+        OwnerRoute::LeadsCsv => {
+            let csv = leads::to_csv(&leads::export(db, id).await?);
+            let response = runtime::text_response(200, csv, "text/csv; charset=utf-8");
+            set(
+                &response,
+                "Content-Disposition",
+                &format!("attachment; filename=\"leads-{id}.csv\""),
+            );
+            secure(&response);
+            Some(response)
+        }
+        OwnerRoute::PhotoImage(photo) => {
+            let found = photos::of_business(db, id)
+                .await?
+                .into_iter()
+                .find(|p| p.id == photo);
+            let (Some(found), Some(store)) = (found, media(env)) else {
+                return Ok(not_found(Some(viewer.clone())));
+            };
+            Some(match store.get(&found.key).await {
+                Ok(Some(blob)) => {
+                    let Ok(response) = Response::from_bytes(blob.bytes) else {
+                        return Ok(respond::unavailable(Some(viewer.clone())));
+                    };
+                    set(&response, "Content-Type", &found.content_type);
+                    secure(&response);
+                    response
+                }
+                Ok(None) => not_found(Some(viewer.clone())),
+                Err(err) => {
+                    console_error!("reading a photo: {err}");
+                    respond::unavailable(Some(viewer.clone()))
+                }
+            })
+        }
+        _ => None,
+    };
+    if let Some(response) = raw {
+        return Ok(response);
+    }
     let Opened { listing, nav } = open(db, env, session, id, &route).await?;
     let Some(number) = page_number(req) else {
         return Ok(problem(
@@ -277,47 +332,10 @@ async fn business_read(
             };
             page(200, &LeadsPage::load(db, viewer, nav, stage, number).await?)
         }
-        OwnerRoute::LeadsCsv => {
-            let csv = leads::to_csv(&leads::export(db, id).await?);
-            let response = runtime::text_response(200, csv, "text/csv; charset=utf-8");
-            set(
-                &response,
-                "Content-Disposition",
-                &format!("attachment; filename=\"leads-{}.csv\"", listing.slug),
-            );
-            secure(&response);
-            response
-        }
         OwnerRoute::Photos => photos_page(
             200,
             &PhotosPage::load(db, viewer, nav, None, notice(req)).await?,
         ),
-        OwnerRoute::PhotoImage(photo) => {
-            let found = photos::of_business(db, id)
-                .await?
-                .into_iter()
-                .find(|p| p.id == photo);
-            let (Some(found), Some(store)) = (found, media(env)) else {
-                return Ok(not_found(Some(viewer)));
-            };
-            match store.get(&found.key).await {
-                Ok(Some(blob)) => {
-                    let Ok(response) = Response::from_bytes(blob.bytes) else {
-                        return Ok(respond::unavailable(Some(viewer)));
-                    };
-                    set(&response, "Content-Type", &found.content_type);
-                    secure(&response);
-                    // Named by its content: the browser may keep it.
-                    set(&response, "Cache-Control", "private, max-age=86400");
-                    response
-                }
-                Ok(None) => not_found(Some(viewer)),
-                Err(err) => {
-                    console_error!("reading a photo: {err}");
-                    respond::unavailable(Some(viewer))
-                }
-            }
-        }
         OwnerRoute::Builder => {
             let builder = BuilderPage::load(db, viewer, nav, None, notice(req)).await?;
             builder_page(200, &builder, env)
@@ -343,8 +361,10 @@ async fn business_read(
             )
         }
         OwnerRoute::Lead(lead) => {
-            // Opening a lead marks it read: what an inbox does, and nothing anyone else sees.
-            let lead = leads::open(db, id, lead, runtime::now()).await?;
+            // An owner opening a lead marks it read, as an inbox does; an admin looking in,
+            // or a HEAD request, leaves it unread for the owner.
+            let by_owner = kind == AuthorKind::Owner && req.inner().method() == "GET";
+            let lead = leads::open(db, id, lead, by_owner, runtime::now()).await?;
             page(200, &LeadPage::new(viewer, nav, lead, notice(req)))
         }
         _ => not_found(Some(viewer)),
@@ -365,17 +385,39 @@ pub async fn change(
     let now = runtime::now();
     match (route, kind) {
         (Route::NewListing, _) => add_listing(form, db, session, now).await,
-        (Route::Owner(id, OwnerRoute::Photos), Some(_)) => {
-            let bytes = upload.and_then(|u| u.bytes);
-            add_photo(id, env, form, bytes, db, session, now)
-                .await
-                .unwrap_or_else(|err| failed(&err, viewer))
-        }
         (Route::Owner(id, owner), Some(kind)) => {
             let author = author(session, kind);
-            business_change(id, owner, env, form, db, session, &author, now)
-                .await
-                .unwrap_or_else(|err| failed(&err, viewer))
+            let action = Route::Owner(id, owner.clone()).template();
+            // Field edits and undo are audited with their change (`listings::save`).
+            let audited_there = matches!(
+                owner,
+                OwnerRoute::Edit
+                    | OwnerRoute::AddSpecialDay
+                    | OwnerRoute::RemoveSpecialDay(_)
+                    | OwnerRoute::Undo(_)
+            );
+            let response = if owner == OwnerRoute::Photos {
+                let bytes = upload.and_then(|u| u.bytes);
+                add_photo(id, env, form, bytes, db, session, now).await
+            } else {
+                business_change(id, owner, env, form, db, session, &author, now).await
+            }
+            .unwrap_or_else(|err| failed(&err, viewer));
+            if kind == AuthorKind::Admin && !audited_there && response.status_code() == 303 {
+                let entry = audit::entry(
+                    &session.actor(),
+                    &format!("dashboard POST {action}"),
+                    "business",
+                    &id.to_string(),
+                    None,
+                    None,
+                    now,
+                );
+                if let Err(err) = kbc_domain::db::Database::execute(db, &entry).await {
+                    console_error!("auditing an admin's dashboard change: {err}");
+                }
+            }
+            response
         }
         _ => not_found(Some(viewer)),
     }
@@ -465,22 +507,46 @@ async fn business_change(
                     redirect(&format!("{base}/edit?done=special-added#special-heading"))
                 }
                 Err(errors) => {
+                    // A stored field today's rules refuse is shown beside it in the editor.
+                    let (special, others): (Vec<_>, Vec<_>) = errors
+                        .into_iter()
+                        .partition(|e| e.field.starts_with("special_"));
                     let Opened { listing, nav } = open(db, env, session, id, &route).await?;
-                    let typed = SpecialDayForm { errors, ..typed };
+                    let typed = SpecialDayForm {
+                        errors: special,
+                        ..typed
+                    };
+                    let edit = (!others.is_empty()).then(|| (listing.as_input(), others));
                     page(
                         422,
-                        &EditorPage::load(db, viewer, nav, &listing, None, typed, None).await?,
+                        &EditorPage::load(db, viewer, nav, &listing, edit, typed, None).await?,
                     )
                 }
             }
         }
-        OwnerRoute::RemoveSpecialDay(day) => {
+        OwnerRoute::RemoveSpecialDay(ref day) => {
             let listing = pages::listing(db, id).await?;
             let mut input = listing.as_input();
-            input.special_days.retain(|d| d.day != day);
+            input.special_days.retain(|d| &d.day != day);
             if input.special_days.len() != listing.special_days.len() {
-                let edit = input.parse().map_err(DomainError::Invalid)?;
-                listings::update(db, author, id, &edit, now).await?;
+                match input.parse() {
+                    Ok(edit) => listings::update(db, author, id, &edit, now).await?,
+                    Err(errors) => {
+                        let Opened { listing, nav } = open(db, env, session, id, &route).await?;
+                        let edit = Some((listing.as_input(), errors));
+                        let again = EditorPage::load(
+                            db,
+                            viewer,
+                            nav,
+                            &listing,
+                            edit,
+                            SpecialDayForm::default(),
+                            None,
+                        )
+                        .await?;
+                        return Ok(page(422, &again));
+                    }
+                }
                 publish(env, db).await;
             }
             redirect(&format!("{base}/edit?done=special-removed#special-heading"))
@@ -578,9 +644,9 @@ async fn business_change(
                 }
                 SectionAction::Earlier | SectionAction::Later => {
                     let direction = if action == SectionAction::Earlier {
-                        page_builder::Direction::Earlier
+                        Direction::Earlier
                     } else {
-                        page_builder::Direction::Later
+                        Direction::Later
                     };
                     page_builder::nudge(db, id, section, direction).await?;
                     "section-moved"
@@ -638,6 +704,11 @@ async fn business_change(
                 }
                 Err(err) => return Err(err),
             }
+        }
+        OwnerRoute::Unpublish => {
+            page_builder::unpublish(db, id).await?;
+            publish(env, db).await;
+            redirect(&format!("{base}/page?done=unpublished"))
         }
         OwnerRoute::Restore(number) => {
             page_builder::restore(db, id, number, now).await?;
@@ -714,9 +785,12 @@ async fn add_photo(
     let Some(store) = media(env) else {
         return Ok(respond::unavailable(Some(viewer)));
     };
+    let mut inspected = inspected;
     let key = images::content_key(id, &inspected);
+    // The bytes move to R2; recording needs only the kind and the size (no second copy of
+    // up to 10 MB in the isolate's memory).
     let blob = Blob {
-        bytes: inspected.bytes.clone(),
+        bytes: std::mem::take(&mut inspected.bytes),
         content_type: inspected.kind.content_type().to_owned(),
     };
     if let Err(err) = store.put(&key, blob).await {

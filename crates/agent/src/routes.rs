@@ -85,6 +85,8 @@ pub enum OwnerRoute {
     Section(i64, SectionAction),
     SectionOrder,
     Publish,
+    /// Takes the page down (its snapshots are kept).
+    Unpublish,
     Restore(i64),
 }
 
@@ -151,6 +153,7 @@ impl OwnerRoute {
                 },
             ),
             ["page", "publish"] => Self::Publish,
+            ["page", "unpublish"] => Self::Unpublish,
             ["page", "snapshots", number, "restore"] => Self::Restore(id_of(number)?),
             _ => return None,
         })
@@ -193,6 +196,7 @@ impl OwnerRoute {
             Self::Section(..) => "/dashboard/{id}/page/sections/{section}/{action}",
             Self::SectionOrder => "/dashboard/{id}/page/sections/order",
             Self::Publish => "/dashboard/{id}/page/publish",
+            Self::Unpublish => "/dashboard/{id}/page/unpublish",
             Self::Restore(_) => "/dashboard/{id}/page/snapshots/{number}/restore",
         }
     }

@@ -3,8 +3,8 @@
 //! in them), sent after the answer; crawlers (by user agent) are not counted. The queue's
 //! consumer — this worker too — counts each batch into the daily counters in one D1 batch
 //! (`kbc_domain::analytics::record_batch`, exactly once per message however often the queue
-//! delivers it); a batch that fails is retried with a growing delay, then left in the
-//! dead-letter queue.
+//! delivers it); a batch that fails is retried after 30 seconds, three times, then left in
+//! the dead-letter queue.
 
 use crate::http::header;
 use kbc_domain::analytics::{self, Event, EventKind};

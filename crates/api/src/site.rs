@@ -51,7 +51,10 @@ pub async fn serve(req: &mut Request, env: &Env, ctx: &Context) -> Response {
         (Verb::Get | Verb::Head, _) => get(req, env, ctx, &site, &page, url.query()).await,
         (Verb::Post, Page::Submit) => submit_form(req, env, &site).await,
         (Verb::Post, Page::Ping(slug, kind)) => {
-            analytics::collect(req, env, ctx, *kind, vec![slug.clone()]);
+            // Only a browser's ping from one of our own pages counts.
+            if is_our_ping(req, &site) {
+                analytics::collect(req, env, ctx, *kind, vec![slug.clone()]);
+            }
             let response = runtime::empty(204);
             set(&response, "Cache-Control", "no-store");
             response
@@ -67,6 +70,18 @@ pub async fn serve(req: &mut Request, env: &Env, ctx: &Context) -> Response {
     } else {
         response
     }
+}
+
+/// Whether a click report is a browser's `<a ping>` from our own page: pings are sent as
+/// `text/ping`, with `Ping-From` naming the page, or at least `Sec-Fetch-Site: same-origin`.
+fn is_our_ping(req: &Request, site: &Site) -> bool {
+    let is_ping =
+        header(req, "Content-Type").is_some_and(|t| t.trim().eq_ignore_ascii_case("text/ping"));
+    let from_us = header(req, "Ping-From")
+        .map(|from| from.starts_with(&format!("{}/", site.origin)))
+        .or_else(|| header(req, "Sec-Fetch-Site").map(|s| s == "same-origin"))
+        .unwrap_or(false);
+    is_ping && from_us
 }
 
 /// The site's own origin: configured for deployments, else the one the request came to.

@@ -1,23 +1,36 @@
 // Drag to reorder, for the dashboard's photo list and page sections: a list marked
 // `data-reorder="FORM_ID"` whose items carry `data-id` can be rearranged by dragging; on
-// drop the new order is sent with that (hidden) form. Without this script the "Move"
-// buttons beside each item do the same, one step at a time.
+// drop the new order is sent with that (hidden) form. A drag dropped nowhere puts nothing
+// in a new order: the list goes back as it was. Without this script the "Move" buttons
+// beside each item do the same, one step at a time.
 'use strict';
 
 for (const list of document.querySelectorAll('[data-reorder]')) {
   const form = document.getElementById(list.dataset.reorder);
   if (!form) continue;
+  const items = () => [...list.querySelectorAll(':scope > [data-id]')];
   let dragged = null;
-  for (const item of list.querySelectorAll(':scope > [data-id]')) {
+  let before = [];
+  for (const item of items()) {
     item.draggable = true;
     item.classList.add('draggable');
+    // A photo is grabbed by the item around it, not dragged off as an image of its own.
+    for (const image of item.querySelectorAll('img')) image.draggable = false;
     item.addEventListener('dragstart', (event) => {
+      // Only the item itself is dragged: text dragged inside one of its fields is not.
+      if (event.target !== item) return;
       dragged = item;
+      before = items();
       item.classList.add('dragging');
       event.dataTransfer.effectAllowed = 'move';
       event.dataTransfer.setData('text/plain', item.dataset.id);
     });
-    item.addEventListener('dragend', () => item.classList.remove('dragging'));
+    item.addEventListener('dragend', () => {
+      item.classList.remove('dragging');
+      // Dropped nowhere: the list goes back to the order that is saved.
+      if (dragged) for (const each of before) list.appendChild(each);
+      dragged = null;
+    });
     item.addEventListener('dragover', (event) => {
       if (!dragged || dragged === item) return;
       event.preventDefault();
@@ -26,8 +39,10 @@ for (const list of document.querySelectorAll('[data-reorder]')) {
       list.insertBefore(dragged, after ? item.nextSibling : item);
     });
     item.addEventListener('drop', (event) => {
+      if (!dragged) return;
       event.preventDefault();
-      const order = [...list.querySelectorAll(':scope > [data-id]')].map((li) => li.dataset.id);
+      dragged = null;
+      const order = items().map((li) => li.dataset.id);
       form.elements.order.value = order.join(',');
       form.submit();
     });

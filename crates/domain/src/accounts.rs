@@ -227,6 +227,10 @@ pub async fn revoke(
         Statement::new("DELETE FROM user_roles WHERE user_id = ?1 AND role = ?2")
             .bind(user.id)
             .bind(role.as_str()),
+        // An owner no more owns anything: granting the role again gives no business back.
+        Statement::new("DELETE FROM business_owners WHERE user_id = ?1 AND ?2 = 'owner'")
+            .bind(user.id)
+            .bind(role.as_str()),
         Statement::new("DELETE FROM sessions WHERE user_id = ?1").bind(user.id),
         crate::audit::entry(
             actor,
@@ -766,6 +770,34 @@ pub(crate) mod tests {
         .unwrap();
         let actions: Vec<&str> = log.items.iter().map(|e| e.action.as_str()).collect();
         assert_eq!(actions, ["role.revoke", "role.grant"]);
+    }
+
+    #[test]
+    fn taking_the_owner_role_away_takes_every_business_with_it() {
+        let db = db();
+        let actor = signed_in(&db, "boss", "boss@example.com");
+        let owner = signed_in(&db, "eli", "eli@example.com");
+        let category = crate::directory::tests::some_category(&db, "food");
+        let listing = crate::directory::tests::insert(
+            &db,
+            &crate::directory::tests::business("Eli's Cafe", category),
+        );
+        block_on(db.execute(
+            &Statement::new(
+                "INSERT INTO business_owners (business_id, user_id, created_at) VALUES (?1, ?2, 1)",
+            )
+            .bind(listing.id)
+            .bind(owner.user_id),
+        ))
+        .unwrap();
+        block_on(grant(&db, &actor, owner.user_id, Role::Owner, NOW)).unwrap();
+        block_on(revoke(&db, &actor, owner.user_id, Role::Owner, NOW + 1)).unwrap();
+        assert!(!block_on(crate::claims::owns(&db, owner.user_id, listing.id)).unwrap());
+        block_on(grant(&db, &actor, owner.user_id, Role::Owner, NOW + 2)).unwrap();
+        assert!(
+            !block_on(crate::claims::owns(&db, owner.user_id, listing.id)).unwrap(),
+            "granting the role again gives no business back"
+        );
     }
 
     #[test]

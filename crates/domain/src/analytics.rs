@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// At most this many business ids of one message are counted (a search results page shows
 /// fewer); the rest are ignored, so a message's cost stays bounded.
-pub const MAX_BUSINESS_IDS: usize = 100;
+pub const MAX_LISTINGS: usize = 100;
 /// The longest slug a listing may have (the schema's limit).
 const MAX_SLUG_LEN: usize = 120;
 
@@ -82,11 +82,11 @@ pub struct Event {
 }
 
 impl Event {
-    /// An event for at most [`MAX_BUSINESS_IDS`] listings (the first ones).
+    /// An event for at most [`MAX_LISTINGS`] listings (the first ones).
     pub fn new(kind: EventKind, listings: impl IntoIterator<Item = String>, at: i64) -> Self {
         Self {
             kind,
-            listings: listings.into_iter().take(MAX_BUSINESS_IDS).collect(),
+            listings: listings.into_iter().take(MAX_LISTINGS).collect(),
             at,
         }
     }
@@ -189,7 +189,7 @@ fn staged_rows(messages: &[(String, Event)]) -> Vec<(&str, &str, &'static str, S
             continue;
         }
         let day = hours::iso_date(hours::local_day_number(event.at));
-        for slug in event.listings.iter().take(MAX_BUSINESS_IDS) {
+        for slug in event.listings.iter().take(MAX_LISTINGS) {
             if !slug.is_empty() && slug.len() <= MAX_SLUG_LEN {
                 let (_, count) = rows
                     .entry((id, slug.as_str(), event.kind))
@@ -204,16 +204,19 @@ fn staged_rows(messages: &[(String, Event)]) -> Vec<(&str, &str, &'static str, S
 }
 
 /// The staged rows bound as one JSON array in `?1` (`[[message, slug, kind, day, count],
-/// ...]`), as a table `i` joined by slug to the businesses that exist (`b`): one bound value
-/// whatever the batch's size (D1 allows 100 per statement), and slugs of erased or unknown
-/// businesses drop out instead of failing the batch.
+/// ...]`), as a table `i` joined by slug to the public listings (`b`): one bound value
+/// whatever the batch's size (D1 allows 100 per statement), and slugs of hidden, erased or
+/// unknown listings drop out instead of failing the batch.
 macro_rules! incoming {
     () => {
-        "(SELECT json_extract(value, '$[0]') AS message_id, json_extract(value, '$[1]') AS slug,
-                 json_extract(value, '$[2]') AS kind, json_extract(value, '$[3]') AS day,
-                 json_extract(value, '$[4]') AS count
-            FROM json_each(?1)) AS i
-         JOIN businesses AS b ON b.slug = i.slug"
+        concat!(
+            "(SELECT json_extract(value, '$[0]') AS message_id, json_extract(value, '$[1]') AS slug,
+                     json_extract(value, '$[2]') AS kind, json_extract(value, '$[3]') AS day,
+                     json_extract(value, '$[4]') AS count
+                FROM json_each(?1)) AS i
+             JOIN businesses AS b ON b.slug = i.slug AND ",
+            public_listing!("b")
+        )
     };
 }
 
@@ -716,7 +719,7 @@ mod tests {
         let mut listed = vec![slug(&db, a), slug(&db, a)];
         listed.extend(std::iter::repeat_n(
             "no-such-listing".to_owned(),
-            MAX_BUSINESS_IDS - 2,
+            MAX_LISTINGS - 2,
         ));
         listed.push(slug(&db, b));
         let event = Event {
@@ -917,7 +920,7 @@ mod tests {
             (1..=500).map(|n| format!("l-{n}")),
             NOON_MONDAY,
         );
-        assert_eq!(many.listings.len(), MAX_BUSINESS_IDS);
+        assert_eq!(many.listings.len(), MAX_LISTINGS);
     }
 
     #[test]

@@ -302,7 +302,8 @@ pub enum Undone {
 
 /// Takes back the latest edit `edit_id` of `business_id`: its state before comes back as a
 /// new edit by `author`. The edit is marked undone first, by one conditional statement, so
-/// of two racing undos only one changes anything.
+/// of two racing undos only one changes anything; and only while the listing is still as
+/// that edit left it, so a change saved meanwhile is never lost.
 pub async fn undo(
     db: &impl Database,
     author: &Author,
@@ -313,6 +314,7 @@ pub async fn undo(
     #[derive(Deserialize)]
     struct Claimed {
         before_json: String,
+        after_json: String,
     }
     let claimed: Option<Claimed> = fetch_optional(
         db,
@@ -320,7 +322,7 @@ pub async fn undo(
             "UPDATE listing_edits SET undone_at = ?3
               WHERE id = ?1 AND business_id = ?2 AND undone_at IS NULL
                 AND id = (SELECT max(id) FROM listing_edits WHERE business_id = ?2)
-             RETURNING before_json",
+             RETURNING before_json, after_json",
         )
         .bind(edit_id)
         .bind(business_id)
@@ -347,11 +349,18 @@ pub async fn undo(
         let current = listings::find(db, business_id)
             .await?
             .ok_or_else(|| DomainError::NotFound("business".into()))?;
+        // Its fields changed since (an edit saved between the claim and here): undoing would
+        // lose that. (Visibility and featuring are not the edit's, so they may differ.)
+        if current.as_input() != listing(&claimed.after_json)?.as_input() {
+            return Ok(Undone::NotPossible);
+        }
         let edit = before.as_input().parse().map_err(DomainError::Invalid)?;
-        listings::save(db, author, &current, &edit, Some(edit_id), now).await
+        listings::save(db, author, &current, &edit, Some(edit_id), now)
+            .await
+            .map(|()| Undone::Undone)
     }
     .await;
-    if let Err(err) = restored {
+    if !matches!(restored, Ok(Undone::Undone)) {
         // Nothing changed, so the edit can still be undone later.
         db.execute(
             &Statement::new(
@@ -361,9 +370,8 @@ pub async fn undo(
             .bind(business_id),
         )
         .await?;
-        return Err(err);
     }
-    Ok(Undone::Undone)
+    restored
 }
 
 #[cfg(test)]

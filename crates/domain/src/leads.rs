@@ -227,23 +227,26 @@ pub async fn unread(db: &impl Database, business_id: i64) -> DbResult<i64> {
     .await
 }
 
-/// Lead `lead_id` of `business_id`, marked read the first time it is opened; a lead of
-/// another business is not found.
+/// Lead `lead_id` of `business_id`, marked read the first time its owner opens it
+/// (`mark_read`); a lead of another business is not found.
 pub async fn open(
     db: &impl Database,
     business_id: i64,
     lead_id: i64,
+    mark_read: bool,
     now: i64,
 ) -> DomainResult<StoredLead> {
     fetch_optional(
         db,
         &Statement::new(
-            "UPDATE leads SET read_at = coalesce(read_at, ?3) WHERE id = ?1 AND business_id = ?2 AND status <> 'spam'
+            "UPDATE leads SET read_at = CASE WHEN ?4 THEN coalesce(read_at, ?3) ELSE read_at END
+              WHERE id = ?1 AND business_id = ?2 AND status <> 'spam'
              RETURNING id, name, email, phone, message, status, stage, read_at, created_at",
         )
         .bind(lead_id)
         .bind(business_id)
-        .bind(now),
+        .bind(now)
+        .bind(mark_read),
     )
     .await?
     .ok_or_else(|| DomainError::NotFound("lead".into()))
@@ -507,7 +510,7 @@ mod tests {
         let lead = input().parse().unwrap();
         let id = block_on(create(&db, &mine.slug, &lead, "h", 10)).unwrap();
         assert_eq!(block_on(unread(&db, mine.id)).unwrap(), 1);
-        let neighbour = block_on(open(&db, theirs.id, id, 20));
+        let neighbour = block_on(open(&db, theirs.id, id, true, 20));
         assert!(matches!(neighbour, Err(DomainError::NotFound(_))));
         assert!(block_on(set_stage(&db, theirs.id, id, Stage::Won, 20)).is_err());
         assert_eq!(
@@ -515,7 +518,9 @@ mod tests {
             1,
             "untouched by the neighbour"
         );
-        let opened = block_on(open(&db, mine.id, id, 30)).unwrap();
+        let looked = block_on(open(&db, mine.id, id, false, 25)).unwrap();
+        assert_eq!(looked.read_at, None, "an admin's look leaves it unread");
+        let opened = block_on(open(&db, mine.id, id, true, 30)).unwrap();
         assert_eq!((opened.read_at, opened.stage.as_str()), (Some(30), "new"));
         assert_eq!(block_on(unread(&db, mine.id)).unwrap(), 0);
         block_on(set_stage(&db, mine.id, id, Stage::Contacted, 40)).unwrap();

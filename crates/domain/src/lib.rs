@@ -43,6 +43,7 @@ pub mod images;
 pub mod jobs;
 pub mod leads;
 pub mod listings;
+pub mod ordering;
 pub mod page_builder;
 pub mod paging;
 pub mod photos;

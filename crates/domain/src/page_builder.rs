@@ -30,6 +30,7 @@ use crate::FieldError;
 use crate::blob::{Blob, BlobStore};
 use crate::db::{Database, DbError, DbResult, Statement, fetch_all, fetch_integer, fetch_optional};
 use crate::error::{DomainError, DomainResult};
+use crate::ordering::{self, Direction};
 use crate::values::{Collector, Paragraphs, Slug, check_length, clean_line};
 use serde::{Deserialize, Serialize};
 
@@ -894,23 +895,6 @@ async fn write_order(db: &impl Database, business_id: i64, ids: &[i64]) -> DbRes
     db.batch(&statements).await
 }
 
-/// Which way [`nudge`] moves a section.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
-    Earlier,
-    Later,
-}
-
-impl Direction {
-    pub fn parse(raw: &str) -> Option<Self> {
-        match raw {
-            "earlier" => Some(Self::Earlier),
-            "later" => Some(Self::Later),
-            _ => None,
-        }
-    }
-}
-
 /// Swaps a section with its neighbour before or after it (the form's ↑/↓ buttons); false
 /// when it is already first or last.
 pub async fn nudge(
@@ -924,12 +908,9 @@ pub async fn nudge(
         .iter()
         .position(|id| *id == section_id)
         .ok_or_else(|| DomainError::NotFound("section".into()))?;
-    let other = match direction {
-        Direction::Earlier => at.checked_sub(1),
-        Direction::Later => Some(at + 1).filter(|next| *next < ids.len()),
-    };
-    let Some(other) = other else { return Ok(false) };
-    ids.swap(at, other);
+    if !ordering::step(&mut ids, at, direction) {
+        return Ok(false);
+    }
     write_order(db, business_id, &ids).await?;
     Ok(true)
 }
@@ -937,11 +918,8 @@ pub async fn nudge(
 /// Puts the sections in the order given, which must name each of the business's sections
 /// exactly once.
 pub async fn reorder(db: &impl Database, business_id: i64, order: &[i64]) -> DomainResult<()> {
-    let mut current = section_ids(db, business_id).await?;
-    let mut wanted = order.to_vec();
-    current.sort_unstable();
-    wanted.sort_unstable();
-    if current != wanted {
+    let current = section_ids(db, business_id).await?;
+    if !ordering::is_reordering(&current, order) {
         return Err(DomainError::invalid(
             "order",
             "must name each section of the page once",
@@ -985,9 +963,25 @@ pub async fn next_snapshot_key(db: &impl Database, business_id: i64) -> DbResult
     Ok((number, snapshot_key(business_id, number)))
 }
 
-/// Records snapshot `number`, stored at `key`, and makes it the current page, in one batch.
+/// Records snapshot `number`, stored at `key`, and makes it the current page.
 /// When a racing publish took the number first, nothing changes and the error says so.
 pub async fn record_publication(
+    db: &impl Database,
+    business_id: i64,
+    number: i64,
+    key: &str,
+    user_id: Option<i64>,
+    now: i64,
+) -> DomainResult<()> {
+    reserve(db, business_id, number, key, user_id, now).await?;
+    db.execute(&make_current(MAKE_CURRENT, business_id, number, now))
+        .await?;
+    Ok(())
+}
+
+/// Takes snapshot `number` for this publication (its row, not yet current): the database
+/// decides which of two racing publications gets a number, before either stores a byte.
+async fn reserve(
     db: &impl Database,
     business_id: i64,
     number: i64,
@@ -1001,32 +995,22 @@ pub async fn record_publication(
             "is not stored where this page's snapshots are",
         ));
     }
-    let recorded = db
-        .batch(&[
-            Statement::new(
+    let taken = db
+        .query(
+            &Statement::new(
                 "INSERT INTO page_snapshots (business_id, number, object_key, published_by, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (business_id, number) DO NOTHING RETURNING number",
             )
             .bind(business_id)
             .bind(number)
             .bind(key)
             .bind(user_id)
             .bind(now),
-            make_current(MAKE_CURRENT, business_id, number, now),
-        ])
-        .await;
-    let Err(err) = recorded else { return Ok(()) };
-    // The batch ran nothing; only a taken number is the publisher's to hear about.
-    let taken = fetch_integer(
-        db,
-        &Statement::new(
-            "SELECT count(*) FROM page_snapshots WHERE business_id = ?1 AND number = ?2",
         )
-        .bind(business_id)
-        .bind(number),
-    )
-    .await?;
-    if taken > 0 {
+        .await?
+        .is_empty();
+    if taken {
         return Err(DomainError::invalid(
             "publish",
             format!(
@@ -1035,7 +1019,7 @@ pub async fn record_publication(
             ),
         ));
     }
-    Err(err.into())
+    Ok(())
 }
 
 /// Makes snapshot `number` current; it selects the snapshot from the business's own, so for
@@ -1048,8 +1032,10 @@ fn make_current(sql: impl Into<String>, business_id: i64, number: i64, now: i64)
     Statement::new(sql).bind(business_id).bind(number).bind(now)
 }
 
-/// Stores a rendered page as the business's next snapshot and makes it current: the number,
-/// the object in `blobs`, then the record. Returns the snapshot's number.
+/// Stores a rendered page as the business's next snapshot and makes it current: the number
+/// is taken in the database first (of two racing publications one gets it, the other stores
+/// nothing and is told), then the object goes to `blobs`, then it is made current. Returns
+/// the snapshot's number.
 pub async fn publish(
     db: &impl Database,
     blobs: &impl BlobStore,
@@ -1063,11 +1049,19 @@ pub async fn publish(
         bytes: html.into_bytes(),
         content_type: "text/html; charset=utf-8".into(),
     };
-    blobs
-        .put(&key, page)
-        .await
-        .map_err(|e| DbError(format!("storing page snapshot {key}: {e}")))?;
-    record_publication(db, business_id, number, &key, user_id, now).await?;
+    reserve(db, business_id, number, &key, user_id, now).await?;
+    if let Err(e) = blobs.put(&key, page).await {
+        // Give the number back: a snapshot without its page must never become current.
+        db.execute(
+            &Statement::new("DELETE FROM page_snapshots WHERE business_id = ?1 AND number = ?2")
+                .bind(business_id)
+                .bind(number),
+        )
+        .await?;
+        return Err(DbError(format!("storing page snapshot {key}: {e}")).into());
+    }
+    db.execute(&make_current(MAKE_CURRENT, business_id, number, now))
+        .await?;
     Ok(number)
 }
 
@@ -1712,7 +1706,6 @@ mod tests {
         assert!(!block_on(nudge(&db, ours.id, c, Direction::Earlier)).unwrap());
         assert!(!block_on(nudge(&db, ours.id, b, Direction::Later)).unwrap());
         assert_eq!(order(&db, ours.id), [c, a, b]);
-        assert_eq!(Direction::parse("later"), Some(Direction::Later));
     }
 
     #[test]

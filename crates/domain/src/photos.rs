@@ -8,6 +8,7 @@ use crate::FieldError;
 use crate::db::{Database, DbResult, Statement, fetch_all, fetch_integer, fetch_optional};
 use crate::error::{DomainError, DomainResult};
 use crate::images::Inspected;
+use crate::ordering::{self, Direction};
 use crate::values::{check_length, clean_line};
 use serde::{Deserialize, Serialize};
 
@@ -279,14 +280,6 @@ pub async fn set_alt(
     Ok(())
 }
 
-/// Which way [`nudge`] moves a photo.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
-    /// Towards the cover.
-    Earlier,
-    Later,
-}
-
 /// Makes a photo the cover: first, the others keeping their order after it.
 pub async fn make_cover(db: &impl Database, business_id: i64, photo_id: i64) -> DomainResult<()> {
     let ids = ordered_ids(db, business_id).await?;
@@ -306,12 +299,9 @@ pub async fn nudge(
 ) -> DomainResult<()> {
     let mut ids = ordered_ids(db, business_id).await?;
     let index = index_of(&ids, photo_id)?;
-    let other = match direction {
-        Direction::Earlier => index.checked_sub(1),
-        Direction::Later => Some(index + 1).filter(|other| *other < ids.len()),
-    };
-    let Some(other) = other else { return Ok(()) };
-    ids.swap(index, other);
+    if !ordering::step(&mut ids, index, direction) {
+        return Ok(());
+    }
     renumber(db, business_id, &ids).await
 }
 
@@ -322,11 +312,8 @@ pub async fn reorder(
     business_id: i64,
     ordered_ids: &[i64],
 ) -> DomainResult<()> {
-    let mut current = self::ordered_ids(db, business_id).await?;
-    let mut given = ordered_ids.to_vec();
-    current.sort_unstable();
-    given.sort_unstable();
-    if current != given {
+    let current = self::ordered_ids(db, business_id).await?;
+    if !ordering::is_reordering(&current, ordered_ids) {
         return Err(DomainError::invalid(
             "order",
             "must list each of the listing's photos once",

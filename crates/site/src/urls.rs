@@ -35,7 +35,6 @@ pub fn business(slug: &str) -> String {
 /// The last segment of a business's own page under its listing.
 pub const PAGE: &str = "page";
 
-/// The page its owner built ([`kbc_domain::page_builder`]), under the listing.
 /// Where the listing page's links report a click (`{ping}/call`, `/website`, `/directions`).
 pub fn ping(slug: &str) -> String {
     format!("/{BUSINESS}/{slug}/{PING}")
@@ -44,6 +43,7 @@ pub fn ping(slug: &str) -> String {
 /// The path segment of [`ping`].
 pub const PING: &str = "ping";
 
+/// The page its owner built ([`kbc_domain::page_builder`]), under the listing.
 pub fn business_page(slug: &str) -> String {
     format!("/{BUSINESS}/{slug}/{PAGE}")
 }

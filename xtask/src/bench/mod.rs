@@ -146,7 +146,10 @@ fn analytics_queue(
     slugs: &[String],
     options: Options,
 ) -> Result<String> {
-    const BROWSER: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
+    const BROWSER: &str = concat!(
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) ",
+        "Chrome/131.0 Safari/537.36"
+    );
     let spec = Spec::new(Worker::Api, PORT);
     let logs = Logs::Files(ws.target_dir().join("bench-logs/analytics"));
     let mut fleet = supervise::Fleet::start(ws, state_dir, std::slice::from_ref(&spec), &logs)?;
