@@ -2,7 +2,9 @@
 //! bytes alone (JPEG, PNG or WebP; never a file name or a declared type), the pixel size
 //! from the image's own header, and the metadata cameras and phones write (GPS position,
 //! camera and owner names, dates, comments, thumbnails) is dropped while the encoded image
-//! data is copied byte for byte. Nothing is decoded and nothing is read or written
+//! data is copied byte for byte. A JPEG's Exif orientation alone survives, rewritten as an
+//! Exif segment of that one tag, since browsers turn a JPEG upright by it and a phone held
+//! upright stores its photo sideways. Nothing is decoded and nothing is read or written
 //! elsewhere: the three containers are walked by hand, which costs a worker's bundle this
 //! file and no image library.
 
@@ -73,9 +75,15 @@ const MIB: usize = 1024 * 1024;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Inspected {
     pub kind: ImageKind,
+    /// The size as displayed, with the orientation applied: a sideways stored photo's
+    /// width is its header's height.
     pub width: u32,
     pub height: u32,
-    /// The image as stored and served: the upload less its metadata.
+    /// The Exif orientation (1–8) the stored bytes keep: how a browser turns or mirrors the
+    /// stored pixels to display them. 1, upright as stored, for PNG and WebP and for a JPEG
+    /// without a readable one.
+    pub orientation: u8,
+    /// The image as stored and served: the upload less its metadata (bar the orientation).
     pub bytes: Vec<u8>,
 }
 
@@ -143,8 +151,15 @@ pub fn inspect(bytes: &[u8], limits: &Limits) -> Result<Inspected, ImageError> {
     let Cleaned {
         width,
         height,
+        orientation,
         bytes,
     } = cleaned;
+    // Orientations 5–8 turn the image a quarter, possibly mirrored.
+    let (width, height) = if orientation >= 5 {
+        (height, width)
+    } else {
+        (width, height)
+    };
     if width == 0 || height == 0 {
         return Err(ImageError::Unreadable);
     }
@@ -162,6 +177,7 @@ pub fn inspect(bytes: &[u8], limits: &Limits) -> Result<Inspected, ImageError> {
         kind,
         width,
         height,
+        orientation,
         bytes,
     })
 }
@@ -176,10 +192,12 @@ pub fn content_key(business_id: i64, inspected: &Inspected) -> String {
     )
 }
 
-/// What a container walk finds: the pixel size its header states and the bytes to keep.
+/// What a container walk finds: the pixel size its header states, the orientation kept and
+/// the bytes to keep.
 struct Cleaned {
     width: u32,
     height: u32,
+    orientation: u8,
     bytes: Vec<u8>,
 }
 
@@ -207,11 +225,13 @@ fn le32(bytes: &[u8], at: usize) -> Option<u32> {
 /// JPEG: a sequence of marker segments, the entropy-coded data after each start of scan,
 /// and an end-of-image marker (ITU T.81, annex B).
 mod jpeg {
-    use super::{Cleaned, be16, take};
+    use super::{Cleaned, be16, exif, take};
 
     const SOI: u8 = 0xD8;
     const EOI: u8 = 0xD9;
     const SOS: u8 = 0xDA;
+    const APP0: u8 = 0xE0;
+    const APP1: u8 = 0xE1;
 
     pub(super) fn clean(bytes: &[u8]) -> Option<Cleaned> {
         let mut out = Vec::with_capacity(bytes.len());
@@ -219,6 +239,12 @@ mod jpeg {
         let mut at = 2;
         let mut size = None;
         let mut scanned = false;
+        // The first Exif segment is the one that counts, and only before the first scan:
+        // a browser's decoder reads no further before it draws.
+        let mut orientation = None;
+        // The orientation's segment goes after SOI, or after JFIF when JFIF comes first,
+        // since JFIF must follow SOI directly.
+        let mut exif_at = 2;
         loop {
             // A marker is 0xFF, optionally more 0xFF fill bytes, then its code.
             if bytes.get(at) != Some(&0xFF) {
@@ -238,6 +264,7 @@ mod jpeg {
                     return Some(Cleaned {
                         width,
                         height,
+                        orientation: orientation.unwrap_or(1),
                         bytes: out,
                     });
                 }
@@ -255,9 +282,24 @@ mod jpeg {
                 }
                 size = Some(frame_size(payload)?);
             }
+            if marker == APP1 && !scanned && orientation.is_none() {
+                orientation = payload.strip_prefix(exif::HEADER).map(exif::orientation);
+            }
+            if marker == SOS
+                && !scanned
+                && let Some(exif) = orientation.and_then(exif::segment)
+            {
+                // Only the segments before the first scan lie ahead of the insertion point.
+                let exif_at = exif_at.min(out.len());
+                out.splice(exif_at..exif_at, exif);
+            }
             if keeps(marker, payload) {
+                let first = out.len() == 2;
                 out.extend_from_slice(&[0xFF, marker]);
                 out.extend_from_slice(segment);
+                if first && marker == APP0 {
+                    exif_at = out.len();
+                }
             }
             if marker == SOS {
                 // A scan needs a frame header before it to say what it encodes.
@@ -288,11 +330,11 @@ mod jpeg {
 
     /// Whether a segment is part of the image. The application segments kept are the ones a
     /// decoder reads: JFIF (APP0), the ICC colour profile (APP2) and Adobe's colour transform
-    /// (APP14). Exif and XMP (APP1), IPTC (APP13), every other APPn, comments and the
-    /// reserved JPGn extensions are dropped.
+    /// (APP14). Exif (APP1, replaced by one of the orientation alone) and XMP (APP1), IPTC
+    /// (APP13), every other APPn, comments and the reserved JPGn extensions are dropped.
     fn keeps(marker: u8, payload: &[u8]) -> bool {
         match marker {
-            0xE0 => payload.starts_with(b"JFIF\0"),
+            APP0 => payload.starts_with(b"JFIF\0"),
             0xE2 => payload.starts_with(b"ICC_PROFILE\0"),
             0xEE => payload.starts_with(b"Adobe"),
             0xE1..=0xFE => false,
@@ -316,6 +358,95 @@ mod jpeg {
                 0x00 | 0xD0..=0xD7 => at = after + 1,
                 _ => return Some(start),
             }
+        }
+    }
+}
+
+/// Exif: a TIFF structure, its byte order stated first, whose first directory (IFD0) lists
+/// the main image's tags (CIPA DC-008, TIFF 6.0). Only the orientation is read or written.
+mod exif {
+    use super::{array, take};
+
+    /// What starts a JPEG APP1 segment's payload when the TIFF structure follows.
+    pub(super) const HEADER: &[u8] = b"Exif\0\0";
+
+    const ORIENTATION: u16 = 0x0112;
+    /// The TIFF field type of a 16-bit unsigned integer.
+    const SHORT: u16 = 3;
+    /// A directory entry's size: tag, type, count, then the value or its offset.
+    const ENTRY: usize = 12;
+
+    /// The orientation `tiff` states in IFD0, or 1, upright as stored, if it states none or
+    /// cannot be read.
+    pub(super) fn orientation(tiff: &[u8]) -> u8 {
+        read(tiff).unwrap_or(1)
+    }
+
+    fn read(tiff: &[u8]) -> Option<u8> {
+        let order = match tiff.get(..4)? {
+            b"II*\0" => Order::Little,
+            b"MM\0*" => Order::Big,
+            _ => return None,
+        };
+        let ifd = usize::try_from(order.u32(tiff, 4)?).ok()?;
+        // IFD0 follows the 8-byte header; an offset into the header is a damaged file.
+        if ifd < 8 {
+            return None;
+        }
+        let count = usize::from(order.u16(tiff, ifd)?);
+        // The whole directory must be there: its entries, then the next directory's offset.
+        let entries = take(tiff, ifd.checked_add(2)?, count * ENTRY + 4)?;
+        let entry = entries
+            .chunks_exact(ENTRY)
+            .find(|entry| order.u16(entry, 0) == Some(ORIENTATION))?;
+        if order.u16(entry, 2)? != SHORT || order.u32(entry, 4)? != 1 {
+            return None;
+        }
+        // A single SHORT sits in the first two bytes of the value field.
+        let value = u8::try_from(order.u16(entry, 8)?).ok()?;
+        (1..=8).contains(&value).then_some(value)
+    }
+
+    /// The APP1 segment stating `orientation` and nothing else (big-endian TIFF, IFD0 of one
+    /// entry, no next directory), or none for 1, which needs no segment.
+    pub(super) fn segment(orientation: u8) -> Option<Vec<u8>> {
+        if !(2..=8).contains(&orientation) {
+            return None;
+        }
+        let ifd: &[&[u8]] = &[
+            &1_u16.to_be_bytes(),
+            &ORIENTATION.to_be_bytes(),
+            &SHORT.to_be_bytes(),
+            &1_u32.to_be_bytes(),
+            &[0, orientation, 0, 0],
+            &0_u32.to_be_bytes(),
+        ];
+        let payload = [HEADER, b"MM\0*", &8_u32.to_be_bytes(), &ifd.concat()].concat();
+        let length = u16::try_from(payload.len() + 2).ok()?;
+        Some([&[0xFF, 0xE1], &length.to_be_bytes()[..], &payload].concat())
+    }
+
+    #[derive(Clone, Copy)]
+    enum Order {
+        Little,
+        Big,
+    }
+
+    impl Order {
+        fn u16(self, bytes: &[u8], at: usize) -> Option<u16> {
+            let raw = array(bytes, at)?;
+            Some(match self {
+                Self::Little => u16::from_le_bytes(raw),
+                Self::Big => u16::from_be_bytes(raw),
+            })
+        }
+
+        fn u32(self, bytes: &[u8], at: usize) -> Option<u32> {
+            let raw = array(bytes, at)?;
+            Some(match self {
+                Self::Little => u32::from_le_bytes(raw),
+                Self::Big => u32::from_be_bytes(raw),
+            })
         }
     }
 }
@@ -365,6 +496,7 @@ mod png {
                     return Some(Cleaned {
                         width,
                         height,
+                        orientation: 1,
                         bytes: out,
                     });
                 }
@@ -443,6 +575,7 @@ mod webp {
         has_image.then_some(Cleaned {
             width,
             height,
+            orientation: 1,
             bytes: out,
         })
     }
@@ -486,6 +619,7 @@ mod tests {
     const GPS_JPEG: &[u8] = include_bytes!("../tests/fixtures/gps.jpg");
     const PROGRESSIVE_JPEG: &[u8] = include_bytes!("../tests/fixtures/progressive.jpg");
     const RESTART_JPEG: &[u8] = include_bytes!("../tests/fixtures/restart.jpg");
+    const ORIENTED_JPEG: &[u8] = include_bytes!("../tests/fixtures/orientation6.jpg");
     const META_PNG: &[u8] = include_bytes!("../tests/fixtures/meta.png");
     const META_WEBP: &[u8] = include_bytes!("../tests/fixtures/meta.webp");
     const LOSSY_WEBP: &[u8] = include_bytes!("../tests/fixtures/lossy.webp");
@@ -510,16 +644,85 @@ mod tests {
         haystack.windows(needle.len()).any(|w| w == needle)
     }
 
+    /// A JPEG's segments up to its first scan: (offset, marker code, payload).
+    fn jpeg_segments(bytes: &[u8]) -> Vec<(usize, u8, &[u8])> {
+        let mut segments = Vec::new();
+        let mut at = 2;
+        loop {
+            let marker = bytes[at + 1];
+            let length = usize::from(u16::from_be_bytes([bytes[at + 2], bytes[at + 3]]));
+            segments.push((at, marker, &bytes[at + 4..at + 2 + length]));
+            if marker == 0xDA {
+                return segments;
+            }
+            at += 2 + length;
+        }
+    }
+
     /// The marker codes of a JPEG's segments up to its first scan.
     fn jpeg_markers(bytes: &[u8]) -> Vec<u8> {
-        let mut markers = Vec::new();
-        let mut at = 2;
-        while bytes[at + 1] != 0xDA {
-            markers.push(bytes[at + 1]);
-            at += 2 + usize::from(u16::from_be_bytes([bytes[at + 2], bytes[at + 3]]));
+        jpeg_segments(bytes)
+            .into_iter()
+            .map(|(_, marker, _)| marker)
+            .collect()
+    }
+
+    /// The payloads of a JPEG's Exif segments before its first scan.
+    fn exif_payloads(bytes: &[u8]) -> Vec<&[u8]> {
+        jpeg_segments(bytes)
+            .into_iter()
+            .filter(|(_, marker, payload)| *marker == 0xE1 && payload.starts_with(b"Exif\0\0"))
+            .map(|(_, _, payload)| payload)
+            .collect()
+    }
+
+    /// A JPEG from its first scan on: the scan header, the image data and the end.
+    fn from_first_scan(bytes: &[u8]) -> &[u8] {
+        &bytes[jpeg_segments(bytes).last().unwrap().0..]
+    }
+
+    /// `jpeg` with an Exif segment holding `tiff` right after its SOI and JFIF segment.
+    fn with_exif(jpeg: &[u8], tiff: &[u8]) -> Vec<u8> {
+        assert_eq!(&jpeg[6..11], b"JFIF\0");
+        let length = u16::try_from(2 + 6 + tiff.len()).unwrap().to_be_bytes();
+        [
+            &jpeg[..20],
+            &[0xFF, 0xE1],
+            &length,
+            b"Exif\0\0",
+            tiff,
+            &jpeg[20..],
+        ]
+        .concat()
+    }
+
+    /// A little-endian TIFF structure whose IFD0 holds these entries: (tag, type, count,
+    /// value).
+    fn tiff(entries: &[(u16, u16, u32, [u8; 4])]) -> Vec<u8> {
+        let mut tiff = b"II*\0\x08\0\0\0".to_vec();
+        tiff.extend_from_slice(&u16::try_from(entries.len()).unwrap().to_le_bytes());
+        for (tag, kind, count, value) in entries {
+            tiff.extend_from_slice(&tag.to_le_bytes());
+            tiff.extend_from_slice(&kind.to_le_bytes());
+            tiff.extend_from_slice(&count.to_le_bytes());
+            tiff.extend_from_slice(value);
         }
-        markers.push(0xDA);
-        markers
+        tiff.extend_from_slice(&[0; 4]);
+        tiff
+    }
+
+    /// A little-endian TIFF structure whose IFD0 states this orientation after a make.
+    fn oriented(orientation: u16) -> Vec<u8> {
+        let [low, high] = orientation.to_le_bytes();
+        tiff(&[(0x010F, 2, 4, *b"Cam\0"), (0x0112, 3, 1, [low, high, 0, 0])])
+    }
+
+    /// The one Exif segment payload an oriented JPEG keeps: a big-endian TIFF header, then an
+    /// IFD0 of one entry (tag 0x0112, type SHORT, count 1, the value) and no next IFD.
+    fn orientation_only(orientation: u8) -> Vec<u8> {
+        let mut payload = b"Exif\0\0MM\0*\0\0\0\x08\0\x01\x01\x12\0\x03\0\0\0\x01".to_vec();
+        payload.extend_from_slice(&[0, orientation, 0, 0, 0, 0, 0, 0]);
+        payload
     }
 
     /// A PNG's chunks: (type, the whole chunk).
@@ -643,11 +846,123 @@ mod tests {
 
     #[test]
     fn a_jpeg_keeps_its_tables_frame_and_entropy_coded_data_byte_for_byte() {
-        for original in [GPS_JPEG, PROGRESSIVE_JPEG, RESTART_JPEG] {
+        for original in [GPS_JPEG, PROGRESSIVE_JPEG, RESTART_JPEG, ORIENTED_JPEG] {
             let cleaned = inspected(original).bytes;
             let from_tables = &original[find(original, &[0xFF, 0xDB])..];
             assert!(cleaned.ends_with(from_tables));
             assert!(cleaned.starts_with(&original[..20]), "SOI and JFIF");
+        }
+    }
+
+    #[test]
+    fn a_sideways_jpeg_keeps_its_orientation_alone_right_after_jfif() {
+        let original = exif_payloads(ORIENTED_JPEG);
+        assert_eq!(original.len(), 1);
+        for what in [&b"Owner Name"[..], b"Phone 12", b"2024:05:01", b"\x88\x25"] {
+            assert!(contains(original[0], what), "fixture has {what:?}");
+        }
+        let image = inspected(ORIENTED_JPEG);
+        assert_eq!(image.orientation, 6);
+        assert_eq!(exif_payloads(&image.bytes), [orientation_only(6)]);
+        assert_eq!(
+            jpeg_markers(&image.bytes),
+            [0xE0, 0xE1, 0xDB, 0xDB, 0xC0, 0xC4, 0xC4, 0xC4, 0xC4, 0xDA]
+        );
+        assert_eq!(
+            from_first_scan(&image.bytes),
+            from_first_scan(ORIENTED_JPEG)
+        );
+        for gone in [&b"Owner Name"[..], b"Phone", b"2024:05:01", b"\x88\x25"] {
+            assert!(!contains(&image.bytes, gone), "{gone:?}");
+        }
+    }
+
+    #[test]
+    fn a_sideways_jpeg_measures_as_displayed() {
+        let sof = find(ORIENTED_JPEG, &[0xFF, 0xC0]);
+        assert_eq!(
+            ORIENTED_JPEG[sof + 5..sof + 9],
+            [0, 2, 0, 4],
+            "stored 4 wide, 2 high"
+        );
+        let image = inspected(ORIENTED_JPEG);
+        assert_eq!((image.width, image.height), (2, 4));
+    }
+
+    #[test]
+    fn each_orientation_is_kept_and_quarter_turns_swap_the_size() {
+        for orientation in 2..=8 {
+            let image = inspected(&with_exif(RESTART_JPEG, &oriented(orientation)));
+            let orientation = u8::try_from(orientation).unwrap();
+            assert_eq!(image.orientation, orientation);
+            assert_eq!(exif_payloads(&image.bytes), [orientation_only(orientation)]);
+            let size = if orientation >= 5 { (16, 32) } else { (32, 16) };
+            assert_eq!((image.width, image.height), size, "{orientation}");
+            assert_eq!(from_first_scan(&image.bytes), from_first_scan(RESTART_JPEG));
+        }
+    }
+
+    #[test]
+    fn an_upright_jpeg_gets_no_exif_segment() {
+        let image = inspected(&with_exif(RESTART_JPEG, &oriented(1)));
+        assert_eq!(image.orientation, 1);
+        assert!(!jpeg_markers(&image.bytes).contains(&0xE1));
+        assert_eq!(image, inspected(RESTART_JPEG));
+    }
+
+    #[test]
+    fn a_jpeg_without_jfif_gets_its_orientation_first() {
+        let without_jfif = [&ORIENTED_JPEG[..2], &ORIENTED_JPEG[20..]].concat();
+        assert_eq!(jpeg_markers(&without_jfif)[..2], [0xE1, 0xDB]);
+        let image = inspected(&without_jfif);
+        assert_eq!(jpeg_markers(&image.bytes)[..2], [0xE1, 0xDB]);
+        assert_eq!(exif_payloads(&image.bytes), [orientation_only(6)]);
+    }
+
+    #[test]
+    fn only_the_first_exif_segment_states_the_orientation() {
+        let upright_first = with_exif(&with_exif(RESTART_JPEG, &oriented(6)), &oriented(1));
+        assert_eq!(inspected(&upright_first).orientation, 1);
+        let sideways_first = with_exif(&with_exif(RESTART_JPEG, &oriented(1)), &oriented(6));
+        assert_eq!(inspected(&sideways_first).orientation, 6);
+    }
+
+    #[test]
+    fn unreadable_exif_counts_as_upright_and_leaves_no_segment() {
+        let good = oriented(6);
+        let orientation_at = 10 + 12;
+        let mut no_next_offset = good.clone();
+        no_next_offset.truncate(good.len() - 4);
+        let damaged = [
+            ("empty", Vec::new()),
+            ("header only", good[..8].to_vec()),
+            ("unknown byte order", patched(&good, 0, b"IM")),
+            ("not TIFF", patched(&good, 2, &[43])),
+            (
+                "big-endian marks, little-endian data",
+                patched(&good, 0, b"MM\0*"),
+            ),
+            ("IFD0 inside the header", patched(&good, 4, &[4])),
+            ("IFD0 at the start", patched(&good, 4, &[0])),
+            (
+                "IFD0 past the end",
+                patched(&good, 4, &[0xFF, 0xFF, 0xFF, 0xFF]),
+            ),
+            ("more entries than there are", patched(&good, 8, &[3])),
+            ("entries without the next offset", no_next_offset),
+            ("type LONG", patched(&good, orientation_at + 2, &[4])),
+            ("two values", patched(&good, orientation_at + 4, &[2])),
+            ("value 0", patched(&good, orientation_at + 8, &[0])),
+            ("value 9", patched(&good, orientation_at + 8, &[9])),
+            ("value 262", patched(&good, orientation_at + 8, &[6, 1])),
+        ];
+        let without = inspected(RESTART_JPEG);
+        for (what, tiff) in damaged {
+            assert_eq!(
+                inspected(&with_exif(RESTART_JPEG, &tiff)),
+                without,
+                "{what}"
+            );
         }
     }
 
@@ -734,6 +1049,7 @@ mod tests {
             GPS_JPEG,
             PROGRESSIVE_JPEG,
             RESTART_JPEG,
+            ORIENTED_JPEG,
             META_PNG,
             META_WEBP,
             LOSSY_WEBP,
@@ -750,6 +1066,7 @@ mod tests {
             GPS_JPEG,
             PROGRESSIVE_JPEG,
             RESTART_JPEG,
+            ORIENTED_JPEG,
             META_PNG,
             META_WEBP,
             LOSSY_WEBP,
@@ -904,5 +1221,11 @@ mod tests {
         with_trailer.extend_from_slice(b"metadata written after the image");
         assert_eq!(content_key(42, &inspected(&with_trailer)), key);
         assert!(content_key(42, &inspected(META_WEBP)).ends_with(".webp"));
+        let oriented = inspected(ORIENTED_JPEG);
+        assert_eq!(
+            content_key(42, &oriented),
+            format!("photos/42/{}.jpg", sha256_hex(&oriented.bytes, 32)),
+            "named with the orientation segment it keeps"
+        );
     }
 }

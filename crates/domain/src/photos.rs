@@ -508,6 +508,7 @@ mod tests {
             kind: ImageKind::Webp,
             width: 640,
             height: 480,
+            orientation: 1,
             bytes: vec![n; 16],
         }
     }

@@ -1,15 +1,19 @@
 //! Property tests: `images::inspect` takes any bytes (noise, noise behind each accepted
-//! signature, real images cut, overwritten and spliced) and answers an image within the
-//! limits or a refusal, never a panic, which would reset a worker's wasm instance.
+//! signature, real images cut, overwritten and spliced, JPEGs with any Exif) and answers an
+//! image within the limits or a refusal, never a panic, which would reset a worker's wasm
+//! instance.
 
 use kbc_domain::images::{Limits, inspect};
 use proptest::prelude::*;
 use proptest::sample::{Index, select};
 
-const FIXTURES: [&[u8]; 7] = [
-    include_bytes!("fixtures/gps.jpg"),
+const GPS_JPEG: &[u8] = include_bytes!("fixtures/gps.jpg");
+
+const FIXTURES: [&[u8]; 8] = [
+    GPS_JPEG,
     include_bytes!("fixtures/progressive.jpg"),
     include_bytes!("fixtures/restart.jpg"),
+    include_bytes!("fixtures/orientation6.jpg"),
     include_bytes!("fixtures/meta.png"),
     include_bytes!("fixtures/meta.webp"),
     include_bytes!("fixtures/lossy.webp"),
@@ -34,6 +38,68 @@ const FOURCCS: [&[u8]; 5] = [b"VP8X", b"VP8 ", b"VP8L", b"EXIF", b"ANMF"];
 fn webp(fourcc: &[u8], body: &[u8]) -> Vec<u8> {
     let size = u32::try_from(4 + fourcc.len() + body.len()).unwrap_or(u32::MAX);
     [b"RIFF", &size.to_le_bytes()[..], b"WEBP", fourcc, body].concat()
+}
+
+/// `GPS_JPEG` with an Exif segment holding `tiff` after its SOI and JFIF segment (20 bytes).
+fn jpeg_with_exif(tiff: &[u8]) -> Vec<u8> {
+    let length = u16::try_from(8 + tiff.len())
+        .unwrap_or(u16::MAX)
+        .to_be_bytes();
+    let (head, rest) = GPS_JPEG.split_at(20);
+    [head, &[0xFF, 0xE1], &length, b"Exif\0\0", tiff, rest].concat()
+}
+
+/// An IFD0 entry: noise, or an orientation (mostly right, or wrong in type, count or value).
+fn entry(big_endian: bool) -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        1 => proptest::collection::vec(any::<u8>(), 12),
+        3 => (
+            prop_oneof![3 => Just(3_u16), 1 => 0_u16..5],
+            prop_oneof![3 => Just(1_u32), 1 => 0_u32..3],
+            0_u16..10
+        )
+            .prop_map(move |(kind, count, value)| {
+                let fields: [&[u8]; 5] = if big_endian {
+                    [
+                        &[1, 0x12],
+                        &kind.to_be_bytes(),
+                        &count.to_be_bytes(),
+                        &value.to_be_bytes(),
+                        &[0, 0],
+                    ]
+                } else {
+                    [
+                        &[0x12, 1],
+                        &kind.to_le_bytes(),
+                        &count.to_le_bytes(),
+                        &value.to_le_bytes(),
+                        &[0, 0],
+                    ]
+                };
+                fields.concat()
+            }),
+    ]
+}
+
+/// A TIFF structure in either byte order: its header, IFD0 (mostly where the header says)
+/// of noise and orientation entries, then noise.
+fn tiff() -> impl Strategy<Value = Vec<u8>> {
+    any::<bool>().prop_flat_map(|big_endian| {
+        (
+            prop_oneof![3 => Just(8_u32), 1 => any::<u32>()],
+            proptest::collection::vec(entry(big_endian), 0..4),
+            proptest::collection::vec(any::<u8>(), 0..8),
+        )
+            .prop_map(move |(ifd, entries, tail)| {
+                let count = u16::try_from(entries.len()).unwrap_or(u16::MAX);
+                let (order, ifd, count): (&[u8], _, _) = if big_endian {
+                    (b"MM\0*", ifd.to_be_bytes(), count.to_be_bytes())
+                } else {
+                    (b"II*\0", ifd.to_le_bytes(), count.to_le_bytes())
+                };
+                [order, &ifd, &count, &entries.concat(), &tail].concat()
+            })
+    })
 }
 
 #[derive(Debug, Clone)]
@@ -88,6 +154,7 @@ fn answers(bytes: &[u8]) -> Result<(), TestCaseError> {
         prop_assert!((1..=limits.max_side).contains(&image.width));
         prop_assert!((1..=limits.max_side).contains(&image.height));
         prop_assert!(u64::from(image.width) * u64::from(image.height) <= limits.max_pixels);
+        prop_assert!((1..=8).contains(&image.orientation));
         prop_assert!(image.bytes.len() <= bytes.len());
         prop_assert_eq!(inspect(&image.bytes, &limits), Ok(image.clone()));
     }
@@ -118,6 +185,18 @@ proptest! {
         body in proptest::collection::vec(any::<u8>(), 0..200),
     ) {
         answers(&webp(fourcc, &body))?;
+    }
+
+    #[test]
+    fn jpeg_images_with_any_exif_are_an_image_or_a_refusal(
+        tiff in tiff(),
+        edits in proptest::collection::vec(edit(), 0..2),
+    ) {
+        let mut tiff = tiff;
+        for edit in &edits {
+            apply(&mut tiff, edit);
+        }
+        answers(&jpeg_with_exif(&tiff))?;
     }
 
     #[test]
