@@ -168,12 +168,12 @@ test('an owner claims, edits hours, adds a photo, answers a lead, reads analytic
   await page.getByLabel('Add a section').selectOption('about');
   await page.getByRole('button', { name: 'Add', exact: true }).click();
   const sections = page.locator('ol.builder-sections > li');
-  assert.deepEqual(await sections.locator('h4').allTextContents(), ['Hero', 'About']);
+  assert.deepEqual(await sections.locator('h4').allTextContents(), ['Welcome banner', 'About us']);
   await Promise.all([
     page.waitForURL(/done=section-moved/),
     sections.nth(1).dragTo(sections.nth(0), { targetPosition: { x: 40, y: 10 } }),
   ]);
-  assert.deepEqual(await sections.locator('h4').allTextContents(), ['About', 'Hero']);
+  assert.deepEqual(await sections.locator('h4').allTextContents(), ['About us', 'Welcome banner']);
 
   assert.deepEqual(dialogs, [], 'nothing the owner typed ran');
   await assertClean();
