@@ -171,7 +171,8 @@ test('an owner claims, edits hours, adds a photo, answers a lead, reads analytic
   assert.deepEqual(await sections.locator('h4').allTextContents(), ['Welcome banner', 'About us']);
   await Promise.all([
     page.waitForURL(/done=section-moved/),
-    sections.nth(1).dragTo(sections.nth(0), { targetPosition: { x: 40, y: 10 } }),
+    // Grabbed by its heading (a field inside selects text instead of dragging the section).
+    sections.nth(1).dragTo(sections.nth(0), { sourcePosition: { x: 30, y: 20 }, targetPosition: { x: 30, y: 10 } }),
   ]);
   assert.deepEqual(await sections.locator('h4').allTextContents(), ['About us', 'Welcome banner']);
 
