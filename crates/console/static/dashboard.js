@@ -32,8 +32,11 @@ for (const list of document.querySelectorAll('[data-reorder]')) {
       dragged = null;
     });
     item.addEventListener('dragover', (event) => {
-      if (!dragged || dragged === item) return;
+      if (!dragged) return;
+      // Every item is a place to drop, the dragged one too (it is where the pointer is once
+      // it has moved under it).
       event.preventDefault();
+      if (dragged === item) return;
       const box = item.getBoundingClientRect();
       const after = event.clientY - box.top > box.height / 2;
       list.insertBefore(dragged, after ? item.nextSibling : item);
