@@ -169,6 +169,8 @@ test('an owner claims, edits hours, adds a photo, answers a lead, reads analytic
   await page.getByRole('button', { name: 'Add', exact: true }).click();
   const sections = page.locator('ol.builder-sections > li');
   assert.deepEqual(await sections.locator('h4').allTextContents(), ['Welcome banner', 'About us']);
+  // Both sections on screen: scrolling in the middle of a native drag would cancel it.
+  await page.setViewportSize({ width: 1280, height: 2400 });
   await Promise.all([
     page.waitForURL(/done=section-moved/),
     // Grabbed by its heading (a field inside selects text instead of dragging the section).
