@@ -329,6 +329,12 @@ async fn sitemap(db: &D1, site: &Site) -> DomainResult<String> {
             path: urls::business(&listed.slug),
             lastmod: date(listed.updated_at),
         });
+        if let Some(published_at) = listed.page_published_at {
+            urls.push(seo::SitemapUrl {
+                path: urls::business_page(&listed.slug),
+                lastmod: date(published_at),
+            });
+        }
     }
     for post in blog::published(db, site.now, 10_000, 0).await? {
         urls.push(seo::SitemapUrl {

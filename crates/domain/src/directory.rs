@@ -591,16 +591,19 @@ pub async fn city(db: &impl Database, slug: &Slug) -> DbResult<Option<City>> {
 pub struct Listed {
     pub slug: String,
     pub updated_at: i64,
+    /// When its owner's page was last published (or restored), if it has one.
+    pub page_published_at: Option<i64>,
 }
 
-/// Every public listing, for the sitemap.
+/// Every public listing, for the sitemap, with when its owner's page was published.
 pub async fn all_public(db: &impl Database) -> DbResult<Vec<Listed>> {
     fetch_all(
         db,
         &Statement::new(concat!(
-            "SELECT slug, updated_at FROM businesses WHERE ",
-            public_listing!(),
-            " ORDER BY slug"
+            "SELECT b.slug, b.updated_at, p.published_at AS page_published_at
+               FROM businesses b LEFT JOIN published_pages p ON p.business_id = b.id WHERE ",
+            public_listing!("b"),
+            " ORDER BY b.slug"
         )),
     )
     .await
@@ -882,9 +885,29 @@ pub(crate) mod tests {
             listed,
             vec![Listed {
                 slug: live.slug.to_string(),
-                updated_at: 1_700_000_000
+                updated_at: 1_700_000_000,
+                page_published_at: None,
             }]
         );
+    }
+
+    #[test]
+    fn all_public_says_when_an_owners_page_was_published() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        let c = some_category(&db, "plumbing");
+        let live = insert(&db, &business("Paged", c));
+        let key = crate::page_builder::snapshot_key(live.id, 1);
+        block_on(crate::page_builder::record_publication(
+            &db,
+            live.id,
+            1,
+            &key,
+            None,
+            1_800_000_000,
+        ))
+        .unwrap();
+        let listed = block_on(all_public(&db)).unwrap();
+        assert_eq!(listed[0].page_published_at, Some(1_800_000_000));
     }
 
     #[test]

@@ -822,6 +822,11 @@ fn an_owner_publishes_a_page_then_restores_an_earlier_snapshot_and_a_suspended_l
     );
     let listing = Worker::api().get(&format!("/business/{slug}"));
     assert!(listing.body.contains(&public), "the listing links its page");
+    let sitemap = Worker::api().get("/sitemap.xml");
+    assert!(
+        sitemap.body.contains(&public),
+        "search engines are told of it"
+    );
 
     save("Qqdash second headline");
     publish();
