@@ -19,6 +19,17 @@ impl FieldError {
     }
 }
 
+impl FieldError {
+    /// The message of the first problem with `field` among `errors`: what a form shows
+    /// beside that field.
+    pub fn message_for<'a>(errors: &'a [FieldError], field: &str) -> Option<&'a str> {
+        errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+}
+
 impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.field, self.message)

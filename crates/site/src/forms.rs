@@ -114,10 +114,7 @@ impl FormState {
     }
 
     pub fn error(&self, name: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|e| e.field == name)
-            .map(|e| e.message.as_str())
+        FieldError::message_for(&self.errors, name)
     }
 
     pub fn has_errors(&self) -> bool {

@@ -141,10 +141,7 @@ impl PostEditorPage {
     }
 
     pub fn error(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.as_str())
+        FieldError::message_for(&self.errors, field)
     }
 
     /// Where the form posts.

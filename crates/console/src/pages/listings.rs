@@ -107,10 +107,7 @@ impl ListingForm {
     }
 
     pub fn error(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.as_str())
+        FieldError::message_for(&self.errors, field)
     }
 
     /// Each weekday (Sunday first) with its field name, label and typed hours.
