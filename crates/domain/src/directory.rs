@@ -896,12 +896,13 @@ pub(crate) mod tests {
         let db = SqliteDatabase::in_memory().unwrap();
         let c = some_category(&db, "plumbing");
         let live = insert(&db, &business("Paged", c));
-        let key = crate::page_builder::snapshot_key(live.id, 1);
-        block_on(crate::page_builder::record_publication(
+        let store = crate::blob::MemoryBlobStore::default();
+        let page = "<p>Our page</p>".to_owned();
+        block_on(crate::page_builder::publish(
             &db,
+            &store,
             live.id,
-            1,
-            &key,
+            page,
             None,
             1_800_000_000,
         ))

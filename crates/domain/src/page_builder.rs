@@ -963,22 +963,6 @@ pub async fn next_snapshot_key(db: &impl Database, business_id: i64) -> DbResult
     Ok((number, snapshot_key(business_id, number)))
 }
 
-/// Records snapshot `number`, stored at `key`, and makes it the current page.
-/// When a racing publish took the number first, nothing changes and the error says so.
-pub async fn record_publication(
-    db: &impl Database,
-    business_id: i64,
-    number: i64,
-    key: &str,
-    user_id: Option<i64>,
-    now: i64,
-) -> DomainResult<()> {
-    reserve(db, business_id, number, key, user_id, now).await?;
-    db.execute(&make_current(MAKE_CURRENT, business_id, number, now))
-        .await?;
-    Ok(())
-}
-
 /// Takes snapshot `number` for this publication (its row, not yet current): the database
 /// decides which of two racing publications gets a number, before either stores a byte.
 async fn reserve(
@@ -1837,7 +1821,7 @@ mod tests {
         let (number, key) = block_on(next_snapshot_key(&db, ours.id)).unwrap();
         let (same, _) = block_on(next_snapshot_key(&db, ours.id)).unwrap();
         assert_eq!(number, same);
-        block_on(record_publication(
+        block_on(reserve(
             &db,
             ours.id,
             number,
@@ -1846,7 +1830,7 @@ mod tests {
             NOW,
         ))
         .unwrap();
-        let err = block_on(record_publication(
+        let err = block_on(reserve(
             &db,
             ours.id,
             number,
@@ -1880,9 +1864,7 @@ mod tests {
         let (number, _) = block_on(next_snapshot_key(&db, ours.id)).unwrap();
         let elsewhere = snapshot_key(theirs.id, number);
         assert!(matches!(
-            block_on(record_publication(
-                &db, ours.id, number, &elsewhere, None, NOW
-            )),
+            block_on(reserve(&db, ours.id, number, &elsewhere, None, NOW)),
             Err(DomainError::Invalid(_))
         ));
         assert!(block_on(snapshots(&db, ours.id)).unwrap().is_empty());
