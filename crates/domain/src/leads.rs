@@ -227,6 +227,34 @@ pub async fn unread(db: &impl Database, business_id: i64) -> DbResult<i64> {
     .await
 }
 
+/// How many unread leads each business `user_id` owns has (business id → count), in one
+/// query, for the list of their businesses.
+pub async fn unread_of_owner(
+    db: &impl Database,
+    user_id: i64,
+) -> DbResult<std::collections::BTreeMap<i64, i64>> {
+    #[derive(Deserialize)]
+    struct Row {
+        business_id: i64,
+        unread: i64,
+    }
+    let rows: Vec<Row> = fetch_all(
+        db,
+        &Statement::new(
+            "SELECT o.business_id, count(l.id) AS unread
+               FROM business_owners o
+               LEFT JOIN leads l ON l.business_id = o.business_id AND l.read_at IS NULL AND l.status <> 'spam'
+              WHERE o.user_id = ?1 GROUP BY o.business_id",
+        )
+        .bind(user_id),
+    )
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.business_id, r.unread))
+        .collect())
+}
+
 /// Lead `lead_id` of `business_id`, marked read the first time its owner opens it
 /// (`mark_read`); a lead of another business is not found.
 pub async fn open(
@@ -564,6 +592,33 @@ mod tests {
             "received,name,email,phone,stage,message\r\n\
              \"2025-12-31 18:00\",\"'=HYPERLINK(\"\"http://evil\"\")\",\"sam@example.com\",\"\",\"won\",\
              \"Two lines,\nwith \"\"quotes\"\"\"\r\n"
+        );
+    }
+
+    #[test]
+    fn an_owners_unread_leads_are_counted_per_business_at_once() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        let c = some_category(&db, "plumbing");
+        let owner = crate::accounts::tests::signed_in(&db, "olive", "olive@example.test");
+        let busy = insert(&db, &business("Busy Pipes", c));
+        let quiet = insert(&db, &business("Quiet Pipes", c));
+        for id in [busy.id, quiet.id] {
+            block_on(db.execute(
+                &Statement::new(
+                    "INSERT INTO business_owners (business_id, user_id, created_at) VALUES (?1, ?2, 1)",
+                )
+                .bind(id)
+                .bind(owner.user_id),
+            ))
+            .unwrap();
+        }
+        block_on(create(&db, &busy.slug, &input().parse().unwrap(), "h", 10)).unwrap();
+        let counts = block_on(unread_of_owner(&db, owner.user_id)).unwrap();
+        assert_eq!(counts.get(&busy.id), Some(&1));
+        assert_eq!(counts.get(&quiet.id), Some(&0));
+        assert_eq!(
+            counts.get(&busy.id).copied(),
+            block_on(unread(&db, busy.id)).ok()
         );
     }
 }

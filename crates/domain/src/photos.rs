@@ -123,14 +123,33 @@ pub struct OwnedPhoto {
 pub async fn of_business(db: &impl Database, business_id: i64) -> DbResult<Vec<OwnedPhoto>> {
     fetch_all(
         db,
-        &Statement::new(
-            "SELECT id, object_key AS key, alt_text AS alt, position, content_type, width, height
-               FROM business_photos WHERE business_id = ?1 ORDER BY position, id",
-        )
+        &Statement::new(format!(
+            "{SELECT_OWNED} WHERE business_id = ?1 ORDER BY position, id"
+        ))
         .bind(business_id),
     )
     .await
 }
+
+/// Photo `photo_id` of `business_id`; a photo of another business is `None`.
+pub async fn find(
+    db: &impl Database,
+    business_id: i64,
+    photo_id: i64,
+) -> DbResult<Option<OwnedPhoto>> {
+    fetch_optional(
+        db,
+        &Statement::new(format!("{SELECT_OWNED} WHERE business_id = ?1 AND id = ?2"))
+            .bind(business_id)
+            .bind(photo_id),
+    )
+    .await
+}
+
+/// The columns of an [`OwnedPhoto`]; the readers add which photos.
+const SELECT_OWNED: &str =
+    "SELECT id, object_key AS key, alt_text AS alt, position, content_type, width, height
+       FROM business_photos";
 
 /// A photo's alt text: what it shows, for people who cannot see it. One line, 1 to 200
 /// characters.
@@ -706,6 +725,17 @@ mod tests {
             .map(|p| p.position)
             .collect();
         assert_eq!(positions, [0, 1, 2]);
+    }
+
+    #[test]
+    fn a_photo_is_found_only_through_its_own_business() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        let (id, _) = listing(&db, "Find Own Cafe");
+        let (neighbour, _) = listing(&db, "Find Next Door");
+        let ours = uploaded(&db, id, 1);
+        let found = block_on(find(&db, id, ours)).unwrap().unwrap();
+        assert_eq!((found.id, found.alt.as_str()), (ours, "Photo 1"));
+        assert_eq!(block_on(find(&db, neighbour, ours)).unwrap(), None);
     }
 
     #[test]

@@ -114,11 +114,15 @@ impl DashboardPage {
         user_id: i64,
         notice: Option<Notice>,
     ) -> DomainResult<Self> {
-        let mut businesses = Vec::new();
-        for owned in claims::owned_by(db, user_id).await? {
-            let unread = leads::unread(db, owned.id).await?;
-            businesses.push((owned, unread));
-        }
+        let unread = leads::unread_of_owner(db, user_id).await?;
+        let businesses = claims::owned_by(db, user_id)
+            .await?
+            .into_iter()
+            .map(|owned| {
+                let count = unread.get(&owned.id).copied().unwrap_or(0);
+                (owned, count)
+            })
+            .collect();
         let claims = claims::of_user(db, user_id)
             .await?
             .into_iter()
@@ -241,10 +245,7 @@ impl SpecialDayForm {
     }
 
     pub fn error(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.as_str())
+        FieldError::message_for(&self.errors, field)
     }
 }
 
@@ -477,10 +478,7 @@ impl PhotosPage {
     }
 
     pub fn error(&self, field: &str) -> Option<&str> {
-        self.problems
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.as_str())
+        FieldError::message_for(&self.problems, field)
     }
 }
 
@@ -515,10 +513,7 @@ impl SectionEditor {
     }
 
     pub fn error(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.as_str())
+        FieldError::message_for(&self.errors, field)
     }
 
     pub fn is_gallery(&self) -> bool {
