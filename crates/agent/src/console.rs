@@ -135,12 +135,15 @@ pub(crate) fn page_number(req: &Request) -> Option<Page> {
 pub(crate) fn failed(err: &DomainError, viewer: Viewer) -> Response {
     match err {
         DomainError::NotFound(_) => not_found(Some(viewer)),
-        DomainError::Invalid(_) => problem(
-            400,
-            Some(viewer),
-            "That did not work",
-            "Something in the request is not valid.",
-        ),
+        DomainError::Invalid(errors) => {
+            let what: Vec<String> = errors.iter().map(ToString::to_string).collect();
+            problem(
+                400,
+                Some(viewer),
+                "That did not work",
+                &format!("Nothing was changed: {}.", what.join("; ")),
+            )
+        }
         other => {
             console_error!("console: {other}");
             respond::unavailable(Some(viewer))

@@ -13,6 +13,7 @@ use kbc_console::pages::{
     self, AnalyticsPage, BuilderPage, BusinessNav, DashboardPage, EditorPage, HistoryPage,
     LeadPage, LeadsPage, NewListingPage, OverviewPage, PhotosPage, SpecialDayForm,
 };
+use kbc_domain::FieldError;
 use kbc_domain::accounts::{Role, Session};
 use kbc_domain::analytics::Period;
 use kbc_domain::blob::{Blob, BlobStore, R2Store};
@@ -24,8 +25,7 @@ use kbc_domain::error::DomainError;
 use kbc_domain::hours::SpecialDay;
 use kbc_domain::images;
 use kbc_domain::leads::{self, Stage};
-use kbc_domain::listings::{self, Listing};
-use kbc_domain::ordering::Direction;
+use kbc_domain::listings::{self, Listing, ListingInput};
 use kbc_domain::page_builder::{self, Kind, Section, SectionForm};
 use kbc_domain::photos;
 use kbc_domain::submissions;
@@ -256,10 +256,7 @@ async fn business_read(
             Some(response)
         }
         OwnerRoute::PhotoImage(photo) => {
-            let found = photos::of_business(db, id)
-                .await?
-                .into_iter()
-                .find(|p| p.id == photo);
+            let found = photos::find(db, id, photo).await?;
             let (Some(found), Some(store)) = (found, media(env)) else {
                 return Ok(not_found(Some(viewer.clone())));
             };
@@ -469,19 +466,9 @@ async fn business_change(
                     redirect(&format!("{base}/edit?done=listing-saved"))
                 }
                 Err(DomainError::Invalid(errors)) => {
-                    let Opened { listing, nav } = open(db, env, session, id, &route).await?;
                     let edit = Some((input, errors));
-                    let again = EditorPage::load(
-                        db,
-                        viewer,
-                        nav,
-                        &listing,
-                        edit,
-                        SpecialDayForm::default(),
-                        None,
-                    )
-                    .await?;
-                    page(422, &again)
+                    editor_again(db, env, session, &listing, edit, SpecialDayForm::default())
+                        .await?
                 }
                 Err(err) => return Err(err),
             }
@@ -511,16 +498,12 @@ async fn business_change(
                     let (special, others): (Vec<_>, Vec<_>) = errors
                         .into_iter()
                         .partition(|e| e.field.starts_with("special_"));
-                    let Opened { listing, nav } = open(db, env, session, id, &route).await?;
                     let typed = SpecialDayForm {
                         errors: special,
                         ..typed
                     };
                     let edit = (!others.is_empty()).then(|| (listing.as_input(), others));
-                    page(
-                        422,
-                        &EditorPage::load(db, viewer, nav, &listing, edit, typed, None).await?,
-                    )
+                    editor_again(db, env, session, &listing, edit, typed).await?
                 }
             }
         }
@@ -532,19 +515,9 @@ async fn business_change(
                 match input.parse() {
                     Ok(edit) => listings::update(db, author, id, &edit, now).await?,
                     Err(errors) => {
-                        let Opened { listing, nav } = open(db, env, session, id, &route).await?;
                         let edit = Some((listing.as_input(), errors));
-                        let again = EditorPage::load(
-                            db,
-                            viewer,
-                            nav,
-                            &listing,
-                            edit,
-                            SpecialDayForm::default(),
-                            None,
-                        )
-                        .await?;
-                        return Ok(page(422, &again));
+                        let special = SpecialDayForm::default();
+                        return editor_again(db, env, session, &listing, edit, special).await;
                     }
                 }
                 publish(env, db).await;
@@ -578,10 +551,7 @@ async fn business_change(
                     other => other.map(|()| "alt-saved")?,
                 },
                 PhotoAction::Cover => photos::make_cover(db, id, photo).await.map(|()| "cover")?,
-                PhotoAction::Earlier => photos::nudge(db, id, photo, Direction::Earlier)
-                    .await
-                    .map(|()| "moved")?,
-                PhotoAction::Later => photos::nudge(db, id, photo, Direction::Later)
+                PhotoAction::Move(direction) => photos::nudge(db, id, photo, direction)
                     .await
                     .map(|()| "moved")?,
                 PhotoAction::Remove => {
@@ -642,12 +612,7 @@ async fn business_change(
                         Err(err) => return Err(err),
                     }
                 }
-                SectionAction::Earlier | SectionAction::Later => {
-                    let direction = if action == SectionAction::Earlier {
-                        Direction::Earlier
-                    } else {
-                        Direction::Later
-                    };
+                SectionAction::Move(direction) => {
                     page_builder::nudge(db, id, section, direction).await?;
                     "section-moved"
                 }
@@ -664,18 +629,8 @@ async fn business_change(
             redirect(&format!("{base}/page?done={after}{anchor}"))
         }
         OwnerRoute::SectionOrder => {
-            let order: Result<Vec<i64>, _> = form
-                .get("order")
-                .split(',')
-                .map(|id| id.trim().parse::<i64>())
-                .collect();
-            let Ok(order) = order else {
-                return Ok(problem(
-                    400,
-                    Some(viewer),
-                    "Not an order",
-                    "Send the sections' order from the page.",
-                ));
+            let Some(order) = order_of(form) else {
+                return Ok(not_an_order(viewer));
             };
             page_builder::reorder(db, id, &order).await?;
             redirect(&format!("{base}/page?done=section-moved"))
@@ -716,18 +671,8 @@ async fn business_change(
             redirect(&format!("{base}/page?done=restored"))
         }
         OwnerRoute::PhotoOrder => {
-            let order: Result<Vec<i64>, _> = form
-                .get("order")
-                .split(',')
-                .map(|id| id.trim().parse::<i64>())
-                .collect();
-            let Ok(order) = order else {
-                return Ok(problem(
-                    400,
-                    Some(viewer),
-                    "Not an order",
-                    "Send the photos' order from the page.",
-                ));
+            let Some(order) = order_of(form) else {
+                return Ok(not_an_order(viewer));
             };
             photos::reorder(db, id, &order).await?;
             publish(env, db).await;
@@ -735,6 +680,39 @@ async fn business_change(
         }
         _ => respond::not_found(Some(viewer)),
     })
+}
+
+/// The listing editor again (422) with what failed beside its fields; `listing` as the
+/// request already read it.
+async fn editor_again(
+    db: &D1,
+    env: &Env,
+    session: &Session,
+    listing: &Listing,
+    edit: Option<(ListingInput, Vec<FieldError>)>,
+    special: SpecialDayForm,
+) -> Result<Response, DomainError> {
+    let nav = BusinessNav::load(db, session.user_id, listing, &site_origin(env), "edit").await?;
+    let again =
+        EditorPage::load(db, Viewer::of(session), nav, listing, edit, special, None).await?;
+    Ok(page(422, &again))
+}
+
+/// The ids a drag-to-reorder form sends, in their new order (`order=3,1,2`).
+fn order_of(form: &Form) -> Option<Vec<i64>> {
+    form.get("order")
+        .split(',')
+        .map(|id| id.trim().parse::<i64>().ok())
+        .collect()
+}
+
+fn not_an_order(viewer: Viewer) -> Response {
+    problem(
+        400,
+        Some(viewer),
+        "Not an order",
+        "The new order did not come as a list of ids; reload the page and drag again.",
+    )
 }
 
 /// An upload: its type decided by its bytes, its metadata stripped, stored in R2 under
@@ -757,10 +735,7 @@ async fn add_photo(
     }
     let inspected = match bytes {
         None => {
-            problems.push(kbc_domain::FieldError::new(
-                "photo",
-                "choose a photo to upload",
-            ));
+            problems.push(FieldError::new("photo", "choose a photo to upload"));
             None
         }
         Some(bytes) => match images::inspect(&bytes, &images::Limits::UPLOAD) {

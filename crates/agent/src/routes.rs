@@ -3,6 +3,7 @@
 //! the logs). Plain Rust, tested natively.
 
 use kbc_domain::accounts::Role;
+use kbc_domain::ordering::Direction;
 use kbc_domain::values::Slug;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,17 +95,25 @@ pub enum OwnerRoute {
 pub enum PhotoAction {
     Alt,
     Cover,
-    Earlier,
-    Later,
+    /// A step earlier or later (`/earlier`, `/later`).
+    Move(Direction),
     Remove,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SectionAction {
     Save,
-    Earlier,
-    Later,
+    Move(Direction),
     Remove,
+}
+
+/// `earlier` or `later` in a path.
+fn direction_of(segment: &str) -> Option<Direction> {
+    match segment {
+        "earlier" => Some(Direction::Earlier),
+        "later" => Some(Direction::Later),
+        _ => None,
+    }
 }
 
 impl OwnerRoute {
@@ -132,10 +141,8 @@ impl OwnerRoute {
                 match *action {
                     "alt" => PhotoAction::Alt,
                     "cover" => PhotoAction::Cover,
-                    "earlier" => PhotoAction::Earlier,
-                    "later" => PhotoAction::Later,
                     "remove" => PhotoAction::Remove,
-                    _ => return None,
+                    other => PhotoAction::Move(direction_of(other)?),
                 },
             ),
             ["analytics"] => Self::Analytics,
@@ -146,10 +153,8 @@ impl OwnerRoute {
                 id_of(section)?,
                 match *action {
                     "save" => SectionAction::Save,
-                    "earlier" => SectionAction::Earlier,
-                    "later" => SectionAction::Later,
                     "remove" => SectionAction::Remove,
-                    _ => return None,
+                    other => SectionAction::Move(direction_of(other)?),
                 },
             ),
             ["page", "publish"] => Self::Publish,
@@ -490,6 +495,13 @@ mod tests {
         );
         assert_eq!(resolve("/dashboard/3/special-days/..%2F/remove"), None);
         assert_eq!(resolve("/dashboard/3/photos/9/rotate"), None);
+        assert_eq!(
+            resolve("/dashboard/3/page/sections/4/later"),
+            Some(Route::Owner(
+                3,
+                OwnerRoute::Section(4, SectionAction::Move(Direction::Later))
+            ))
+        );
         assert_eq!(
             resolve("/dashboard/3/photos/9/image"),
             Some(Route::Owner(3, OwnerRoute::PhotoImage(9)))
