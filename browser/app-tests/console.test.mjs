@@ -4,10 +4,8 @@
 // widths, each fitting the screen.
 
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { APP, DESKTOP, FIXTURES, PHONE, SCREENSHOT_DIR, location, useChromium } from '../lib/harness.mjs';
+import { APP, DESKTOP, FIXTURES, PHONE, fitsAndIsSaved, location, signInAs, useChromium } from '../lib/harness.mjs';
 
 const visitor = useChromium();
 const HOSTILE = "<script>alert('console')</script> Qqbrowser Drains";
@@ -25,18 +23,11 @@ async function submitListing(page, open, name) {
   await page.waitForURL('**/submit/thanks');
 }
 
-/** Signs in on the agent as the fake Google's admin identity. */
-async function signInAsAdmin(page, open) {
-  await open('/sign-in', APP);
-  await page.getByRole('button', { name: 'Sign in with Google' }).click();
-  await page.getByRole('button', { name: /Continue as Ada Admin/ }).click();
-  await page.waitForURL(`${APP}/admin/submissions`);
-}
 
 test('an admin signs in, approves a script-laden listing shown as text, and it goes public', async (t) => {
   const { page, open, assertClean, dialogs } = await visitor(t, { client: '198.51.100.41' });
   await submitListing(page, open, HOSTILE);
-  await signInAsAdmin(page, open);
+  await signInAs({ page, open }, 'Ada Admin', '/admin/submissions');
 
   // The queue lists the oldest first, so the newest submission may be pages away.
   const submission = page.getByRole('link', { name: HOSTILE });
@@ -59,7 +50,7 @@ test('an admin signs in, approves a script-laden listing shown as text, and it g
 
 test('signing out ends the session: the console asks to sign in again', async (t) => {
   const { page, open, assertClean } = await visitor(t, { client: '198.51.100.42' });
-  await signInAsAdmin(page, open);
+  await signInAs({ page, open }, 'Ada Admin', '/admin/submissions');
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.waitForURL(`${APP}/sign-in?signed_out=1`);
   await page.goto(`${APP}/admin/submissions`);
@@ -80,18 +71,12 @@ const CONSOLE_PAGES = {
 };
 
 test('the console pages fit phone and desktop widths', async (t) => {
-  await mkdir(SCREENSHOT_DIR, { recursive: true });
   for (const viewport of [PHONE, DESKTOP]) {
     const { page, open, assertClean } = await visitor(t, { viewport, client: '198.51.100.43' });
-    await signInAsAdmin(page, open);
+    await signInAs({ page, open }, 'Ada Admin', '/admin/submissions');
     for (const [name, path] of Object.entries(CONSOLE_PAGES)) {
       await open(path, APP);
-      const widths = await page.evaluate(() => ({
-        content: document.documentElement.scrollWidth,
-        screen: document.documentElement.clientWidth,
-      }));
-      assert.ok(widths.content <= widths.screen, `${name} at ${viewport.width} px: ${widths.content} px wide`);
-      await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}-${viewport.width}.png`), fullPage: true });
+      await fitsAndIsSaved(page, name, viewport);
     }
     await assertClean();
   }

@@ -6,12 +6,12 @@
 // editor with the keyboard alone. Every dashboard page is saved at phone and desktop widths.
 
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { APP, DESKTOP, FIXTURES, PHONE, SCREENSHOT_DIR, location, useChromium } from '../lib/harness.mjs';
+import { APP, DESKTOP, FIXTURES, PHONE, fitsAndIsSaved, location, signInAs, useChromium } from '../lib/harness.mjs';
 
 const visitor = useChromium();
 const NAME = 'Qqbrowser Owner Drains';
@@ -20,13 +20,6 @@ const PHOTO = fileURLToPath(new URL('../../crates/domain/tests/fixtures/gps.jpg'
 const RESIDENT =
   'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
-/** Signs in on the agent as a fake Google identity, by its display name. */
-async function signInAs(page, open, who, landing) {
-  await open('/sign-in', APP);
-  await page.getByRole('button', { name: 'Sign in with Google' }).click();
-  await page.getByRole('button', { name: new RegExp(`Continue as ${who}`) }).click();
-  await page.waitForURL(`${APP}${landing}`);
-}
 
 /** A public listing with the owner's email: sent from the public form, approved by the admin. */
 async function listingOfTheOwner(t) {
@@ -40,7 +33,7 @@ async function listingOfTheOwner(t) {
   await page.getByLabel('State').selectOption('OK');
   await page.getByRole('button', { name: 'Send for review' }).click();
   await page.waitForURL('**/submit/thanks');
-  await signInAs(page, open, 'Ada Admin', '/admin/submissions');
+  await signInAs({ page, open }, 'Ada Admin', '/admin/submissions');
   const submission = page.getByRole('link', { name: NAME });
   while ((await submission.count()) === 0) {
     await page.getByRole('link', { name: 'Next →' }).click();
@@ -186,7 +179,7 @@ test('an owner claims, edits hours, adds a photo, answers a lead, reads analytic
 test('the listing editor works with the keyboard alone', async (t) => {
   assert.ok(dashboard, 'the owner test ran first');
   const { page, open, assertClean } = await visitor(t, { client: '198.51.100.54' });
-  await signInAs(page, open, 'Owen Owner', '/dashboard');
+  await signInAs({ page, open }, 'Owen Owner', '/dashboard');
   await open(`${dashboard}/edit`, APP);
   await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
@@ -215,7 +208,6 @@ test('the listing editor works with the keyboard alone', async (t) => {
 
 test('every dashboard page fits phone and desktop widths', async (t) => {
   assert.ok(dashboard, 'the owner test ran first');
-  await mkdir(SCREENSHOT_DIR, { recursive: true });
   const pages = {
     'dashboard-businesses': '/dashboard',
     'dashboard-new-listing': '/dashboard/new',
@@ -229,19 +221,14 @@ test('every dashboard page fits phone and desktop widths', async (t) => {
   };
   for (const viewport of [PHONE, DESKTOP]) {
     const { page, open, assertClean } = await visitor(t, { viewport, client: '198.51.100.55' });
-    await signInAs(page, open, 'Owen Owner', '/dashboard');
+    await signInAs({ page, open }, 'Owen Owner', '/dashboard');
     const shots = { ...pages };
     await open(`${dashboard}/leads`, APP);
     const lead = await page.getByRole('link', { name: 'Rita Resident' }).getAttribute('href');
     shots['dashboard-lead'] = lead;
     for (const [name, path] of Object.entries(shots)) {
       await open(path, APP);
-      const widths = await page.evaluate(() => ({
-        content: document.documentElement.scrollWidth,
-        screen: document.documentElement.clientWidth,
-      }));
-      assert.ok(widths.content <= widths.screen, `${name} at ${viewport.width} px: ${widths.content} px wide`);
-      await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}-${viewport.width}.png`), fullPage: true });
+      await fitsAndIsSaved(page, name, viewport);
     }
     await assertClean();
   }

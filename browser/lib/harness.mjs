@@ -9,7 +9,7 @@
 
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -205,4 +205,32 @@ export function texts(page, selector) {
   return page
     .locator(selector)
     .evaluateAll((elements) => elements.map((element) => element.textContent.trim()));
+}
+
+/**
+ * Fails if the page is wider than its screen (sideways scrolling), then saves it whole as
+ * `<name>-<width>.png` among the screenshots.
+ */
+export async function fitsAndIsSaved(page, name, viewport) {
+  const widths = await page.evaluate(() => ({
+    content: document.documentElement.scrollWidth,
+    screen: document.documentElement.clientWidth,
+  }));
+  assert.ok(
+    widths.content <= widths.screen,
+    `${name} at ${viewport.width} px: content ${widths.content} px wide on a ${widths.screen} px screen`,
+  );
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}-${viewport.width}.png`), fullPage: true });
+}
+
+/**
+ * Signs a visitor in on the agent as one of the fake Google's identities, by its display
+ * name ("Ada Admin", "Owen Owner"), and waits to land on `landing`.
+ */
+export async function signInAs({ page, open }, who, landing) {
+  await open('/sign-in', APP);
+  await page.getByRole('button', { name: 'Sign in with Google' }).click();
+  await page.getByRole('button', { name: new RegExp(`Continue as ${who}`) }).click();
+  await page.waitForURL(`${APP}${landing}`);
 }
