@@ -67,7 +67,11 @@ pub async fn read_upload(req: &mut Request) -> Result<(Form, Upload), Response> 
                 "Upload the photo with the form on the photos page.",
             ));
         }
-        Some(length) if length > MAX_UPLOAD_REQUEST => return Err(too_large()),
+        Some(length) if length > MAX_UPLOAD_REQUEST => {
+            // Read to its end (within reason), so the browser shows this answer.
+            kbc_edge::http::discard_body_up_to(req, 4 * MAX_UPLOAD_REQUEST).await;
+            return Err(too_large());
+        }
         Some(_) => {}
     }
     let is_multipart = header(req, "Content-Type").is_some_and(|t| {

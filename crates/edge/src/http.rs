@@ -42,7 +42,7 @@ pub async fn read_body(req: &mut Request, limit: usize) -> Result<Vec<u8>, BodyE
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|_| BodyError::Unreadable)?;
         if body.len() + chunk.len() > limit {
-            discard(stream).await;
+            discard(stream, DISCARD_AFTER_LIMIT).await;
             return Err(BodyError::TooLarge);
         }
         body.extend_from_slice(&chunk);
@@ -52,18 +52,24 @@ pub async fn read_body(req: &mut Request, limit: usize) -> Result<Vec<u8>, BodyE
 
 /// Reads what is left of a body the worker answered without, throwing it away.
 pub async fn discard_body(req: &mut Request) {
+    discard_body_up_to(req, DISCARD_AFTER_LIMIT).await;
+}
+
+/// [`discard_body`] reading up to `limit` bytes: a refused upload read to its end, so the
+/// browser that sent it gets the answer instead of a connection closed mid-send.
+pub async fn discard_body_up_to(req: &mut Request, limit: usize) {
     if req.inner().body().is_some()
         && let Ok(stream) = req.stream()
     {
-        discard(stream).await;
+        discard(stream, limit).await;
     }
 }
 
-async fn discard(mut stream: worker::ByteStream) {
+async fn discard(mut stream: worker::ByteStream, limit: usize) {
     let mut total = 0;
     while let Some(Ok(chunk)) = stream.next().await {
         total += chunk.len();
-        if total > DISCARD_AFTER_LIMIT {
+        if total > limit {
             break;
         }
     }
