@@ -127,8 +127,9 @@ test('an owner claims, edits hours, adds a photo, answers a lead, reads analytic
   for (let visit = 0; visit < 3; visit += 1) {
     await resident.open(fresh(listing));
   }
+  // A batch that meets a busy local D1 is retried by the queue after 30 s, as designed.
   let after = before;
-  for (let tries = 0; tries < 20 && after < before + 3; tries += 1) {
+  for (let tries = 0; tries < 90 && after < before + 3; tries += 1) {
     await page.waitForTimeout(500);
     await page.reload();
     after = await total(page, 'Listing views');
