@@ -25,6 +25,7 @@ macro_rules! public_listing {
 
 pub mod accounts;
 pub mod analytics;
+pub mod assistant;
 pub mod audit;
 pub mod blob;
 pub mod blog;
@@ -50,8 +51,10 @@ pub mod photos;
 pub mod public_writes;
 pub mod rate_limit;
 pub mod search;
+pub mod social_posts;
 pub mod stats;
 pub mod submissions;
+pub mod suggestions;
 pub mod values;
 
 pub use error::{DomainError, FieldError};

@@ -400,7 +400,7 @@ impl Listing {
 
     /// This listing with `edit` applied (its category by slug), as [`find`] reads it back:
     /// lists in the order the database returns them.
-    fn edited(&self, edit: &ListingEdit) -> Listing {
+    pub(crate) fn edited(&self, edit: &ListingEdit) -> Listing {
         let sorted = |mut items: Vec<String>| {
             items.sort();
             items.dedup();

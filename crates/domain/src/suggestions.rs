@@ -1,0 +1,375 @@
+//! Suggested values for a listing's fields, waiting for review by its owner or an admin: the
+//! field is one of a closed set (never a name taken from data), the value already parsed by
+//! the listing's own rules. Accepting one saves it through [`crate::listings::update`], so it
+//! lands in the edit history and can be undone; a rejected value is kept as rejected.
+
+use crate::db::{Database, DbResult, Statement, fetch_all, fetch_optional};
+use crate::directory::SocialNetwork;
+use crate::edits::Author;
+use crate::error::{DomainError, DomainResult};
+use crate::listings::{self, ListingInput};
+use serde::{Deserialize, Serialize};
+
+/// The fields a suggestion may name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    Description,
+    Phone,
+    Email,
+    Website,
+    Street,
+    City,
+    State,
+    Zip,
+    Facebook,
+}
+
+impl Field {
+    pub const ALL: [Field; 9] = [
+        Self::Description,
+        Self::Phone,
+        Self::Email,
+        Self::Website,
+        Self::Street,
+        Self::City,
+        Self::State,
+        Self::Zip,
+        Self::Facebook,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Description => "description",
+            Self::Phone => "phone",
+            Self::Email => "email",
+            Self::Website => "website",
+            Self::Street => "street",
+            Self::City => "city",
+            Self::State => "state",
+            Self::Zip => "zip",
+            Self::Facebook => "facebook",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.as_str() == raw)
+    }
+
+    /// `value` put into this field of `input`.
+    pub fn apply(self, input: &mut ListingInput, value: &str) {
+        let value = value.to_owned();
+        match self {
+            Self::Description => input.description = value,
+            Self::Phone => input.phone = value,
+            Self::Email => input.email = value,
+            Self::Website => input.website = value,
+            Self::Street => input.street = value,
+            Self::City => input.city = value,
+            Self::State => input.state = value,
+            Self::Zip => input.zip = value,
+            Self::Facebook => {
+                match input
+                    .social
+                    .iter_mut()
+                    .find(|(n, _)| *n == SocialNetwork::Facebook)
+                {
+                    Some((_, url)) => *url = value,
+                    None => input.social.push((SocialNetwork::Facebook, value)),
+                }
+            }
+        }
+    }
+}
+
+/// One suggestion as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Suggestion {
+    pub id: i64,
+    pub field: String,
+    pub current_value: String,
+    pub suggested_value: String,
+    pub confidence: f64,
+    pub source_url: String,
+    pub evidence: String,
+    pub status: String,
+    pub created_at: i64,
+}
+
+const COLUMNS: &str = "id, field, current_value, suggested_value, confidence, source_url, evidence, status, created_at";
+
+/// What waits for review for `business_id`, oldest first.
+pub async fn pending(db: &impl Database, business_id: i64) -> DbResult<Vec<Suggestion>> {
+    fetch_all(
+        db,
+        &Statement::new(format!(
+            "SELECT {COLUMNS} FROM listing_suggestions WHERE business_id = ?1 AND status = 'pending'
+              ORDER BY id LIMIT 50"
+        ))
+        .bind(business_id),
+    )
+    .await
+}
+
+/// Suggestion `id` of `business_id`, whatever its state.
+pub async fn find(db: &impl Database, business_id: i64, id: i64) -> DbResult<Option<Suggestion>> {
+    fetch_optional(
+        db,
+        &Statement::new(format!(
+            "SELECT {COLUMNS} FROM listing_suggestions WHERE id = ?1 AND business_id = ?2"
+        ))
+        .bind(id)
+        .bind(business_id),
+    )
+    .await
+}
+
+/// What is new about a suggestion.
+pub struct NewSuggestion<'a> {
+    pub field: Field,
+    pub value: &'a str,
+    pub confidence: f64,
+    pub source_url: &'a str,
+    pub evidence: &'a str,
+}
+
+/// Records a suggestion when its value passes the listing's rules for that field; a value
+/// rejected before for the same field is not suggested again (`None`).
+pub async fn propose(
+    db: &impl Database,
+    business_id: i64,
+    new: &NewSuggestion<'_>,
+    now: i64,
+) -> DomainResult<Option<i64>> {
+    let listing = listings::find(db, business_id)
+        .await?
+        .ok_or_else(|| DomainError::NotFound("business".into()))?;
+    let mut input = listing.as_input();
+    let current = current_value(&input, new.field);
+    new.field.apply(&mut input, new.value);
+    let edit = input.parse().map_err(DomainError::Invalid)?;
+    // Stored as the listing would keep it (a phone number in its one written form).
+    let suggested = current_value(&listing.edited(&edit).as_input(), new.field);
+    let evidence: String = new.evidence.chars().take(1000).collect();
+    #[derive(Deserialize)]
+    struct Id {
+        id: i64,
+    }
+    let created: Option<Id> = fetch_optional(
+        db,
+        &Statement::new(
+            "INSERT INTO listing_suggestions
+                 (business_id, field, current_value, suggested_value, confidence, source_url, evidence, created_at)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8
+              WHERE NOT EXISTS (SELECT 1 FROM listing_suggestions WHERE business_id = ?1 AND field = ?2
+                                   AND suggested_value = ?4 AND status IN ('pending', 'rejected'))
+             RETURNING id",
+        )
+        .bind(business_id)
+        .bind(new.field.as_str())
+        .bind(current)
+        .bind(suggested)
+        .bind(new.confidence.clamp(0.0, 1.0))
+        .bind(new.source_url)
+        .bind(evidence)
+        .bind(now),
+    )
+    .await?;
+    Ok(created.map(|c| c.id))
+}
+
+fn current_value(input: &ListingInput, field: Field) -> String {
+    match field {
+        Field::Description => input.description.clone(),
+        Field::Phone => input.phone.clone(),
+        Field::Email => input.email.clone(),
+        Field::Website => input.website.clone(),
+        Field::Street => input.street.clone(),
+        Field::City => input.city.clone(),
+        Field::State => input.state.clone(),
+        Field::Zip => input.zip.clone(),
+        Field::Facebook => input
+            .social
+            .iter()
+            .find(|(n, _)| *n == SocialNetwork::Facebook)
+            .map(|(_, url)| url.clone())
+            .unwrap_or_default(),
+    }
+}
+
+/// What deciding a suggestion did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decided {
+    Done,
+    /// Decided already (a double click, another tab, another reviewer).
+    AlreadyDecided,
+}
+
+/// Accepts suggestion `id` of `business_id`: claimed by one conditional statement (of two
+/// racing accepts one saves), then saved as an edit by `author`; if the save is refused the
+/// suggestion waits again.
+pub async fn accept(
+    db: &impl Database,
+    author: &Author,
+    business_id: i64,
+    id: i64,
+    now: i64,
+) -> DomainResult<Decided> {
+    let claimed: Option<Suggestion> = fetch_optional(
+        db,
+        &Statement::new(format!(
+            "UPDATE listing_suggestions SET status = 'accepted', decided_at = ?3
+              WHERE id = ?1 AND business_id = ?2 AND status = 'pending' RETURNING {COLUMNS}"
+        ))
+        .bind(id)
+        .bind(business_id)
+        .bind(now),
+    )
+    .await?;
+    let Some(claimed) = claimed else {
+        return match find(db, business_id, id).await? {
+            Some(_) => Ok(Decided::AlreadyDecided),
+            None => Err(DomainError::NotFound("suggestion".into())),
+        };
+    };
+    let saved = async {
+        let field = Field::parse(&claimed.field)
+            .ok_or_else(|| DomainError::invalid("field", "is not a field suggestions may name"))?;
+        let listing = listings::find(db, business_id)
+            .await?
+            .ok_or_else(|| DomainError::NotFound("business".into()))?;
+        let mut input = listing.as_input();
+        field.apply(&mut input, &claimed.suggested_value);
+        let edit = input.parse().map_err(DomainError::Invalid)?;
+        listings::update(db, author, business_id, &edit, now).await
+    }
+    .await;
+    if saved.is_err() {
+        db.execute(
+            &Statement::new(
+                "UPDATE listing_suggestions SET status = 'pending', decided_at = NULL
+                  WHERE id = ?1 AND business_id = ?2",
+            )
+            .bind(id)
+            .bind(business_id),
+        )
+        .await?;
+    }
+    saved.map(|()| Decided::Done)
+}
+
+/// Rejects suggestion `id` of `business_id`; the same value is not suggested again.
+pub async fn reject(
+    db: &impl Database,
+    business_id: i64,
+    id: i64,
+    now: i64,
+) -> DomainResult<Decided> {
+    let claimed: Option<serde::de::IgnoredAny> = fetch_optional(
+        db,
+        &Statement::new(
+            "UPDATE listing_suggestions SET status = 'rejected', decided_at = ?3
+              WHERE id = ?1 AND business_id = ?2 AND status = 'pending' RETURNING id",
+        )
+        .bind(id)
+        .bind(business_id)
+        .bind(now),
+    )
+    .await?;
+    match (claimed, find(db, business_id, id).await?) {
+        (Some(_), _) => Ok(Decided::Done),
+        (None, Some(_)) => Ok(Decided::AlreadyDecided),
+        (None, None) => Err(DomainError::NotFound("suggestion".into())),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::db::sqlite::SqliteDatabase;
+    use crate::directory::tests::{business, insert, some_category};
+    use crate::edits::Means;
+    use pollster::block_on;
+
+    const NOW: i64 = 1_767_225_600;
+
+    pub(crate) fn suggest(db: &SqliteDatabase, business_id: i64, field: Field, value: &str) -> i64 {
+        let new = NewSuggestion {
+            field,
+            value,
+            confidence: 0.8,
+            source_url: "https://example.test/",
+            evidence: "Call us at (580) 555-0199",
+        };
+        block_on(propose(db, business_id, &new, NOW))
+            .unwrap()
+            .unwrap()
+    }
+
+    #[test]
+    fn accepting_saves_the_value_as_an_edit_once() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        let created = insert(&db, &business("Hugo Feed", some_category(&db, "food")));
+        let id = suggest(&db, created.id, Field::Phone, "(580) 555-0199");
+        let actor = crate::accounts::tests::signed_in(&db, "olive", "olive@example.test");
+        let author = Author::owner(&actor, Means::Assistant);
+        let first = block_on(accept(&db, &author, created.id, id, NOW)).unwrap();
+        let second = block_on(accept(&db, &author, created.id, id, NOW)).unwrap();
+        assert_eq!((first, second), (Decided::Done, Decided::AlreadyDecided));
+        let listing = block_on(listings::find(&db, created.id)).unwrap().unwrap();
+        assert_eq!(listing.phone.as_deref(), Some("+15805550199"));
+        let history = block_on(crate::edits::history(
+            &db,
+            created.id,
+            crate::Page::first(10),
+        ))
+        .unwrap();
+        assert_eq!(history.total, 1);
+        assert_eq!(history.items[0].means, "assistant");
+    }
+
+    #[test]
+    fn a_rejected_value_is_not_suggested_again_and_bad_values_never_are() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        let created = insert(&db, &business("Hugo Feed", some_category(&db, "food")));
+        let id = suggest(&db, created.id, Field::Website, "https://hugofeed.example/");
+        assert_eq!(
+            block_on(reject(&db, created.id, id, NOW)).unwrap(),
+            Decided::Done
+        );
+        let again = NewSuggestion {
+            field: Field::Website,
+            value: "https://hugofeed.example/",
+            confidence: 0.9,
+            source_url: "",
+            evidence: "",
+        };
+        assert_eq!(
+            block_on(propose(&db, created.id, &again, NOW)).unwrap(),
+            None
+        );
+        let bad = NewSuggestion {
+            field: Field::Email,
+            value: "not an email",
+            ..again
+        };
+        assert!(matches!(
+            block_on(propose(&db, created.id, &bad, NOW)),
+            Err(DomainError::Invalid(_))
+        ));
+    }
+
+    #[test]
+    fn a_suggestion_of_another_business_is_not_found() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        let food = some_category(&db, "food");
+        let mine = insert(&db, &business("Mine", food));
+        let theirs = insert(&db, &business("Theirs", food));
+        let id = suggest(&db, theirs.id, Field::Zip, "74743");
+        assert!(matches!(
+            block_on(reject(&db, mine.id, id, NOW)),
+            Err(DomainError::NotFound(_))
+        ));
+        assert_eq!(block_on(pending(&db, theirs.id)).unwrap().len(), 1);
+    }
+}
