@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 
 const MAX_LINE: usize = 120;
 /// The crates whose code runs in a worker or renders pages, which must hold no SQL.
-const NO_SQL: [&str; 7] = ["edge", "site", "api", "agent", "analyzer", "facebook", "model"];
+const NO_SQL: [&str; 7] = [
+    "edge", "site", "api", "agent", "analyzer", "facebook", "model",
+];
 const SQL_WORDS: [&str; 6] = [
     "SELECT ",
     "INSERT INTO",

@@ -4,8 +4,8 @@
 //! token. Writes the one structured log line of each request (route template, never the path).
 
 use crate::respond::{self, asset, not_found, problem, redirect};
-use crate::routes::{OwnerRoute, Route};
-use crate::{console, owner, session, sign_in};
+use crate::routes::{AssistantRoute, OwnerRoute, Route};
+use crate::{assistant, console, owner, session, sign_in};
 use kbc_console::chrome::Viewer;
 use kbc_domain::accounts::Role;
 use kbc_edge::http::{self, BodyError, header};
@@ -142,10 +142,20 @@ async fn serve(route: Route, req: &mut Request, env: &Env) -> Response {
                     if !session::from_our_pages(req, env) {
                         return cross_site(Some(Viewer::of(&session)));
                     }
-                    // A photo comes as a multipart form; everything else as a plain one.
+                    // A photo comes as a multipart form, a recording as audio (its token in a
+                    // header); everything else as a plain form.
+                    let mut audio = None;
                     let (form, upload) = if matches!(route, Route::Owner(_, OwnerRoute::Photos)) {
                         match owner::read_upload(req).await {
                             Ok((form, upload)) => (form, Some(upload)),
+                            Err(response) => return response,
+                        }
+                    } else if matches!(route.assistant(), Some(AssistantRoute::Voice(_))) {
+                        match assistant::read_audio(req).await {
+                            Ok((form, recording)) => {
+                                audio = Some(recording);
+                                (form, None)
+                            }
                             Err(response) => return response,
                         }
                     } else {
@@ -162,14 +172,28 @@ async fn serve(route: Route, req: &mut Request, env: &Env) -> Response {
                             "Reload the page and try again; nothing was changed.",
                         );
                     }
-                    if is_dashboard {
+                    if let Some(assistant) = route.assistant() {
+                        let business = route.business();
+                        assistant::change(
+                            assistant, env, req, &form, audio, &db, &session, business, access,
+                        )
+                        .await
+                    } else if is_dashboard {
                         owner::change(route, env, &form, upload, &db, &session, access).await
                     } else {
                         console::change(route, req, env, &form, &db, &session).await
                     }
                 }
-                _ if is_dashboard => owner::read(route, req, env, &db, &session, access).await,
-                _ => console::read(route, req, &db, &session).await,
+                _ => match route.assistant() {
+                    Some(assistant) => {
+                        let business = route.business();
+                        assistant::read(assistant, env, req, &db, &session, business, access).await
+                    }
+                    None if is_dashboard => {
+                        owner::read(route, req, env, &db, &session, access).await
+                    }
+                    None => console::read(route, req, &db, &session).await,
+                },
             }
         }
     }

@@ -160,8 +160,36 @@ fn builder_page(status: u16, builder: &BuilderPage, env: &Env) -> Response {
     respond::page_allowing(status, builder, allow)
 }
 
+/// Renders the business's page from its sections and publishes it as a new snapshot, then
+/// retires cached public answers; its number. Refused (invalid) when another publication
+/// took the number first.
+pub(crate) async fn publish_page(
+    env: &Env,
+    db: &D1,
+    id: i64,
+    user_id: Option<i64>,
+    now: i64,
+) -> Result<i64, DomainError> {
+    let store = media(env).ok_or_else(|| {
+        DomainError::Database(kbc_domain::db::DbError("no media bucket bound".into()))
+    })?;
+    let detail = directory::find_by_id(db, id)
+        .await?
+        .ok_or_else(|| DomainError::NotFound("business".into()))?;
+    let sections = page_builder::sections(db, id).await?;
+    let site = Site {
+        origin: site_origin(env),
+        app_origin: crate::session::own_origin(env),
+        now,
+    };
+    let html = OwnerPage::new(&site, &detail, sections.iter().map(|s| &s.section)).html();
+    let number = page_builder::publish(db, &store, id, html, user_id, now).await?;
+    publish(env, db).await;
+    Ok(number)
+}
+
 /// The public site's origin, for links to a listing.
-fn site_origin(env: &Env) -> String {
+pub(crate) fn site_origin(env: &Env) -> String {
     runtime::var(env, "SITE_ORIGIN").unwrap_or_else(|| "https://kiamichibizconnect.com".into())
 }
 
@@ -639,31 +667,11 @@ async fn business_change(
             page_builder::reorder(db, id, &order).await?;
             redirect(&format!("{base}/page?done=section-moved"))
         }
-        OwnerRoute::Publish => {
-            let Some(store) = media(env) else {
-                return Ok(respond::unavailable(Some(viewer)));
-            };
-            let detail = directory::find_by_id(db, id)
-                .await?
-                .ok_or_else(|| DomainError::NotFound("business".into()))?;
-            let sections = page_builder::sections(db, id).await?;
-            let site = Site {
-                origin: site_origin(env),
-                app_origin: crate::session::own_origin(env),
-                now,
-            };
-            let html = OwnerPage::new(&site, &detail, sections.iter().map(|s| &s.section)).html();
-            match page_builder::publish(db, &store, id, html, Some(session.user_id), now).await {
-                Ok(_) => {
-                    publish(env, db).await;
-                    redirect(&format!("{base}/page?done=published"))
-                }
-                Err(DomainError::Invalid(_)) => {
-                    redirect(&format!("{base}/page?done=publish-raced"))
-                }
-                Err(err) => return Err(err),
-            }
-        }
+        OwnerRoute::Publish => match publish_page(env, db, id, Some(session.user_id), now).await {
+            Ok(_) => redirect(&format!("{base}/page?done=published")),
+            Err(DomainError::Invalid(_)) => redirect(&format!("{base}/page?done=publish-raced")),
+            Err(err) => return Err(err),
+        },
         OwnerRoute::Unpublish => {
             page_builder::unpublish(db, id).await?;
             publish(env, db).await;

@@ -20,16 +20,24 @@ pub struct Allow<'a> {
     pub images: Option<&'a str>,
     /// Our own script (the dashboard's drag to reorder), from this origin only.
     pub scripts: bool,
+    /// The assistant: the microphone, its script fetching answers from this origin, and the
+    /// spoken answer played from a `data:` URL.
+    pub voice: bool,
 }
 
 fn content_security_policy(allow: Allow) -> String {
     let extra = |origin: Option<&str>| origin.map(|o| format!(" {o}")).unwrap_or_default();
     format!(
-        "default-src 'none'; style-src 'self'; img-src 'self'{}; {}form-action 'self'{}; base-uri 'none'; \
+        "default-src 'none'; style-src 'self'; img-src 'self'{}; {}{}form-action 'self'{}; base-uri 'none'; \
          frame-ancestors 'none'",
         extra(allow.images),
         if allow.scripts {
             "script-src 'self'; "
+        } else {
+            ""
+        },
+        if allow.voice {
+            "connect-src 'self'; media-src data:; "
         } else {
             ""
         },
@@ -44,7 +52,15 @@ pub fn page(status: u16, template: &impl Template) -> Response {
 
 /// [`page`] with a CSP that allows what `allow` says as well.
 pub fn page_allowing(status: u16, template: &impl Template, allow: Allow) -> Response {
-    render(status, template, &content_security_policy(allow))
+    let response = render(status, template, &content_security_policy(allow));
+    if allow.voice {
+        set(
+            &response,
+            "Permissions-Policy",
+            "geolocation=(), camera=(), microphone=(self), interest-cohort=()",
+        );
+    }
+    response
 }
 
 fn render(status: u16, template: &impl Template, policy: &str) -> Response {

@@ -56,6 +56,71 @@ pub enum Route {
     NewListing,
     /// One business's part of the dashboard; the gate lets only its owners (and admins) in.
     Owner(i64, OwnerRoute),
+    /// An admin's own assistant in the console, under `/admin/assistant`.
+    Assistant(AssistantRoute),
+}
+
+/// The assistant's addresses, under `/dashboard/{id}/assistant` and `/admin/assistant`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssistantRoute {
+    /// The conversations.
+    Home,
+    /// Starts a conversation (POST).
+    Start,
+    /// A conversation (GET) and a message to it (POST; streamed back when asked for).
+    Conversation(i64),
+    Rename(i64),
+    Delete(i64),
+    /// A recording (POST, audio): transcribed, answered, spoken back.
+    Voice(i64),
+    Approve(i64),
+    Reject(i64),
+}
+
+impl AssistantRoute {
+    fn resolve(rest: &[&str]) -> Option<Self> {
+        Some(match rest {
+            [] => Self::Home,
+            ["new"] => Self::Start,
+            ["actions", action, "approve"] => Self::Approve(id_of(action)?),
+            ["actions", action, "reject"] => Self::Reject(id_of(action)?),
+            [conversation] => Self::Conversation(id_of(conversation)?),
+            [conversation, "rename"] => Self::Rename(id_of(conversation)?),
+            [conversation, "delete"] => Self::Delete(id_of(conversation)?),
+            [conversation, "voice"] => Self::Voice(id_of(conversation)?),
+            _ => return None,
+        })
+    }
+
+    fn kind(&self) -> Kind {
+        match self {
+            Self::Home => Kind::Read,
+            Self::Conversation(_) => Kind::Form,
+            _ => Kind::Change,
+        }
+    }
+
+    /// The template after `/dashboard/{id}` or `/admin`.
+    fn template(&self, owner: bool) -> &'static str {
+        match (self, owner) {
+            (Self::Home, true) => "/dashboard/{id}/assistant",
+            (Self::Start, true) => "/dashboard/{id}/assistant/new",
+            (Self::Conversation(_), true) => "/dashboard/{id}/assistant/{conversation}",
+            (Self::Rename(_), true) => "/dashboard/{id}/assistant/{conversation}/rename",
+            (Self::Delete(_), true) => "/dashboard/{id}/assistant/{conversation}/delete",
+            (Self::Voice(_), true) => "/dashboard/{id}/assistant/{conversation}/voice",
+            (Self::Approve(_), true) => "/dashboard/{id}/assistant/actions/{action}/approve",
+            (Self::Reject(_), true) => "/dashboard/{id}/assistant/actions/{action}/reject",
+            (Self::Home, false) => "/admin/assistant",
+            (Self::Start, false) => "/admin/assistant/new",
+            (Self::Conversation(_), false) => "/admin/assistant/{conversation}",
+            (Self::Rename(_), false) => "/admin/assistant/{conversation}/rename",
+            (Self::Delete(_), false) => "/admin/assistant/{conversation}/delete",
+            (Self::Voice(_), false) => "/admin/assistant/{conversation}/voice",
+            (Self::Approve(_), false) => "/admin/assistant/actions/{action}/approve",
+            (Self::Reject(_), false) => "/admin/assistant/actions/{action}/reject",
+        }
+    }
 }
 
 /// What an owner does with one of their businesses, under `/dashboard/{id}`.
@@ -89,6 +154,7 @@ pub enum OwnerRoute {
     /// Takes the page down (its snapshots are kept).
     Unpublish,
     Restore(i64),
+    Assistant(AssistantRoute),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,6 +226,7 @@ impl OwnerRoute {
             ["page", "publish"] => Self::Publish,
             ["page", "unpublish"] => Self::Unpublish,
             ["page", "snapshots", number, "restore"] => Self::Restore(id_of(number)?),
+            ["assistant", rest @ ..] => Self::Assistant(AssistantRoute::resolve(rest)?),
             _ => return None,
         })
     }
@@ -175,6 +242,7 @@ impl OwnerRoute {
             | Self::Analytics
             | Self::Builder => Kind::Read,
             Self::Edit | Self::Photos => Kind::Form,
+            Self::Assistant(assistant) => assistant.kind(),
             _ => Kind::Change,
         }
     }
@@ -203,6 +271,7 @@ impl OwnerRoute {
             Self::Publish => "/dashboard/{id}/page/publish",
             Self::Unpublish => "/dashboard/{id}/page/unpublish",
             Self::Restore(_) => "/dashboard/{id}/page/snapshots/{number}/restore",
+            Self::Assistant(assistant) => assistant.template(true),
         }
     }
 }
@@ -269,6 +338,7 @@ impl Route {
             ["admin", "claims", id, "approve"] => Route::ApproveClaim(id_of(id)?),
             ["admin", "claims", id, "reject"] => Route::RejectClaim(id_of(id)?),
             ["admin", "jobs"] => Route::Jobs,
+            ["admin", "assistant", rest @ ..] => Route::Assistant(AssistantRoute::resolve(rest)?),
             ["dashboard"] => Route::Dashboard,
             ["dashboard", "new"] => Route::NewListing,
             ["dashboard", id, rest @ ..] => Route::Owner(id_of(id)?, OwnerRoute::resolve(rest)?),
@@ -299,6 +369,7 @@ impl Route {
             // Starting a sign-in stores state, so it is a POST too; its page is a GET.
             Route::SignIn | Route::Claim(_) | Route::NewListing => Kind::Form,
             Route::Owner(_, owner) => owner.kind(),
+            Route::Assistant(assistant) => assistant.kind(),
             _ => Kind::Read,
         }
     }
@@ -372,6 +443,7 @@ impl Route {
             Route::Dashboard => "/dashboard",
             Route::NewListing => "/dashboard/new",
             Route::Owner(_, owner) => owner.template(),
+            Route::Assistant(assistant) => assistant.template(false),
         }
     }
 
@@ -407,7 +479,18 @@ impl Route {
                 | Route::ApproveClaim(_)
                 | Route::RejectClaim(_)
                 | Route::Jobs
+                | Route::Assistant(_)
         )
+    }
+
+    /// The assistant's part of this route, in the dashboard or the console.
+    pub fn assistant(&self) -> Option<AssistantRoute> {
+        match self {
+            Route::Owner(_, OwnerRoute::Assistant(assistant)) | Route::Assistant(assistant) => {
+                Some(*assistant)
+            }
+            _ => None,
+        }
     }
 }
 
@@ -512,6 +595,28 @@ mod tests {
         assert!(!Route::Owner(3, OwnerRoute::Undo(1)).accepts("GET"));
         assert!(!Route::Owner(3, OwnerRoute::Leads).accepts("POST"));
         assert!(!Route::Owner(3, OwnerRoute::Leads).is_admin());
+    }
+
+    #[test]
+    fn assistant_paths_name_the_conversation_or_the_action() {
+        assert_eq!(
+            resolve("/dashboard/3/assistant/12/voice"),
+            Some(Route::Owner(
+                3,
+                OwnerRoute::Assistant(AssistantRoute::Voice(12))
+            ))
+        );
+        assert_eq!(
+            resolve("/admin/assistant/actions/5/approve"),
+            Some(Route::Assistant(AssistantRoute::Approve(5)))
+        );
+        assert!(Route::Assistant(AssistantRoute::Home).is_admin());
+        assert!(!Route::Owner(3, OwnerRoute::Assistant(AssistantRoute::Home)).is_admin());
+        assert!(
+            Route::Owner(3, OwnerRoute::Assistant(AssistantRoute::Conversation(1))).accepts("POST")
+        );
+        assert!(!Route::Assistant(AssistantRoute::Approve(1)).accepts("GET"));
+        assert_eq!(resolve("/dashboard/3/assistant/actions/x/approve"), None);
     }
 
     #[test]

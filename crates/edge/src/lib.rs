@@ -1,6 +1,7 @@
 //! What every worker needs at the edge and nothing more: the one JSON error shape and its
 //! status codes, ETags, the `/health` answer, binding lookup, headers and bodies read within
-//! a limit, and the scheduled-run wrapper that records `job_runs`.
+//! a limit, the scheduled-run wrapper that records `job_runs`, and the one model client
+//! (chat completions, speech to text, text to speech).
 //!
 //! Business rules stay in `kbc-domain`; routes and rendering stay in each worker. The parts
 //! that touch `worker` types compile only for wasm32; the rest is tested natively.
@@ -11,6 +12,8 @@ pub mod log;
 
 #[cfg(target_arch = "wasm32")]
 pub mod http;
+#[cfg(target_arch = "wasm32")]
+pub mod model;
 #[cfg(target_arch = "wasm32")]
 pub mod runtime;
 

@@ -1,9 +1,11 @@
 //! The console's pages, one module per area: signing in and the account (`account`), the
+//! assistant (`assistant`, in the dashboard and the console), the
 //! moderation queue and a submission's review (`moderation`), listings and their leads
 //! (`listings`), the owner dashboard (`owner`), the blog (`blog`), claims (`claims`), users and
 //! roles (`users`), job runs (`jobs`) and the audit log (`audit`).
 
 mod account;
+mod assistant;
 mod audit;
 mod blog;
 mod claims;
@@ -14,6 +16,7 @@ mod owner;
 mod users;
 
 pub use account::{AccountPage, ProblemPage, SignInPage};
+pub use assistant::{AssistantPage, AssistantView, Card, Entry};
 pub use audit::AuditPage;
 pub use blog::{PostEditorPage, PostsPage};
 pub use claims::{ClaimPage, ClaimsPage};

@@ -76,7 +76,7 @@ impl BusinessNav {
     }
 
     /// The sections, as (key, label, path).
-    pub fn sections(&self) -> [(&'static str, &'static str, String); 7] {
+    pub fn sections(&self) -> [(&'static str, &'static str, String); 8] {
         let base = format!("/dashboard/{}", self.id);
         [
             ("overview", "Overview", base.clone()),
@@ -86,6 +86,7 @@ impl BusinessNav {
             ("leads", "Leads", format!("{base}/leads")),
             ("analytics", "Analytics", format!("{base}/analytics")),
             ("page", "Page builder", format!("{base}/page")),
+            ("assistant", "Assistant", format!("{base}/assistant")),
         ]
     }
 }
