@@ -3,7 +3,7 @@
 //! the local D1.
 
 use crate::client::Worker;
-use crate::sign_in::{self, ADMIN, sign_in_as};
+use crate::sign_in::{self, ADMIN, NEIGHBOUR, OWNER, Session, sign_in_as};
 use crate::state;
 use kbc_domain::db::{Statement, fetch_integer};
 use pollster::block_on;
@@ -76,4 +76,60 @@ pub fn published_listing(agent: &Worker, name: &str, client: &str) -> String {
         .as_str()
         .unwrap()
         .to_owned()
+}
+
+/// A fresh public listing claimed by the fake owner (its email is the listing's): the
+/// owner's session, the slug and the business id.
+pub fn owned_listing(agent: &Worker, name: &str, client: &str) -> (Session, String, i64) {
+    let slug = published_listing(agent, name, client);
+    let owner = sign_in_as(agent, OWNER, "/dashboard");
+    let claim = format!("/claim/{slug}");
+    let reply = owner.post_form(agent, &claim, &claim, &[("note", "")]);
+    assert_eq!(reply.header("location"), Some("/account?done=owner"));
+    let id = count("SELECT id FROM businesses WHERE slug = ?1", &slug);
+    (owner, slug, id)
+}
+
+/// The form of a new listing with the neighbour's email, as typed in the dashboard and as
+/// the admin approves it.
+pub fn neighbours_listing_fields(name: &str) -> Vec<(&str, &str)> {
+    vec![
+        ("business_name", name),
+        ("category", crate::fixtures::CONSOLE),
+        ("description", "Bread."),
+        ("email", NEIGHBOUR),
+        ("city", "Hugo"),
+        ("state", "OK"),
+        ("contact_name", "Nell"),
+    ]
+}
+
+/// A listing the neighbour added from their dashboard, approved by the admin: the
+/// neighbour's session and the business id.
+pub fn neighbours_listing(agent: &Worker, name: &str) -> (Session, i64) {
+    let neighbour = sign_in_as(agent, NEIGHBOUR, "/dashboard");
+    let fields = neighbours_listing_fields(name);
+    let reply = neighbour.post_form(agent, "/dashboard/new", "/dashboard/new", &fields);
+    assert_eq!(
+        reply.header("location"),
+        Some("/dashboard?done=added"),
+        "{}",
+        reply.body
+    );
+    assert!(
+        neighbour
+            .get(agent, "/dashboard")
+            .body
+            .contains("waiting for review")
+    );
+    let submission = count("SELECT id FROM submissions WHERE business_name = ?1", name);
+    let admin = sign_in_as(agent, ADMIN, "/admin/submissions");
+    let review = format!("/admin/submissions/{submission}");
+    let approved = admin.post_form(agent, &review, &format!("{review}/approve"), &fields);
+    assert_eq!(
+        approved.header("location"),
+        Some("/admin/submissions?done=approved")
+    );
+    let id = count("SELECT id FROM businesses WHERE name = ?1", name);
+    (neighbour, id)
 }

@@ -4,7 +4,7 @@
 //! and a neighbour editing ids in the address reaches nothing of another business.
 
 use kbc_e2e::client::Worker;
-use kbc_e2e::listings::{count, published_listing};
+use kbc_e2e::listings::{count, neighbours_listing, owned_listing};
 use kbc_e2e::sign_in::{self, ADMIN, NEIGHBOUR, OWNER, Session, sign_in_as};
 use serde_json::json;
 use std::sync::{Mutex, MutexGuard};
@@ -21,18 +21,6 @@ fn exclusive() -> MutexGuard<'static, ()> {
 /// The api's isolates see a new cache generation within a second.
 fn until_the_edge_sees_it() {
     std::thread::sleep(std::time::Duration::from_millis(1100));
-}
-
-/// A fresh public listing claimed by the fake owner (its email is the listing's): the
-/// owner's session, the slug and the business id.
-fn owned_listing(agent: &Worker, name: &str, client: &str) -> (Session, String, i64) {
-    let slug = published_listing(agent, name, client);
-    let owner = sign_in_as(agent, OWNER, "/dashboard");
-    let claim = format!("/claim/{slug}");
-    let reply = owner.post_form(agent, &claim, &claim, &[("note", "")]);
-    assert_eq!(reply.header("location"), Some("/account?done=owner"));
-    let id = count("SELECT id FROM businesses WHERE slug = ?1", &slug);
-    (owner, slug, id)
 }
 
 /// The editor's form as the page holds it, with `changes` applied.
@@ -395,50 +383,6 @@ fn an_admin_may_open_any_dashboard_and_is_recorded_as_the_team() {
         !history.body.contains(ADMIN),
         "owners are not shown the team's emails"
     );
-}
-
-/// The form of a new listing with the neighbour's email, as typed in the dashboard and as
-/// the admin approves it.
-fn neighbours_listing_fields(name: &str) -> Vec<(&str, &str)> {
-    vec![
-        ("business_name", name),
-        ("category", kbc_e2e::fixtures::CONSOLE),
-        ("description", "Bread."),
-        ("email", NEIGHBOUR),
-        ("city", "Hugo"),
-        ("state", "OK"),
-        ("contact_name", "Nell"),
-    ]
-}
-
-/// A listing the neighbour added from their dashboard, approved by the admin: the
-/// neighbour's session and the business id.
-fn neighbours_listing(agent: &Worker, name: &str) -> (Session, i64) {
-    let neighbour = sign_in_as(agent, NEIGHBOUR, "/dashboard");
-    let fields = neighbours_listing_fields(name);
-    let reply = neighbour.post_form(agent, "/dashboard/new", "/dashboard/new", &fields);
-    assert_eq!(
-        reply.header("location"),
-        Some("/dashboard?done=added"),
-        "{}",
-        reply.body
-    );
-    assert!(
-        neighbour
-            .get(agent, "/dashboard")
-            .body
-            .contains("waiting for review")
-    );
-    let submission = count("SELECT id FROM submissions WHERE business_name = ?1", name);
-    let admin = sign_in_as(agent, ADMIN, "/admin/submissions");
-    let review = format!("/admin/submissions/{submission}");
-    let approved = admin.post_form(agent, &review, &format!("{review}/approve"), &fields);
-    assert_eq!(
-        approved.header("location"),
-        Some("/admin/submissions?done=approved")
-    );
-    let id = count("SELECT id FROM businesses WHERE name = ?1", name);
-    (neighbour, id)
 }
 
 #[test]
