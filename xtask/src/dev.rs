@@ -1,6 +1,7 @@
 //! `cargo xtask dev`: the whole product on this machine. Installs what is missing, builds
-//! all four workers, migrates and (when empty) seeds `.state/`, then serves every worker
-//! through `wrangler dev` until Ctrl-C, and stops them all.
+//! all four workers, migrates and (when empty) seeds `.state/`, starts the local fakes (the
+//! Google sign-in and the assistant's model), then serves every worker through `wrangler dev`
+//! until Ctrl-C, and stops them all.
 
 use crate::demo;
 use crate::fakes::Fakes;
@@ -75,6 +76,11 @@ fn print_banner(specs: &[Spec], fakes: &Fakes) {
     );
     println!("  http://127.0.0.1:{app}/claim/{}", demo::OWNER_LISTING);
     println!("  http://127.0.0.1:{app}/dashboard");
+    println!(
+        "\nThe dashboard's assistant talks to a fake model at {} (canned answers: ask it to set \
+         Saturday's hours to 9-1, typed or spoken, then approve the card).",
+        fakes.ai.base_url()
+    );
     println!("\nTry:");
     println!("  curl '127.0.0.1:{api}/api/v1/businesses?q=bakery'");
     println!("  curl '127.0.0.1:{api}/api/v1/categories'");

@@ -1,19 +1,22 @@
 //! The local fakes of third-party services that `cargo xtask dev` and the end-to-end tiers
-//! run next to the workers (today Google's OpenID provider, from `kbc-cf-fake`), and the
-//! vars that point each worker at them. Ports follow the workers' (the dev port plus the
-//! same offset), so a `dev` and a test run never share a fake.
+//! run next to the workers (from `kbc-cf-fake`: Google's OpenID provider and the AI provider
+//! of the business assistant), and the vars that point each worker at them. Ports follow the
+//! workers' (the dev port plus the same offset), so a `dev` and a test run never share a fake.
 
 use crate::workers::Worker;
 use anyhow::{Context, Result};
-use kbc_cf_fake::Server;
 use kbc_cf_fake::oidc::{self, Provider};
+use kbc_cf_fake::{Server, ai, ai::Ai};
 
 /// Where `cargo xtask dev` serves the OpenID provider (the port after the workers').
 pub const OIDC_DEV_PORT: u16 = 8791;
+/// Where `cargo xtask dev` serves the AI provider (chat completions, speech in and out).
+pub const AI_DEV_PORT: u16 = 8792;
 
 /// The running fakes; dropping them stops them.
 pub struct Fakes {
     pub oidc: Server<Provider>,
+    pub ai: Server<Ai>,
     /// Added to every dev port, the workers' as the fakes'.
     offset: u16,
 }
@@ -21,12 +24,18 @@ pub struct Fakes {
 impl Fakes {
     /// Starts every fake on the dev ports plus `offset`.
     pub fn start(offset: u16) -> Result<Self> {
-        let port = OIDC_DEV_PORT
-            .checked_add(offset)
-            .context("the OpenID fake's port is beyond 65535")?;
-        let oidc = Provider::start_on(&format!("127.0.0.1:{port}"))
-            .with_context(|| format!("starting the fake OpenID provider on port {port}"))?;
-        Ok(Self { oidc, offset })
+        let address = |port: u16, name: &str| {
+            port.checked_add(offset)
+                .map(|port| format!("127.0.0.1:{port}"))
+                .with_context(|| format!("the {name} fake's port is beyond 65535"))
+        };
+        let at = address(OIDC_DEV_PORT, "OpenID")?;
+        let oidc = Provider::start_on(&at)
+            .with_context(|| format!("starting the fake OpenID provider on {at}"))?;
+        let at = address(AI_DEV_PORT, "AI")?;
+        let ai =
+            Ai::start_on(&at).with_context(|| format!("starting the fake AI provider on {at}"))?;
+        Ok(Self { oidc, ai, offset })
     }
 
     /// The `--var` overrides that point `worker` at these fakes and at its fellow workers
@@ -40,16 +49,26 @@ impl Fakes {
             "http://127.0.0.1:{}",
             Worker::Api.dev_port().saturating_add(self.offset)
         );
+        // Every worker that asks a model: the assistant (agent), and the enrichment and
+        // post writing to come (analyzer, facebook).
+        let model = [
+            ("AI_API_BASE", format!("{}/client/v4", self.ai.base_url())),
+            ("AI_ACCOUNT_ID", ai::ACCOUNT_ID.to_owned()),
+            ("AI_API_TOKEN", ai::API_TOKEN.to_owned()),
+        ];
         match worker {
             Worker::Api => vec![("APP_ORIGIN", app)],
-            Worker::Agent => vec![
+            Worker::Agent => [
                 ("OIDC_ISSUER", self.oidc.base_url().to_owned()),
                 ("APP_ORIGIN", app),
                 ("SITE_ORIGIN", site),
                 ("GOOGLE_CLIENT_ID", oidc::CLIENT_ID.to_owned()),
                 ("GOOGLE_SECRET", oidc::CLIENT_SECRET.to_owned()),
-            ],
-            Worker::Analyzer | Worker::Facebook => Vec::new(),
+            ]
+            .into_iter()
+            .chain(model)
+            .collect(),
+            Worker::Analyzer | Worker::Facebook => model.into(),
         }
     }
 }

@@ -135,13 +135,10 @@ fn end_to_end_tiers(ws: &Workspace, report: &mut Report) {
         )?);
         Ok(())
     });
-    let oidc_url = fakes
-        .as_ref()
-        .map(|f| f.oidc.base_url().to_owned())
-        .unwrap_or_default();
+    let urls = fakes.as_ref().map(FakeUrls::of).unwrap_or_default();
     if up {
         report.tier("e2e tests", || {
-            e2e_tests(ws, &state_dir, &log_dir, &specs, &oidc_url)
+            e2e_tests(ws, &state_dir, &log_dir, &specs, &urls)
                 .with_context(|| format!("worker logs are in {}", log_dir.display()))
         });
         report.tier("conformance", || {
@@ -149,7 +146,7 @@ fn end_to_end_tiers(ws: &Workspace, report: &mut Report) {
                 .with_context(|| format!("worker logs are in {}", log_dir.display()))
         });
         report.tier("browser tests", || {
-            browser_tests(ws, &specs, &oidc_url)
+            browser_tests(ws, &specs, &urls)
                 .with_context(|| format!("worker logs are in {}", log_dir.display()))
         });
         report.tier("deploy tests", || deploy_tests(ws, &specs));
@@ -228,12 +225,35 @@ fn prepare_state(ws: &Workspace, state_dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Where the test processes reach the fakes: `KBC_OIDC_URL` (signing in) and `KBC_AI_URL`
+/// (scripting the model and reading what it was asked, `/__fake/…`).
+#[derive(Debug, Default)]
+struct FakeUrls {
+    oidc: String,
+    ai: String,
+}
+
+impl FakeUrls {
+    fn of(fakes: &Fakes) -> Self {
+        Self {
+            oidc: fakes.oidc.base_url().to_owned(),
+            ai: fakes.ai.base_url().to_owned(),
+        }
+    }
+
+    fn apply(&self, command: &mut Command) {
+        command
+            .env("KBC_OIDC_URL", &self.oidc)
+            .env("KBC_AI_URL", &self.ai);
+    }
+}
+
 fn e2e_tests(
     ws: &Workspace,
     state_dir: &Path,
     log_dir: &Path,
     specs: &[Spec],
-    oidc_url: &str,
+    fakes: &FakeUrls,
 ) -> Result<()> {
     let mut command = cargo();
     command
@@ -241,8 +261,8 @@ fn e2e_tests(
         .current_dir(&ws.root)
         .env("KBC_STATE_DIR", state_dir)
         .env("KBC_LOG_DIR", log_dir)
-        .env("KBC_OIDC_URL", oidc_url)
         .env("KBC_WRANGLER_DIR", ws.wrangler_dir());
+    fakes.apply(&mut command);
     with_worker_urls(&mut command, specs);
     run(&mut command)
 }
@@ -290,7 +310,7 @@ fn conformance(ws: &Workspace, specs: &[Spec]) -> Result<()> {
 
 /// The Playwright tests in `browser/` (node's test runner) against the running api worker,
 /// in the state the HTTP tests left; screenshots go to target/screenshots/.
-fn browser_tests(ws: &Workspace, specs: &[Spec], oidc_url: &str) -> Result<()> {
+fn browser_tests(ws: &Workspace, specs: &[Spec], fakes: &FakeUrls) -> Result<()> {
     let url_of = |worker: Worker| {
         specs
             .iter()
@@ -314,13 +334,13 @@ fn browser_tests(ws: &Workspace, specs: &[Spec], oidc_url: &str) -> Result<()> {
             .current_dir(ws.browser_dir())
             .env("KBC_API_URL", url_of(Worker::Api)?)
             .env("KBC_AGENT_URL", url_of(Worker::Agent)?)
-            .env("KBC_OIDC_URL", oidc_url)
             .env("KBC_CHROMIUM", setup::chromium_path()?)
             .env("KBC_SCREENSHOT_DIR", &screenshots)
             .env("KBC_FIXTURE_PLUMBER_SLUG", fixtures::PLUMBER_SLUG)
             .env("KBC_FIXTURE_HOSTILE_SLUG", fixtures::HOSTILE_SLUG)
             .env("KBC_FIXTURE_HOSTILE_NAME", fixtures::HOSTILE_NAME)
             .env("KBC_FIXTURE_CATEGORY_SLUG", fixtures::TRADES);
+        fakes.apply(&mut command);
         Ok(command)
     };
     // The public site's tests, two files at a time: Chromium mostly waits on the worker,

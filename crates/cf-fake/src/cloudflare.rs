@@ -263,7 +263,7 @@ impl Cloudflare {
     }
 }
 
-fn ok(result: Value) -> Reply {
+pub(crate) fn ok(result: Value) -> Reply {
     Reply::json(
         200,
         &json!({"success": true, "errors": [], "messages": [], "result": result}),
@@ -308,7 +308,7 @@ pub fn error(status: u16, code: u32, message: &str) -> Reply {
     )
 }
 
-fn no_route() -> Reply {
+pub(crate) fn no_route() -> Reply {
     error(
         404,
         7003,

@@ -1,11 +1,13 @@
 //! The small HTTP server the fakes run on: one thread per server on a loopback port,
 //! requests parsed into [`Request`] (method, path, query, headers, body), answered with a
-//! [`Reply`], every call recorded in order, and faults injected before routing.
+//! [`Reply`] (a delayed one from a thread of its own), every call recorded in order, and
+//! faults injected before routing.
 
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 /// One request as a handler sees it.
 #[derive(Debug, Clone)]
@@ -51,6 +53,8 @@ pub struct Reply {
     /// Headers besides `Content-Type`, in the order they are sent.
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// How long to wait before sending it; the server goes on serving other requests meanwhile.
+    pub delay: Option<Duration>,
 }
 
 impl Reply {
@@ -64,6 +68,7 @@ impl Reply {
             content_type,
             headers: Vec::new(),
             body,
+            delay: None,
         }
     }
 
@@ -78,6 +83,12 @@ impl Reply {
 
     pub fn with_header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Sent only after `delay`, like a slow upstream (a client's timeout can then be tested).
+    pub fn after(mut self, delay: Duration) -> Self {
+        self.delay = Some(delay);
         self
     }
 }
@@ -239,7 +250,16 @@ fn serve<H: Handler>(server: &tiny_http::Server, shared: &Mutex<Shared<H>>, base
             });
             reply
         };
-        respond(incoming, reply);
+        match reply.delay {
+            // On a thread of its own, so one slow answer holds up no other request.
+            Some(delay) => {
+                std::thread::spawn(move || {
+                    std::thread::sleep(delay);
+                    respond(incoming, reply);
+                });
+            }
+            None => respond(incoming, reply),
+        }
     }
 }
 

@@ -6,17 +6,21 @@
 //! records every call in order and can be told to fail chosen requests.
 //!
 //! It also fakes Google's OpenID provider (sign-in with test identities, real RS256
-//! id_tokens) for the product's Google sign-in.
+//! id_tokens) for the product's Google sign-in, and the AI provider (`ai`: Workers AI's
+//! OpenAI-compatible chat completions, Whisper speech-to-text and MeloTTS text-to-speech,
+//! scripted by tests over HTTP, canned answers otherwise) for the business assistant.
 //!
 //! It owns only test doubles: the product never uses them, and `xtask` runs only the OpenID
-//! fake, as the sign-in provider of local development.
+//! and AI fakes, as the sign-in and model providers of local development and end-to-end tests.
 
+pub mod ai;
 pub mod cloudflare;
 mod d1;
 pub mod github;
 pub mod http;
 pub mod oidc;
 
+pub use ai::Ai;
 pub use cloudflare::{Accounts, Cloudflare};
 pub use github::GitHub;
 pub use http::{Call, Fault, Reply, Server};

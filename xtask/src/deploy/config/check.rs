@@ -88,6 +88,7 @@ pub fn problems(configs: &Configs, code: &BTreeMap<Worker, BTreeSet<String>>) ->
     check_routes(configs, &mut problems);
     check_production_logs(configs, &mut problems);
     check_identity_provider(configs, &mut problems);
+    check_model_endpoints(configs, &mut problems);
     for (worker, names) in &configs.manifest.optional {
         for name in names {
             if !code[worker].contains(name) {
@@ -367,6 +368,24 @@ fn check_identity_provider(configs: &Configs, problems: &mut Vec<String>) {
         }
     }
 }
+
+/// A production model endpoint carries the provider's token and the owners' words: it must be
+/// reached over TLS (the loopback rule above already keeps the local fake out).
+fn check_model_endpoints(configs: &Configs, problems: &mut Vec<String>) {
+    for w in &configs.workers {
+        for (name, value) in w.vars(Some(Environment::Production)) {
+            if MODEL_ENDPOINT_VARS.contains(&name.as_str()) && !value.starts_with("https://") {
+                problems.push(format!(
+                    "{}: [env.production.vars] {name} is {value}; a model endpoint must be https://",
+                    file(w)
+                ));
+            }
+        }
+    }
+}
+
+/// The vars naming where a worker sends its model requests.
+const MODEL_ENDPOINT_VARS: [&str; 2] = ["AI_API_BASE", "MODEL_BASE_URL"];
 
 /// Google's OpenID issuer, the only one production trusts.
 const GOOGLE_ISSUER: &str = "https://accounts.google.com";
@@ -651,6 +670,42 @@ mod tests {
         assert_eq!(found.len(), 2, "{found:?}");
         assert!(found[0].contains("must set OIDC_ISSUER = \"https://accounts.google.com\""));
         assert!(found[1].contains("points at this machine"));
+    }
+
+    fn set_production_var(configs: &mut Configs, worker: Worker, name: &str, value: &str) {
+        section(configs, worker, Environment::Production)
+            .get_mut("vars")
+            .and_then(Value::as_table_mut)
+            .unwrap()
+            .insert(name.into(), Value::String(value.into()));
+    }
+
+    #[test]
+    fn a_production_model_endpoint_must_be_https_and_not_this_machine() {
+        let (mut configs, code) = repository();
+        set_production_var(
+            &mut configs,
+            Worker::Agent,
+            "AI_API_BASE",
+            "http://127.0.0.1:8792/client/v4",
+        );
+        set_production_var(
+            &mut configs,
+            Worker::Analyzer,
+            "MODEL_BASE_URL",
+            "http://models.example.com/v1",
+        );
+
+        let base = problems_mentioning(&configs, &code, "AI_API_BASE");
+        let other = problems_mentioning(&configs, &code, "MODEL_BASE_URL");
+
+        assert_eq!(base.len(), 2, "{base:?}");
+        assert!(base.iter().any(|p| p.contains("points at this machine")));
+        assert!(base.iter().any(|p| p.contains("must be https://")));
+        assert_eq!(other.len(), 1, "{other:?}");
+        assert!(
+            other[0].contains("wrangler/analyzer.toml") && other[0].contains("must be https://")
+        );
     }
 
     #[test]
