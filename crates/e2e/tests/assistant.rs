@@ -180,7 +180,8 @@ fn a_neighbour_reaches_no_conversation_or_card_of_another_business() {
     let base = format!("/dashboard/{id}/assistant");
     let at = conversation(&agent, &owner, &base);
     script(json!([
-        { "tool_calls": [{ "name": "set_hours", "arguments": { "day": "saturday", "closed": false, "hours": "8:00-12:00" } }] },
+        { "tool_calls": [{ "name": "set_hours",
+            "arguments": { "day": "saturday", "closed": false, "hours": "8:00-12:00" } }] },
         { "reply": "Approve the card." }
     ]));
     assert_eq!(say(&agent, &owner, &at, "Saturday 8-12").status, 303);

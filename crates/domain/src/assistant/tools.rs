@@ -238,6 +238,11 @@ struct ToolSpec {
     parameters: fn() -> Value,
 }
 
+/// An object of one required property `name` of JSON type `kind`.
+fn one(name: &str, kind: &str) -> Value {
+    json!({ "type": "object", "properties": { name: { "type": kind } }, "required": [name] })
+}
+
 fn no_arguments() -> Value {
     json!({ "type": "object", "properties": {} })
 }
@@ -301,7 +306,10 @@ const TOOLS: &[ToolSpec] = &[
         name: "get_analytics",
         audience: Audience::Business,
         description: "Read listing views, search appearances, clicks and leads over the last 7, 30 or 90 days.",
-        parameters: || json!({ "type": "object", "properties": { "days": { "type": "integer", "enum": [7, 30, 90] } } }),
+        parameters: || {
+            let days = json!({ "type": "integer", "enum": [7, 30, 90] });
+            json!({ "type": "object", "properties": { "days": days } })
+        },
     },
     ToolSpec {
         name: "pending_suggestions",
@@ -325,13 +333,13 @@ const TOOLS: &[ToolSpec] = &[
         name: "draft_description",
         audience: Audience::Business,
         description: "Check a rewritten listing description and show it as a draft (nothing is saved).",
-        parameters: || json!({ "type": "object", "properties": { "text": { "type": "string" } }, "required": ["text"] }),
+        parameters: || one("text", "string"),
     },
     ToolSpec {
         name: "draft_social_post",
         audience: Audience::Business,
         description: "Check a Facebook post text and show it as a draft (nothing is scheduled).",
-        parameters: || json!({ "type": "object", "properties": { "text": { "type": "string" } }, "required": ["text"] }),
+        parameters: || one("text", "string"),
     },
     ToolSpec {
         name: "draft_blog_post",
@@ -384,19 +392,19 @@ const TOOLS: &[ToolSpec] = &[
         name: "remove_special_day",
         audience: Audience::Business,
         description: "Propose removing a date's special hours.",
-        parameters: || json!({ "type": "object", "properties": { "date": { "type": "string" } }, "required": ["date"] }),
+        parameters: || one("date", "string"),
     },
     ToolSpec {
         name: "accept_suggestion",
         audience: Audience::Business,
         description: "Propose accepting a pending suggestion (by its id from pending_suggestions).",
-        parameters: || json!({ "type": "object", "properties": { "id": { "type": "integer" } }, "required": ["id"] }),
+        parameters: || one("id", "integer"),
     },
     ToolSpec {
         name: "reject_suggestion",
         audience: Audience::Business,
         description: "Propose rejecting a pending suggestion (by its id from pending_suggestions).",
-        parameters: || json!({ "type": "object", "properties": { "id": { "type": "integer" } }, "required": ["id"] }),
+        parameters: || one("id", "integer"),
     },
     ToolSpec {
         name: "add_section",
@@ -423,7 +431,7 @@ const TOOLS: &[ToolSpec] = &[
         name: "remove_section",
         audience: Audience::Business,
         description: "Propose removing a page section.",
-        parameters: || json!({ "type": "object", "properties": { "id": { "type": "integer" } }, "required": ["id"] }),
+        parameters: || one("id", "integer"),
     },
     ToolSpec {
         name: "publish_page",
@@ -435,7 +443,7 @@ const TOOLS: &[ToolSpec] = &[
         name: "restore_page_version",
         audience: Audience::Business,
         description: "Propose making an earlier published version of the page current again.",
-        parameters: || json!({ "type": "object", "properties": { "number": { "type": "integer" } }, "required": ["number"] }),
+        parameters: || one("number", "integer"),
     },
     ToolSpec {
         name: "schedule_post",
@@ -450,7 +458,7 @@ const TOOLS: &[ToolSpec] = &[
         name: "cancel_post",
         audience: Audience::Business,
         description: "Propose cancelling a scheduled Facebook post (by its id from social_posts).",
-        parameters: || json!({ "type": "object", "properties": { "id": { "type": "integer" } }, "required": ["id"] }),
+        parameters: || one("id", "integer"),
     },
     ToolSpec {
         name: "moderation_summary",
@@ -691,7 +699,8 @@ async fn read(
                 .iter()
                 .map(|l| {
                     json!({ "id": l.id, "name": l.name, "message": l.message, "stage": l.stage,
-                        "read": l.read_at.is_some(), "received": hours::iso_date(hours::local_day_number(l.created_at)) })
+                        "read": l.read_at.is_some(),
+                        "received": hours::iso_date(hours::local_day_number(l.created_at)) })
                 })
                 .collect();
             let mut by_stage = BTreeMap::new();
