@@ -11,7 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { APP, DESKTOP, FIXTURES, PHONE, fitsAndIsSaved, location, signInAs, useChromium } from '../lib/harness.mjs';
+import {
+  APP, DESKTOP, PHONE, fitsAndIsSaved, location, publicListingOf, signInAs, useChromium,
+} from '../lib/harness.mjs';
 
 const visitor = useChromium();
 const NAME = 'Qqbrowser Owner Drains';
@@ -20,28 +22,6 @@ const PHOTO = fileURLToPath(new URL('../../crates/domain/tests/fixtures/gps.jpg'
 const RESIDENT =
   'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
-
-/** A public listing with the owner's email: sent from the public form, approved by the admin. */
-async function listingOfTheOwner(t) {
-  const { page, open } = await visitor(t, { client: '198.51.100.51' });
-  await open('/submit');
-  await page.getByLabel('Business name', { exact: true }).fill(NAME);
-  await page.getByLabel('Category').selectOption(FIXTURES.categorySlug);
-  await page.getByLabel('Your name', { exact: true }).fill('Owen Owner');
-  await page.getByLabel('Email', { exact: true }).fill(OWNER);
-  await page.getByLabel('Town', { exact: true }).fill('Idabel');
-  await page.getByLabel('State').selectOption('OK');
-  await page.getByRole('button', { name: 'Send for review' }).click();
-  await page.waitForURL('**/submit/thanks');
-  await signInAs({ page, open }, 'Ada Admin', '/admin/submissions');
-  const submission = page.getByRole('link', { name: NAME });
-  while ((await submission.count()) === 0) {
-    await page.getByRole('link', { name: 'Next →' }).click();
-  }
-  await submission.click();
-  await page.getByRole('button', { name: 'Approve and publish' }).click();
-  await page.waitForURL(`${APP}/admin/submissions?done=approved`);
-}
 
 /** The total the analytics page shows for a metric. */
 async function total(page, label) {
@@ -63,7 +43,7 @@ function fresh(path) {
 }
 
 test('an owner claims, edits hours, adds a photo, answers a lead, reads analytics and publishes a page', async (t) => {
-  await listingOfTheOwner(t);
+  await publicListingOf(visitor, t, { name: NAME, email: OWNER, client: '198.51.100.51' });
   const { page, open, assertClean, dialogs } = await visitor(t, { client: '198.51.100.52' });
   const resident = await visitor(t, { client: '198.51.100.53', userAgent: RESIDENT });
 

@@ -77,7 +77,7 @@ const ACTION_TIMEOUT_MS = 15_000;
  * Starts Debian's Chromium with exactly the flags this project allows, a fresh profile,
  * and the pipe Playwright drives it through; Playwright's own default flags are left out.
  */
-async function launch() {
+async function launch({ microphone } = {}) {
   const profile = await mkdtemp(join(tmpdir(), 'kbc-chromium-'));
   const browser = await chromium.launch({
     executablePath: required('KBC_CHROMIUM'),
@@ -94,6 +94,14 @@ async function launch() {
       `--window-size=${DESKTOP.width},${DESKTOP.height}`,
       '--remote-debugging-pipe',
       '--no-startup-window',
+      // A microphone that plays a recording, allowed without asking (push-to-talk tests).
+      ...(microphone
+        ? [
+          '--use-fake-ui-for-media-stream',
+          '--use-fake-device-for-media-stream',
+          `--use-file-for-fake-audio-capture=${microphone}`,
+        ]
+        : []),
     ],
   });
   return {
@@ -176,13 +184,13 @@ async function visit(browser, { viewport = DESKTOP, client = '198.51.100.1', use
 
 /**
  * One Chromium for the calling test file, started before its first test and closed after
- * its last. Returns `visitor(t, options)`, which opens a fresh visitor (see `visit`) that
+ * its last (with `{ microphone: wavPath }`, a fake microphone playing that recording). Returns `visitor(t, options)`, which opens a fresh visitor (see `visit`) that
  * is closed when test `t` ends.
  */
-export function useChromium() {
+export function useChromium(options = {}) {
   let running;
   before(async () => {
-    running = await launch();
+    running = await launch(options);
   });
   after(async () => {
     await running?.close();
@@ -233,4 +241,29 @@ export async function signInAs({ page, open }, who, landing) {
   await page.getByRole('button', { name: 'Sign in with Google' }).click();
   await page.getByRole('button', { name: new RegExp(`Continue as ${who}`) }).click();
   await page.waitForURL(`${APP}${landing}`);
+}
+
+/**
+ * A public listing with `email`, sent from the public form by a visitor at `client` and
+ * approved by the admin through the console.
+ */
+export async function publicListingOf(visitor, t, { name, email, client }) {
+  const { page, open } = await visitor(t, { client });
+  await open('/submit');
+  await page.getByLabel('Business name', { exact: true }).fill(name);
+  await page.getByLabel('Category').selectOption(FIXTURES.categorySlug);
+  await page.getByLabel('Your name', { exact: true }).fill('Owen Owner');
+  await page.getByLabel('Email', { exact: true }).fill(email);
+  await page.getByLabel('Town', { exact: true }).fill('Idabel');
+  await page.getByLabel('State').selectOption('OK');
+  await page.getByRole('button', { name: 'Send for review' }).click();
+  await page.waitForURL('**/submit/thanks');
+  await signInAs({ page, open }, 'Ada Admin', '/admin/submissions');
+  const submission = page.getByRole('link', { name });
+  while ((await submission.count()) === 0) {
+    await page.getByRole('link', { name: 'Next →' }).click();
+  }
+  await submission.click();
+  await page.getByRole('button', { name: 'Approve and publish' }).click();
+  await page.waitForURL(`${APP}/admin/submissions?done=approved`);
 }

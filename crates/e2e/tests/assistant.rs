@@ -60,7 +60,7 @@ fn say(agent: &Worker, owner: &Session, at: &str, message: &str) -> Reply {
 
 fn saturday_hours(id: i64) -> i64 {
     count(
-        "SELECT count(*) FROM business_hours WHERE business_id = ?1 AND day = 6",
+        "SELECT count(*) FROM business_hours WHERE business_id = ?1 AND day_of_week = 6",
         &id.to_string(),
     )
 }
@@ -76,7 +76,7 @@ fn pending_action(id: i64) -> i64 {
 fn a_proposed_change_waits_for_approval_and_approving_twice_changes_it_once() {
     let _turn = exclusive();
     let agent = Worker::agent();
-    let (owner, slug, id) = owned_listing(&agent, "Qqassist Saturday Plumbing", "198.51.100.91");
+    let (owner, slug, id) = owned_listing(&agent, "Qqassist Saturday Bakery", "198.51.100.91");
     let base = format!("/dashboard/{id}/assistant");
     let at = conversation(&agent, &owner, &base);
     script(json!([

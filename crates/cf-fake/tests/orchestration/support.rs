@@ -220,6 +220,11 @@ impl World {
                 "1234-test.apps.googleusercontent.com".into(),
             );
             agent.insert("GOOGLE_SECRET".into(), "test-google-secret".into());
+            agent.insert(
+                "AI_ACCOUNT_ID".into(),
+                "0123456789abcdef0123456789abcdef".into(),
+            );
+            agent.insert("AI_API_TOKEN".into(), "test-workers-ai-token".into());
         });
     }
 
