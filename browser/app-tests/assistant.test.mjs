@@ -89,16 +89,22 @@ test('an owner asks the assistant in writing and by voice, approves the card and
 
   // Spoken: hold to talk while the fake microphone plays; the transcript and the answer
   // show as text, and the answer comes back as audio.
+  await page.context().grantPermissions(['microphone'], { origin: APP });
   await open(conversation, APP);
   const talk = page.getByRole('button', { name: 'Hold to talk' });
   await talk.waitFor();
+  await talk.scrollIntoViewIfNeeded();
   const box = await talk.boundingBox();
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
   await page.mouse.down();
   await page.waitForTimeout(1500);
   await page.mouse.up();
   const voice = page.locator('#assistant-voice');
-  await voice.waitFor({ state: 'attached' });
+  const said = page.locator('#assistant-status');
+  await page.waitForFunction(
+    () => document.getElementById('assistant-voice') || /[a-z]/.test(document.getElementById('assistant-status').textContent),
+  );
+  assert.equal(await voice.count(), 1, `no spoken answer; the page says: ${await said.textContent()}`);
   const source = await voice.getAttribute('src');
   assert.match(source, /^data:audio\/mpeg;base64,/);
   assert.ok(source.length > 200, 'the spoken answer has sound');

@@ -39,6 +39,18 @@ impl Measured {
         }
     }
 
+    /// The result of requests sent one at a time, each taking one of `latencies`.
+    pub fn of(mut latencies: Vec<Duration>, elapsed: Duration) -> Self {
+        latencies.sort();
+        Self {
+            requests: latencies.len(),
+            errors: 0,
+            failures: Vec::new(),
+            elapsed,
+            latencies,
+        }
+    }
+
     pub fn requests_per_second(&self) -> f64 {
         self.requests as f64 / self.elapsed.as_secs_f64()
     }

@@ -10,9 +10,11 @@
 //! storage at all: the ceiling of that run, which each scenario is reported against. Each
 //! scenario is a fixed number of requests at a fixed concurrency, so a run is bounded and
 //! stops by itself. At 1,000 businesses it also times the analytics queue: listing views
-//! from a browser until its consumer has counted every one. Results and verdicts are
+//! from a browser until its consumer has counted every one, and the assistant's typed and
+//! voice turns on the agent worker against the fake model. Results and verdicts are
 //! printed and written to docs/BENCHMARKS.md.
 
+mod assistant;
 mod load;
 mod report;
 
@@ -32,6 +34,8 @@ const LARGE: u32 = 20_000;
 /// Far from the dev (87xx) and test (187xx) ports.
 const PORT: u16 = 28_787;
 const WARM_UP_REQUESTS: usize = 200;
+/// Typed and spoken assistant turns timed (each one at a time).
+const ASSISTANT_TURNS: usize = 20;
 /// The scenario that touches no storage: what the worker and workerd cost by themselves.
 const CEILING: &str = "robots";
 
@@ -43,9 +47,10 @@ pub struct Options {
 
 pub fn run(ws: &Workspace, options: Options) -> Result<()> {
     setup::all(ws)?;
-    let bundles = build::build(ws, &[Worker::Api])?;
+    let bundles = build::build(ws, &[Worker::Api, Worker::Agent])?;
     let mut rows = Vec::new();
     let mut consumer = None;
+    let mut turns = None;
     for businesses in [SMALL, LARGE] {
         let state_dir = ws.target_dir().join(format!("bench-state-{businesses}"));
         prepare(ws, &state_dir, businesses)?;
@@ -58,9 +63,12 @@ pub fn run(ws: &Workspace, options: Options) -> Result<()> {
         if businesses == SMALL {
             println!("\n━━ {} businesses, analytics queue", thousands(businesses));
             consumer = Some(analytics_queue(ws, &state_dir, &slugs, options)?);
+            println!("\n━━ {} businesses, assistant turns", thousands(businesses));
+            turns = Some(assistant::turns(ws, &state_dir, ASSISTANT_TURNS)?);
         }
     }
     let consumer = consumer.unwrap_or_default();
+    let turns = turns.unwrap_or_default();
 
     let results = report::results_table(&rows, CEILING);
     println!("\n{results}");
@@ -93,6 +101,7 @@ pub fn run(ws: &Workspace, options: Options) -> Result<()> {
          ### Bundle sizes\n\n{sizes}\n\
          ### Throughput and latency\n\n{results}\n\
          ### Analytics queue\n\n{consumer}\n\
+         ### Assistant turns\n\n{turns}\n\
          ### Targets\n\n{targets}",
         date = workspace::utc_date(workspace::unix_now()),
         sha = ws.git_sha()?,
