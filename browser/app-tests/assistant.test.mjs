@@ -102,7 +102,10 @@ test('an owner asks the assistant in writing and by voice, approves the card and
   const voice = page.locator('#assistant-voice');
   const said = page.locator('#assistant-status');
   await page.waitForFunction(
-    () => document.getElementById('assistant-voice') || /[a-z]/.test(document.getElementById('assistant-status').textContent),
+    () => {
+      const status = document.getElementById('assistant-status').textContent.trim();
+      return document.getElementById('assistant-voice') || (status && !status.startsWith('Listening'));
+    },
   );
   assert.equal(await voice.count(), 1, `no spoken answer; the page says: ${await said.textContent()}`);
   const source = await voice.getAttribute('src');

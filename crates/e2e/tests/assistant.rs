@@ -379,15 +379,14 @@ fn a_voice_turn_is_transcribed_answered_and_spoken_and_long_recordings_are_refus
     let page = owner.get(&agent, &at);
     assert!(page.body.contains("(spoken)"), "{}", page.body);
 
-    assert_eq!(
-        speak(&agent, &owner, &at, &wav(70)).status,
-        413,
-        "over the size cap"
-    );
     // Within the size cap, but its header says 70 seconds.
     let minute_and_more = speak(&agent, &owner, &at, &wav(70)[..2_000_000]);
     assert_eq!(minute_and_more.status, 422, "{}", minute_and_more.body);
     assert_eq!(speak(&agent, &owner, &at, b"").status, 422);
+    // Last, on a connection of its own: local workerd is slow to take the next request on a
+    // connection whose body it refused.
+    let oversized = speak(&Worker::agent(), &owner, &at, &wav(70));
+    assert_eq!(oversized.status, 413, "over the size cap");
 }
 
 #[test]
