@@ -45,15 +45,24 @@ pub fn start(agent: &Worker, next: &str) -> Started {
     let body = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("next", next)
         .finish();
-    let reply = agent.send(
-        "POST",
-        "/sign-in",
-        &[
-            ("Origin", agent.origin()),
-            ("Content-Type", "application/x-www-form-urlencoded"),
-        ],
-        Some(body.as_bytes()),
-    );
+    let send = || {
+        agent.send(
+            "POST",
+            "/sign-in",
+            &[
+                ("Origin", agent.origin()),
+                ("Content-Type", "application/x-www-form-urlencoded"),
+            ],
+            Some(body.as_bytes()),
+        )
+    };
+    let mut reply = send();
+    // wrangler dev's proxy answers this itself when it swapped the local runtime under a
+    // POST (it retries only GETs); the worker never saw the request, so it is sent again.
+    if reply.status == 503 && reply.body.contains("restarted mid-request") {
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        reply = send();
+    }
     assert_eq!(reply.status, 303, "starting a sign-in: {}", reply.body);
     let location = reply
         .header("location")
