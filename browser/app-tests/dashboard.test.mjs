@@ -96,6 +96,7 @@ test('an owner claims, edits hours, adds a photo, answers a lead, reads analytic
   await resident.page.getByRole('button', { name: 'Send request' }).click();
   await open(`${dashboard}/leads`, APP);
   await page.getByRole('link', { name: 'Rita Resident' }).click();
+  await page.waitForURL(new RegExp(`${dashboard}/leads/\\d+$`));
   assert.equal(await page.getByRole('link', { name: /Email rita@example.com/ }).count(), 1);
   await page.getByLabel('Stage').selectOption('contacted');
   await page.getByRole('button', { name: 'Save stage' }).click();
