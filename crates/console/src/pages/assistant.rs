@@ -122,24 +122,100 @@ impl AssistantPage {
 }
 
 /// Messages people read (the person's and the assistant's words; tool traffic stays out),
-/// with each card after the message that led to it.
+/// each card after the answer of the turn that proposed it ("approve the card below").
 fn entries(messages: Vec<Message>, actions: Vec<Action>, now: i64) -> Vec<Entry> {
     let mut cards = actions.into_iter().peekable();
     let mut out = Vec::new();
     for message in messages {
-        while let Some(card) = cards.next_if(|a| a.created_at < message.created_at) {
-            out.push(Entry::Card(Card::of(card, now)));
-        }
         let by_person = message.role == "user";
-        if (by_person || message.role == "assistant") && !message.content.trim().is_empty() {
+        if by_person {
+            // Cards of an earlier turn that ended without an answer.
+            while let Some(card) = cards.next_if(|a| a.created_at < message.created_at) {
+                out.push(Entry::Card(Card::of(card, now)));
+            }
+        }
+        let said = (by_person || message.role == "assistant") && !message.content.trim().is_empty();
+        let answered_at = message.created_at;
+        if said {
             out.push(Entry::Said {
                 by_person,
                 text: message.content,
                 voice: message.via == "voice",
-                at: when(message.created_at),
+                at: when(answered_at),
             });
+        }
+        if said && !by_person {
+            while let Some(card) = cards.next_if(|a| a.created_at <= answered_at) {
+                out.push(Entry::Card(Card::of(card, now)));
+            }
         }
     }
     out.extend(cards.map(|card| Entry::Card(Card::of(card, now))));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(id: i64, role: &str, content: &str, at: i64) -> Message {
+        Message {
+            id,
+            role: role.into(),
+            content: content.into(),
+            tool_calls: None,
+            tool_call_id: None,
+            via: "text".into(),
+            created_at: at,
+        }
+    }
+
+    fn action(id: i64, at: i64) -> Action {
+        Action {
+            id,
+            conversation_id: 1,
+            tool: "set_hours".into(),
+            summary: "Change hours".into(),
+            changes: Vec::new(),
+            status: "pending".into(),
+            outcome: String::new(),
+            created_at: at,
+            expires_at: at + 1800,
+        }
+    }
+
+    fn shape(entries: &[Entry]) -> Vec<String> {
+        entries
+            .iter()
+            .map(|e| match e {
+                Entry::Said { by_person, .. } => {
+                    if *by_person { "you" } else { "assistant" }.into()
+                }
+                Entry::Card(card) => format!("card {}", card.id),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_card_follows_the_answer_of_its_turn_and_tool_traffic_is_not_shown() {
+        let messages = vec![
+            message(1, "user", "Open Saturdays", 10),
+            message(2, "assistant", "", 11),
+            message(3, "tool", "{\"ok\":true}", 11),
+            message(4, "assistant", "Approve the card below.", 12),
+            message(5, "user", "Thanks", 20),
+        ];
+        let entries = entries(messages, vec![action(7, 11)], 15);
+        assert_eq!(shape(&entries), ["you", "assistant", "card 7", "you"]);
+    }
+
+    #[test]
+    fn a_card_of_a_turn_without_an_answer_comes_before_the_next_message() {
+        let messages = vec![
+            message(1, "user", "Open Saturdays", 10),
+            message(2, "user", "Hello?", 30),
+        ];
+        let entries = entries(messages, vec![action(7, 11)], 15);
+        assert_eq!(shape(&entries), ["you", "card 7", "you"]);
+    }
 }
