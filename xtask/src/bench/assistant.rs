@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 /// Far from the dev (87xx) and test (187xx) ports, next to the bench's api worker.
 const AGENT_PORT: u16 = 28_788;
 const SESSION_COOKIE: &str = "__Host-kbc-session";
-const CSRF: &str = "bench-csrf-token-0123456789abcdef";
+const CSRF: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
 /// An owner signed in on the bench's state: the business they own and their session id.
 struct Owner {
@@ -69,7 +69,8 @@ fn make_owner(state_dir: &Path, now: i64) -> Result<Owner> {
         ClaimOutcome::Owner { .. } | ClaimOutcome::AlreadyOwner => {}
         other => bail!("the bench owner's claim was not approved at once: {other:?}"),
     }
-    let session = format!("bench-session-{now}");
+    // Shaped like the agent's own: 256 bits as hex, stored as its SHA-256.
+    let session = hex::encode(Sha256::digest(format!("bench-session-{now}").as_bytes()));
     let hash = hex::encode(Sha256::digest(session.as_bytes()));
     pollster::block_on(accounts::create_session(&db, &hash, user_id, CSRF, now))?;
     Ok(Owner {
