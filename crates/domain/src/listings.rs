@@ -240,6 +240,14 @@ fn optional<T>(
 }
 
 impl ListingInput {
+    /// Sets the URL (empty: none) of one social network.
+    pub fn set_social(&mut self, network: SocialNetwork, url: String) {
+        match self.social.iter_mut().find(|(n, _)| *n == network) {
+            Some((_, current)) => *current = url,
+            None => self.social.push((network, url)),
+        }
+    }
+
     /// Every field checked by the domain's own types; all problems at once, by field.
     pub fn parse(&self) -> Result<ListingEdit, Vec<FieldError>> {
         let mut c = Collector::default();

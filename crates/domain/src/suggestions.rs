@@ -68,16 +68,7 @@ impl Field {
             Self::City => input.city = value,
             Self::State => input.state = value,
             Self::Zip => input.zip = value,
-            Self::Facebook => {
-                match input
-                    .social
-                    .iter_mut()
-                    .find(|(n, _)| *n == SocialNetwork::Facebook)
-                {
-                    Some((_, url)) => *url = value,
-                    None => input.social.push((SocialNetwork::Facebook, value)),
-                }
-            }
+            Self::Facebook => input.set_social(SocialNetwork::Facebook, value),
         }
     }
 }

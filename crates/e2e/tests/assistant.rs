@@ -246,6 +246,22 @@ fn a_prompt_injection_stored_in_a_listing_proposes_nothing() {
     // The stored text reached the model as a tool result's data only.
     let requests = chat_requests();
     let last = requests.last().unwrap();
+    let carrying: Vec<&Value> = last["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| {
+            m["content"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("IGNORE PREVIOUS")
+        })
+        .collect();
+    assert_eq!(
+        carrying.len(),
+        1,
+        "the listing was read back to the model once"
+    );
     for message in last["messages"].as_array().unwrap() {
         let content = message["content"].as_str().unwrap_or_default();
         if content.contains("IGNORE PREVIOUS INSTRUCTIONS") {

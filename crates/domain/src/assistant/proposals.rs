@@ -39,14 +39,6 @@ pub enum ListingField {
 impl ListingField {
     fn apply(self, input: &mut ListingInput, value: &str) {
         let value = value.to_owned();
-        let social = |input: &mut ListingInput, network: SocialNetwork, value: String| match input
-            .social
-            .iter_mut()
-            .find(|(n, _)| *n == network)
-        {
-            Some((_, url)) => *url = value,
-            None => input.social.push((network, value)),
-        };
         match self {
             Self::Name => input.name = value,
             Self::Description => input.description = value,
@@ -60,8 +52,8 @@ impl ListingField {
             Self::Keywords => input.keywords = value,
             Self::Towns => input.towns = value,
             Self::ServiceRadiusKm => input.service_radius_km = value,
-            Self::Facebook => social(input, SocialNetwork::Facebook, value),
-            Self::Instagram => social(input, SocialNetwork::Instagram, value),
+            Self::Facebook => input.set_social(SocialNetwork::Facebook, value),
+            Self::Instagram => input.set_social(SocialNetwork::Instagram, value),
         }
     }
 }
