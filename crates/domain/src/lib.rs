@@ -24,6 +24,7 @@ macro_rules! public_listing {
 }
 
 pub mod accounts;
+pub mod analysis;
 pub mod analytics;
 pub mod assistant;
 pub mod audit;

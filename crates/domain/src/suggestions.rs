@@ -3,6 +3,7 @@
 //! the listing's own rules. Accepting one saves it through [`crate::listings::update`], so it
 //! lands in the edit history and can be undone; a rejected value is kept as rejected.
 
+use crate::FieldError;
 use crate::db::{Database, DbResult, Statement, fetch_all, fetch_optional};
 use crate::directory::SocialNetwork;
 use crate::edits::Author;
@@ -11,8 +12,7 @@ use crate::listings::{self, ListingInput};
 use serde::{Deserialize, Serialize};
 
 /// The fields a suggestion may name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Field {
     Description,
     Phone,
@@ -22,11 +22,67 @@ pub enum Field {
     City,
     State,
     Zip,
-    Facebook,
+    /// The map location, `LAT,LON`.
+    Location,
+    /// The week's opening hours, written as [`week_text`] writes them.
+    Hours,
+    Social(SocialNetwork),
+}
+
+/// Weekday abbreviations in the order [`week_text`] writes them (Monday first), with their
+/// day numbers (0 = Sunday).
+const WEEK: [(&str, usize); 7] = [
+    ("Mon", 1),
+    ("Tue", 2),
+    ("Wed", 3),
+    ("Thu", 4),
+    ("Fri", 5),
+    ("Sat", 6),
+    ("Sun", 0),
+];
+
+/// A week's hours (0 = Sunday) as one line: `Mon 8:00-17:00; …; Sun closed`; empty when no
+/// day has hours.
+pub fn week_text(days: &[String; 7]) -> String {
+    if days
+        .iter()
+        .all(|d| d.trim().is_empty() || d.trim().eq_ignore_ascii_case("closed"))
+    {
+        return String::new();
+    }
+    WEEK.iter()
+        .map(|(name, day)| match days.get(*day).map(|d| d.trim()) {
+            Some(text) if !text.is_empty() => format!("{name} {text}"),
+            _ => format!("{name} closed"),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The week [`week_text`] wrote, each day's text still to be checked by the listing's rules.
+fn parse_week(text: &str) -> Result<[String; 7], FieldError> {
+    let mut days: [String; 7] = Default::default();
+    for part in text.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+        let (name, spans) = part.split_once(' ').unwrap_or((part, ""));
+        let day = WEEK
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, day)| *day)
+            .ok_or_else(|| FieldError::new("hours", "must name each day as Mon, Tue, … Sun"))?;
+        let spans = spans.trim();
+        if let Some(slot) = days.get_mut(day) {
+            *slot = if spans.eq_ignore_ascii_case("closed") {
+                String::new()
+            } else {
+                spans.to_owned()
+            };
+        }
+    }
+    Ok(days)
 }
 
 impl Field {
-    pub const ALL: [Field; 9] = [
+    pub const ALL: [Field; 18] = [
         Self::Description,
         Self::Phone,
         Self::Email,
@@ -35,7 +91,16 @@ impl Field {
         Self::City,
         Self::State,
         Self::Zip,
-        Self::Facebook,
+        Self::Location,
+        Self::Hours,
+        Self::Social(SocialNetwork::Facebook),
+        Self::Social(SocialNetwork::Instagram),
+        Self::Social(SocialNetwork::X),
+        Self::Social(SocialNetwork::Youtube),
+        Self::Social(SocialNetwork::Tiktok),
+        Self::Social(SocialNetwork::Linkedin),
+        Self::Social(SocialNetwork::Yelp),
+        Self::Social(SocialNetwork::Google),
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -48,7 +113,26 @@ impl Field {
             Self::City => "city",
             Self::State => "state",
             Self::Zip => "zip",
-            Self::Facebook => "facebook",
+            Self::Location => "location",
+            Self::Hours => "hours",
+            Self::Social(network) => network.as_str(),
+        }
+    }
+
+    /// The name people see.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Description => "Description",
+            Self::Phone => "Phone",
+            Self::Email => "Email",
+            Self::Website => "Website",
+            Self::Street => "Street address",
+            Self::City => "City",
+            Self::State => "State",
+            Self::Zip => "ZIP code",
+            Self::Location => "Map location",
+            Self::Hours => "Opening hours",
+            Self::Social(network) => network.label(),
         }
     }
 
@@ -56,8 +140,8 @@ impl Field {
         Self::ALL.into_iter().find(|f| f.as_str() == raw)
     }
 
-    /// `value` put into this field of `input`.
-    pub fn apply(self, input: &mut ListingInput, value: &str) {
+    /// `value` put into this field of `input` (hours are read as [`week_text`] writes them).
+    pub fn apply(self, input: &mut ListingInput, value: &str) -> Result<(), FieldError> {
         let value = value.to_owned();
         match self {
             Self::Description => input.description = value,
@@ -68,7 +152,32 @@ impl Field {
             Self::City => input.city = value,
             Self::State => input.state = value,
             Self::Zip => input.zip = value,
-            Self::Facebook => input.set_social(SocialNetwork::Facebook, value),
+            Self::Location => input.location = value,
+            Self::Hours => input.hours = parse_week(&value)?,
+            Self::Social(network) => input.set_social(network, value),
+        }
+        Ok(())
+    }
+
+    /// This field's value in `input`, as a suggestion shows it.
+    pub fn value_in(self, input: &ListingInput) -> String {
+        match self {
+            Self::Description => input.description.clone(),
+            Self::Phone => input.phone.clone(),
+            Self::Email => input.email.clone(),
+            Self::Website => input.website.clone(),
+            Self::Street => input.street.clone(),
+            Self::City => input.city.clone(),
+            Self::State => input.state.clone(),
+            Self::Zip => input.zip.clone(),
+            Self::Location => input.location.clone(),
+            Self::Hours => week_text(&input.hours),
+            Self::Social(network) => input
+                .social
+                .iter()
+                .find(|(n, _)| *n == network)
+                .map(|(_, url)| url.clone())
+                .unwrap_or_default(),
         }
     }
 }
@@ -94,7 +203,7 @@ pub async fn pending(db: &impl Database, business_id: i64) -> DbResult<Vec<Sugge
     fetch_all(
         db,
         &Statement::new(format!(
-            "SELECT {COLUMNS} FROM listing_suggestions WHERE business_id = ?1 AND status = 'pending'
+            "SELECT {COLUMNS} FROM field_suggestions WHERE business_id = ?1 AND status = 'pending'
               ORDER BY id LIMIT 50"
         ))
         .bind(business_id),
@@ -107,7 +216,7 @@ pub async fn find(db: &impl Database, business_id: i64, id: i64) -> DbResult<Opt
     fetch_optional(
         db,
         &Statement::new(format!(
-            "SELECT {COLUMNS} FROM listing_suggestions WHERE id = ?1 AND business_id = ?2"
+            "SELECT {COLUMNS} FROM field_suggestions WHERE id = ?1 AND business_id = ?2"
         ))
         .bind(id)
         .bind(business_id),
@@ -136,11 +245,13 @@ pub async fn propose(
         .await?
         .ok_or_else(|| DomainError::NotFound("business".into()))?;
     let mut input = listing.as_input();
-    let current = current_value(&input, new.field);
-    new.field.apply(&mut input, new.value);
+    let current = new.field.value_in(&input);
+    new.field
+        .apply(&mut input, new.value)
+        .map_err(|e| DomainError::Invalid(vec![e]))?;
     let edit = input.parse().map_err(DomainError::Invalid)?;
     // Stored as the listing would keep it (a phone number in its one written form).
-    let suggested = current_value(&listing.edited(&edit).as_input(), new.field);
+    let suggested = new.field.value_in(&listing.edited(&edit).as_input());
     let evidence: String = new.evidence.chars().take(1000).collect();
     #[derive(Deserialize)]
     struct Id {
@@ -149,10 +260,10 @@ pub async fn propose(
     let created: Option<Id> = fetch_optional(
         db,
         &Statement::new(
-            "INSERT INTO listing_suggestions
+            "INSERT INTO field_suggestions
                  (business_id, field, current_value, suggested_value, confidence, source_url, evidence, created_at)
              SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8
-              WHERE NOT EXISTS (SELECT 1 FROM listing_suggestions WHERE business_id = ?1 AND field = ?2
+              WHERE NOT EXISTS (SELECT 1 FROM field_suggestions WHERE business_id = ?1 AND field = ?2
                                    AND suggested_value = ?4 AND status IN ('pending', 'rejected'))
              RETURNING id",
         )
@@ -167,25 +278,6 @@ pub async fn propose(
     )
     .await?;
     Ok(created.map(|c| c.id))
-}
-
-fn current_value(input: &ListingInput, field: Field) -> String {
-    match field {
-        Field::Description => input.description.clone(),
-        Field::Phone => input.phone.clone(),
-        Field::Email => input.email.clone(),
-        Field::Website => input.website.clone(),
-        Field::Street => input.street.clone(),
-        Field::City => input.city.clone(),
-        Field::State => input.state.clone(),
-        Field::Zip => input.zip.clone(),
-        Field::Facebook => input
-            .social
-            .iter()
-            .find(|(n, _)| *n == SocialNetwork::Facebook)
-            .map(|(_, url)| url.clone())
-            .unwrap_or_default(),
-    }
 }
 
 /// What deciding a suggestion did.
@@ -206,15 +298,41 @@ pub async fn accept(
     id: i64,
     now: i64,
 ) -> DomainResult<Decided> {
+    decide_accept(db, author, business_id, id, None, now).await
+}
+
+/// Accepts suggestion `id` with the value its reviewer edited it to (checked by the field's
+/// rules like any edit; a refused value leaves the suggestion pending).
+pub async fn accept_edited(
+    db: &impl Database,
+    author: &Author,
+    business_id: i64,
+    id: i64,
+    value: &str,
+    now: i64,
+) -> DomainResult<Decided> {
+    decide_accept(db, author, business_id, id, Some(value), now).await
+}
+
+async fn decide_accept(
+    db: &impl Database,
+    author: &Author,
+    business_id: i64,
+    id: i64,
+    edited: Option<&str>,
+    now: i64,
+) -> DomainResult<Decided> {
+    let automatic = author.kind == crate::edits::AuthorKind::Worker;
     let claimed: Option<Suggestion> = fetch_optional(
         db,
         &Statement::new(format!(
-            "UPDATE listing_suggestions SET status = 'accepted', decided_at = ?3
+            "UPDATE field_suggestions SET status = 'accepted', decided_at = ?3, auto_applied = ?4
               WHERE id = ?1 AND business_id = ?2 AND status = 'pending' RETURNING {COLUMNS}"
         ))
         .bind(id)
         .bind(business_id)
-        .bind(now),
+        .bind(now)
+        .bind(i64::from(automatic)),
     )
     .await?;
     let Some(claimed) = claimed else {
@@ -223,6 +341,7 @@ pub async fn accept(
             None => Err(DomainError::NotFound("suggestion".into())),
         };
     };
+    let value = edited.unwrap_or(&claimed.suggested_value);
     let saved = async {
         let field = Field::parse(&claimed.field)
             .ok_or_else(|| DomainError::invalid("field", "is not a field suggestions may name"))?;
@@ -230,23 +349,97 @@ pub async fn accept(
             .await?
             .ok_or_else(|| DomainError::NotFound("business".into()))?;
         let mut input = listing.as_input();
-        field.apply(&mut input, &claimed.suggested_value);
+        field
+            .apply(&mut input, value)
+            .map_err(|e| DomainError::Invalid(vec![e]))?;
         let edit = input.parse().map_err(DomainError::Invalid)?;
-        listings::update(db, author, business_id, &edit, now).await
+        let saved_value = field.value_in(&listing.edited(&edit).as_input());
+        listings::update(db, author, business_id, &edit, now).await?;
+        Ok::<_, DomainError>(saved_value)
     }
     .await;
-    if saved.is_err() {
-        db.execute(
-            &Statement::new(
-                "UPDATE listing_suggestions SET status = 'pending', decided_at = NULL
-                  WHERE id = ?1 AND business_id = ?2",
+    match saved {
+        Ok(saved_value) => {
+            if saved_value != claimed.suggested_value && !saved_value.is_empty() {
+                // Edited before acceptance: the record says what was saved.
+                db.execute(
+                    &Statement::new(
+                        "UPDATE field_suggestions SET suggested_value = ?3 WHERE id = ?1 AND business_id = ?2",
+                    )
+                    .bind(id)
+                    .bind(business_id)
+                    .bind(saved_value),
+                )
+                .await?;
+            }
+            Ok(Decided::Done)
+        }
+        Err(err) => {
+            db.execute(
+                &Statement::new(
+                    "UPDATE field_suggestions SET status = 'pending', decided_at = NULL, auto_applied = 0
+                      WHERE id = ?1 AND business_id = ?2",
+                )
+                .bind(id)
+                .bind(business_id),
             )
-            .bind(id)
-            .bind(business_id),
-        )
-        .await?;
+            .await?;
+            Err(err)
+        }
     }
-    saved.map(|()| Decided::Done)
+}
+
+/// How many suggestions the analyzer applied itself to `business_id` since `since`.
+pub async fn applied_automatically_since(
+    db: &impl Database,
+    business_id: i64,
+    since: i64,
+) -> DbResult<i64> {
+    crate::db::fetch_integer(
+        db,
+        &Statement::new(
+            "SELECT count(*) FROM field_suggestions
+              WHERE business_id = ?1 AND auto_applied = 1 AND decided_at >= ?2",
+        )
+        .bind(business_id)
+        .bind(since),
+    )
+    .await
+}
+
+/// A pending suggestion with the listing it is for, for the console's review queue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ForReview {
+    pub business_id: i64,
+    pub business_name: String,
+    pub business_slug: String,
+    #[serde(flatten)]
+    pub suggestion: Suggestion,
+}
+
+/// Every listing's pending suggestions, oldest first, one page at a time.
+pub async fn pending_page(
+    db: &impl Database,
+    page: crate::Page,
+) -> DbResult<crate::Paged<ForReview>> {
+    let items = fetch_all(
+        db,
+        &Statement::new(
+            "SELECT s.id, s.field, s.current_value, s.suggested_value, s.confidence, s.source_url, s.evidence,
+                    s.status, s.created_at, b.id AS business_id, b.name AS business_name, b.slug AS business_slug
+               FROM field_suggestions s JOIN businesses b ON b.id = s.business_id
+              WHERE s.status = 'pending' ORDER BY s.id LIMIT ?1 OFFSET ?2",
+        )
+        .bind(page.size)
+        .bind(page.offset()),
+    )
+    .await?;
+    let total = crate::db::fetch_integer(
+        db,
+        &Statement::new("SELECT count(*) FROM field_suggestions WHERE status = 'pending'"),
+    )
+    .await?;
+    Ok(crate::Paged { items, total, page })
 }
 
 /// Rejects suggestion `id` of `business_id`; the same value is not suggested again.
@@ -259,7 +452,7 @@ pub async fn reject(
     let claimed: Option<serde::de::IgnoredAny> = fetch_optional(
         db,
         &Statement::new(
-            "UPDATE listing_suggestions SET status = 'rejected', decided_at = ?3
+            "UPDATE field_suggestions SET status = 'rejected', decided_at = ?3
               WHERE id = ?1 AND business_id = ?2 AND status = 'pending' RETURNING id",
         )
         .bind(id)
