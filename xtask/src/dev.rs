@@ -1,7 +1,7 @@
 //! `cargo xtask dev`: the whole product on this machine. Installs what is missing, builds
 //! all four workers, migrates and (when empty) seeds `.state/`, starts the local fakes (the
-//! Google sign-in and the assistant's model), then serves every worker through `wrangler dev`
-//! until Ctrl-C, and stops them all.
+//! Google sign-in, the assistant's model, the businesses' websites), installs the demo, then
+//! serves every worker through `wrangler dev` until Ctrl-C, and stops them all.
 
 use crate::demo;
 use crate::fakes::Fakes;
@@ -14,7 +14,7 @@ use anyhow::Result;
 use kbc_domain::jobs::SCHEDULES;
 
 /// Enough listings for every category and town to have something to show.
-const DEMO_BUSINESSES: u32 = 1_000;
+pub(crate) const DEMO_BUSINESSES: u32 = 1_000;
 
 pub fn run(ws: &Workspace) -> Result<()> {
     setup::all(ws)?;
@@ -34,10 +34,15 @@ pub fn run(ws: &Workspace) -> Result<()> {
         ),
         Seeded::Already(count) => println!("✓ .state has {count} businesses"),
     }
-    demo::install(&state::open_d1(&state_dir)?, workspace::unix_now())?;
+    // First, so the demo listings' websites are the sites this run serves.
+    let fakes = Fakes::start(0)?;
+    demo::install(
+        &state::open_d1(&state_dir)?,
+        fakes.sites.base_url(),
+        workspace::unix_now(),
+    )?;
     supervise::check_interrupted()?;
 
-    let fakes = Fakes::start(0)?;
     let specs: Vec<Spec> = Worker::ALL
         .iter()
         .map(|&worker| {
@@ -81,6 +86,18 @@ fn print_banner(specs: &[Spec], fakes: &Fakes) {
          Saturday's hours to 9-1, typed or spoken, then approve the card).",
         fakes.ai.base_url()
     );
+    println!(
+        "\nThe analyzer reads these listings' websites (fakes at {}); fire its cron below, then see \
+         what it filled in:",
+        fakes.sites.base_url()
+    );
+    for slug in [
+        demo::OWNER_LISTING,
+        demo::BAKERY_LISTING,
+        demo::OUTFITTERS_LISTING,
+    ] {
+        println!("  http://127.0.0.1:{api}/business/{slug}");
+    }
     println!("\nTry:");
     println!("  curl '127.0.0.1:{api}/api/v1/businesses?q=bakery'");
     println!("  curl '127.0.0.1:{api}/api/v1/categories'");

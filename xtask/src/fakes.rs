@@ -1,22 +1,26 @@
 //! The local fakes of third-party services that `cargo xtask dev` and the end-to-end tiers
-//! run next to the workers (from `kbc-cf-fake`: Google's OpenID provider and the AI provider
-//! of the business assistant), and the vars that point each worker at them. Ports follow the
-//! workers' (the dev port plus the same offset), so a `dev` and a test run never share a fake.
+//! run next to the workers (from `kbc-cf-fake`: Google's OpenID provider, the AI provider of
+//! the business assistant, and the businesses' own websites the analyzer reads), and the vars
+//! that point each worker at them. Ports follow the workers' (the dev port plus the same
+//! offset), so a `dev` and a test run never share a fake.
 
 use crate::workers::Worker;
 use anyhow::{Context, Result};
 use kbc_cf_fake::oidc::{self, Provider};
-use kbc_cf_fake::{Server, ai, ai::Ai};
+use kbc_cf_fake::{Server, Sites, ai, ai::Ai};
 
 /// Where `cargo xtask dev` serves the OpenID provider (the port after the workers').
 pub const OIDC_DEV_PORT: u16 = 8791;
 /// Where `cargo xtask dev` serves the AI provider (chat completions, speech in and out).
 pub const AI_DEV_PORT: u16 = 8792;
+/// Where `cargo xtask dev` serves the businesses' websites (`/{site}/`, one robots.txt).
+pub const SITES_DEV_PORT: u16 = 8793;
 
 /// The running fakes; dropping them stops them.
 pub struct Fakes {
     pub oidc: Server<Provider>,
     pub ai: Server<Ai>,
+    pub sites: Server<Sites>,
     /// Added to every dev port, the workers' as the fakes'.
     offset: u16,
 }
@@ -35,7 +39,15 @@ impl Fakes {
         let at = address(AI_DEV_PORT, "AI")?;
         let ai =
             Ai::start_on(&at).with_context(|| format!("starting the fake AI provider on {at}"))?;
-        Ok(Self { oidc, ai, offset })
+        let at = address(SITES_DEV_PORT, "sites")?;
+        let sites = Sites::start_on(&at)
+            .with_context(|| format!("starting the fake business websites on {at}"))?;
+        Ok(Self {
+            oidc,
+            ai,
+            sites,
+            offset,
+        })
     }
 
     /// The `--var` overrides that point `worker` at these fakes and at its fellow workers
@@ -68,7 +80,13 @@ impl Fakes {
             .into_iter()
             .chain(model)
             .collect(),
-            Worker::Analyzer | Worker::Facebook => model.into(),
+            // The analyzer's URL guard refuses loopback addresses but the ones listed here,
+            // so it may read these fake websites and nothing else on this machine.
+            Worker::Analyzer => [("ANALYZER_ALLOWED_ORIGINS", self.sites.base_url().to_owned())]
+                .into_iter()
+                .chain(model)
+                .collect(),
+            Worker::Facebook => model.into(),
         }
     }
 }

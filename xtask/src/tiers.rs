@@ -225,12 +225,14 @@ fn prepare_state(ws: &Workspace, state_dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Where the test processes reach the fakes: `KBC_OIDC_URL` (signing in) and `KBC_AI_URL`
-/// (scripting the model and reading what it was asked, `/__fake/…`).
+/// Where the test processes reach the fakes: `KBC_OIDC_URL` (signing in), `KBC_AI_URL`
+/// (scripting the model and reading what it was asked, `/__fake/…`) and `KBC_SITES_URL` (the
+/// businesses' websites: pointing listings at them, counting what was fetched).
 #[derive(Debug, Default)]
 struct FakeUrls {
     oidc: String,
     ai: String,
+    sites: String,
 }
 
 impl FakeUrls {
@@ -238,13 +240,15 @@ impl FakeUrls {
         Self {
             oidc: fakes.oidc.base_url().to_owned(),
             ai: fakes.ai.base_url().to_owned(),
+            sites: fakes.sites.base_url().to_owned(),
         }
     }
 
     fn apply(&self, command: &mut Command) {
         command
             .env("KBC_OIDC_URL", &self.oidc)
-            .env("KBC_AI_URL", &self.ai);
+            .env("KBC_AI_URL", &self.ai)
+            .env("KBC_SITES_URL", &self.sites);
     }
 }
 

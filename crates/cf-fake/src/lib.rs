@@ -8,10 +8,12 @@
 //! It also fakes Google's OpenID provider (sign-in with test identities, real RS256
 //! id_tokens) for the product's Google sign-in, and the AI provider (`ai`: Workers AI's
 //! OpenAI-compatible chat completions, Whisper speech-to-text and MeloTTS text-to-speech,
-//! scripted by tests over HTTP, canned answers otherwise) for the business assistant.
+//! scripted by tests over HTTP, canned answers otherwise) for the business assistant, and
+//! small businesses' own websites (`sites`) for the analyzer to read.
 //!
-//! It owns only test doubles: the product never uses them, and `xtask` runs only the OpenID
-//! and AI fakes, as the sign-in and model providers of local development and end-to-end tests.
+//! It owns only test doubles: the product never uses them, and `xtask` runs only the OpenID,
+//! AI and sites fakes, as the sign-in and model providers and the businesses' websites of
+//! local development and end-to-end tests.
 
 pub mod ai;
 pub mod cloudflare;
@@ -19,9 +21,11 @@ mod d1;
 pub mod github;
 pub mod http;
 pub mod oidc;
+pub mod sites;
 
 pub use ai::Ai;
 pub use cloudflare::{Accounts, Cloudflare};
 pub use github::GitHub;
 pub use http::{Call, Fault, Reply, Server};
 pub use oidc::Provider;
+pub use sites::Sites;
