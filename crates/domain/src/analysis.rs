@@ -288,6 +288,18 @@ pub async fn attempt_failed(db: &impl Database, business_id: i64, reason: &str) 
     Ok(())
 }
 
+/// How many attempts at listing `business_id`'s current analysis failed.
+pub async fn attempts(db: &impl Database, business_id: i64) -> DbResult<i64> {
+    fetch_integer(
+        db,
+        &Statement::new(
+            "SELECT coalesce(max(attempts), 0) FROM listing_analyses WHERE business_id = ?1",
+        )
+        .bind(business_id),
+    )
+    .await
+}
+
 /// Puts listing `business_id`'s analysis in the dead-letter list with the last failure's
 /// reason, and counts it as failed for its run.
 pub async fn dead_letter(

@@ -89,6 +89,7 @@ pub fn problems(configs: &Configs, code: &BTreeMap<Worker, BTreeSet<String>>) ->
     check_production_logs(configs, &mut problems);
     check_identity_provider(configs, &mut problems);
     check_model_endpoints(configs, &mut problems);
+    check_allow_lists(configs, &mut problems);
     for (worker, names) in &configs.manifest.optional {
         for name in names {
             if !code[worker].contains(name) {
@@ -377,6 +378,25 @@ fn check_model_endpoints(configs: &Configs, problems: &mut Vec<String>) {
             if MODEL_ENDPOINT_VARS.contains(&name.as_str()) && !value.starts_with("https://") {
                 problems.push(format!(
                     "{}: [env.production.vars] {name} is {value}; a model endpoint must be https://",
+                    file(w)
+                ));
+            }
+        }
+    }
+}
+
+/// The analyzer's URL guard lets an allow-listed origin past its rules (loopback, ports):
+/// only the local fakes may be on such a list, so no deployed environment sets one, as a var
+/// or as a secret.
+fn check_allow_lists(configs: &Configs, problems: &mut Vec<String>) {
+    for env in [Environment::Production, Environment::Preview] {
+        for w in &configs.workers {
+            let secrets = configs.manifest.secrets.get(&(env, w.worker)).cloned().unwrap_or_default();
+            let names = w.vars(Some(env)).into_keys().chain(secrets);
+            for name in names.filter(|n| n.ends_with("_ALLOWED_ORIGINS")) {
+                problems.push(format!(
+                    "{}: {env} sets {name}, an allow-list past the URL guard's rules; \
+                     only the local environment may have one",
                     file(w)
                 ));
             }
@@ -706,6 +726,22 @@ mod tests {
         assert!(
             other[0].contains("wrangler/analyzer.toml") && other[0].contains("must be https://")
         );
+    }
+
+    #[test]
+    fn an_allow_list_past_the_url_guard_is_refused_outside_local() {
+        let (mut configs, code) = repository();
+        set_production_var(
+            &mut configs,
+            Worker::Analyzer,
+            "ANALYZER_ALLOWED_ORIGINS",
+            "https://sites.example.org",
+        );
+
+        let found = problems_mentioning(&configs, &code, "ANALYZER_ALLOWED_ORIGINS");
+
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].contains("wrangler/analyzer.toml") && found[0].contains("only the local"));
     }
 
     #[test]
