@@ -40,6 +40,12 @@ const PENDING_REPLY: &str =
 const HELP_REPLY: &str = "Hi! I'm your business assistant (a local fake, with canned answers). \
     I can help with your listing and its description, your hours, photos, recent leads, \
     analytics, your page, and social posts. Try \"Set our Saturday hours to 9-1\".";
+/// The canned text of a request without tools (the cron workers' writing): a blog post when
+/// the instructions ask for one, a listing's description otherwise.
+const BLOG_REPLY: &str = "A warm welcome to the businesses that joined the directory this week \
+    (written by the local fake model).";
+const DESCRIPTION_REPLY: &str = "A friendly local business serving its neighbours across the \
+    Kiamichi country, with honest work and a warm welcome (written by the local fake model).";
 /// The most of a tool's result the canned answer repeats.
 const TOOL_ECHO_CHARS: usize = 200;
 /// Hours proposed when the request names none.
@@ -265,6 +271,7 @@ impl Ai {
         self.chat.push(body);
         let (answer, delay) = match self.script.pop_front() {
             Some(step) => (step.answer, step.delay),
+            None if chat.tools.is_empty() => (written(&chat.messages), None),
             None => (canned(&chat.messages), None),
         };
         let reply = match answer {
@@ -545,6 +552,16 @@ fn pieces(text: &str, count: usize) -> Vec<String> {
 
 /// The unscripted answer: after a tool ran, a reply about its result; otherwise a tool call
 /// for a request it recognises in the owner's last words, or what the assistant can do.
+/// The canned answer to a request without tools: writing, not a conversation.
+fn written(messages: &[Message]) -> Answer {
+    let blog = messages
+        .iter()
+        .filter(|m| m.role == Role::System)
+        .filter_map(|m| m.content.as_deref())
+        .any(|text| text.to_lowercase().contains("blog"));
+    Answer::Text(if blog { BLOG_REPLY } else { DESCRIPTION_REPLY }.into())
+}
+
 fn canned(messages: &[Message]) -> Answer {
     if let Some(result) = messages.last().filter(|m| m.role == Role::Tool) {
         let content = result.content.as_deref().unwrap_or_default();
@@ -780,9 +797,34 @@ mod tests {
         json!({
             "model": "@cf/meta/llama-3.3-70b-instruct-fp8-fast",
             "messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": said}],
+            "tools": [{"type": "function", "function": {"name": "get_listing", "parameters": {}}}],
             "stream": stream,
             "stream_options": {"include_usage": true},
         })
+    }
+
+    #[test]
+    fn a_request_without_tools_is_answered_with_writing() {
+        let server = Ai::start().unwrap();
+        let ask = |system: &str| {
+            let body = json!({
+                "model": "@cf/meta/llama-3.3-70b-instruct-fp8-fast",
+                "messages": [{"role": "system", "content": system},
+                             {"role": "user", "content": "{\"current_description\": \"\"}"}],
+            });
+            let answer: Value =
+                serde_json::from_str(&post(&server, CHAT_PATH, body).text().unwrap()).unwrap();
+            answer["choices"][0]["message"]["content"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        };
+
+        assert_eq!(
+            ask("Write a description of the business."),
+            DESCRIPTION_REPLY
+        );
+        assert_eq!(ask("You write the weekly blog post."), BLOG_REPLY);
     }
 
     /// A streamed answer as the product reads it: the text, the tool calls, the usage, and
