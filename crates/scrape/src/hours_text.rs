@@ -510,12 +510,9 @@ fn hours(tokens: &[Token], at: usize) -> Option<(String, usize)> {
     let mut spans = Vec::new();
     let mut i = at;
     let mut last = at;
-    loop {
-        let (Some(Kind::Time(opens)), Some(Kind::Range), Some(Kind::Time(closes))) =
-            (kind(i), kind(i + 1), kind(i + 2))
-        else {
-            break;
-        };
+    while let (Some(Kind::Time(opens)), Some(Kind::Range), Some(Kind::Time(closes))) =
+        (kind(i), kind(i + 1), kind(i + 2))
+    {
         spans.push(resolve(opens, closes));
         last = i + 2;
         // Split shifts: "8-12, 1-5", "8am-12pm & 1pm-5pm", "8-12 1-5".
@@ -753,7 +750,7 @@ mod tests {
         expected.push((6, "9:00-12:00"));
         let (found, range) = parse_located(&text).unwrap();
         assert_eq!(found, week(&expected));
-        assert_eq!(&text[range], "Mon-Fri 8-5, Sat 9-12");
+        assert_eq!(text.get(range), Some("Mon-Fri 8-5, Sat 9-12"));
     }
 
     #[test]
