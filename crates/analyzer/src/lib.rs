@@ -1,26 +1,21 @@
-//! The `analyzer` worker: enriches listings on its cron (02:00, 14:00, 20:00 UTC). Each run
-//! is claimed and recorded in `job_runs`; the enrichment pipeline itself arrives with its
-//! own issue, and until then a run is recorded as skipped, saying so.
-#![cfg(target_arch = "wasm32")]
+//! The `analyzer` worker: keeps listings complete and current from their own websites. Its
+//! cron (02:00, 14:00, 20:00 UTC) selects the due listings fairly
+//! (`kbc_domain::analysis::select_due`) and puts one message per listing on its queue; its
+//! queue consumer analyzes a batch a few listings at a time (`analyze`: read the website
+//! through the guard (`reader`), extract, offer each value), retries what failed for a
+//! passing reason with a growing delay, and records what kept failing — the queue's
+//! dead-letter queue, consumed here too — in the list admins replay from the console (the
+//! agent asks through its service binding: `POST /replay` takes the requests recorded in D1).
+//! On the 14:00 run the model also writes (`writer`). `offers` (what facts offer a listing)
+//! is plain Rust, tested natively; the rest runs only in a Worker.
 
-use kbc_domain::jobs::Outcome;
-use kbc_edge::runtime;
-use worker::{Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent, event};
+pub mod offers;
 
-const WORKER: &str = "analyzer";
-
-#[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    Ok(runtime::health_only(&req, &env, WORKER, env!("CARGO_PKG_VERSION")).await)
-}
-
-#[event(scheduled)]
-async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
-    runtime::run_scheduled(&event, &env, WORKER, async |_db, job, _now| {
-        Ok((
-            Outcome::Skipped,
-            format!("{job}: the enrichment pipeline is not part of this release"),
-        ))
-    })
-    .await;
-}
+#[cfg(target_arch = "wasm32")]
+mod analyze;
+#[cfg(target_arch = "wasm32")]
+mod reader;
+#[cfg(target_arch = "wasm32")]
+mod worker_entry;
+#[cfg(target_arch = "wasm32")]
+mod writer;

@@ -180,12 +180,22 @@ pub fn log_request(line: &RequestLine) {
 
 /// Runs the job scheduled on `event`'s cron for `worker` exactly once per scheduled time,
 /// recording its `job_runs` row from claim to outcome. A cron with no job is recorded as a
+/// The run a scheduled job works for: its `job_runs` id (the work's own records name it),
+/// the job, when it started and the time it was scheduled for.
+#[derive(Debug, Clone, Copy)]
+pub struct ScheduledRun {
+    pub id: i64,
+    pub job: &'static str,
+    pub now: i64,
+    pub scheduled_at: i64,
+}
+
 /// failure so a misconfigured trigger is visible, never silent.
 pub async fn run_scheduled(
     event: &ScheduledEvent,
     env: &Env,
     worker: &str,
-    work: impl AsyncFnOnce(&D1, &'static str, i64) -> Result<(Outcome, String), DomainError>,
+    work: impl AsyncFnOnce(&D1, &ScheduledRun) -> Result<(Outcome, String), DomainError>,
 ) {
     let cron = event.cron();
     let Ok(db) = database(env) else { return };
@@ -225,7 +235,13 @@ pub async fn run_scheduled(
             format!("no job is scheduled for {worker} on cron '{cron}'"),
         )
     } else {
-        match work(&db, job, started).await {
+        let run = ScheduledRun {
+            id,
+            job,
+            now: started,
+            scheduled_at,
+        };
+        match work(&db, &run).await {
             Ok(result) => result,
             Err(err) => {
                 console_error!("{worker}: {job} failed: {err}");

@@ -19,9 +19,9 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
 
 #[event(scheduled)]
 async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
-    runtime::run_scheduled(&event, &env, WORKER, async |db, job, now| match job {
+    runtime::run_scheduled(&event, &env, WORKER, async |db, run| match run.job {
         "rotate_featured" => {
-            let rotation = featured::rotate(db, now).await?;
+            let rotation = featured::rotate(db, run.now).await?;
             // The home page and search show featured listings: retire their cached copies.
             if let Some(kv) = runtime::cache(&env) {
                 cache::publish_generation(&kv, db).await?;
