@@ -98,8 +98,13 @@ pub async fn draft_weekly_post(db: &D1, config: &ModelConfig, now: i64) -> Strin
     let listed: Vec<serde_json::Value> = fresh
         .iter()
         .map(|l| {
-            serde_json::json!({"name": l.name, "category": l.category, "town": format!("{}, {}", l.city, l.state),
-                "description": l.description.chars().take(300).collect::<String>(), "link": format!("/business/{}", l.slug)})
+            serde_json::json!({
+                "name": l.name,
+                "category": l.category,
+                "town": format!("{}, {}", l.city, l.state),
+                "description": l.description.chars().take(300).collect::<String>(),
+                "link": format!("/business/{}", l.slug),
+            })
         })
         .collect();
     let body = ask(

@@ -391,7 +391,12 @@ fn check_model_endpoints(configs: &Configs, problems: &mut Vec<String>) {
 fn check_allow_lists(configs: &Configs, problems: &mut Vec<String>) {
     for env in [Environment::Production, Environment::Preview] {
         for w in &configs.workers {
-            let secrets = configs.manifest.secrets.get(&(env, w.worker)).cloned().unwrap_or_default();
+            let secrets = configs
+                .manifest
+                .secrets
+                .get(&(env, w.worker))
+                .cloned()
+                .unwrap_or_default();
             let names = w.vars(Some(env)).into_keys().chain(secrets);
             for name in names.filter(|n| n.ends_with("_ALLOWED_ORIGINS")) {
                 problems.push(format!(
