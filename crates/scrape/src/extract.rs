@@ -1161,11 +1161,10 @@ fn json_ld(scripts: &[String], page_url: &Url) -> Facts {
     for (_, node) in candidates {
         let mut from_node = Facts::default();
         read_business(node, &ids, page_url, &mut from_node);
-        // A field comes whole from the first node stating it, never mixed across businesses.
+        // Contact fields come whole from the first node stating them, never mixed across
+        // businesses; profiles and images (the publisher's logo) add up.
         fill(&mut facts.phones, std::mem::take(&mut from_node.phones));
         fill(&mut facts.emails, std::mem::take(&mut from_node.emails));
-        fill(&mut facts.social, std::mem::take(&mut from_node.social));
-        fill(&mut facts.images, std::mem::take(&mut from_node.images));
         let has_address = facts.street.is_some() || facts.city.is_some() || facts.zip.is_some();
         if has_address {
             from_node.street = None;
