@@ -29,6 +29,8 @@ const MOST_JSON_NODES: usize = 2_000;
 const MOST_JSON_DEPTH: usize = 12;
 /// Visible text kept for reading hours.
 const MOST_TEXT: usize = 64 << 10;
+/// Open elements followed at once (microdata scopes and values, templates, scripts).
+const MOST_FRAMES: usize = 256;
 /// Text kept for one microdata value.
 const MOST_CAPTURE: usize = 4 << 10;
 const MOST_DESCRIPTION: usize = 2_000;
@@ -239,6 +241,10 @@ enum Role {
 impl Page {
     /// Pushes a frame closed by the element's end tag; false for elements without content.
     fn open(&mut self, el: &mut Element, state: &Rc<RefCell<Page>>, kind: FrameKind) -> bool {
+        // Unclosed elements pile up; past this depth they are not followed at all.
+        if self.frames.len() >= MOST_FRAMES {
+            return false;
+        }
         let id = self.next_id;
         let state = Rc::clone(state);
         let closed = el.on_end_tag(Box::new(move |_: &mut EndTag<'_>| {
@@ -302,10 +308,12 @@ impl Page {
                     ..
                 }) = self.frames.last_mut()
                 {
-                    if script.len() + text.len() <= MOST_SCRIPT {
+                    // A script too long to be read whole is dropped rather than read cut; the
+                    // NUL marks it so later chunks are not appended to nothing.
+                    if script.starts_with('\u{0}') {
+                    } else if script.len() + text.len() <= MOST_SCRIPT {
                         script.push_str(text);
                     } else {
-                        // Too long to be read whole: dropped rather than read cut.
                         script.clear();
                         script.push('\u{0}');
                     }
@@ -1161,11 +1169,10 @@ fn json_ld(scripts: &[String], page_url: &Url) -> Facts {
     for (_, node) in candidates {
         let mut from_node = Facts::default();
         read_business(node, &ids, page_url, &mut from_node);
-        // A field comes whole from the first node stating it, never mixed across businesses.
+        // Contact fields come whole from the first node stating them, never mixed across
+        // businesses; profiles and images (the publisher's logo) add up.
         fill(&mut facts.phones, std::mem::take(&mut from_node.phones));
         fill(&mut facts.emails, std::mem::take(&mut from_node.emails));
-        fill(&mut facts.social, std::mem::take(&mut from_node.social));
-        fill(&mut facts.images, std::mem::take(&mut from_node.images));
         let has_address = facts.street.is_some() || facts.city.is_some() || facts.zip.is_some();
         if has_address {
             from_node.street = None;
@@ -1475,5 +1482,110 @@ fn weekday(text: &str) -> Option<usize> {
 fn fill<T>(mine: &mut Vec<T>, theirs: Vec<T>) {
     if mine.is_empty() {
         *mine = theirs;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile(url: &str) -> Option<(&'static str, String)> {
+        social(&Url::parse(url).unwrap())
+    }
+
+    #[test]
+    fn social_profiles_are_told_from_share_buttons_and_posts() {
+        assert_eq!(
+            profile("https://facebook.com/profile.php?id=123&ref=x"),
+            Some((
+                "facebook",
+                "https://facebook.com/profile.php?id=123&ref=x".to_owned()
+            ))
+        );
+        assert_eq!(
+            profile("http://twitter.com/acme/?utm_source=site"),
+            Some(("x", "https://twitter.com/acme".to_owned()))
+        );
+        assert_eq!(profile("https://fb.me/acme").map(|p| p.0), Some("facebook"));
+        assert_eq!(
+            profile("https://maps.app.goo.gl/xyz").map(|p| p.0),
+            Some("google")
+        );
+        for not_profile in [
+            "https://www.facebook.com/sharer/sharer.php?u=x",
+            "https://www.facebook.com/share.php?u=x",
+            "https://www.facebook.com/v18.0/plugins/page.php",
+            "https://www.facebook.com/tr?id=1",
+            "https://www.instagram.com/p/Cx1/",
+            "https://www.linkedin.com/shareArticle?url=x",
+            "https://youtu.be/abc",
+            "https://www.yelp.com/writeareview/biz/x",
+            "https://example.com/facebook.com/acme",
+            "ftp://facebook.com/acme",
+        ] {
+            assert_eq!(profile(not_profile), None, "{not_profile}");
+        }
+    }
+
+    #[test]
+    fn entities_are_decoded_and_unknown_ones_kept() {
+        assert_eq!(
+            decode_entities("Tom &amp; Jerry&rsquo;s &#8211; &#x41;"),
+            "Tom & Jerry’s – A"
+        );
+        assert_eq!(decode_entities("AT&T &bogus; &"), "AT&T &bogus; &");
+        assert_eq!(decode_entities("&#0; &#xFFFFFFFF;"), "\u{FFFD} \u{FFFD}");
+    }
+
+    #[test]
+    fn a_one_line_address_splits_into_its_parts() {
+        let mut facts = Facts::default();
+        set_address(
+            &mut facts,
+            "12 Main St, Suite 4, Hugo, Oklahoma, 74743-1234",
+            Source::Text,
+            "",
+        );
+        assert_eq!(facts.street.unwrap().value, "12 Main St, Suite 4");
+        assert_eq!(facts.city.unwrap().value, "Hugo");
+        assert_eq!(facts.state.unwrap().value, "Oklahoma");
+        assert_eq!(facts.zip.unwrap().value, "74743-1234");
+    }
+
+    #[test]
+    fn emails_must_look_like_addresses() {
+        assert_eq!(
+            email(" mailto:Info@Acme.example?subject=hi"),
+            Some("Info@Acme.example".into())
+        );
+        assert_eq!(email("info at acme dot com"), None);
+        assert_eq!(email("@acme.example"), None);
+        assert_eq!(email("info@localhost"), None);
+        assert_eq!(
+            mailto("mailto:a@x.example,b@y.example?cc=c@z.example"),
+            ["a@x.example", "b@y.example"]
+        );
+    }
+
+    #[test]
+    fn evidence_is_collapsed_and_capped_at_200_characters() {
+        assert_eq!(snippet("  a \n\t b  "), "a b");
+        let long = snippet(&"é".repeat(500));
+        assert_eq!(long.chars().count(), 200);
+        assert!(long.ends_with('…'));
+    }
+
+    #[test]
+    fn unclosed_itemprops_beyond_the_frame_cap_are_not_followed() {
+        let mut html = String::from(
+            r#"<div itemscope itemtype="https://schema.org/Store"><h1 itemprop="name">Acme</h1>"#,
+        );
+        html.push_str(&r#"<span itemprop="description">x"#.repeat(5_000));
+        let facts = extract(
+            html.as_bytes(),
+            encoding_rs::UTF_8,
+            &Url::parse("https://a.example/").unwrap(),
+        );
+        assert_eq!(facts.name.unwrap().value, "Acme");
     }
 }
