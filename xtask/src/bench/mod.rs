@@ -11,9 +11,11 @@
 //! scenario is a fixed number of requests at a fixed concurrency, so a run is bounded and
 //! stops by itself. At 1,000 businesses it also times the analytics queue: listing views
 //! from a browser until its consumer has counted every one, and the assistant's typed and
-//! voice turns on the agent worker against the fake model. Results and verdicts are
+//! voice turns on the agent worker against the fake model, and the analyzer's queue working
+//! through every listing against the fake business websites. Results and verdicts are
 //! printed and written to docs/BENCHMARKS.md.
 
+mod analyzer;
 mod assistant;
 mod load;
 mod report;
@@ -47,10 +49,11 @@ pub struct Options {
 
 pub fn run(ws: &Workspace, options: Options) -> Result<()> {
     setup::all(ws)?;
-    let bundles = build::build(ws, &[Worker::Api, Worker::Agent])?;
+    let bundles = build::build(ws, &[Worker::Api, Worker::Agent, Worker::Analyzer])?;
     let mut rows = Vec::new();
     let mut consumer = None;
     let mut turns = None;
+    let mut enrichment = None;
     for businesses in [SMALL, LARGE] {
         let state_dir = ws.target_dir().join(format!("bench-state-{businesses}"));
         prepare(ws, &state_dir, businesses)?;
@@ -65,10 +68,16 @@ pub fn run(ws: &Workspace, options: Options) -> Result<()> {
             consumer = Some(analytics_queue(ws, &state_dir, &slugs, options)?);
             println!("\n━━ {} businesses, assistant turns", thousands(businesses));
             turns = Some(assistant::turns(ws, &state_dir, ASSISTANT_TURNS)?);
+            println!(
+                "\n━━ {} businesses, the analyzer's queue",
+                thousands(businesses)
+            );
+            enrichment = Some(analyzer::listings_per_minute(ws, &state_dir)?);
         }
     }
     let consumer = consumer.unwrap_or_default();
     let turns = turns.unwrap_or_default();
+    let enrichment = enrichment.unwrap_or_default();
 
     let results = report::results_table(&rows, CEILING);
     println!("\n{results}");
@@ -102,6 +111,7 @@ pub fn run(ws: &Workspace, options: Options) -> Result<()> {
          ### Throughput and latency\n\n{results}\n\
          ### Analytics queue\n\n{consumer}\n\
          ### Assistant turns\n\n{turns}\n\
+         ### The analyzer's queue\n\n{enrichment}\n\
          ### Targets\n\n{targets}",
         date = workspace::utc_date(workspace::unix_now()),
         sha = ws.git_sha()?,
