@@ -311,3 +311,293 @@ impl AnalyzerPage {
         Ok(Self::new(viewer, runs, letters, notice))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kbc_domain::Paged;
+    use kbc_domain::analysis::Part;
+    use kbc_domain::suggestions::ForReview;
+
+    const HOSTILE: &str = "<script>alert(1)</script> \"Quoted\" & 'Co'";
+    const ESCAPED: &str = "&#60;script&#62;alert(1)&#60;/script&#62;";
+    /// 2026-01-01 00:00 UTC: 6:00 PM on New Year's Eve in Oklahoma.
+    const NEW_YEAR: i64 = 1_767_225_600;
+
+    fn viewer() -> Viewer {
+        Viewer {
+            email: "olive@example.test".into(),
+            name: "Olive".into(),
+            is_admin: false,
+            csrf: "token123".into(),
+        }
+    }
+
+    fn nav() -> BusinessNav {
+        BusinessNav {
+            id: 7,
+            name: "Hugo Feed".into(),
+            slug: "hugo-feed".into(),
+            public: true,
+            site_origin: "https://kiamichibizconnect.com".into(),
+            current: "suggestions",
+            unread: 0,
+            businesses: Vec::new(),
+        }
+    }
+
+    fn suggestion(id: i64, field: &str, value: &str, source: &str) -> Suggestion {
+        Suggestion {
+            id,
+            field: field.into(),
+            current_value: String::new(),
+            suggested_value: value.into(),
+            confidence: 0.846,
+            source_url: source.into(),
+            evidence: format!("Seen: {value}"),
+            status: "pending".into(),
+            created_at: NEW_YEAR,
+        }
+    }
+
+    fn dashboard(pending: Vec<Suggestion>, refused: Option<Refused>) -> String {
+        SuggestionsPage::new(viewer(), nav(), pending, refused, None)
+            .render()
+            .unwrap()
+    }
+
+    /// The rendered text of one suggestion's section.
+    fn section_of(html: &str, id: i64) -> &str {
+        let (_, rest) = html.split_once(&format!("id=\"suggestion-{id}\"")).unwrap();
+        rest.split_once("</section>").unwrap().0
+    }
+
+    #[test]
+    fn text_from_a_website_renders_as_text_and_only_http_sources_become_links() {
+        let html = dashboard(
+            vec![
+                suggestion(1, "description", HOSTILE, "javascript:alert(1)"),
+                suggestion(
+                    2,
+                    "phone",
+                    "+15805550199",
+                    "https://hugofeed.example/contact",
+                ),
+            ],
+            None,
+        );
+        assert!(!html.contains("<script>alert"), "{html}");
+        assert!(html.contains(ESCAPED));
+        assert!(!html.contains("href=\"javascript:"));
+        assert!(
+            section_of(&html, 1).contains("javascript:alert(1)"),
+            "shown as text"
+        );
+        assert!(section_of(&html, 2).contains(
+            "<a href=\"https://hugofeed.example/contact\" rel=\"nofollow noopener noreferrer\">"
+        ));
+    }
+
+    #[test]
+    fn each_suggestion_offers_accept_edit_and_reject_with_the_token() {
+        let html = dashboard(vec![suggestion(3, "hours", "Mon 8:00-17:00", "")], None);
+        let one = section_of(&html, 3);
+        assert!(one.contains("Opening hours"));
+        assert!(one.contains("85% confident"));
+        for action in ["accept", "accept-edited", "reject"] {
+            assert!(
+                one.contains(&format!("action=\"/dashboard/7/suggestions/3/{action}\"")),
+                "{action}"
+            );
+        }
+        assert_eq!(one.matches("name=\"csrf\" value=\"token123\"").count(), 3);
+        assert!(one.contains("<textarea id=\"suggestion-3-value\" name=\"value\""));
+        assert!(one.contains(">Mon 8:00-17:00</textarea>"), "prefilled");
+        assert!(!one.contains("read on"), "no source, no source line");
+    }
+
+    #[test]
+    fn a_refused_value_shows_beside_its_own_suggestion_as_typed() {
+        let refused = Refused {
+            id: 2,
+            value: Some("not an email".into()),
+            errors: vec![FieldError::new("email", "must be an email address")],
+        };
+        let html = dashboard(
+            vec![
+                suggestion(1, "phone", "+15805550199", ""),
+                suggestion(2, "email", "hugo@example.test", ""),
+            ],
+            Some(refused),
+        );
+        let (first, second) = (section_of(&html, 1), section_of(&html, 2));
+        assert!(!first.contains("aria-invalid") && !first.contains("<details open>"));
+        assert!(second.contains("<details open>"));
+        assert!(second.contains("value=\"not an email\" aria-invalid=\"true\""));
+        assert!(second.contains("Not accepted: email: must be an email address"));
+    }
+
+    #[test]
+    fn a_refused_accept_as_suggested_keeps_the_suggested_value_in_the_box() {
+        let refused = Refused {
+            id: 1,
+            value: None,
+            errors: vec![FieldError::new("zip", "must be 5 digits")],
+        };
+        let html = dashboard(vec![suggestion(1, "zip", "74743", "")], Some(refused));
+        assert!(section_of(&html, 1).contains("value=\"74743\" aria-invalid=\"true\""));
+    }
+
+    #[test]
+    fn nothing_pending_says_so() {
+        let html = dashboard(Vec::new(), None);
+        assert!(html.contains("No suggestion waits for you."));
+        assert!(html.contains("href=\"/dashboard/7/suggestions\" aria-current=\"page\""));
+    }
+
+    #[test]
+    fn the_queue_names_each_listing_and_posts_to_the_console_keeping_its_page() {
+        let item = |id, business_id: i64, name: &str| ForReview {
+            business_id,
+            business_name: name.into(),
+            business_slug: "slug".into(),
+            suggestion: suggestion(id, "zip", "74743", ""),
+        };
+        let paged = Paged {
+            items: vec![item(3, 7, HOSTILE), item(4, 8, "Pine Ridge Bakery")],
+            total: 27,
+            page: Page {
+                number: 2,
+                size: PAGE_SIZE,
+            },
+        };
+        let html = SuggestionQueuePage::new(viewer(), paged, None, None)
+            .render()
+            .unwrap();
+        assert!(!html.contains("<script>alert") && html.contains(ESCAPED));
+        assert!(html.contains("<a href=\"/admin/businesses/8\">Pine Ridge Bakery</a>: ZIP code"));
+        assert!(html.contains("action=\"/admin/businesses/7/suggestions/3/reject?page=2\""));
+        assert!(html.contains("action=\"/admin/businesses/8/suggestions/4/accept-edited?page=2\""));
+        assert!(html.contains("27 waiting"));
+        assert!(html.contains("href=\"/admin/suggestions\" rel=\"prev\""));
+    }
+
+    #[test]
+    fn an_empty_queue_says_so() {
+        let paged = Paged {
+            items: Vec::new(),
+            total: 0,
+            page: Page::first(PAGE_SIZE),
+        };
+        let html = SuggestionQueuePage::new(viewer(), paged, None, None)
+            .render()
+            .unwrap();
+        assert!(html.contains("No suggestion waits for a decision."));
+    }
+
+    #[derive(Template)]
+    #[template(source = r#"{% include "completeness.html" %}"#, ext = "html")]
+    struct Card {
+        card: CompletenessCard,
+    }
+
+    #[test]
+    fn the_completeness_card_shows_the_score_what_is_missing_and_the_last_reading() {
+        let completeness = Completeness {
+            score: 75,
+            missing: vec![Part::Description, Part::Hours],
+        };
+        let last = LastAnalysis {
+            analyzed_at: NEW_YEAR,
+            outcome: "analyzed".into(),
+            detail: HOSTILE.into(),
+        };
+        let card = CompletenessCard::new(7, Some(completeness), Some(last), 2);
+        let html = Card { card }.render().unwrap();
+        assert!(html.contains("value=\"75\""));
+        assert!(html.contains("<li>a description</li><li>opening hours</li>"));
+        assert!(html.contains("December 31, 2025, 6:00 PM"));
+        assert!(!html.contains("<script>alert") && html.contains(ESCAPED));
+        assert!(
+            html.contains("<a href=\"/dashboard/7/suggestions\">2 suggestions wait for you</a>")
+        );
+        assert!(!html.contains("style="), "the CSP forbids inline styles");
+    }
+
+    #[test]
+    fn a_listing_never_analyzed_says_so() {
+        let html = Card {
+            card: CompletenessCard::new(7, None, None, 0),
+        }
+        .render()
+        .unwrap();
+        assert!(html.contains("has not read your website yet"));
+        assert!(html.contains("No suggestion waits for you"));
+    }
+
+    fn letter(id: i64, requested: Option<i64>, replayed: Option<i64>) -> DeadLetter {
+        DeadLetter {
+            id,
+            business_id: 7,
+            business_name: HOSTILE.into(),
+            run_id: Some(1),
+            reason: "timed out".into(),
+            attempts: 3,
+            failed_at: NEW_YEAR,
+            replay_requested_at: requested,
+            replayed_at: replayed,
+        }
+    }
+
+    #[test]
+    fn the_analyzer_page_counts_runs_and_offers_replay_only_once() {
+        let run = RunCounts {
+            run_id: 1,
+            scheduled_at: NEW_YEAR,
+            started_at: NEW_YEAR,
+            outcome: "ok".into(),
+            detail: String::new(),
+            selected: 12,
+            analyzed: 10,
+            suggested: 9,
+            auto_applied: 2,
+            failed: 1,
+            note: "model: 4 descriptions".into(),
+        };
+        let letters = Paged {
+            items: vec![
+                letter(1, None, None),
+                letter(2, Some(NEW_YEAR), None),
+                letter(3, Some(NEW_YEAR), Some(NEW_YEAR)),
+            ],
+            total: 3,
+            page: Page::first(PAGE_SIZE),
+        };
+        let html = AnalyzerPage::new(viewer(), vec![run], letters, None)
+            .render()
+            .unwrap();
+        let counts = "<td>ok</td><td>12</td><td>10</td><td>9</td><td>2</td><td>1</td>";
+        assert!(html.contains(&format!(
+            "<td>December 31, 2025, 6:00 PM</td>{counts}<td>model: 4 descriptions</td>"
+        )));
+        assert!(html.contains("action=\"/admin/analyzer/dead-letters/1/replay\""));
+        assert_eq!(html.matches("/replay\"").count(), 1);
+        assert!(html.contains("Asked December 31, 2025, 6:00 PM"));
+        assert!(html.contains("Queued again December 31, 2025, 6:00 PM"));
+        assert!(!html.contains("<script>alert") && html.contains(ESCAPED));
+    }
+
+    #[test]
+    fn an_analyzer_that_never_ran_says_so() {
+        let letters = Paged {
+            items: Vec::new(),
+            total: 0,
+            page: Page::first(PAGE_SIZE),
+        };
+        let html = AnalyzerPage::new(viewer(), Vec::new(), letters, None)
+            .render()
+            .unwrap();
+        assert!(html.contains("No run recorded yet."));
+        assert!(html.contains("No analysis failed for good."));
+    }
+}
