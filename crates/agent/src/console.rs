@@ -1,17 +1,21 @@
 //! The signed-in pages behind the gate in [`crate::app`]: the account page, and the admin
-//! console's reads (queue, review, users, audit) and changes (approve, reject, roles,
-//! sessions, invitations). Rights were checked before these run; each change names the exact
-//! object it touches, and every admin change is recorded in the audit log by the domain.
+//! console's reads (queue, review, users, audit, suggestions, the analyzer) and changes
+//! (approve, reject, roles, sessions, invitations, suggestions, replays). Rights were checked
+//! before these run; each change names the exact object it touches, and every admin change is
+//! recorded in the audit log by the domain.
 
 use crate::respond::{self, not_found, page, problem, redirect};
-use crate::routes::Route;
+use crate::routes::{Route, SuggestionAction};
 use crate::sign_in::{self, query};
 use kbc_console::chrome::{Notice, Viewer};
 use kbc_console::pages::{
-    AccountPage, AuditPage, ClaimPage, ClaimsPage, JobsPage, ListingPage, ListingsPage,
-    PostEditorPage, PostsPage, ReviewPage, SubmissionsPage, UsersPage,
+    AccountPage, AnalyzerPage, AuditPage, ClaimPage, ClaimsPage, JobsPage, ListingPage,
+    ListingsPage, PostEditorPage, PostsPage, Refused, ReviewPage, SubmissionsPage,
+    SuggestionQueuePage, UsersPage,
 };
+use kbc_domain::FieldError;
 use kbc_domain::accounts::{self, Granted, Role, Session};
+use kbc_domain::analysis;
 use kbc_domain::audit::{self, Filter};
 use kbc_domain::blog::{self, Publication};
 use kbc_domain::claims::{self, ClaimOutcome, Decided};
@@ -19,6 +23,7 @@ use kbc_domain::db::d1::D1;
 use kbc_domain::edits::{Author, Means};
 use kbc_domain::error::DomainError;
 use kbc_domain::submissions::{self, Decision};
+use kbc_domain::suggestions::{self, Decided as Suggested};
 use kbc_domain::values::Email;
 use kbc_domain::values::Slug;
 use kbc_domain::{Page, cache};
@@ -26,7 +31,7 @@ use kbc_domain::{leads, listings};
 use kbc_edge::runtime;
 use kbc_identity::secrets::random_secret;
 use kbc_site::forms::{Form, FormState};
-use worker::{Env, Request, Response, console_error};
+use worker::{Env, Method, Request, RequestInit, Response, console_error};
 
 /// What a `done` parameter after a redirect says; fixed texts, so nothing is reflected.
 pub(crate) fn notice(req: &Request) -> Option<Notice> {
@@ -128,6 +133,27 @@ pub(crate) fn notice(req: &Request) -> Option<Notice> {
         "alt-invalid" => (
             false,
             "A description is needed (at most 200 characters); nothing was changed.",
+        ),
+        "suggestion-accepted" => (
+            true,
+            "Accepted: the listing shows it now, and its history can undo it.",
+        ),
+        "suggestion-rejected" => (true, "Rejected: that value will not be suggested again."),
+        "suggestion-already" => (
+            false,
+            "That suggestion was already decided; nothing was changed.",
+        ),
+        "replay-queued" => (
+            true,
+            "Replay requested: the analyzer has queued that listing again.",
+        ),
+        "replay-recorded" => (
+            true,
+            "Replay recorded: the analyzer's next run will queue it.",
+        ),
+        "replay-already" => (
+            false,
+            "A replay of that analysis was already requested; nothing was changed.",
         ),
         _ => return None,
     };
@@ -247,6 +273,16 @@ pub async fn read(route: Route, req: &Request, db: &D1, session: &Session) -> Re
                 .await
                 .map(|p| page(200, &p))
         }
+        Route::Suggestions => {
+            SuggestionQueuePage::load(db, viewer.clone(), number, None, notice(req))
+                .await
+                .map(|p| page(200, &p))
+                .map_err(DomainError::from)
+        }
+        Route::Analyzer => AnalyzerPage::load(db, viewer.clone(), number, notice(req))
+            .await
+            .map(|p| page(200, &p))
+            .map_err(DomainError::from),
         Route::Submissions => SubmissionsPage::load(db, viewer.clone(), number, notice(req))
             .await
             .map(|p| page(200, &p)),
@@ -375,6 +411,54 @@ pub async fn change(
             .await
             .map(|()| format!("/admin/businesses/{business}?done=spam")),
         Route::Claim(slug) => return claim(form, db, session, &slug, now).await,
+        Route::ListingSuggestion(business, id, action) => {
+            let number = page_number(req).unwrap_or(Page::first(1));
+            let author = Author::admin(&actor, Means::Console);
+            let decided = decide_suggestion(db, &author, business, id, action, form, now).await;
+            return match decided {
+                Ok(Ok(done)) => {
+                    if done == "suggestion-accepted" {
+                        publish(env, db).await;
+                    } else if done == "suggestion-rejected" {
+                        let entry = audit::entry(
+                            &actor,
+                            "suggestion.reject",
+                            "suggestion",
+                            &id.to_string(),
+                            None,
+                            None,
+                            now,
+                        );
+                        if let Err(err) = kbc_domain::db::Database::execute(db, &entry).await {
+                            console_error!("recording a rejected suggestion: {err}");
+                        }
+                    }
+                    let page = match number.number {
+                        1 => String::new(),
+                        n => format!("page={n}&"),
+                    };
+                    redirect(&format!("/admin/suggestions?{page}done={done}"))
+                }
+                Ok(Err(refused)) => {
+                    match SuggestionQueuePage::load(db, viewer.clone(), number, Some(refused), None)
+                        .await
+                    {
+                        Ok(queue) => page(422, &queue),
+                        Err(err) => failed(&err.into(), viewer),
+                    }
+                }
+                Err(err) => failed(&err, viewer),
+            };
+        }
+        Route::ReplayAnalysis(id) => {
+            let done = match analysis::request_replay(db, &actor, id, now).await {
+                Ok(Suggested::Done) if queue_replays(env).await => "replay-queued",
+                Ok(Suggested::Done) => "replay-recorded",
+                Ok(Suggested::AlreadyDecided) => "replay-already",
+                Err(err) => return failed(&err, viewer),
+            };
+            return redirect(&format!("/admin/analyzer?done={done}"));
+        }
         Route::ApproveClaim(id) | Route::RejectClaim(id) => {
             let approve = matches!(route, Route::ApproveClaim(_));
             let Ok(token) = random_secret() else {
@@ -628,5 +712,71 @@ async fn save_post(
             }
         }
         Err(err) => failed(&err, viewer),
+    }
+}
+
+/// Decides suggestion `id` of listing `business` as `action` says (an edited value comes as
+/// the form's `value`): the `done` notice to show, or why the value was refused (nothing
+/// stored). An accepted value changes the public listing: the caller publishes.
+pub(crate) async fn decide_suggestion(
+    db: &D1,
+    author: &Author,
+    business: i64,
+    id: i64,
+    action: SuggestionAction,
+    form: &Form,
+    now: i64,
+) -> Result<Result<&'static str, Refused>, DomainError> {
+    let edited = (action == SuggestionAction::AcceptEdited).then(|| form.get("value").to_owned());
+    if edited.as_deref().is_some_and(|v| v.trim().is_empty()) {
+        // Clearing a field is the editor's job, not a suggestion's.
+        return match suggestions::find(db, business, id).await? {
+            None => Err(DomainError::NotFound("suggestion".into())),
+            Some(found) if found.status != "pending" => Ok(Ok("suggestion-already")),
+            Some(_) => {
+                let errors = vec![FieldError::new("value", "type a value, or reject it")];
+                Ok(Err(Refused {
+                    id,
+                    value: edited,
+                    errors,
+                }))
+            }
+        };
+    }
+    let decided = match (action, &edited) {
+        (SuggestionAction::Reject, _) => suggestions::reject(db, business, id, now).await,
+        (_, Some(value)) => suggestions::accept_edited(db, author, business, id, value, now).await,
+        (_, None) => suggestions::accept(db, author, business, id, now).await,
+    };
+    Ok(Ok(match decided {
+        Ok(Suggested::AlreadyDecided) => "suggestion-already",
+        Ok(Suggested::Done) if action == SuggestionAction::Reject => "suggestion-rejected",
+        Ok(Suggested::Done) => "suggestion-accepted",
+        Err(DomainError::Invalid(errors)) => {
+            let value = edited;
+            return Ok(Err(Refused { id, value, errors }));
+        }
+        Err(err) => return Err(err),
+    }))
+}
+
+/// Asks the analyzer, through its service binding, to queue the requested replays now; false
+/// when it could not (its next run takes them then).
+async fn queue_replays(env: &Env) -> bool {
+    let Ok(analyzer) = env.service("ANALYZER") else {
+        return false;
+    };
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post);
+    match analyzer.fetch("https://analyzer/replay", Some(init)).await {
+        Ok(response) if (200..300).contains(&response.status_code()) => true,
+        Ok(response) => {
+            console_error!("the analyzer refused a replay: {}", response.status_code());
+            false
+        }
+        Err(err) => {
+            console_error!("asking the analyzer to replay: {err}");
+            false
+        }
     }
 }

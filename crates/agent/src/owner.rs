@@ -1,17 +1,17 @@
 //! The owner dashboard behind the gate in [`crate::app`]: the businesses someone runs, adding
 //! a listing, and for one business (which the gate checked they own, or that they are an
-//! admin) its editor, special days, history with undo, photos (uploaded to R2) and leads
-//! inbox. Every domain call
+//! admin) its editor, special days, history with undo, photos (uploaded to R2), leads
+//! inbox and the analyzer's suggestions. Every domain call
 //! names the business id of the route, so an id of another business finds nothing.
 
-use crate::console::{failed, notice, page_number, publish};
+use crate::console::{decide_suggestion, failed, notice, page_number, publish};
 use crate::respond::{self, Allow, not_found, page, problem, redirect, secure};
-use crate::routes::{OwnerRoute, PhotoAction, Route, SectionAction};
+use crate::routes::{OwnerRoute, PhotoAction, Route, SectionAction, SuggestionAction};
 use crate::sign_in::query;
 use kbc_console::chrome::Viewer;
 use kbc_console::pages::{
     self, AnalyticsPage, BuilderPage, BusinessNav, DashboardPage, EditorPage, HistoryPage,
-    LeadPage, LeadsPage, NewListingPage, OverviewPage, PhotosPage, SpecialDayForm,
+    LeadPage, LeadsPage, NewListingPage, OverviewPage, PhotosPage, SpecialDayForm, SuggestionsPage,
 };
 use kbc_domain::FieldError;
 use kbc_domain::accounts::{Role, Session};
@@ -205,6 +205,7 @@ fn section(route: &OwnerRoute) -> &'static str {
         | OwnerRoute::LeadStage(_) => "leads",
         OwnerRoute::Photos | OwnerRoute::Photo(..) | OwnerRoute::PhotoOrder => "photos",
         OwnerRoute::Analytics => "analytics",
+        OwnerRoute::Suggestions | OwnerRoute::Suggestion(..) => "suggestions",
         _ => "page",
     }
 }
@@ -369,6 +370,10 @@ async fn business_read(
             let builder = BuilderPage::load(db, viewer, nav, None, notice(req)).await?;
             builder_page(200, &builder, env)
         }
+        OwnerRoute::Suggestions => page(
+            200,
+            &SuggestionsPage::load(db, viewer, nav, None, notice(req)).await?,
+        ),
         OwnerRoute::Analytics => {
             let period = match query(req, "days").as_deref() {
                 None | Some("") => Period::default(),
@@ -417,13 +422,16 @@ pub async fn change(
         (Route::Owner(id, owner), Some(kind)) => {
             let author = author(session, kind);
             let action = Route::Owner(id, owner.clone()).template();
-            // Field edits and undo are audited with their change (`listings::save`).
+            // Field edits, undo and accepted suggestions are audited with their change
+            // (`listings::save`).
             let audited_there = matches!(
                 owner,
                 OwnerRoute::Edit
                     | OwnerRoute::AddSpecialDay
                     | OwnerRoute::RemoveSpecialDay(_)
                     | OwnerRoute::Undo(_)
+                    | OwnerRoute::Suggestion(_, SuggestionAction::Accept)
+                    | OwnerRoute::Suggestion(_, SuggestionAction::AcceptEdited)
             );
             let response = if owner == OwnerRoute::Photos {
                 let bytes = upload.and_then(|u| u.bytes);
@@ -681,6 +689,21 @@ async fn business_change(
             page_builder::restore(db, id, number, now).await?;
             publish(env, db).await;
             redirect(&format!("{base}/page?done=restored"))
+        }
+        OwnerRoute::Suggestion(suggestion, action) => {
+            match decide_suggestion(db, author, id, suggestion, action, form, now).await? {
+                Ok(done) => {
+                    if done == "suggestion-accepted" {
+                        publish(env, db).await;
+                    }
+                    redirect(&format!("{base}/suggestions?done={done}"))
+                }
+                Err(refused) => {
+                    let Opened { nav, .. } = open(db, env, session, id, &route).await?;
+                    let again = SuggestionsPage::load(db, viewer, nav, Some(refused), None).await?;
+                    page(422, &again)
+                }
+            }
         }
         OwnerRoute::PhotoOrder => {
             let Some(order) = order_of(form) else {

@@ -50,6 +50,14 @@ pub enum Route {
     ApproveClaim(i64),
     RejectClaim(i64),
     Jobs,
+    /// The review queue of every listing's suggestions.
+    Suggestions,
+    /// A suggestion (second id) for a listing (first id), decided from the console.
+    ListingSuggestion(i64, i64, SuggestionAction),
+    /// The analyzer's runs and dead letters.
+    Analyzer,
+    /// A dead letter analyzed again.
+    ReplayAnalysis(i64),
     /// The owner dashboard: their businesses, claims and added listings.
     Dashboard,
     /// Adding a new listing from the dashboard: the form (GET) and sending it (POST).
@@ -155,6 +163,9 @@ pub enum OwnerRoute {
     Unpublish,
     Restore(i64),
     Assistant(AssistantRoute),
+    /// What the analyzer suggests for the listing.
+    Suggestions,
+    Suggestion(i64, SuggestionAction),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,6 +175,25 @@ pub enum PhotoAction {
     /// A step earlier or later (`/earlier`, `/later`).
     Move(Direction),
     Remove,
+}
+
+/// Deciding a suggestion: as suggested, as edited (`value`), or not at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SuggestionAction {
+    Accept,
+    AcceptEdited,
+    Reject,
+}
+
+impl SuggestionAction {
+    fn resolve(segment: &str) -> Option<Self> {
+        match segment {
+            "accept" => Some(Self::Accept),
+            "accept-edited" => Some(Self::AcceptEdited),
+            "reject" => Some(Self::Reject),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -227,6 +257,10 @@ impl OwnerRoute {
             ["page", "unpublish"] => Self::Unpublish,
             ["page", "snapshots", number, "restore"] => Self::Restore(id_of(number)?),
             ["assistant", rest @ ..] => Self::Assistant(AssistantRoute::resolve(rest)?),
+            ["suggestions"] => Self::Suggestions,
+            ["suggestions", suggestion, action] => {
+                Self::Suggestion(id_of(suggestion)?, SuggestionAction::resolve(action)?)
+            }
             _ => return None,
         })
     }
@@ -240,7 +274,8 @@ impl OwnerRoute {
             | Self::Lead(_)
             | Self::PhotoImage(_)
             | Self::Analytics
-            | Self::Builder => Kind::Read,
+            | Self::Builder
+            | Self::Suggestions => Kind::Read,
             Self::Edit | Self::Photos => Kind::Form,
             Self::Assistant(assistant) => assistant.kind(),
             _ => Kind::Change,
@@ -272,6 +307,8 @@ impl OwnerRoute {
             Self::Unpublish => "/dashboard/{id}/page/unpublish",
             Self::Restore(_) => "/dashboard/{id}/page/snapshots/{number}/restore",
             Self::Assistant(assistant) => assistant.template(true),
+            Self::Suggestions => "/dashboard/{id}/suggestions",
+            Self::Suggestion(..) => "/dashboard/{id}/suggestions/{suggestion}/{action}",
         }
     }
 }
@@ -338,6 +375,18 @@ impl Route {
             ["admin", "claims", id, "approve"] => Route::ApproveClaim(id_of(id)?),
             ["admin", "claims", id, "reject"] => Route::RejectClaim(id_of(id)?),
             ["admin", "jobs"] => Route::Jobs,
+            ["admin", "suggestions"] => Route::Suggestions,
+            ["admin", "businesses", id, "suggestions", suggestion, action] => {
+                Route::ListingSuggestion(
+                    id_of(id)?,
+                    id_of(suggestion)?,
+                    SuggestionAction::resolve(action)?,
+                )
+            }
+            ["admin", "analyzer"] => Route::Analyzer,
+            ["admin", "analyzer", "dead-letters", id, "replay"] => {
+                Route::ReplayAnalysis(id_of(id)?)
+            }
             ["admin", "assistant", rest @ ..] => Route::Assistant(AssistantRoute::resolve(rest)?),
             ["dashboard"] => Route::Dashboard,
             ["dashboard", "new"] => Route::NewListing,
@@ -365,7 +414,9 @@ impl Route {
             | Route::SpamLead(..)
             | Route::CreatePost
             | Route::SavePost(_)
-            | Route::UnpublishPost(_) => Kind::Change,
+            | Route::UnpublishPost(_)
+            | Route::ListingSuggestion(..)
+            | Route::ReplayAnalysis(_) => Kind::Change,
             // Starting a sign-in stores state, so it is a POST too; its page is a GET.
             Route::SignIn | Route::Claim(_) | Route::NewListing => Kind::Form,
             Route::Owner(_, owner) => owner.kind(),
@@ -440,6 +491,12 @@ impl Route {
             Route::ApproveClaim(_) => "/admin/claims/{id}/approve",
             Route::RejectClaim(_) => "/admin/claims/{id}/reject",
             Route::Jobs => "/admin/jobs",
+            Route::Suggestions => "/admin/suggestions",
+            Route::ListingSuggestion(..) => {
+                "/admin/businesses/{id}/suggestions/{suggestion}/{action}"
+            }
+            Route::Analyzer => "/admin/analyzer",
+            Route::ReplayAnalysis(_) => "/admin/analyzer/dead-letters/{id}/replay",
             Route::Dashboard => "/dashboard",
             Route::NewListing => "/dashboard/new",
             Route::Owner(_, owner) => owner.template(),
@@ -479,6 +536,10 @@ impl Route {
                 | Route::ApproveClaim(_)
                 | Route::RejectClaim(_)
                 | Route::Jobs
+                | Route::Suggestions
+                | Route::ListingSuggestion(..)
+                | Route::Analyzer
+                | Route::ReplayAnalysis(_)
                 | Route::Assistant(_)
         )
     }
@@ -617,6 +678,78 @@ mod tests {
         );
         assert!(!Route::Assistant(AssistantRoute::Approve(1)).accepts("GET"));
         assert_eq!(resolve("/dashboard/3/assistant/actions/x/approve"), None);
+    }
+
+    #[test]
+    fn suggestion_and_analyzer_routes_take_their_methods_and_rights() {
+        let owner = |rest: OwnerRoute| Route::Owner(3, rest);
+        let accept = |action| owner(OwnerRoute::Suggestion(9, action));
+        let cases = [
+            (
+                "/dashboard/3/suggestions",
+                owner(OwnerRoute::Suggestions),
+                Kind::Read,
+                false,
+            ),
+            (
+                "/dashboard/3/suggestions/9/accept",
+                accept(SuggestionAction::Accept),
+                Kind::Change,
+                false,
+            ),
+            (
+                "/dashboard/3/suggestions/9/accept-edited",
+                accept(SuggestionAction::AcceptEdited),
+                Kind::Change,
+                false,
+            ),
+            (
+                "/dashboard/3/suggestions/9/reject",
+                accept(SuggestionAction::Reject),
+                Kind::Change,
+                false,
+            ),
+            ("/admin/suggestions", Route::Suggestions, Kind::Read, true),
+            (
+                "/admin/businesses/3/suggestions/9/accept-edited",
+                Route::ListingSuggestion(3, 9, SuggestionAction::AcceptEdited),
+                Kind::Change,
+                true,
+            ),
+            ("/admin/analyzer", Route::Analyzer, Kind::Read, true),
+            (
+                "/admin/analyzer/dead-letters/4/replay",
+                Route::ReplayAnalysis(4),
+                Kind::Change,
+                true,
+            ),
+        ];
+        for (path, route, kind, admin) in cases {
+            assert_eq!(resolve(path).as_ref(), Some(&route), "{path}");
+            assert_eq!(route.kind(), kind, "{path}");
+            assert_eq!(route.is_admin(), admin, "{path}");
+            assert!(
+                !route.template().contains(|c: char| c.is_ascii_digit()),
+                "{path}"
+            );
+        }
+        assert_eq!(
+            resolve("/dashboard/3/suggestions"),
+            Some(owner(OwnerRoute::Suggestions))
+        );
+        assert_eq!(owner(OwnerRoute::Suggestions).business(), Some(3));
+        assert_eq!(
+            Route::ListingSuggestion(3, 9, SuggestionAction::Accept).business(),
+            None
+        );
+        for bad in [
+            "/dashboard/3/suggestions/9/approve",
+            "/dashboard/3/suggestions/0/accept",
+            "/admin/businesses/x/suggestions/9/reject",
+            "/admin/analyzer/dead-letters/-4/replay",
+        ] {
+            assert_eq!(resolve(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -2,9 +2,11 @@
 //! assistant (`assistant`, in the dashboard and the console), the
 //! moderation queue and a submission's review (`moderation`), listings and their leads
 //! (`listings`), the owner dashboard (`owner`), the blog (`blog`), claims (`claims`), users and
-//! roles (`users`), job runs (`jobs`) and the audit log (`audit`).
+//! roles (`users`), job runs (`jobs`), the audit log (`audit`), and the analyzer's suggestions,
+//! runs and dead letters (`analyzer`).
 
 mod account;
+mod analyzer;
 mod assistant;
 mod audit;
 mod blog;
@@ -16,6 +18,9 @@ mod owner;
 mod users;
 
 pub use account::{AccountPage, ProblemPage, SignInPage};
+pub use analyzer::{
+    AnalyzerPage, CompletenessCard, Refused, SuggestionQueuePage, SuggestionRow, SuggestionsPage,
+};
 pub use assistant::{AssistantPage, AssistantView, Card, Entry};
 pub use audit::AuditPage;
 pub use blog::{PostEditorPage, PostsPage};

@@ -4,6 +4,7 @@
 //! the page builder, and the analytics. Every
 //! loader takes the business id the gate already checked the viewer may open.
 
+use super::analyzer::CompletenessCard;
 use super::listings::ListingForm;
 use super::{PAGE_SIZE, when};
 use crate::charts::Chart;
@@ -40,7 +41,7 @@ pub struct BusinessNav {
     /// The public site's origin, for links to the listing.
     pub site_origin: String,
     /// Which section is open: `overview`, `edit`, `history`, `photos`, `leads`,
-    /// `analytics` or `page`.
+    /// `analytics`, `page` or `suggestions`.
     pub current: &'static str,
     pub unread: i64,
     pub businesses: Vec<Owned>,
@@ -76,7 +77,7 @@ impl BusinessNav {
     }
 
     /// The sections, as (key, label, path).
-    pub fn sections(&self) -> [(&'static str, &'static str, String); 8] {
+    pub fn sections(&self) -> [(&'static str, &'static str, String); 9] {
         let base = format!("/dashboard/{}", self.id);
         [
             ("overview", "Overview", base.clone()),
@@ -86,6 +87,7 @@ impl BusinessNav {
             ("leads", "Leads", format!("{base}/leads")),
             ("analytics", "Analytics", format!("{base}/analytics")),
             ("page", "Page builder", format!("{base}/page")),
+            ("suggestions", "Suggestions", format!("{base}/suggestions")),
             ("assistant", "Assistant", format!("{base}/assistant")),
         ]
     }
@@ -175,7 +177,7 @@ impl NewListingPage {
     }
 }
 
-/// `/dashboard/{id}`: how the listing stands and what needs attention.
+/// `/dashboard/{id}`: how the listing stands, how complete it is and what needs attention.
 #[derive(Template)]
 #[template(path = "overview.html")]
 pub struct OverviewPage {
@@ -183,7 +185,7 @@ pub struct OverviewPage {
     pub nav: BusinessNav,
     pub listing: Listing,
     pub last_edit: Option<(Edit, String)>,
-    pub missing: Vec<&'static str>,
+    pub card: CompletenessCard,
 }
 
 impl OverviewPage {
@@ -203,25 +205,14 @@ impl OverviewPage {
                 let at = when(edit.created_at);
                 (edit, at)
             });
-        let missing = [
-            (listing.description.trim().is_empty(), "a description"),
-            (listing.phone.is_none(), "a phone number"),
-            (listing.email.is_none(), "an email address"),
-            (listing.website.is_none(), "a website"),
-            (listing.hours.is_empty(), "opening hours"),
-            (listing.street.trim().is_empty(), "a street address"),
-        ]
-        .into_iter()
-        .filter(|(absent, _)| *absent)
-        .map(|(_, what)| what)
-        .collect();
+        let card = CompletenessCard::load(db, listing.id).await?;
         Ok(Self {
             chrome: Chrome::new(listing.name.clone(), "dashboard", Some(viewer))
                 .with_notice(notice),
             nav,
             listing,
             last_edit,
-            missing,
+            card,
         })
     }
 }
