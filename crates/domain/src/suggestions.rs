@@ -311,6 +311,10 @@ pub async fn accept_edited(
     value: &str,
     now: i64,
 ) -> DomainResult<Decided> {
+    // Accepting nothing would clear the field: that is an edit of the listing, not of this.
+    if value.trim().is_empty() {
+        return Err(DomainError::invalid("value", "type a value, or reject it"));
+    }
     decide_accept(db, author, business_id, id, Some(value), now).await
 }
 
@@ -541,6 +545,47 @@ pub(crate) mod tests {
             block_on(propose(&db, created.id, &bad, NOW)),
             Err(DomainError::Invalid(_))
         ));
+    }
+
+    #[test]
+    fn an_edited_value_is_checked_saved_and_recorded_and_an_empty_one_refused() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        let created = insert(&db, &business("Hugo Feed", some_category(&db, "food")));
+        let id = suggest(&db, created.id, Field::Phone, "(580) 555-0199");
+        let actor = crate::accounts::tests::signed_in(&db, "olive", "olive@example.test");
+        let author = Author::owner(&actor, Means::Dashboard);
+        assert!(matches!(
+            block_on(accept_edited(&db, &author, created.id, id, "  ", NOW)),
+            Err(DomainError::Invalid(_))
+        ));
+        assert!(matches!(
+            block_on(accept_edited(
+                &db,
+                &author,
+                created.id,
+                id,
+                "not a phone",
+                NOW
+            )),
+            Err(DomainError::Invalid(_))
+        ));
+        let done = block_on(accept_edited(
+            &db,
+            &author,
+            created.id,
+            id,
+            "580-555-0100",
+            NOW,
+        ))
+        .unwrap();
+        assert_eq!(done, Decided::Done);
+        let listing = block_on(listings::find(&db, created.id)).unwrap().unwrap();
+        assert_eq!(listing.phone.as_deref(), Some("+15805550100"));
+        let saved = block_on(find(&db, created.id, id)).unwrap().unwrap();
+        assert_eq!(
+            (saved.status.as_str(), saved.suggested_value.as_str()),
+            ("accepted", "+15805550100")
+        );
     }
 
     #[test]
