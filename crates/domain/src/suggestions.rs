@@ -252,6 +252,10 @@ pub async fn propose(
     let edit = input.parse().map_err(DomainError::Invalid)?;
     // Stored as the listing would keep it (a phone number in its one written form).
     let suggested = new.field.value_in(&listing.edited(&edit).as_input());
+    // What the listing already says (or would clear it) is nothing to suggest.
+    if suggested.is_empty() || suggested == new.field.value_in(&listing.as_input()) {
+        return Ok(None);
+    }
     let evidence: String = new.evidence.chars().take(1000).collect();
     #[derive(Deserialize)]
     struct Id {
@@ -586,6 +590,24 @@ pub(crate) mod tests {
             (saved.status.as_str(), saved.suggested_value.as_str()),
             ("accepted", "+15805550100")
         );
+    }
+
+    #[test]
+    fn the_value_the_listing_already_has_is_not_suggested() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        let created = insert(&db, &business("Hugo Feed", some_category(&db, "food")));
+        let same = NewSuggestion {
+            field: Field::City,
+            value: "Idabel",
+            confidence: 0.97,
+            source_url: "",
+            evidence: "",
+        };
+        assert_eq!(
+            block_on(propose(&db, created.id, &same, NOW)).unwrap(),
+            None
+        );
+        assert!(block_on(pending(&db, created.id)).unwrap().is_empty());
     }
 
     #[test]
