@@ -63,6 +63,8 @@ const CONSOLE_PAGES = {
   'console-businesses': '/admin/businesses',
   'console-claims': '/admin/claims',
   'console-jobs': '/admin/jobs',
+  'console-suggestions': '/admin/suggestions',
+  'console-analyzer': '/admin/analyzer',
   'console-blog': '/admin/blog',
   'console-post-editor': '/admin/blog/new',
   'console-users': '/admin/users',

@@ -199,6 +199,7 @@ test('every dashboard page fits phone and desktop widths', async (t) => {
     'dashboard-photos': `${dashboard}/photos`,
     'dashboard-leads': `${dashboard}/leads`,
     'dashboard-analytics': `${dashboard}/analytics`,
+    'dashboard-suggestions': `${dashboard}/suggestions`,
     'dashboard-page-builder': `${dashboard}/page`,
   };
   for (const viewport of [PHONE, DESKTOP]) {
