@@ -13,7 +13,6 @@ use kbc_console::pages::{
     ListingsPage, PostEditorPage, PostsPage, Refused, ReviewPage, SubmissionsPage,
     SuggestionQueuePage, UsersPage,
 };
-use kbc_domain::FieldError;
 use kbc_domain::accounts::{self, Granted, Role, Session};
 use kbc_domain::analysis;
 use kbc_domain::audit::{self, Filter};
@@ -728,21 +727,6 @@ pub(crate) async fn decide_suggestion(
     now: i64,
 ) -> Result<Result<&'static str, Refused>, DomainError> {
     let edited = (action == SuggestionAction::AcceptEdited).then(|| form.get("value").to_owned());
-    if edited.as_deref().is_some_and(|v| v.trim().is_empty()) {
-        // Clearing a field is the editor's job, not a suggestion's.
-        return match suggestions::find(db, business, id).await? {
-            None => Err(DomainError::NotFound("suggestion".into())),
-            Some(found) if found.status != "pending" => Ok(Ok("suggestion-already")),
-            Some(_) => {
-                let errors = vec![FieldError::new("value", "type a value, or reject it")];
-                Ok(Err(Refused {
-                    id,
-                    value: edited,
-                    errors,
-                }))
-            }
-        };
-    }
     let decided = match (action, &edited) {
         (SuggestionAction::Reject, _) => suggestions::reject(db, business, id, now).await,
         (_, Some(value)) => suggestions::accept_edited(db, author, business, id, value, now).await,

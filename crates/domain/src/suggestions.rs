@@ -317,7 +317,11 @@ pub async fn accept_edited(
 ) -> DomainResult<Decided> {
     // Accepting nothing would clear the field: that is an edit of the listing, not of this.
     if value.trim().is_empty() {
-        return Err(DomainError::invalid("value", "type a value, or reject it"));
+        return match find(db, business_id, id).await? {
+            None => Err(DomainError::NotFound("suggestion".into())),
+            Some(found) if found.status != "pending" => Ok(Decided::AlreadyDecided),
+            Some(_) => Err(DomainError::invalid("value", "type a value, or reject it")),
+        };
     }
     decide_accept(db, author, business_id, id, Some(value), now).await
 }
