@@ -267,7 +267,11 @@ fn spawn(ws: &Workspace, state_dir: &Path, spec: &Spec, logs: &Logs) -> Result<R
         .arg(state_dir)
         .args(["--ip", "127.0.0.1", "--port", &spec.port.to_string()])
         .args(["--inspector-port", &spec.inspector_port().to_string()])
-        .args(["--test-scheduled", "--show-interactive-dev-session=false"]);
+        .args(["--test-scheduled", "--show-interactive-dev-session=false"])
+        // Service bindings (the agent's to the analyzer) connect through wrangler's dev
+        // registry: one per state directory, so a `dev` stack and a test run side by side
+        // never reach each other's workers of the same name.
+        .env("WRANGLER_REGISTRY_PATH", state_dir.join("dev-registry"));
     for (name, value) in &spec.vars {
         command.arg("--var").arg(format!("{name}:{value}"));
     }
