@@ -18,6 +18,8 @@ CREATE TABLE field_suggestions (
     source_url      TEXT NOT NULL DEFAULT '',
     evidence        TEXT NOT NULL DEFAULT '' CHECK (length(evidence) <= 1000),
     status          TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'accepted', 'rejected')),
+    -- What was saved when it was accepted, when the reviewer edited it first.
+    accepted_value  TEXT,
     -- 1 when the analyzer applied it itself (an empty field, high confidence, capped per day).
     auto_applied    INTEGER NOT NULL DEFAULT 0 CHECK (auto_applied IN (0, 1)),
     created_at      INTEGER NOT NULL,
@@ -67,6 +69,8 @@ CREATE TABLE listing_analyses (
     outcome      TEXT CHECK (outcome IN ('read', 'nothing_to_read', 'failed')),
     -- For operators and owners: what was read or why nothing was (never a secret).
     detail       TEXT NOT NULL DEFAULT '' CHECK (length(detail) <= 500),
+    -- Why the current analysis's last attempt failed (for the dead-letter list), if it did.
+    last_error   TEXT NOT NULL DEFAULT '' CHECK (length(last_error) <= 500),
     attempts     INTEGER NOT NULL DEFAULT 0
 ) STRICT;
 CREATE INDEX idx_listing_analyses_analyzed ON listing_analyses(analyzed_at);
@@ -87,6 +91,8 @@ CREATE TABLE analysis_runs (
 -- to see and replay. A replay is requested in the console and picked up by the analyzer.
 CREATE TABLE analysis_dead_letters (
     id                  INTEGER PRIMARY KEY,
+    -- The queue's id of the message: a redelivered dead letter is recorded once.
+    message_id          TEXT NOT NULL UNIQUE,
     business_id         INTEGER NOT NULL REFERENCES businesses(id) ON DELETE CASCADE,
     run_id              INTEGER,
     reason              TEXT NOT NULL DEFAULT '' CHECK (length(reason) <= 500),

@@ -8,9 +8,10 @@ use crate::reader::{self, Unreadable};
 use crate::writer;
 use kbc_domain::DomainError;
 use kbc_domain::analysis::{self, Ending, Offered};
+use kbc_domain::cache;
 use kbc_domain::db::d1::D1;
 use kbc_domain::listings::{self, Listing};
-use kbc_domain::suggestions::NewSuggestion;
+use kbc_domain::suggestions::{Field, NewSuggestion};
 use kbc_edge::model::ModelConfig;
 use kbc_scrape::guard::Guard;
 use kbc_scrape::{charset, extract};
@@ -63,6 +64,7 @@ pub async fn analyze(
     let mut suggested = 0;
     let mut applied = 0;
     let mut site_description = None;
+    let mut description_applied = false;
     let read = match listing.website.as_deref().filter(|w| !w.trim().is_empty()) {
         None => Err(Unreadable::Refused("the listing has no website".into())),
         Some(website) => reader::read(&tools.guard, website, tools.fetch_timeout).await,
@@ -87,13 +89,24 @@ pub async fn analyze(
                     Ok(Offered::Applied) => {
                         suggested += 1;
                         applied += 1;
+                        description_applied |= offer.field == Field::Description;
                     }
                     Ok(Offered::Suggested) => suggested += 1,
                     // Known already, or a value the listing's rules refuse (a state outside
                     // the directory's three, say): nothing to offer.
                     Ok(Offered::Known) | Err(DomainError::Invalid(_)) => {}
-                    Err(err) => return Err(err.into()),
+                    Err(err) => {
+                        // What was applied before the failure is public already: say so now,
+                        // the retry will find those fields filled.
+                        if applied > 0 {
+                            publish(db, tools).await;
+                        }
+                        return Err(err.into());
+                    }
                 }
+            }
+            if applied > 0 {
+                publish(db, tools).await;
             }
             let host = page.url.host_str().unwrap_or("the website");
             (
@@ -105,6 +118,7 @@ pub async fn analyze(
     if job.describe
         && let Some(model) = &tools.model
         && needs_description(&listing)
+        && !description_applied
     {
         // The model's trouble is the run's note, never a reason to redo the website.
         if let Ok(Some(_)) =
@@ -122,6 +136,16 @@ pub async fn analyze(
         Ending::NothingToRead { suggested }
     };
     Ok(Some((ending, detail)))
+}
+
+/// A value applied to a public listing shows at once, not when the edge copy of the cache
+/// generation expires.
+async fn publish(db: &D1, tools: &Tools) {
+    if let Some(kv) = &tools.cache
+        && let Err(err) = cache::publish_generation(kv, db).await
+    {
+        worker::console_error!("analyzer: republishing the cache generation failed: {err}");
+    }
 }
 
 fn needs_description(listing: &Listing) -> bool {

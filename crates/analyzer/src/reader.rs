@@ -81,7 +81,8 @@ async fn follow(
                 let location = answer.location.ok_or_else(|| {
                     Unreadable::Refused("the website redirected without saying where".into())
                 })?;
-                url = guard.redirect(&url, &location, hops + 1).map_err(refused)?;
+                // `hops` redirects were followed before this one.
+                url = guard.redirect(&url, &location, hops).map_err(refused)?;
             }
             200..=299 => {
                 let is_html = answer.content_type.as_deref().is_some_and(|t| {

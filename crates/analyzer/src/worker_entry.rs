@@ -3,9 +3,9 @@
 
 use crate::analyze::{self, Job, Retry, Tools};
 use futures_util::StreamExt;
+use kbc_domain::analysis;
 use kbc_domain::db::d1::D1;
 use kbc_domain::jobs::Outcome;
-use kbc_domain::{analysis, cache};
 use kbc_edge::model::ModelConfig;
 use kbc_edge::{log, runtime};
 use kbc_scrape::guard::Guard;
@@ -66,7 +66,11 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let response = if method != "POST" {
         runtime::error(&kbc_edge::errors::ApiError::method_not_allowed("POST"))
     } else {
-        match replay(&env).await {
+        let replayed = match runtime::database(&env) {
+            Ok(db) => replay(&env, &db).await,
+            Err(_) => Err("the database binding is missing".to_owned()),
+        };
+        match replayed {
             Ok(sent) => runtime::json(200, &serde_json::json!({ "replayed": sent })),
             Err(err) => {
                 console_error!("{WORKER}: replaying failed: {err}");
@@ -92,21 +96,34 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
 }
 
 /// Sends every replay admins asked for (and nobody took yet) to the queue. Anyone may call
-/// it: it acts only on requests recorded in D1 by an admin, each once.
-async fn replay(env: &Env) -> std::result::Result<usize, String> {
-    let db = runtime::database(env).map_err(|_| "the database binding is missing".to_owned())?;
+/// it: it acts only on requests recorded in D1 by an admin, each once; what the queue
+/// refuses waits to be taken again.
+async fn replay(env: &Env, db: &D1) -> std::result::Result<usize, String> {
     let queue = env.queue(QUEUE).map_err(|e| e.to_string())?;
-    let taken = analysis::take_replays(&db, runtime::now())
+    let now = runtime::now();
+    let taken = analysis::take_replays(db, now)
         .await
         .map_err(|e| e.to_string())?;
-    for replay in &taken {
-        let job = Job {
+    if taken.is_empty() {
+        return Ok(0);
+    }
+    let jobs: Vec<Job> = taken
+        .iter()
+        .map(|replay| Job {
             business: replay.business_id,
             run: 0,
             describe: false,
-        };
-        queue.send(job).await.map_err(|e| e.to_string())?;
+        })
+        .collect();
+    if let Err(err) = queue.send_batch(jobs).await {
+        analysis::release_replays(db, &taken)
+            .await
+            .map_err(|e| e.to_string())?;
+        return Err(format!("the queue refused the replays: {err}"));
     }
+    analysis::mark_queued(db, &taken, now)
+        .await
+        .map_err(|e| e.to_string())?;
     Ok(taken.len())
 }
 
@@ -116,6 +133,10 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         let queue = env
             .queue(QUEUE)
             .map_err(|_| kbc_domain::DomainError::NotFound("the analysis queue binding".into()))?;
+        // Replays an admin asked for while the analyzer could not be told go out now.
+        if let Err(err) = replay(&env, db).await {
+            console_error!("{WORKER}: replays wait for the next run: {err}");
+        }
         let writing = (run.scheduled_at.rem_euclid(86_400)) / 3_600 == WRITING_HOUR;
         let model = ModelConfig::from_env(&env);
         let limit = settings(&env).run_limit;
@@ -130,6 +151,8 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
             .collect();
         for chunk in jobs.chunks(100) {
             if let Err(err) = queue.send_batch(chunk.to_vec()).await {
+                // Not in flight after all: the next run may take them.
+                analysis::release_run(db, run.id).await?;
                 return Ok((
                     Outcome::Failure,
                     format!("queueing the selected listings failed: {err}"),
@@ -171,9 +194,14 @@ async fn consume(batch: MessageBatch<Job>, env: Env, _ctx: Context) -> Result<()
     if dead_letters {
         for message in messages {
             let job = *message.body();
-            let attempts = attempts(&db, job.business).await;
-            match analysis::dead_letter(&db, job.business, job.run, attempts, runtime::now()).await
-            {
+            let message_id = message.id();
+            let letter = analysis::Letter {
+                message_id: &message_id,
+                business_id: job.business,
+                run_id: job.run,
+                attempts: attempts(&db, job.business).await,
+            };
+            match analysis::dead_letter(&db, &letter, runtime::now()).await {
                 Ok(()) => message.ack(),
                 Err(err) => {
                     console_error!("{WORKER}: recording a dead letter failed: {err}");
@@ -222,23 +250,13 @@ async fn handle(db: &D1, tools: &Tools, retry_base: u32, message: Message<Job>) 
                 return message.retry();
             }
             message.ack();
-            // A value applied to a public listing shows at once, not when the edge copy of
-            // the cache generation expires.
-            if let (
-                analysis::Ending::Read {
-                    auto_applied: 1.., ..
-                },
-                Some(kv),
-            ) = (ending, &tools.cache)
-                && let Err(err) = cache::publish_generation(kv, db).await
-            {
-                console_error!("{WORKER}: republishing the cache generation failed: {err}");
-            }
         }
         // The listing is gone (erased): nothing to do.
         Ok(None) => message.ack(),
         Err(Retry(why)) => {
-            let _ = analysis::attempt_failed(db, job.business, &why).await;
+            if let Err(err) = analysis::attempt_failed(db, job.business, &why).await {
+                console_error!("{WORKER}: recording a failed attempt failed: {err}");
+            }
             let failed = attempts(db, job.business).await.clamp(1, 10);
             let delay = retry_base.saturating_mul(1 << (failed - 1));
             message.retry_with_options(

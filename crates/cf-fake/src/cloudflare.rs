@@ -406,13 +406,19 @@ impl Cloudflare {
                 self.r2_object(request, bucket, &key.join("/"))
             }
             // wrangler looks a queue up by name (`?name=`) and reads its embedded consumers.
+            // Several `name`s ask for each of them (a deploy checks every queue it binds).
             ("GET", ["queues"]) => {
-                let wanted = request.query.get("name");
+                let wanted: Vec<&str> = request
+                    .query_pairs
+                    .iter()
+                    .filter(|(key, _)| key == "name")
+                    .map(|(_, name)| name.as_str())
+                    .collect();
                 ok_list(
                     request,
                     self.queues
                         .iter()
-                        .filter(|(_, name)| wanted.is_none_or(|w| w == *name))
+                        .filter(|(_, name)| wanted.is_empty() || wanted.contains(&name.as_str()))
                         .map(|(id, name)| self.queue_json(id, name))
                         .collect(),
                 )

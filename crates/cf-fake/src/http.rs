@@ -16,6 +16,8 @@ pub struct Request {
     /// The path without the query string.
     pub path: String,
     pub query: BTreeMap<String, String>,
+    /// Every query parameter in order, repeated names included (`?name=a&name=b`).
+    pub query_pairs: Vec<(String, String)>,
     /// Lower-cased header names.
     pub headers: BTreeMap<String, String>,
     pub body: Vec<u8>,
@@ -284,10 +286,16 @@ fn take_fault(faults: &mut Vec<Fault>, request: &Request) -> Option<Reply> {
 
 fn read(incoming: &mut tiny_http::Request) -> std::io::Result<Request> {
     let url = incoming.url().to_owned();
-    let (path, query) = match url.split_once('?') {
-        Some((path, query)) => (path.to_owned(), decode_form(query.as_bytes())),
-        None => (url, BTreeMap::new()),
+    let (path, query_pairs): (String, Vec<(String, String)>) = match url.split_once('?') {
+        Some((path, query)) => (
+            path.to_owned(),
+            url::form_urlencoded::parse(query.as_bytes())
+                .into_owned()
+                .collect(),
+        ),
+        None => (url, Vec::new()),
     };
+    let query = query_pairs.iter().cloned().collect();
     let headers = incoming
         .headers()
         .iter()
@@ -304,6 +312,7 @@ fn read(incoming: &mut tiny_http::Request) -> std::io::Result<Request> {
         method: incoming.method().as_str().to_ascii_uppercase(),
         path: percent_decode(&path),
         query,
+        query_pairs,
         headers,
         body,
     })

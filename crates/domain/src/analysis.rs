@@ -255,7 +255,8 @@ pub async fn finish(
     db.batch(&[
         Statement::new(
             "INSERT INTO listing_analyses (business_id, analyzed_at, outcome, detail) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (business_id) DO UPDATE SET analyzed_at = ?2, outcome = ?3, detail = ?4",
+             ON CONFLICT (business_id) DO UPDATE SET analyzed_at = ?2, outcome = ?3, detail = ?4,
+                                                     last_error = ''",
         )
         .bind(business_id)
         .bind(now)
@@ -279,7 +280,7 @@ pub async fn finish(
 pub async fn attempt_failed(db: &impl Database, business_id: i64, reason: &str) -> DbResult<()> {
     db.execute(
         &Statement::new(
-            "UPDATE listing_analyses SET attempts = attempts + 1, detail = ?2 WHERE business_id = ?1",
+            "UPDATE listing_analyses SET attempts = attempts + 1, last_error = ?2 WHERE business_id = ?1",
         )
         .bind(business_id)
         .bind(reason.chars().take(500).collect::<String>()),
@@ -301,40 +302,54 @@ pub async fn attempts(db: &impl Database, business_id: i64) -> DbResult<i64> {
 }
 
 /// Puts listing `business_id`'s analysis in the dead-letter list with the last failure's
-/// reason, and counts it as failed for its run.
-pub async fn dead_letter(
-    db: &impl Database,
-    business_id: i64,
-    run_id: i64,
-    attempts: i64,
-    now: i64,
-) -> DbResult<()> {
-    let reason: Option<String> = fetch_optional::<Reason>(
+/// reason, and counts it as failed for its run — once per queue message (`message_id`),
+/// however often the dead-letter queue delivers it; nothing for a listing erased since.
+pub async fn dead_letter(db: &impl Database, letter: &Letter<'_>, now: i64) -> DbResult<()> {
+    #[derive(Deserialize)]
+    struct Recorded {
+        reason: String,
+    }
+    let recorded: Option<Recorded> = fetch_optional(
         db,
-        &Statement::new("SELECT detail FROM listing_analyses WHERE business_id = ?1")
-            .bind(business_id),
-    )
-    .await?
-    .map(|r| r.detail);
-    let reason = reason.unwrap_or_default();
-    db.execute(
         &Statement::new(
-            "INSERT INTO analysis_dead_letters (business_id, run_id, reason, attempts, failed_at)
-             SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM businesses WHERE id = ?1)",
+            "INSERT INTO analysis_dead_letters (message_id, business_id, run_id, reason, attempts, failed_at)
+             SELECT ?1, b.id, ?3, coalesce(a.last_error, ''), ?4, ?5
+               FROM businesses b LEFT JOIN listing_analyses a ON a.business_id = b.id
+              WHERE b.id = ?2
+             ON CONFLICT (message_id) DO NOTHING
+             RETURNING reason",
         )
-        .bind(business_id)
-        .bind(run_id)
-        .bind(reason.as_str())
-        .bind(attempts)
+        .bind(letter.message_id)
+        .bind(letter.business_id)
+        .bind(letter.run_id)
+        .bind(letter.attempts)
         .bind(now),
     )
     .await?;
-    finish(db, business_id, run_id, Ending::Failed, &reason, now).await
+    match recorded {
+        Some(recorded) => {
+            finish(
+                db,
+                letter.business_id,
+                letter.run_id,
+                Ending::Failed,
+                &recorded.reason,
+                now,
+            )
+            .await
+        }
+        None => Ok(()),
+    }
 }
 
-#[derive(Deserialize)]
-struct Reason {
-    detail: String,
+/// What the dead-letter queue delivered: the queue's message id, the listing, its run and
+/// how many attempts failed.
+#[derive(Debug, Clone, Copy)]
+pub struct Letter<'a> {
+    pub message_id: &'a str,
+    pub business_id: i64,
+    pub run_id: i64,
+    pub attempts: i64,
 }
 
 /// One analysis that kept failing.
@@ -434,10 +449,11 @@ pub struct Replay {
     pub business_id: i64,
 }
 
-/// Takes every requested replay not taken yet (each is taken once, whoever asks) and marks
-/// its listing queued again.
+/// Takes every requested replay not taken yet (each is taken once, whoever asks). The caller
+/// queues them, then marks the listings queued ([`mark_queued`]), or gives them back
+/// ([`release_replays`]) when queueing failed.
 pub async fn take_replays(db: &impl Database, now: i64) -> DbResult<Vec<Replay>> {
-    let taken: Vec<Replay> = fetch_all(
+    fetch_all(
         db,
         &Statement::new(
             "UPDATE analysis_dead_letters SET replayed_at = ?1
@@ -445,18 +461,54 @@ pub async fn take_replays(db: &impl Database, now: i64) -> DbResult<Vec<Replay>>
         )
         .bind(now),
     )
-    .await?;
-    for replay in &taken {
-        db.execute(
-            &Statement::new(
-                "UPDATE listing_analyses SET queued_at = ?2, queued_run = 0, attempts = 0 WHERE business_id = ?1",
-            )
-            .bind(replay.business_id)
-            .bind(now),
-        )
-        .await?;
+    .await
+}
+
+/// Replays taken that could not be queued wait to be taken again.
+pub async fn release_replays(db: &impl Database, replays: &[Replay]) -> DbResult<()> {
+    let statements: Vec<Statement> = replays
+        .iter()
+        .map(|r| {
+            Statement::new("UPDATE analysis_dead_letters SET replayed_at = NULL WHERE id = ?1")
+                .bind(r.id)
+        })
+        .collect();
+    if statements.is_empty() {
+        return Ok(());
     }
-    Ok(taken)
+    db.batch(&statements).await
+}
+
+/// Marks the replayed listings queued (in flight) outside any run.
+pub async fn mark_queued(db: &impl Database, replays: &[Replay], now: i64) -> DbResult<()> {
+    let statements: Vec<Statement> = replays
+        .iter()
+        .map(|r| {
+            Statement::new(
+                "UPDATE listing_analyses SET queued_at = ?2, queued_run = 0, attempts = 0, last_error = ''
+                  WHERE business_id = ?1",
+            )
+            .bind(r.business_id)
+            .bind(now)
+        })
+        .collect();
+    if statements.is_empty() {
+        return Ok(());
+    }
+    db.batch(&statements).await
+}
+
+/// The run's listings that could not be queued are not in flight: the next run may take them.
+pub async fn release_run(db: &impl Database, run_id: i64) -> DbResult<()> {
+    db.execute(
+        &Statement::new(
+            "UPDATE listing_analyses SET queued_at = NULL
+              WHERE queued_run = ?1 AND (analyzed_at IS NULL OR analyzed_at < queued_at)",
+        )
+        .bind(run_id),
+    )
+    .await?;
+    Ok(())
 }
 
 /// One enrichment run with its counts.
@@ -650,6 +702,15 @@ mod tests {
             .collect()
     }
 
+    fn letter(message_id: &str, business_id: i64, run_id: i64) -> Letter<'_> {
+        Letter {
+            message_id,
+            business_id,
+            run_id,
+            attempts: 4,
+        }
+    }
+
     fn offer_value(
         db: &SqliteDatabase,
         id: i64,
@@ -769,7 +830,9 @@ mod tests {
         ))
         .unwrap();
         block_on(attempt_failed(&db, ids[2], "the website answered 500")).unwrap();
-        block_on(dead_letter(&db, ids[2], id, 4, NOW)).unwrap();
+        block_on(dead_letter(&db, &letter("m-1", ids[2], id), NOW)).unwrap();
+        // The dead-letter queue delivers at least once: a second delivery changes nothing.
+        block_on(dead_letter(&db, &letter("m-1", ids[2], id), NOW)).unwrap();
         block_on(note_run(
             &db,
             id,
@@ -799,30 +862,33 @@ mod tests {
         let id = listings(&db, 1)[0];
         let run_id = run(&db, NOW);
         block_on(select_due(&db, run_id, 10, NOW)).unwrap();
-        block_on(dead_letter(&db, id, run_id, 4, NOW)).unwrap();
-        let letter = block_on(dead_letters(&db, Page::first(10))).unwrap().items[0].id;
+        block_on(dead_letter(&db, &letter("m-2", id, run_id), NOW)).unwrap();
+        let letter_id = block_on(dead_letters(&db, Page::first(10))).unwrap().items[0].id;
         let admin = crate::accounts::tests::signed_in(&db, "ada", "ada@example.test");
         assert_eq!(
-            block_on(request_replay(&db, &admin, letter, NOW + 1)).unwrap(),
+            block_on(request_replay(&db, &admin, letter_id, NOW + 1)).unwrap(),
             Decided::Done
         );
         assert_eq!(
-            block_on(request_replay(&db, &admin, letter, NOW + 2)).unwrap(),
+            block_on(request_replay(&db, &admin, letter_id, NOW + 2)).unwrap(),
             Decided::AlreadyDecided
         );
         assert!(matches!(
-            block_on(request_replay(&db, &admin, letter + 99, NOW)),
+            block_on(request_replay(&db, &admin, letter_id + 99, NOW)),
             Err(crate::DomainError::NotFound(_))
         ));
         let taken = block_on(take_replays(&db, NOW + 3)).unwrap();
         assert_eq!(
             taken,
             vec![Replay {
-                id: letter,
+                id: letter_id,
                 business_id: id
             }]
         );
         assert!(block_on(take_replays(&db, NOW + 4)).unwrap().is_empty());
+        // Not queued after all (the queue refused): it waits to be taken again.
+        block_on(release_replays(&db, &taken)).unwrap();
+        assert_eq!(block_on(take_replays(&db, NOW + 5)).unwrap(), taken);
     }
 
     #[test]
@@ -852,6 +918,34 @@ mod tests {
         let history = block_on(crate::edits::history(&db, id, Page::first(10))).unwrap();
         assert_eq!(history.total, 1);
         assert_eq!(history.items[0].means, "analyzer");
+    }
+
+    #[test]
+    fn a_value_the_owner_undid_is_not_applied_again() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        let id = listings(&db, 1)[0];
+        assert_eq!(
+            offer_value(&db, id, Field::Zip, "74745", 0.97),
+            Offered::Applied
+        );
+        let history = block_on(crate::edits::history(&db, id, Page::first(10))).unwrap();
+        let owner = crate::accounts::tests::signed_in(&db, "olive", "olive@example.test");
+        let author = Author::owner(&owner, Means::Dashboard);
+        block_on(crate::edits::undo(
+            &db,
+            &author,
+            id,
+            history.items[0].id,
+            NOW + 1,
+        ))
+        .unwrap();
+        // A week later the website still says so: the field is empty again, but not refilled.
+        assert_eq!(
+            offer_value(&db, id, Field::Zip, "74745", 0.97),
+            Offered::Known
+        );
+        let listing = block_on(listings::find(&db, id)).unwrap().unwrap();
+        assert_eq!(listing.zip, "");
     }
 
     #[test]

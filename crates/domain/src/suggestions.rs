@@ -193,10 +193,14 @@ pub struct Suggestion {
     pub source_url: String,
     pub evidence: String,
     pub status: String,
+    /// What was saved instead, when the reviewer edited the value before accepting it.
+    #[serde(default)]
+    pub accepted_value: Option<String>,
     pub created_at: i64,
 }
 
-const COLUMNS: &str = "id, field, current_value, suggested_value, confidence, source_url, evidence, status, created_at";
+const COLUMNS: &str = "id, field, current_value, suggested_value, confidence, source_url, evidence, status,
+    accepted_value, created_at";
 
 /// What waits for review for `business_id`, oldest first.
 pub async fn pending(db: &impl Database, business_id: i64) -> DbResult<Vec<Suggestion>> {
@@ -234,7 +238,8 @@ pub struct NewSuggestion<'a> {
 }
 
 /// Records a suggestion when its value passes the listing's rules for that field; a value
-/// rejected before for the same field is not suggested again (`None`).
+/// suggested before for the same field is not suggested again (`None`), whatever became of
+/// it: rejected, edited to something else, or applied and then undone by the owner.
 pub async fn propose(
     db: &impl Database,
     business_id: i64,
@@ -268,7 +273,7 @@ pub async fn propose(
                  (business_id, field, current_value, suggested_value, confidence, source_url, evidence, created_at)
              SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8
               WHERE NOT EXISTS (SELECT 1 FROM field_suggestions WHERE business_id = ?1 AND field = ?2
-                                   AND suggested_value = ?4 AND status IN ('pending', 'rejected'))
+                                   AND suggested_value = ?4)
              RETURNING id",
         )
         .bind(business_id)
@@ -372,11 +377,12 @@ async fn decide_accept(
     .await;
     match saved {
         Ok(saved_value) => {
-            if saved_value != claimed.suggested_value && !saved_value.is_empty() {
-                // Edited before acceptance: the record says what was saved.
+            if saved_value != claimed.suggested_value {
+                // Edited before acceptance: the record keeps what was suggested (so it is not
+                // suggested again) and says what was saved.
                 db.execute(
                     &Statement::new(
-                        "UPDATE field_suggestions SET suggested_value = ?3 WHERE id = ?1 AND business_id = ?2",
+                        "UPDATE field_suggestions SET accepted_value = ?3 WHERE id = ?1 AND business_id = ?2",
                     )
                     .bind(id)
                     .bind(business_id)
@@ -438,7 +444,8 @@ pub async fn pending_page(
         db,
         &Statement::new(
             "SELECT s.id, s.field, s.current_value, s.suggested_value, s.confidence, s.source_url, s.evidence,
-                    s.status, s.created_at, b.id AS business_id, b.name AS business_name, b.slug AS business_slug
+                    s.status, s.accepted_value, s.created_at,
+                    b.id AS business_id, b.name AS business_name, b.slug AS business_slug
                FROM field_suggestions s JOIN businesses b ON b.id = s.business_id
               WHERE s.status = 'pending' ORDER BY s.id LIMIT ?1 OFFSET ?2",
         )
@@ -590,10 +597,9 @@ pub(crate) mod tests {
         let listing = block_on(listings::find(&db, created.id)).unwrap().unwrap();
         assert_eq!(listing.phone.as_deref(), Some("+15805550100"));
         let saved = block_on(find(&db, created.id, id)).unwrap().unwrap();
-        assert_eq!(
-            (saved.status.as_str(), saved.suggested_value.as_str()),
-            ("accepted", "+15805550100")
-        );
+        assert_eq!(saved.status, "accepted");
+        assert_eq!(saved.suggested_value, "+15805550199");
+        assert_eq!(saved.accepted_value.as_deref(), Some("+15805550100"));
     }
 
     #[test]

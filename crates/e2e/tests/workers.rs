@@ -100,6 +100,25 @@ fn the_enrichment_cron_records_one_finished_run_per_scheduled_time() {
     );
     assert_eq!(run.outcome, Outcome::Success, "{}", run.detail);
     assert!(run.finished_at.is_some() && run.detail.contains("queued for analysis"));
+    // Its queue analyzes what it queued; the next test's writes wait for it to finish.
+    let in_flight = || {
+        block_on(fetch_integer(
+            &state::database(),
+            &Statement::new(
+                "SELECT count(*) FROM listing_analyses
+                  WHERE queued_at IS NOT NULL AND (analyzed_at IS NULL OR analyzed_at < queued_at)",
+            ),
+        ))
+        .unwrap()
+    };
+    let started = std::time::Instant::now();
+    while in_flight() > 0 {
+        assert!(
+            started.elapsed().as_secs() < 150,
+            "the analysis queue did not drain"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
 }
 
 #[test]

@@ -178,8 +178,6 @@ pub fn log_request(line: &RequestLine) {
     console_log!("{}", log::json(line));
 }
 
-/// Runs the job scheduled on `event`'s cron for `worker` exactly once per scheduled time,
-/// recording its `job_runs` row from claim to outcome. A cron with no job is recorded as a
 /// The run a scheduled job works for: its `job_runs` id (the work's own records name it),
 /// the job, when it started and the time it was scheduled for.
 #[derive(Debug, Clone, Copy)]
@@ -190,6 +188,8 @@ pub struct ScheduledRun {
     pub scheduled_at: i64,
 }
 
+/// Runs the job scheduled on `event`'s cron for `worker` exactly once per scheduled time,
+/// recording its `job_runs` row from claim to outcome. A cron with no job is recorded as a
 /// failure so a misconfigured trigger is visible, never silent.
 pub async fn run_scheduled(
     event: &ScheduledEvent,

@@ -356,6 +356,7 @@ mod tests {
             source_url: source.into(),
             evidence: format!("Seen: {value}"),
             status: "pending".into(),
+            accepted_value: None,
             created_at: NEW_YEAR,
         }
     }

@@ -588,10 +588,12 @@ mod tests {
 
         let levels = configs.dependency_levels(Environment::Production).unwrap();
 
+        // The repository's own: the agent binds the analyzer (replays of dead letters).
         assert_eq!(
             levels,
             [
-                vec![Worker::Agent, Worker::Analyzer, Worker::Facebook],
+                vec![Worker::Analyzer, Worker::Facebook],
+                vec![Worker::Agent],
                 vec![Worker::Api]
             ]
         );
