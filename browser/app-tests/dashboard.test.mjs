@@ -185,7 +185,7 @@ test('the listing editor works with the keyboard alone', async (t) => {
     assert.notEqual(outline, 'none', 'focus is visible');
     await page.keyboard.press('Tab');
     presses += 1;
-    assert.ok(presses < 120, 'the save button is reachable by Tab, no trap on the way');
+    assert.ok(presses <= focusable, 'the save button is reachable by Tab, no trap on the way');
   }
   await page.keyboard.press('Enter');
   await page.waitForURL(`${APP}${dashboard}/edit?done=listing-saved`);
