@@ -199,7 +199,8 @@ pub struct Suggestion {
     pub created_at: i64,
 }
 
-const COLUMNS: &str = "id, field, current_value, suggested_value, confidence, source_url, evidence, status,
+const COLUMNS: &str =
+    "id, field, current_value, suggested_value, confidence, source_url, evidence, status,
     accepted_value, created_at";
 
 /// What waits for review for `business_id`, oldest first.
