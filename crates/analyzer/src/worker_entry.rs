@@ -169,7 +169,11 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         analysis::note_run(db, run.id, &note).await?;
         Ok((
             Outcome::Success,
-            format!("{} listings queued for analysis; {note}", selected.len()),
+            // The run's note (what the model did) is beside its counts on the analyzer's page.
+            match selected.len() {
+                1 => "1 listing queued for analysis".to_owned(),
+                n => format!("{n} listings queued for analysis"),
+            },
         ))
     })
     .await;
