@@ -37,6 +37,7 @@ pub mod db;
 pub mod directory;
 pub mod edits;
 pub mod error;
+pub mod facebook;
 pub mod featured;
 pub mod fingerprint;
 pub mod health;
