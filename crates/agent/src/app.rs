@@ -5,7 +5,7 @@
 
 use crate::respond::{self, asset, not_found, problem, redirect};
 use crate::routes::{AssistantRoute, OwnerRoute, Route};
-use crate::{assistant, console, owner, session, sign_in};
+use crate::{assistant, console, facebook, owner, session, sign_in};
 use kbc_console::chrome::Viewer;
 use kbc_domain::accounts::Role;
 use kbc_edge::http::{self, BodyError, header};
@@ -103,6 +103,12 @@ async fn serve(route: Route, req: &mut Request, env: &Env) -> Response {
             }
         }
         (Route::Callback, _) => sign_in::callback(req, env, &db, now).await,
+        // Meta's callbacks carry no session: Meta's signatures authenticate them instead.
+        (Route::FacebookWebhook, _) => facebook::webhook(req, env, &db).await,
+        (Route::DataDeletion, _) => facebook::data_deletion(req, env, &db).await,
+        (Route::DeletionStatus(code), current) => {
+            facebook::deletion_status(&code, &db, current.as_ref().map(Viewer::of)).await
+        }
         (Route::Home, None) => redirect("/sign-in"),
         (Route::Home, Some(session)) => redirect(sign_in::home_of(&session)),
         // Every POST a route accepts changes something (starting a sign-in aside, above).
@@ -172,7 +178,9 @@ async fn serve(route: Route, req: &mut Request, env: &Env) -> Response {
                             "Reload the page and try again; nothing was changed.",
                         );
                     }
-                    if let Some(assistant) = route.assistant() {
+                    if let Some(page) = route.facebook() {
+                        facebook::change(page, req, env, &form, &db, &session, route.business()).await
+                    } else if let Some(assistant) = route.assistant() {
                         let business = route.business();
                         assistant::change(
                             assistant, env, req, &form, audio, &db, &session, business, access,
@@ -184,15 +192,21 @@ async fn serve(route: Route, req: &mut Request, env: &Env) -> Response {
                         console::change(route, req, env, &form, &db, &session).await
                     }
                 }
-                _ => match route.assistant() {
-                    Some(assistant) => {
+                _ if route == Route::FacebookCallback => {
+                    facebook::callback(req, env, &db, &session).await
+                }
+                _ => match (route.facebook(), route.assistant()) {
+                    (Some(page), _) => {
+                        facebook::read(page, req, env, &db, &session, route.business()).await
+                    }
+                    (None, Some(assistant)) => {
                         let business = route.business();
                         assistant::read(assistant, env, req, &db, &session, business, access).await
                     }
-                    None if is_dashboard => {
+                    (None, None) if is_dashboard => {
                         owner::read(route, req, env, &db, &session, access).await
                     }
-                    None => console::read(route, req, &db, &session).await,
+                    (None, None) => console::read(route, req, &db, &session).await,
                 },
             }
         }

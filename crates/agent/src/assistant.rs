@@ -149,7 +149,7 @@ async fn render(
                     db,
                     session.user_id,
                     &listing,
-                    &owner::site_origin(env),
+                    &runtime::site_origin(env),
                     "assistant",
                 )
                 .await?,

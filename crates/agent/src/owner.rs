@@ -151,7 +151,7 @@ fn photos_page(status: u16, photos: &PhotosPage) -> Response {
 
 /// The page builder: its own script, and the preview's images from the public site.
 fn builder_page(status: u16, builder: &BuilderPage, env: &Env) -> Response {
-    let origin = site_origin(env);
+    let origin = runtime::site_origin(env);
     let allow = Allow {
         images: Some(&origin),
         scripts: true,
@@ -178,7 +178,7 @@ pub(crate) async fn publish_page(
         .ok_or_else(|| DomainError::NotFound("business".into()))?;
     let sections = page_builder::sections(db, id).await?;
     let site = Site {
-        origin: site_origin(env),
+        origin: runtime::site_origin(env),
         app_origin: crate::session::own_origin(env),
         now,
     };
@@ -186,11 +186,6 @@ pub(crate) async fn publish_page(
     let number = page_builder::publish(db, &store, id, html, user_id, now).await?;
     publish(env, db).await;
     Ok(number)
-}
-
-/// The public site's origin, for links to a listing.
-pub(crate) fn site_origin(env: &Env) -> String {
-    runtime::var(env, "SITE_ORIGIN").unwrap_or_else(|| "https://kiamichibizconnect.com".into())
 }
 
 /// The section of the dashboard's navigation a route belongs to.
@@ -228,7 +223,7 @@ async fn open(
         db,
         session.user_id,
         &listing,
-        &site_origin(env),
+        &runtime::site_origin(env),
         section(route),
     )
     .await?;
@@ -727,7 +722,7 @@ async fn editor_again(
     edit: Option<(ListingInput, Vec<FieldError>)>,
     special: SpecialDayForm,
 ) -> Result<Response, DomainError> {
-    let nav = BusinessNav::load(db, session.user_id, listing, &site_origin(env), "edit").await?;
+    let nav = BusinessNav::load(db, session.user_id, listing, &runtime::site_origin(env), "edit").await?;
     let again =
         EditorPage::load(db, Viewer::of(session), nav, listing, edit, special, None).await?;
     Ok(page(422, &again))
@@ -784,7 +779,7 @@ async fn add_photo(
     let refused = |problems| async {
         let listing = pages::listing(db, id).await?;
         let nav =
-            BusinessNav::load(db, session.user_id, &listing, &site_origin(env), "photos").await?;
+            BusinessNav::load(db, session.user_id, &listing, &runtime::site_origin(env), "photos").await?;
         let again =
             PhotosPage::load(db, viewer.clone(), nav, Some((alt.clone(), problems)), None).await?;
         Ok::<_, DomainError>(photos_page(422, &again))

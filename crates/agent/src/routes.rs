@@ -66,6 +66,113 @@ pub enum Route {
     Owner(i64, OwnerRoute),
     /// An admin's own assistant in the console, under `/admin/assistant`.
     Assistant(AssistantRoute),
+    /// The directory's own Facebook Page, under `/admin/facebook`.
+    Facebook(FacebookRoute),
+    /// Where Facebook Login comes back (for owners and admins alike; the login names its Page).
+    FacebookCallback,
+    /// Meta's webhook: the subscription check (GET) and events (POST, signed by Meta).
+    FacebookWebhook,
+    /// Meta's data-deletion callback (POST, a signed request).
+    DataDeletion,
+    /// The status page of a data deletion, by its confirmation code.
+    DeletionStatus(String),
+}
+
+/// A Facebook Page's addresses, under `/dashboard/{id}/facebook` and `/admin/facebook`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FacebookRoute {
+    Home,
+    /// Starts Facebook Login (POST).
+    Connect,
+    /// Picks one of the Pages offered after the login.
+    Pick,
+    Disconnect,
+    Settings,
+    /// Writes a post.
+    NewPost,
+    Post(i64, PostAction),
+    Comment(i64, CommentAction),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PostAction {
+    Edit,
+    Reschedule,
+    Approve,
+    Cancel,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommentAction {
+    /// Saves a reply draft typed by a person.
+    Draft,
+    /// Asks the model for a reply draft.
+    Suggest,
+    /// Posts the drafted reply: the owner's approval.
+    Reply,
+}
+
+impl FacebookRoute {
+    fn resolve(rest: &[&str]) -> Option<Self> {
+        Some(match rest {
+            [] => Self::Home,
+            ["connect"] => Self::Connect,
+            ["pages"] => Self::Pick,
+            ["disconnect"] => Self::Disconnect,
+            ["settings"] => Self::Settings,
+            ["posts"] => Self::NewPost,
+            ["posts", post, action] => Self::Post(
+                id_of(post)?,
+                match *action {
+                    "edit" => PostAction::Edit,
+                    "reschedule" => PostAction::Reschedule,
+                    "approve" => PostAction::Approve,
+                    "cancel" => PostAction::Cancel,
+                    _ => return None,
+                },
+            ),
+            ["comments", comment, action] => Self::Comment(
+                id_of(comment)?,
+                match *action {
+                    "draft" => CommentAction::Draft,
+                    "suggest" => CommentAction::Suggest,
+                    "reply" => CommentAction::Reply,
+                    _ => return None,
+                },
+            ),
+            _ => return None,
+        })
+    }
+
+    fn kind(&self) -> Kind {
+        match self {
+            Self::Home => Kind::Read,
+            Self::NewPost => Kind::Form,
+            _ => Kind::Change,
+        }
+    }
+
+    /// The template after `/dashboard/{id}` or `/admin`.
+    fn template(&self, owner: bool) -> &'static str {
+        match (self, owner) {
+            (Self::Home, true) => "/dashboard/{id}/facebook",
+            (Self::Connect, true) => "/dashboard/{id}/facebook/connect",
+            (Self::Pick, true) => "/dashboard/{id}/facebook/pages",
+            (Self::Disconnect, true) => "/dashboard/{id}/facebook/disconnect",
+            (Self::Settings, true) => "/dashboard/{id}/facebook/settings",
+            (Self::NewPost, true) => "/dashboard/{id}/facebook/posts",
+            (Self::Post(..), true) => "/dashboard/{id}/facebook/posts/{post}/{action}",
+            (Self::Comment(..), true) => "/dashboard/{id}/facebook/comments/{comment}/{action}",
+            (Self::Home, false) => "/admin/facebook",
+            (Self::Connect, false) => "/admin/facebook/connect",
+            (Self::Pick, false) => "/admin/facebook/pages",
+            (Self::Disconnect, false) => "/admin/facebook/disconnect",
+            (Self::Settings, false) => "/admin/facebook/settings",
+            (Self::NewPost, false) => "/admin/facebook/posts",
+            (Self::Post(..), false) => "/admin/facebook/posts/{post}/{action}",
+            (Self::Comment(..), false) => "/admin/facebook/comments/{comment}/{action}",
+        }
+    }
 }
 
 /// The assistant's addresses, under `/dashboard/{id}/assistant` and `/admin/assistant`.
@@ -166,6 +273,8 @@ pub enum OwnerRoute {
     /// What the analyzer suggests for the listing.
     Suggestions,
     Suggestion(i64, SuggestionAction),
+    /// The business's Facebook Page.
+    Facebook(FacebookRoute),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -261,6 +370,7 @@ impl OwnerRoute {
             ["suggestions", suggestion, action] => {
                 Self::Suggestion(id_of(suggestion)?, SuggestionAction::resolve(action)?)
             }
+            ["facebook", rest @ ..] => Self::Facebook(FacebookRoute::resolve(rest)?),
             _ => return None,
         })
     }
@@ -278,6 +388,7 @@ impl OwnerRoute {
             | Self::Suggestions => Kind::Read,
             Self::Edit | Self::Photos => Kind::Form,
             Self::Assistant(assistant) => assistant.kind(),
+            Self::Facebook(facebook) => facebook.kind(),
             _ => Kind::Change,
         }
     }
@@ -309,6 +420,7 @@ impl OwnerRoute {
             Self::Assistant(assistant) => assistant.template(true),
             Self::Suggestions => "/dashboard/{id}/suggestions",
             Self::Suggestion(..) => "/dashboard/{id}/suggestions/{suggestion}/{action}",
+            Self::Facebook(facebook) => facebook.template(true),
         }
     }
 }
@@ -388,6 +500,15 @@ impl Route {
                 Route::ReplayAnalysis(id_of(id)?)
             }
             ["admin", "assistant", rest @ ..] => Route::Assistant(AssistantRoute::resolve(rest)?),
+            ["admin", "facebook", rest @ ..] => Route::Facebook(FacebookRoute::resolve(rest)?),
+            ["facebook", "callback"] => Route::FacebookCallback,
+            ["facebook", "webhook"] => Route::FacebookWebhook,
+            ["facebook", "data-deletion"] => Route::DataDeletion,
+            ["facebook", "data-deletion", code] => {
+                let is_code = (8..=64).contains(&code.len())
+                    && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+                Route::DeletionStatus(is_code.then(|| (*code).to_owned())?)
+            }
             ["dashboard"] => Route::Dashboard,
             ["dashboard", "new"] => Route::NewListing,
             ["dashboard", id, rest @ ..] => Route::Owner(id_of(id)?, OwnerRoute::resolve(rest)?),
@@ -416,7 +537,10 @@ impl Route {
             | Route::SavePost(_)
             | Route::UnpublishPost(_)
             | Route::ListingSuggestion(..)
-            | Route::ReplayAnalysis(_) => Kind::Change,
+            | Route::ReplayAnalysis(_)
+            | Route::DataDeletion => Kind::Change,
+            Route::FacebookWebhook => Kind::Form,
+            Route::Facebook(facebook) => facebook.kind(),
             // Starting a sign-in stores state, so it is a POST too; its page is a GET.
             Route::SignIn | Route::Claim(_) | Route::NewListing => Kind::Form,
             Route::Owner(_, owner) => owner.kind(),
@@ -501,6 +625,11 @@ impl Route {
             Route::NewListing => "/dashboard/new",
             Route::Owner(_, owner) => owner.template(),
             Route::Assistant(assistant) => assistant.template(false),
+            Route::Facebook(facebook) => facebook.template(false),
+            Route::FacebookCallback => "/facebook/callback",
+            Route::FacebookWebhook => "/facebook/webhook",
+            Route::DataDeletion => "/facebook/data-deletion",
+            Route::DeletionStatus(_) => "/facebook/data-deletion/{code}",
         }
     }
 
@@ -541,7 +670,18 @@ impl Route {
                 | Route::Analyzer
                 | Route::ReplayAnalysis(_)
                 | Route::Assistant(_)
+                | Route::Facebook(_)
         )
+    }
+
+    /// The Facebook part of this route, in the dashboard or the console.
+    pub fn facebook(&self) -> Option<FacebookRoute> {
+        match self {
+            Route::Owner(_, OwnerRoute::Facebook(facebook)) | Route::Facebook(facebook) => {
+                Some(*facebook)
+            }
+            _ => None,
+        }
     }
 
     /// The assistant's part of this route, in the dashboard or the console.
@@ -750,6 +890,39 @@ mod tests {
         ] {
             assert_eq!(resolve(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn facebook_routes_name_their_page_and_meta_callbacks_need_no_session_route() {
+        let owner = |rest: OwnerRoute| Route::Owner(3, rest);
+        assert_eq!(
+            resolve("/dashboard/3/facebook/posts/9/approve"),
+            Some(owner(OwnerRoute::Facebook(FacebookRoute::Post(9, PostAction::Approve))))
+        );
+        assert_eq!(
+            resolve("/admin/facebook/comments/4/reply"),
+            Some(Route::Facebook(FacebookRoute::Comment(4, CommentAction::Reply)))
+        );
+        assert!(Route::Facebook(FacebookRoute::Home).is_admin());
+        assert!(!owner(OwnerRoute::Facebook(FacebookRoute::Home)).is_admin());
+        assert!(Route::FacebookWebhook.accepts("GET") && Route::FacebookWebhook.accepts("POST"));
+        assert!(Route::DataDeletion.accepts("POST") && !Route::DataDeletion.accepts("GET"));
+        assert_eq!(
+            resolve("/facebook/data-deletion/AbC123xyz_-9"),
+            Some(Route::DeletionStatus("AbC123xyz_-9".into()))
+        );
+        for bad in [
+            "/facebook/data-deletion/short",
+            "/facebook/data-deletion/has%20space",
+            "/dashboard/3/facebook/posts/9/publish",
+            "/dashboard/3/facebook/comments/x/reply",
+        ] {
+            assert_eq!(resolve(bad), None, "{bad}");
+        }
+        assert_eq!(
+            owner(OwnerRoute::Facebook(FacebookRoute::Post(9, PostAction::Edit))).template(),
+            "/dashboard/{id}/facebook/posts/{post}/{action}"
+        );
     }
 
     #[test]

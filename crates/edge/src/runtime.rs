@@ -58,6 +58,11 @@ pub fn var(env: &Env, name: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
+/// The public site's origin, for links to listings (the production domain by default).
+pub fn site_origin(env: &Env) -> String {
+    var(env, "SITE_ORIGIN").unwrap_or_else(|| "https://kiamichibizconnect.com".into())
+}
+
 /// A JSON answer with the given status.
 pub fn json<T: Serialize>(status: u16, value: &T) -> Response {
     let body = serde_json::to_string(value).unwrap_or_else(|_| "{}".into());

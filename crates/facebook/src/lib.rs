@@ -1,12 +1,19 @@
-//! The `facebook` worker: social publishing on its crons — posts at 03:00, 15:00 and 22:00,
-//! token refresh at 02:00 and 14:00, featured rotation at 00:00 UTC. Every run is claimed and
-//! recorded in `job_runs`. The featured rotation is live; publishing and token refresh need
-//! Facebook credentials and arrive with their own issue, and until then are recorded as
-//! skipped, saying what is missing.
+//! The `facebook` worker: social publishing on its crons — posts at 03:00, 15:00 and 22:00
+//! (`posting`: fill the next day's slots, publish what is due exactly once, with share cards
+//! from `cards`), token care at 02:00 and 14:00 (`tokens`; 02:00 also fetches the numbers of
+//! recent posts, `insights`), and the daily featured rotation at 00:00 UTC. Every run is
+//! claimed and recorded in `job_runs`, so a cron fired twice does its work once. Without
+//! Facebook configured the Facebook jobs are recorded as skipped, saying what is missing.
 #![cfg(target_arch = "wasm32")]
+
+mod cards;
+mod insights;
+mod posting;
+mod tokens;
 
 use kbc_domain::jobs::Outcome;
 use kbc_domain::{cache, featured};
+use kbc_edge::graph::{self, Graph};
 use kbc_edge::runtime;
 use worker::{Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent, event};
 
@@ -34,10 +41,31 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
                 ),
             ))
         }
-        other => Ok((
-            Outcome::Skipped,
-            format!("{other}: Facebook publishing is not part of this release"),
-        )),
+        job => {
+            let (graph, keys) = match (Graph::from_env(&env), graph::token_keys(&env)) {
+                (Ok(graph), Ok(keys)) => (graph, keys),
+                (Err(missing), _) | (_, Err(missing)) => {
+                    return Ok((Outcome::Skipped, format!("{job}: {missing}")));
+                }
+            };
+            let facebook = Facebook {
+                graph,
+                keys,
+                env: &env,
+            };
+            match job {
+                "publish_posts" => posting::run(db, &facebook, run).await,
+                "refresh_tokens" => tokens::run(db, &facebook, run).await,
+                other => Ok((Outcome::Failure, format!("{other}: not a job of this worker"))),
+            }
+        }
     })
     .await;
+}
+
+/// What every Facebook job works with.
+pub(crate) struct Facebook<'a> {
+    pub graph: Graph,
+    pub keys: kbc_meta::tokens::TokenKeys,
+    pub env: &'a Env,
 }

@@ -2,8 +2,9 @@
 //! assistant (`assistant`, in the dashboard and the console), the
 //! moderation queue and a submission's review (`moderation`), listings and their leads
 //! (`listings`), the owner dashboard (`owner`), the blog (`blog`), claims (`claims`), users and
-//! roles (`users`), job runs (`jobs`), the audit log (`audit`), and the analyzer's suggestions,
-//! runs and dead letters (`analyzer`).
+//! roles (`users`), job runs (`jobs`), the audit log (`audit`), the analyzer's suggestions,
+//! runs and dead letters (`analyzer`), and a Facebook Page's connection, posts and comments
+//! (`facebook`, in the dashboard and the console).
 
 mod account;
 mod analyzer;
@@ -11,6 +12,7 @@ mod assistant;
 mod audit;
 mod blog;
 mod claims;
+mod facebook;
 mod jobs;
 mod listings;
 mod moderation;
@@ -25,6 +27,7 @@ pub use assistant::{AssistantPage, AssistantView, Card, Entry};
 pub use audit::AuditPage;
 pub use blog::{PostEditorPage, PostsPage};
 pub use claims::{ClaimPage, ClaimsPage};
+pub use facebook::{FacebookContext, FacebookPage, PostForm, local_input};
 pub use jobs::JobsPage;
 pub use listings::{ListingForm, ListingPage, ListingsPage};
 pub use moderation::{ReviewPage, SubmissionRow, SubmissionsPage};

@@ -77,7 +77,7 @@ impl BusinessNav {
     }
 
     /// The sections, as (key, label, path).
-    pub fn sections(&self) -> [(&'static str, &'static str, String); 9] {
+    pub fn sections(&self) -> [(&'static str, &'static str, String); 10] {
         let base = format!("/dashboard/{}", self.id);
         [
             ("overview", "Overview", base.clone()),
@@ -88,6 +88,7 @@ impl BusinessNav {
             ("analytics", "Analytics", format!("{base}/analytics")),
             ("page", "Page builder", format!("{base}/page")),
             ("suggestions", "Suggestions", format!("{base}/suggestions")),
+            ("facebook", "Facebook", format!("{base}/facebook")),
             ("assistant", "Assistant", format!("{base}/assistant")),
         ]
     }
