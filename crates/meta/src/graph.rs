@@ -74,7 +74,10 @@ impl std::error::Error for VersionError {}
 
 impl GraphVersion {
     pub fn parse(raw: &str) -> Result<Self, VersionError> {
-        let numbers = raw.trim().strip_prefix('v').ok_or(VersionError::Malformed)?;
+        let numbers = raw
+            .trim()
+            .strip_prefix('v')
+            .ok_or(VersionError::Malformed)?;
         let (major, minor) = numbers.split_once('.').ok_or(VersionError::Malformed)?;
         let number = |text: &str| -> Result<u32, VersionError> {
             if text.is_empty() || text.len() > 4 || !text.bytes().all(|b| b.is_ascii_digit()) {
@@ -128,7 +131,9 @@ pub fn endpoint(
     }
     {
         let mut path = url.path_segments_mut().map_err(|_| BaseUrlError)?;
-        path.pop_if_empty().push(&version.to_string()).extend(segments);
+        path.pop_if_empty()
+            .push(&version.to_string())
+            .extend(segments);
     }
     url.set_query(None);
     if !query.is_empty() {
@@ -175,7 +180,12 @@ pub fn form(pairs: &[(&str, &str)]) -> String {
 }
 
 /// `POST /{v}/oauth/access_token`: the login's code for a short-lived user token.
-pub fn code_exchange_form(app_id: &str, app_secret: &str, redirect_uri: &str, code: &str) -> String {
+pub fn code_exchange_form(
+    app_id: &str,
+    app_secret: &str,
+    redirect_uri: &str,
+    code: &str,
+) -> String {
     form(&[
         ("client_id", app_id),
         ("client_secret", app_secret),
@@ -197,10 +207,10 @@ pub fn long_lived_exchange_form(app_id: &str, app_secret: &str, user_token: &str
 /// Reads a Graph answer: a 2xx body as `T`, anything else (or a 2xx body carrying an
 /// `error`, or one that is not a `T`) as a classified [`GraphError`].
 pub fn parse<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, GraphError> {
-    if (200..300).contains(&status) {
-        if let Ok(answer) = serde_json::from_str::<T>(body) {
-            return Ok(answer);
-        }
+    if (200..300).contains(&status)
+        && let Ok(answer) = serde_json::from_str::<T>(body)
+    {
+        return Ok(answer);
     }
     Err(GraphError::from_answer(status, body))
 }
@@ -265,7 +275,10 @@ impl fmt::Debug for PageAccount {
         f.debug_struct("PageAccount")
             .field("id", &self.id)
             .field("name", &self.name)
-            .field("access_token", &self.access_token.as_ref().map(|_| REDACTED))
+            .field(
+                "access_token",
+                &self.access_token.as_ref().map(|_| REDACTED),
+            )
             .field("category", &self.category)
             .field("tasks", &self.tasks)
             .finish()
@@ -706,8 +719,14 @@ mod tests {
 
     #[test]
     fn malformed_versions_are_refused() {
-        for raw in ["25.0", "v25", "v25.", "v.0", "vx.0", "v25.0.1", "", "v99999.0"] {
-            assert_eq!(GraphVersion::parse(raw), Err(VersionError::Malformed), "{raw}");
+        for raw in [
+            "25.0", "v25", "v25.", "v.0", "vx.0", "v25.0.1", "", "v99999.0",
+        ] {
+            assert_eq!(
+                GraphVersion::parse(raw),
+                Err(VersionError::Malformed),
+                "{raw}"
+            );
         }
     }
 
@@ -735,7 +754,13 @@ mod tests {
     fn a_base_with_a_trailing_slash_or_path_keeps_one_slash() {
         let url = endpoint("http://127.0.0.1:8794/", v25(), &["123", "feed"], &[]).unwrap();
         assert_eq!(url, "http://127.0.0.1:8794/v25.0/123/feed");
-        let url = endpoint("http://127.0.0.1:8794/graph", v25(), &["me", "accounts"], &[]).unwrap();
+        let url = endpoint(
+            "http://127.0.0.1:8794/graph",
+            v25(),
+            &["me", "accounts"],
+            &[],
+        )
+        .unwrap();
         assert_eq!(url, "http://127.0.0.1:8794/graph/v25.0/me/accounts");
     }
 
@@ -815,8 +840,11 @@ mod tests {
 
     #[test]
     fn a_page_token_answer_parses_and_hides_its_token() {
-        let page: PageToken =
-            parse(200, r#"{"id":"101","name":"Pine Cafe","access_token":"FRESH"}"#).unwrap();
+        let page: PageToken = parse(
+            200,
+            r#"{"id":"101","name":"Pine Cafe","access_token":"FRESH"}"#,
+        )
+        .unwrap();
         assert_eq!(page.access_token, "FRESH");
         assert!(!format!("{page:?}").contains("FRESH"));
     }
@@ -886,7 +914,12 @@ mod tests {
         assert_eq!(parse_time("1970-01-01T00:00:00Z"), Some(0));
         assert_eq!(parse_time("1970-01-01T01:00:00+01:00"), Some(0));
         assert_eq!(parse_time("2000-03-01T00:00:00-0600"), Some(951_890_400));
-        for bad in ["", "2026-13-01T00:00:00+0000", "2026-12-01", "2026-12-01T00:00:00*0100"] {
+        for bad in [
+            "",
+            "2026-13-01T00:00:00+0000",
+            "2026-12-01",
+            "2026-12-01T00:00:00*0100",
+        ] {
             assert_eq!(parse_time(bad), None, "{bad}");
         }
     }
@@ -918,7 +951,8 @@ mod tests {
 
     fn error_body(code: i64) -> String {
         format!(
-            r#"{{"error":{{"message":"Boom","type":"OAuthException","code":{code},"error_subcode":460,"fbtrace_id":"A1"}}}}"#
+            r#"{{"error":{{"message":"Boom","type":"OAuthException","code":{code},
+                "error_subcode":460,"fbtrace_id":"A1"}}}}"#
         )
     }
 
@@ -931,14 +965,21 @@ mod tests {
                 "{code}"
             );
         }
-        assert_eq!(GraphError::from_answer(429, "slow down").kind, ErrorKind::RateLimited);
+        assert_eq!(
+            GraphError::from_answer(429, "slow down").kind,
+            ErrorKind::RateLimited
+        );
         assert_eq!(GraphError::classify(429, 100), ErrorKind::RateLimited);
     }
 
     #[test]
     fn token_codes_mean_the_owner_must_reconnect() {
         for code in [190, 102, 463, 467] {
-            assert_eq!(GraphError::classify(400, code), ErrorKind::TokenInvalid, "{code}");
+            assert_eq!(
+                GraphError::classify(400, code),
+                ErrorKind::TokenInvalid,
+                "{code}"
+            );
         }
         let err = GraphError::from_answer(400, &error_body(190));
         assert_eq!((err.code, err.subcode), (190, Some(460)));
@@ -969,13 +1010,20 @@ mod tests {
     #[test]
     fn meta_flagging_an_error_transient_is_believed() {
         let body = r#"{"error":{"message":"Try later","code":368,"is_transient":true}}"#;
-        assert_eq!(GraphError::from_answer(400, body).kind, ErrorKind::Transient);
+        assert_eq!(
+            GraphError::from_answer(400, body).kind,
+            ErrorKind::Transient
+        );
     }
 
     #[test]
     fn a_success_body_that_is_not_the_answer_is_an_error() {
-        let err = parse::<PostCreated>(200, r#"{"error":{"message":"Nope","code":100}}"#).unwrap_err();
-        assert_eq!((err.kind, err.message.as_str()), (ErrorKind::Permanent, "Nope"));
+        let err =
+            parse::<PostCreated>(200, r#"{"error":{"message":"Nope","code":100}}"#).unwrap_err();
+        assert_eq!(
+            (err.kind, err.message.as_str()),
+            (ErrorKind::Permanent, "Nope")
+        );
         let err = parse::<PostCreated>(200, "").unwrap_err();
         assert_eq!(err.kind, ErrorKind::Permanent);
     }
@@ -999,14 +1047,20 @@ mod tests {
             redact("used client_secret=xyz and input_token=short"),
             "used client_secret=[redacted] and input_token=[redacted]"
         );
-        assert_eq!(redact("header Bearer abc.def x"), "header Bearer [redacted] x");
+        assert_eq!(
+            redact("header Bearer abc.def x"),
+            "header Bearer [redacted] x"
+        );
     }
 
     #[test]
     fn error_messages_are_capped_for_owners() {
         let err = GraphError::from_answer(
             400,
-            &format!(r#"{{"error":{{"message":"{}","code":100}}}}"#, "word ".repeat(200)),
+            &format!(
+                r#"{{"error":{{"message":"{}","code":100}}}}"#,
+                "word ".repeat(200)
+            ),
         );
         assert!(err.message.chars().count() <= MOST_MESSAGE_CHARS);
         assert!(err.message.ends_with('…'));

@@ -5,6 +5,8 @@
 //! HTML (`card`). Everything here is pure and compiles for wasm32 and natively; the callers
 //! do the HTTP, the storage and the clock.
 
+pub mod card;
+pub mod compose;
 pub mod graph;
 pub mod signed_request;
 pub mod tokens;
@@ -38,7 +40,9 @@ fn clip(text: &str, max: usize) -> String {
     let keep: String = text.chars().take(room).collect();
     let ends_a_word = text.chars().nth(room).is_some_and(char::is_whitespace);
     let cut = match keep.rfind(char::is_whitespace) {
-        Some(space) if !ends_a_word && space * 2 >= keep.len() => keep.get(..space).unwrap_or(&keep),
+        Some(space) if !ends_a_word && space * 2 >= keep.len() => {
+            keep.get(..space).unwrap_or(&keep)
+        }
         _ => &keep,
     };
     format!("{}…", cut.trim_end())
@@ -55,7 +59,10 @@ mod tests {
 
     #[test]
     fn long_text_is_clipped_at_a_word_with_an_ellipsis() {
-        assert_eq!(clip("fresh catfish every friday night", 20), "fresh catfish every…");
+        assert_eq!(
+            clip("fresh catfish every friday night", 20),
+            "fresh catfish every…"
+        );
         assert!(clip(&"word ".repeat(100), 50).chars().count() <= 50);
     }
 

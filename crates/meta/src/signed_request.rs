@@ -72,11 +72,7 @@ struct Payload {
 
 /// Verifies a `signed_request` at `now` (unix seconds): the signature first (constant time),
 /// then the algorithm, the age and the user.
-pub fn verify(
-    app_secret: &[u8],
-    raw: &str,
-    now: i64,
-) -> Result<SignedRequest, SignedRequestError> {
+pub fn verify(app_secret: &[u8], raw: &str, now: i64) -> Result<SignedRequest, SignedRequestError> {
     let raw = raw.trim();
     if raw.len() > MOST_RAW_BYTES {
         return Err(SignedRequestError::Malformed);
@@ -88,8 +84,8 @@ pub fn verify(
     if app_secret.is_empty() {
         return Err(SignedRequestError::BadSignature);
     }
-    let mut mac = Hmac::<Sha256>::new_from_slice(app_secret)
-        .map_err(|_| SignedRequestError::BadSignature)?;
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(app_secret).map_err(|_| SignedRequestError::BadSignature)?;
     mac.update(payload.as_bytes());
     mac.verify_slice(&signature)
         .map_err(|_| SignedRequestError::BadSignature)?;
@@ -169,30 +165,49 @@ mod tests {
     #[test]
     fn another_secret_or_a_changed_payload_is_refused() {
         let raw = signed(b"other", &payload(NOW));
-        assert_eq!(verify(SECRET, &raw, NOW), Err(SignedRequestError::BadSignature));
+        assert_eq!(
+            verify(SECRET, &raw, NOW),
+            Err(SignedRequestError::BadSignature)
+        );
         let raw = signed(SECRET, &payload(NOW));
         let (signature, _) = raw.split_once('.').unwrap();
         let forged = format!(
             "{signature}.{}",
             URL_SAFE_NO_PAD.encode(payload(NOW).replace("218471", "999"))
         );
-        assert_eq!(verify(SECRET, &forged, NOW), Err(SignedRequestError::BadSignature));
-        assert_eq!(verify(b"", &raw, NOW), Err(SignedRequestError::BadSignature));
+        assert_eq!(
+            verify(SECRET, &forged, NOW),
+            Err(SignedRequestError::BadSignature)
+        );
+        assert_eq!(
+            verify(b"", &raw, NOW),
+            Err(SignedRequestError::BadSignature)
+        );
     }
 
     #[test]
     fn garbage_is_malformed() {
         for raw in ["", "abc", "!!!.abc", &"a.".repeat(5000)] {
-            assert_eq!(verify(SECRET, raw, NOW), Err(SignedRequestError::Malformed), "{raw}");
+            assert_eq!(
+                verify(SECRET, raw, NOW),
+                Err(SignedRequestError::Malformed),
+                "{raw}"
+            );
         }
         let not_json = signed(SECRET, "not json");
-        assert_eq!(verify(SECRET, &not_json, NOW), Err(SignedRequestError::Malformed));
+        assert_eq!(
+            verify(SECRET, &not_json, NOW),
+            Err(SignedRequestError::Malformed)
+        );
     }
 
     #[test]
     fn only_hmac_sha256_is_accepted() {
         let raw = signed(SECRET, &payload(NOW).replace("HMAC-SHA256", "none"));
-        assert_eq!(verify(SECRET, &raw, NOW), Err(SignedRequestError::UnsupportedAlgorithm));
+        assert_eq!(
+            verify(SECRET, &raw, NOW),
+            Err(SignedRequestError::UnsupportedAlgorithm)
+        );
     }
 
     #[test]
@@ -206,7 +221,10 @@ mod tests {
     #[test]
     fn a_request_from_beyond_five_minutes_ahead_is_refused() {
         let raw = signed(SECRET, &payload(NOW + MOST_SKEW_SECONDS + 1));
-        assert_eq!(verify(SECRET, &raw, NOW), Err(SignedRequestError::FromTheFuture));
+        assert_eq!(
+            verify(SECRET, &raw, NOW),
+            Err(SignedRequestError::FromTheFuture)
+        );
         let raw = signed(SECRET, &payload(NOW + MOST_SKEW_SECONDS));
         assert!(verify(SECRET, &raw, NOW).is_ok());
     }
@@ -216,7 +234,11 @@ mod tests {
         for user in [r#""""#, r#""a/b""#, "null"] {
             let json = payload(NOW).replace(r#""218471""#, user);
             let raw = signed(SECRET, &json);
-            assert_eq!(verify(SECRET, &raw, NOW), Err(SignedRequestError::NoUser), "{user}");
+            assert_eq!(
+                verify(SECRET, &raw, NOW),
+                Err(SignedRequestError::NoUser),
+                "{user}"
+            );
         }
     }
 

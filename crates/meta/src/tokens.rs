@@ -28,7 +28,9 @@ struct Key {
 impl fmt::Debug for TokenKeys {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let ids: Vec<&str> = self.keys.iter().map(|key| key.id.as_str()).collect();
-        f.debug_struct("TokenKeys").field("ids", &ids).finish_non_exhaustive()
+        f.debug_struct("TokenKeys")
+            .field("ids", &ids)
+            .finish_non_exhaustive()
     }
 }
 
@@ -60,7 +62,9 @@ impl fmt::Display for KeysError {
                 f,
                 "{SHAPE}: the id of entry {entry} must be 1 to {MOST_ID_CHARS} of a-z, 0-9, _ and -"
             ),
-            Self::NotBase64 { entry } => write!(f, "{SHAPE}: the key of entry {entry} is not base64"),
+            Self::NotBase64 { entry } => {
+                write!(f, "{SHAPE}: the key of entry {entry} is not base64")
+            }
             Self::WrongLength { entry, bytes } => write!(
                 f,
                 "{SHAPE}: the key of entry {entry} is {bytes} bytes, not {KEY_BYTES}"
@@ -115,7 +119,10 @@ impl TokenKeys {
     /// Reads the keys secret: comma-separated `id:<base64 32 bytes>`, the first current.
     pub fn parse(raw: &str) -> Result<Self, KeysError> {
         let mut keys: Vec<Key> = Vec::new();
-        let entries = raw.split(',').map(str::trim).filter(|entry| !entry.is_empty());
+        let entries = raw
+            .split(',')
+            .map(str::trim)
+            .filter(|entry| !entry.is_empty());
         for (index, entry) in entries.enumerate() {
             let position = index + 1;
             let (id, material) = entry
@@ -158,8 +165,7 @@ impl TokenKeys {
     /// Seals `plaintext` under the current key, bound to `aad` (the row: the Page id).
     pub fn seal(&self, plaintext: &str, aad: &str) -> Result<Sealed, TokenError> {
         let key = self.keys.first().ok_or(TokenError::UnknownKey)?;
-        let nonce =
-            crate::random_bytes::<NONCE_BYTES>().map_err(|_| TokenError::NoRandomness)?;
+        let nonce = crate::random_bytes::<NONCE_BYTES>().map_err(|_| TokenError::NoRandomness)?;
         let ciphertext = key
             .cipher
             .encrypt(
@@ -186,7 +192,9 @@ impl TokenKeys {
             .iter()
             .find(|key| key.id == key_id)
             .ok_or(TokenError::UnknownKey)?;
-        let bytes = STANDARD.decode(blob.trim()).map_err(|_| TokenError::Malformed)?;
+        let bytes = STANDARD
+            .decode(blob.trim())
+            .map_err(|_| TokenError::Malformed)?;
         let (nonce, ciphertext) = bytes
             .split_first_chunk::<NONCE_BYTES>()
             .ok_or(TokenError::Malformed)?;
@@ -226,20 +234,29 @@ mod tests {
         let sealed = keys().seal("EAAPageToken", "101").unwrap();
         assert_eq!(sealed.key_id, "k2");
         assert!(!sealed.blob.contains("EAAPageToken"));
-        assert_eq!(keys().open("k2", &sealed.blob, "101").unwrap(), "EAAPageToken");
+        assert_eq!(
+            keys().open("k2", &sealed.blob, "101").unwrap(),
+            "EAAPageToken"
+        );
     }
 
     #[test]
     fn each_seal_uses_a_fresh_nonce() {
         let keys = keys();
-        let (a, b) = (keys.seal("t", "101").unwrap(), keys.seal("t", "101").unwrap());
+        let (a, b) = (
+            keys.seal("t", "101").unwrap(),
+            keys.seal("t", "101").unwrap(),
+        );
         assert_ne!(a.blob, b.blob);
     }
 
     #[test]
     fn a_blob_copied_to_another_row_does_not_open() {
         let sealed = keys().seal("EAAPageToken", "101").unwrap();
-        assert_eq!(keys().open("k2", &sealed.blob, "102"), Err(TokenError::Unreadable));
+        assert_eq!(
+            keys().open("k2", &sealed.blob, "102"),
+            Err(TokenError::Unreadable)
+        );
     }
 
     #[test]
@@ -249,8 +266,14 @@ mod tests {
         let last = bytes.last_mut().unwrap();
         *last ^= 1;
         let tampered = STANDARD.encode(bytes);
-        assert_eq!(keys().open("k2", &tampered, "101"), Err(TokenError::Unreadable));
-        assert_eq!(keys().open("k2", "not base64!", "101"), Err(TokenError::Malformed));
+        assert_eq!(
+            keys().open("k2", &tampered, "101"),
+            Err(TokenError::Unreadable)
+        );
+        assert_eq!(
+            keys().open("k2", "not base64!", "101"),
+            Err(TokenError::Malformed)
+        );
         assert_eq!(keys().open("k2", "AAAA", "101"), Err(TokenError::Malformed));
     }
 
@@ -259,7 +282,10 @@ mod tests {
         let old = TokenKeys::parse(&format!("k1:{}", key(1))).unwrap();
         let sealed = old.seal("EAAPageToken", "101").unwrap();
         let keys = keys();
-        assert_eq!(keys.open(&sealed.key_id, &sealed.blob, "101").unwrap(), "EAAPageToken");
+        assert_eq!(
+            keys.open(&sealed.key_id, &sealed.blob, "101").unwrap(),
+            "EAAPageToken"
+        );
         assert!(keys.needs_rotation("k1"));
         assert!(!keys.needs_rotation("k2"));
         assert_eq!(keys.current_id(), "k2");
@@ -268,14 +294,20 @@ mod tests {
     #[test]
     fn an_unknown_key_id_is_named_as_such() {
         let sealed = keys().seal("t", "101").unwrap();
-        assert_eq!(keys().open("k9", &sealed.blob, "101"), Err(TokenError::UnknownKey));
+        assert_eq!(
+            keys().open("k9", &sealed.blob, "101"),
+            Err(TokenError::UnknownKey)
+        );
     }
 
     #[test]
     fn the_same_id_with_another_key_does_not_open() {
         let sealed = keys().seal("t", "101").unwrap();
         let other = TokenKeys::parse(&format!("k2:{}", key(9))).unwrap();
-        assert_eq!(other.open("k2", &sealed.blob, "101"), Err(TokenError::Unreadable));
+        assert_eq!(
+            other.open("k2", &sealed.blob, "101"),
+            Err(TokenError::Unreadable)
+        );
     }
 
     #[test]
@@ -288,10 +320,25 @@ mod tests {
             (good.clone(), KeysError::MissingId { entry: 1 }),
             (format!("K1:{good}"), KeysError::BadId { entry: 1 }),
             (format!(":{good}"), KeysError::BadId { entry: 1 }),
-            (format!("k1:{good},{}:{good}", "a".repeat(17)), KeysError::BadId { entry: 2 }),
-            (format!("k1:{good},k2:%%%"), KeysError::NotBase64 { entry: 2 }),
-            (format!("k1:{short}"), KeysError::WrongLength { entry: 1, bytes: 16 }),
-            (format!("k1:{good},k1:{good}"), KeysError::DuplicateId { entry: 2 }),
+            (
+                format!("k1:{good},{}:{good}", "a".repeat(17)),
+                KeysError::BadId { entry: 2 },
+            ),
+            (
+                format!("k1:{good},k2:%%%"),
+                KeysError::NotBase64 { entry: 2 },
+            ),
+            (
+                format!("k1:{short}"),
+                KeysError::WrongLength {
+                    entry: 1,
+                    bytes: 16,
+                },
+            ),
+            (
+                format!("k1:{good},k1:{good}"),
+                KeysError::DuplicateId { entry: 2 },
+            ),
         ];
         for (raw, expected) in cases {
             assert_eq!(TokenKeys::parse(&raw).unwrap_err(), expected, "{raw}");
@@ -306,7 +353,9 @@ mod tests {
         let keys = TokenKeys::parse(&format!("k1:{secret}")).unwrap();
         let debug = format!("{keys:?}");
         assert!(debug.contains("k1") && !debug.contains(&secret) && !debug.contains("7, 7"));
-        let err = keys.open("k1", "AAAAAAAAAAAAAAAAAAAAAAAAAAAA", "101").unwrap_err();
+        let err = keys
+            .open("k1", "AAAAAAAAAAAAAAAAAAAAAAAAAAAA", "101")
+            .unwrap_err();
         assert!(!err.to_string().contains("101"));
     }
 }

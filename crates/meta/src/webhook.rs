@@ -266,7 +266,10 @@ mod tests {
 
     #[test]
     fn an_unsigned_event_is_missing_its_signature() {
-        assert_eq!(verify_signature(SECRET, None, b"{}"), Err(SignatureError::Missing));
+        assert_eq!(
+            verify_signature(SECRET, None, b"{}"),
+            Err(SignatureError::Missing)
+        );
     }
 
     #[test]
@@ -301,7 +304,10 @@ mod tests {
         let mut mac = Hmac::<Sha256>::new_from_slice(b"").unwrap();
         mac.update(b"{}");
         let sig = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
-        assert_eq!(verify_signature(b"", Some(&sig), b"{}"), Err(SignatureError::Mismatch));
+        assert_eq!(
+            verify_signature(b"", Some(&sig), b"{}"),
+            Err(SignatureError::Mismatch)
+        );
     }
 
     #[test]
@@ -313,11 +319,20 @@ mod tests {
     #[test]
     fn the_subscription_is_refused_for_another_token_or_mode() {
         let c = Some("123");
-        assert_eq!(verify_subscription("tok", Some("subscribe"), Some("tok2"), c), None);
+        assert_eq!(
+            verify_subscription("tok", Some("subscribe"), Some("tok2"), c),
+            None
+        );
         assert_eq!(verify_subscription("tok", Some("subscribe"), None, c), None);
-        assert_eq!(verify_subscription("tok", Some("unsubscribe"), Some("tok"), c), None);
+        assert_eq!(
+            verify_subscription("tok", Some("unsubscribe"), Some("tok"), c),
+            None
+        );
         assert_eq!(verify_subscription("tok", None, Some("tok"), c), None);
-        assert_eq!(verify_subscription("", Some("subscribe"), Some(""), c), None);
+        assert_eq!(
+            verify_subscription("", Some("subscribe"), Some(""), c),
+            None
+        );
     }
 
     #[test]
@@ -361,7 +376,10 @@ mod tests {
     fn a_reply_keeps_the_comment_it_answers() {
         let reply = COMMENT.replace(r#""parent_id":"101_1""#, r#""parent_id":"101_1_4""#);
         let events = comment_events(&delivery(&reply)).unwrap();
-        assert_eq!(events.first().unwrap().parent_id.as_deref(), Some("101_1_4"));
+        assert_eq!(
+            events.first().unwrap().parent_id.as_deref(),
+            Some("101_1_4")
+        );
     }
 
     #[test]
@@ -372,8 +390,11 @@ mod tests {
         let events = comment_events(&delivery(&format!("{edited},{removed}"))).unwrap();
         let verbs: Vec<_> = events.iter().map(|event| event.verb).collect();
         assert_eq!(verbs, [CommentVerb::Edited, CommentVerb::Remove]);
-        let removal = events.get(1).unwrap();
-        assert_eq!((removal.message.as_str(), removal.from_id.as_str()), ("", ""));
+        let removal = &events[1];
+        assert_eq!(
+            (removal.message.as_str(), removal.from_id.as_str()),
+            ("", "")
+        );
         assert_eq!(removal.created_time, 1_700_000_000);
     }
 
@@ -383,9 +404,13 @@ mod tests {
         let hidden = COMMENT.replace(r#""verb":"add""#, r#""verb":"hide""#);
         let other_field = COMMENT.replace(r#""field":"feed""#, r#""field":"mention""#);
         let garbled = r#"{"field":"feed","value":{"item":"comment","verb":"add","comment_id":5}}"#;
-        let body = delivery(&format!("{like},{hidden},{other_field},{garbled},{COMMENT}"));
+        let body = delivery(&format!(
+            "{like},{hidden},{other_field},{garbled},{COMMENT}"
+        ));
         assert_eq!(comment_events(&body).unwrap().len(), 1);
-        let user = String::from_utf8(delivery(COMMENT)).unwrap().replace("\"page\"", "\"user\"");
+        let user = String::from_utf8(delivery(COMMENT))
+            .unwrap()
+            .replace("\"page\"", "\"user\"");
         assert_eq!(comment_events(user.as_bytes()).unwrap(), vec![]);
     }
 
