@@ -652,13 +652,16 @@ fn is_token_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_' || c == '-'
 }
 
-/// A run of token characters that looks like a secret: a Meta token (`EAA…`) or any long
-/// random-looking run.
+/// A run of token characters that looks like a secret: one holding a Meta token (`EAA` and
+/// more than 17 characters after it, glued to whatever precedes it) or any long run.
 fn looks_like_token(run: &str) -> bool {
-    (run.starts_with("EAA") && run.len() > 20) || run.len() >= 32
+    run.len() >= 32
+        || run
+            .match_indices("EAA")
+            .any(|(at, _)| run.len().saturating_sub(at) > 20)
 }
 
-/// `text` with anything that looks like a token (an `EAA…` run longer than 20 characters,
+/// `text` with anything that looks like a token (a run holding `EAA` and 18 more characters,
 /// any run of 32 or more letters, digits, `-` and `_`, the word after `Bearer`, the value
 /// of `access_token=` and the other secret parameters) replaced by `[redacted]`, cut to
 /// [`MOST_MESSAGE_CHARS`] characters.
@@ -1035,6 +1038,7 @@ mod tests {
         let long = format!("key {} rejected", "a1b2".repeat(8));
         assert_eq!(redact(&long), "key [redacted] rejected");
         assert_eq!(redact("EAA short"), "EAA short");
+        assert_eq!(redact("at 0000EAABsbCS1iHgBAKZCsl0wZD"), "at [redacted]");
     }
 
     #[test]
