@@ -179,7 +179,8 @@ async fn serve(route: Route, req: &mut Request, env: &Env) -> Response {
                         );
                     }
                     if let Some(page) = route.facebook() {
-                        facebook::change(page, req, env, &form, &db, &session, route.business()).await
+                        facebook::change(page, req, env, &form, &db, &session, route.business())
+                            .await
                     } else if let Some(assistant) = route.assistant() {
                         let business = route.business();
                         assistant::change(

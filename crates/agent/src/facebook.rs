@@ -75,12 +75,24 @@ fn configured(env: &Env) -> Result<(Graph, kbc_meta::tokens::TokenKeys), String>
     }
 }
 
-async fn nav_of(db: &D1, env: &Env, session: &Session, target: Target) -> Result<Option<BusinessNav>, DomainError> {
+async fn nav_of(
+    db: &D1,
+    env: &Env,
+    session: &Session,
+    target: Target,
+) -> Result<Option<BusinessNav>, DomainError> {
     match target {
         Target::Business(id) => {
             let found = listing(db, id).await?;
             Ok(Some(
-                BusinessNav::load(db, session.user_id, &found, &runtime::site_origin(env), "facebook").await?,
+                BusinessNav::load(
+                    db,
+                    session.user_id,
+                    &found,
+                    &runtime::site_origin(env),
+                    "facebook",
+                )
+                .await?,
             ))
         }
         Target::Directory => Ok(None),
@@ -165,7 +177,9 @@ pub async fn change(
                 .unwrap_or_else(|err| failed(&err, Viewer::of(session)));
         }
         FacebookRoute::Post(id, action) => post_action(db, &scope, id, action, form, now).await,
-        FacebookRoute::Comment(id, action) => comment_action(env, db, &scope, id, action, form, now).await,
+        FacebookRoute::Comment(id, action) => {
+            comment_action(env, db, &scope, id, action, form, now).await
+        }
         FacebookRoute::Home => return not_found(Some(Viewer::of(session))),
     };
     result.unwrap_or_else(|err| failed(&err, Viewer::of(session)))
@@ -181,11 +195,29 @@ async fn connect(env: &Env, db: &D1, session: &Session, scope: &Scope, now: i64)
     let Ok(state) = secrets::random_secret() else {
         return respond::unavailable(Some(viewer));
     };
-    let stored = connections::start_login(db, &secrets::stored_hash(&state), session.user_id, scope.target, now).await;
+    let stored = connections::start_login(
+        db,
+        &secrets::stored_hash(&state),
+        session.user_id,
+        scope.target,
+        now,
+    )
+    .await;
     if stored.is_err() {
         return respond::unavailable(Some(viewer));
     }
-    redirect(&graph.dialog_url(&callback_url(env), &state))
+    match graph.dialog_url(&callback_url(env), &state) {
+        Ok(dialog) => redirect(&dialog),
+        Err(err) => {
+            console_error!("facebook: {err}");
+            problem(
+                503,
+                Some(viewer),
+                "Facebook is not available",
+                "Connecting Facebook is not available right now.",
+            )
+        }
+    }
 }
 
 fn callback_url(env: &Env) -> String {
@@ -288,10 +320,11 @@ async fn offers(
     let user_token_expires_at = long.expires_in.map_or(0, |seconds| now + seconds);
     pages
         .into_iter()
-        .filter(|p| !p.id.is_empty() && p.id.len() <= 64 && !p.access_token.is_empty())
-        .map(|p| {
+        .filter(|p| !p.id.is_empty() && p.id.len() <= 64 && p.can_publish())
+        .filter_map(|p| p.access_token.clone().map(|token| (p, token)))
+        .map(|(p, page_token)| {
             let page = keys
-                .seal(&p.access_token, &graph::page_aad(&p.id))
+                .seal(&page_token, &graph::page_aad(&p.id))
                 .map_err(|e| e.to_string())?;
             let user = keys
                 .seal(&long.access_token, &graph::user_aad(&p.id))
@@ -305,19 +338,39 @@ async fn offers(
                 page_token: SealedText(page.blob),
                 user_token: SealedText(user.blob),
                 user_token_expires_at,
-                data_access_expires_at: person.data_access_expires_at,
+                data_access_expires_at: person.data_access_expires_at.unwrap_or(0),
             })
         })
         .collect()
 }
 
-async fn pick(db: &D1, session: &Session, scope: &Scope, form: &Form, now: i64) -> Result<Response, DomainError> {
-    let connection = connections::connect(db, session.user_id, scope.target, form.get("page_id"), now).await?;
-    record(db, session, "facebook_connect", scope, &connection.page_name, now).await;
+async fn pick(
+    db: &D1,
+    session: &Session,
+    scope: &Scope,
+    form: &Form,
+    now: i64,
+) -> Result<Response, DomainError> {
+    let connection =
+        connections::connect(db, session.user_id, scope.target, form.get("page_id"), now).await?;
+    record(
+        db,
+        session,
+        "facebook_connect",
+        scope,
+        &connection.page_name,
+        now,
+    )
+    .await;
     Ok(scope.done("fb-connected"))
 }
 
-async fn disconnect(db: &D1, session: &Session, scope: &Scope, now: i64) -> Result<Response, DomainError> {
+async fn disconnect(
+    db: &D1,
+    session: &Session,
+    scope: &Scope,
+    now: i64,
+) -> Result<Response, DomainError> {
     if connections::disconnect(db, scope.target).await? {
         record(db, session, "facebook_disconnect", scope, "", now).await;
     }
@@ -330,7 +383,15 @@ async fn record(db: &D1, session: &Session, action: &str, scope: &Scope, page: &
         return;
     }
     let after = serde_json::json!({ "page": page }).to_string();
-    let entry = audit::entry(&session.actor(), action, "facebook_page", "directory", None, Some(&after), now);
+    let entry = audit::entry(
+        &session.actor(),
+        action,
+        "facebook_page",
+        "directory",
+        None,
+        Some(&after),
+        now,
+    );
     if let Err(err) = db.execute(&entry).await {
         console_error!("facebook: audit entry not written: {err}");
     }
@@ -349,7 +410,8 @@ async fn new_post(
     let at = social_posts::parse_time(form.get("scheduled_at"), now);
     match (body, at) {
         (Ok(body), Ok(at)) => {
-            social_posts::schedule_for(db, scope.target, Some(session.user_id), &body, at, now).await?;
+            social_posts::schedule_for(db, scope.target, Some(session.user_id), &body, at, now)
+                .await?;
             Ok(scope.done("fb-scheduled"))
         }
         (body, at) => {
@@ -374,12 +436,16 @@ async fn post_action(
 ) -> Result<Response, DomainError> {
     let (change, done) = match action {
         PostAction::Edit => (
-            Change::Edit(social_posts::parse_body(form.get("body")).map_err(|e| DomainError::Invalid(vec![e]))?),
+            Change::Edit(
+                social_posts::parse_body(form.get("body"))
+                    .map_err(|e| DomainError::Invalid(vec![e]))?,
+            ),
             "fb-saved",
         ),
         PostAction::Reschedule => (
             Change::Reschedule(
-                social_posts::parse_time(form.get("scheduled_at"), now).map_err(|e| DomainError::Invalid(vec![e]))?,
+                social_posts::parse_time(form.get("scheduled_at"), now)
+                    .map_err(|e| DomainError::Invalid(vec![e]))?,
             ),
             "fb-rescheduled",
         ),
@@ -404,7 +470,8 @@ async fn comment_action(
     };
     match action {
         CommentAction::Draft => {
-            let text = comments::parse_reply(form.get("reply")).map_err(|e| DomainError::Invalid(vec![e]))?;
+            let text = comments::parse_reply(form.get("reply"))
+                .map_err(|e| DomainError::Invalid(vec![e]))?;
             comments::draft_reply(db, connection.id, id, &text, now).await?;
             Ok(scope.done("fb-draft-saved"))
         }
@@ -415,7 +482,8 @@ async fn comment_action(
             let Some(config) = ModelConfig::from_env(env) else {
                 return Ok(scope.done("fb-no-model"));
             };
-            let Some(text) = drafted_reply(&config, &connection.page_name, &comment.message).await else {
+            let Some(text) = drafted_reply(&config, &connection.page_name, &comment.message).await
+            else {
                 return Ok(scope.done("fb-no-draft"));
             };
             comments::draft_reply(db, connection.id, id, &text, now).await?;
@@ -423,7 +491,10 @@ async fn comment_action(
         }
         CommentAction::Reply => {
             let Ok(lease) = secrets::random_secret() else {
-                return Err(DomainError::invalid("reply", "could not be posted now; try again"));
+                return Err(DomainError::invalid(
+                    "reply",
+                    "could not be posted now; try again",
+                ));
             };
             let (comment_id, text) = comments::claim_reply(db, connection.id, id, &lease).await?;
             let posted = match configured(env) {
@@ -432,13 +503,19 @@ async fn comment_action(
                         .reply(&comment_id, &token, &text)
                         .await
                         .map_err(|e| format!("Facebook said: {}", e.message)),
-                    Err(_) => Err("The stored connection can no longer be read; reconnect Facebook.".into()),
+                    Err(_) => Err(
+                        "The stored connection can no longer be read; reconnect Facebook.".into(),
+                    ),
                 },
                 Err(why) => Err(why),
             };
             let outcome = posted.as_deref().map_err(String::as_str);
             comments::finish_reply(db, id, &lease, outcome, runtime::now()).await?;
-            Ok(scope.done(if posted.is_ok() { "fb-replied" } else { "fb-reply-failed" }))
+            Ok(scope.done(if posted.is_ok() {
+                "fb-replied"
+            } else {
+                "fb-reply-failed"
+            }))
         }
     }
 }
@@ -482,7 +559,9 @@ pub async fn webhook(req: &mut Request, env: &Env, db: &D1) -> Response {
         );
         return match challenge {
             Some(challenge) => runtime::text_response(200, challenge, "text/plain; charset=utf-8"),
-            None => runtime::text_response(403, "Not verified.".into(), "text/plain; charset=utf-8"),
+            None => {
+                runtime::text_response(403, "Not verified.".into(), "text/plain; charset=utf-8")
+            }
         };
     }
     let Ok(graph) = Graph::from_env(env) else {
@@ -490,15 +569,27 @@ pub async fn webhook(req: &mut Request, env: &Env, db: &D1) -> Response {
     };
     let body = match http::read_body(req, MAX_WEBHOOK_BYTES).await {
         Ok(body) => body,
-        Err(BodyError::TooLarge) => return runtime::text_response(413, "Too large.".into(), "text/plain; charset=utf-8"),
-        Err(BodyError::Unreadable) => return runtime::text_response(400, "Unreadable.".into(), "text/plain; charset=utf-8"),
+        Err(BodyError::TooLarge) => {
+            return runtime::text_response(413, "Too large.".into(), "text/plain; charset=utf-8");
+        }
+        Err(BodyError::Unreadable) => {
+            return runtime::text_response(400, "Unreadable.".into(), "text/plain; charset=utf-8");
+        }
     };
     let signature = header(req, "X-Hub-Signature-256");
     if webhook::verify_signature(graph.app_secret(), signature.as_deref(), &body).is_err() {
-        return runtime::text_response(401, "Signature missing or wrong.".into(), "text/plain; charset=utf-8");
+        return runtime::text_response(
+            401,
+            "Signature missing or wrong.".into(),
+            "text/plain; charset=utf-8",
+        );
     }
     let Ok(events) = webhook::comment_events(&body) else {
-        return runtime::text_response(400, "Not an event we read.".into(), "text/plain; charset=utf-8");
+        return runtime::text_response(
+            400,
+            "Not an event we read.".into(),
+            "text/plain; charset=utf-8",
+        );
     };
     let now = runtime::now();
     for event in events {
@@ -512,8 +603,12 @@ pub async fn webhook(req: &mut Request, env: &Env, db: &D1) -> Response {
     runtime::text_response(200, "EVENT_RECEIVED".into(), "text/plain; charset=utf-8")
 }
 
-async fn store_event(db: &D1, event: &webhook::CommentEvent, now: i64) -> kbc_domain::db::DbResult<()> {
-    if event.verb == webhook::Verb::Remove {
+async fn store_event(
+    db: &D1,
+    event: &webhook::CommentEvent,
+    now: i64,
+) -> kbc_domain::db::DbResult<()> {
+    if event.verb == webhook::CommentVerb::Remove {
         return comments::remove(db, &event.comment_id).await;
     }
     // Our own replies come back as events too: they are not comments to answer.
@@ -540,7 +635,10 @@ async fn store_event(db: &D1, event: &webhook::CommentEvent, now: i64) -> kbc_do
 /// status page's address and the confirmation code, as it requires.
 pub async fn data_deletion(req: &mut Request, env: &Env, db: &D1) -> Response {
     let refuse = |status: u16, message: &str| {
-        runtime::json(status, &serde_json::json!({ "error": { "message": message } }))
+        runtime::json(
+            status,
+            &serde_json::json!({ "error": { "message": message } }),
+        )
     };
     let Ok(graph) = Graph::from_env(env) else {
         return refuse(503, "Facebook is not configured.");
@@ -550,10 +648,16 @@ pub async fn data_deletion(req: &mut Request, env: &Env, db: &D1) -> Response {
         Err(_) => return refuse(400, "The request could not be read."),
     };
     let now = runtime::now();
-    let Ok(signed) = signed_request::verify(graph.app_secret(), form.get("signed_request"), now) else {
+    let Ok(signed) = signed_request::verify(graph.app_secret(), form.get("signed_request"), now)
+    else {
         return refuse(401, "signed_request is missing or not signed by this app.");
     };
-    let code = signed_request::confirmation_code();
+    let Ok(code) = signed_request::confirmation_code() else {
+        return refuse(
+            503,
+            "The deletion could not be done now; Meta will ask again.",
+        );
+    };
     match deletion::delete_person(db, &signed.user_id, &code, now).await {
         Ok(_) => runtime::json(
             200,
@@ -564,7 +668,10 @@ pub async fn data_deletion(req: &mut Request, env: &Env, db: &D1) -> Response {
         ),
         Err(err) => {
             console_error!("facebook: a data deletion failed: {err}");
-            refuse(503, "The deletion could not be done now; Meta will ask again.")
+            refuse(
+                503,
+                "The deletion could not be done now; Meta will ask again.",
+            )
         }
     }
 }

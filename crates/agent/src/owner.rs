@@ -722,7 +722,14 @@ async fn editor_again(
     edit: Option<(ListingInput, Vec<FieldError>)>,
     special: SpecialDayForm,
 ) -> Result<Response, DomainError> {
-    let nav = BusinessNav::load(db, session.user_id, listing, &runtime::site_origin(env), "edit").await?;
+    let nav = BusinessNav::load(
+        db,
+        session.user_id,
+        listing,
+        &runtime::site_origin(env),
+        "edit",
+    )
+    .await?;
     let again =
         EditorPage::load(db, Viewer::of(session), nav, listing, edit, special, None).await?;
     Ok(page(422, &again))
@@ -778,8 +785,14 @@ async fn add_photo(
     };
     let refused = |problems| async {
         let listing = pages::listing(db, id).await?;
-        let nav =
-            BusinessNav::load(db, session.user_id, &listing, &runtime::site_origin(env), "photos").await?;
+        let nav = BusinessNav::load(
+            db,
+            session.user_id,
+            &listing,
+            &runtime::site_origin(env),
+            "photos",
+        )
+        .await?;
         let again =
             PhotosPage::load(db, viewer.clone(), nav, Some((alt.clone(), problems)), None).await?;
         Ok::<_, DomainError>(photos_page(422, &again))

@@ -506,7 +506,9 @@ impl Route {
             ["facebook", "data-deletion"] => Route::DataDeletion,
             ["facebook", "data-deletion", code] => {
                 let is_code = (8..=64).contains(&code.len())
-                    && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+                    && code
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
                 Route::DeletionStatus(is_code.then(|| (*code).to_owned())?)
             }
             ["dashboard"] => Route::Dashboard,
@@ -897,11 +899,17 @@ mod tests {
         let owner = |rest: OwnerRoute| Route::Owner(3, rest);
         assert_eq!(
             resolve("/dashboard/3/facebook/posts/9/approve"),
-            Some(owner(OwnerRoute::Facebook(FacebookRoute::Post(9, PostAction::Approve))))
+            Some(owner(OwnerRoute::Facebook(FacebookRoute::Post(
+                9,
+                PostAction::Approve
+            ))))
         );
         assert_eq!(
             resolve("/admin/facebook/comments/4/reply"),
-            Some(Route::Facebook(FacebookRoute::Comment(4, CommentAction::Reply)))
+            Some(Route::Facebook(FacebookRoute::Comment(
+                4,
+                CommentAction::Reply
+            )))
         );
         assert!(Route::Facebook(FacebookRoute::Home).is_admin());
         assert!(!owner(OwnerRoute::Facebook(FacebookRoute::Home)).is_admin());
@@ -920,7 +928,11 @@ mod tests {
             assert_eq!(resolve(bad), None, "{bad}");
         }
         assert_eq!(
-            owner(OwnerRoute::Facebook(FacebookRoute::Post(9, PostAction::Edit))).template(),
+            owner(OwnerRoute::Facebook(FacebookRoute::Post(
+                9,
+                PostAction::Edit
+            )))
+            .template(),
             "/dashboard/{id}/facebook/posts/{post}/{action}"
         );
     }

@@ -7,8 +7,8 @@
 
 use crate::model::within;
 use crate::runtime;
-use kbc_meta::graph::{self, GraphError, GraphVersion};
 use kbc_domain::facebook::connections::Connection;
+use kbc_meta::graph::{self, ErrorKind, GraphError, GraphVersion};
 use kbc_meta::tokens::TokenKeys;
 use serde::de::DeserializeOwned;
 use std::time::Duration;
@@ -22,8 +22,7 @@ const MOST_ANSWER_BYTES: usize = 1024 * 1024;
 /// Where the Graph API is and the app's credentials.
 #[derive(Clone)]
 pub struct Graph {
-    /// `{base}/{version}`, no trailing slash.
-    api: String,
+    base: String,
     dialog: String,
     version: GraphVersion,
     app_id: String,
@@ -33,7 +32,7 @@ pub struct Graph {
 impl std::fmt::Debug for Graph {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Graph")
-            .field("api", &self.api)
+            .field("base", &self.base)
             .field("app_id", &self.app_id)
             .finish_non_exhaustive()
     }
@@ -75,8 +74,8 @@ impl Graph {
         let version = GraphVersion::parse(&version)
             .map_err(|err| NotConfigured(format!("FACEBOOK_GRAPH_VERSION: {err}")))?;
         Ok(Self {
-            api: format!("{}/{version}", base.trim_end_matches('/')),
-            dialog: dialog.trim_end_matches('/').to_owned(),
+            base,
+            dialog,
             version,
             app_id,
             app_secret,
@@ -84,15 +83,16 @@ impl Graph {
     }
 
     /// Meta's login dialog for our app, coming back to `redirect_uri` with `state`.
-    pub fn dialog_url(&self, redirect_uri: &str, state: &str) -> String {
+    pub fn dialog_url(&self, redirect_uri: &str, state: &str) -> Result<String, NotConfigured> {
         graph::login_dialog_url(
             &self.dialog,
-            &self.version,
+            self.version,
             &self.app_id,
             redirect_uri,
             state,
             graph::SCOPES,
         )
+        .map_err(|err| NotConfigured(format!("FACEBOOK_DIALOG_BASE: {err}")))
     }
 
     /// The app's secret, the key of webhook signatures and signed requests.
@@ -106,39 +106,22 @@ impl Graph {
         code: &str,
         redirect_uri: &str,
     ) -> Result<graph::AccessToken, GraphError> {
-        self.post_form(
-            "oauth/access_token",
-            None,
-            &[
-                ("client_id", &self.app_id),
-                ("client_secret", &self.app_secret),
-                ("redirect_uri", redirect_uri),
-                ("code", code),
-            ],
-        )
-        .await
+        let form = graph::code_exchange_form(&self.app_id, &self.app_secret, redirect_uri, code);
+        self.post_form(&["oauth", "access_token"], None, form).await
     }
 
     /// Exchanges a user token for a long-lived one (about 60 days).
     pub async fn long_lived(&self, user_token: &str) -> Result<graph::AccessToken, GraphError> {
-        self.post_form(
-            "oauth/access_token",
-            None,
-            &[
-                ("grant_type", "fb_exchange_token"),
-                ("client_id", &self.app_id),
-                ("client_secret", &self.app_secret),
-                ("fb_exchange_token", user_token),
-            ],
-        )
-        .await
+        let form = graph::long_lived_exchange_form(&self.app_id, &self.app_secret, user_token);
+        self.post_form(&["oauth", "access_token"], None, form).await
     }
 
     /// The Pages the person manages, with their Page tokens.
     pub async fn pages(&self, user_token: &str) -> Result<Vec<graph::PageAccount>, GraphError> {
         let accounts: graph::Accounts = self
             .get(
-                "me/accounts?fields=id,name,access_token,category,tasks&limit=100",
+                &["me", "accounts"],
+                &[("fields", graph::ACCOUNTS_FIELDS), ("limit", "100")],
                 user_token,
             )
             .await?;
@@ -152,17 +135,19 @@ impl Graph {
         user_token: &str,
     ) -> Result<graph::PageToken, GraphError> {
         self.get(
-            &format!("{}?fields=access_token,name", encode(page_id)),
+            &[page_id],
+            &[("fields", graph::PAGE_TOKEN_FIELDS)],
             user_token,
         )
         .await
     }
 
     /// What Meta says of `token` (validity, expiry, the person or Page it belongs to).
-    pub async fn debug_token(&self, token: &str) -> Result<graph::DebugToken, GraphError> {
-        let answer: graph::DebugTokenAnswer = self
+    pub async fn debug_token(&self, token: &str) -> Result<graph::TokenInfo, GraphError> {
+        let answer: graph::DebugToken = self
             .get(
-                &format!("debug_token?input_token={}", encode(token)),
+                &["debug_token"],
+                &[("input_token", token)],
                 &graph::app_token(&self.app_id, &self.app_secret),
             )
             .await?;
@@ -181,10 +166,10 @@ impl Graph {
         if let Some(link) = link {
             fields.push(("link", link));
         }
-        let created: graph::Created = self
-            .post_form(&format!("{}/feed", encode(page_id)), Some(page_token), &fields)
+        let created: graph::PostCreated = self
+            .post_form(&[page_id, "feed"], Some(page_token), graph::form(&fields))
             .await?;
-        Ok(created.post_id.unwrap_or(created.id))
+        Ok(created.feed_post_id().to_owned())
     }
 
     /// Publishes a photo post to Page `page_id`; Meta's post id.
@@ -203,15 +188,15 @@ impl Graph {
             image,
             content_type,
         );
-        let created: graph::Created = self
+        let created: graph::PostCreated = self
             .send(
                 Method::Post,
-                &format!("{}/photos", encode(page_id)),
+                &self.url(&[page_id, "photos"], &[])?,
                 Some(page_token),
                 Some((&format!("multipart/form-data; boundary={boundary}"), body)),
             )
             .await?;
-        Ok(created.post_id.unwrap_or(created.id))
+        Ok(created.feed_post_id().to_owned())
     }
 
     /// The Page's posts since `since` (reconciling a publish whose answer was lost).
@@ -220,13 +205,16 @@ impl Graph {
         page_id: &str,
         page_token: &str,
         since: i64,
-    ) -> Result<Vec<graph::FeedItem>, GraphError> {
+    ) -> Result<Vec<graph::FeedPost>, GraphError> {
+        let since = since.to_string();
         let feed: graph::Feed = self
             .get(
-                &format!(
-                    "{}/feed?fields=id,message,created_time&since={since}&limit=25",
-                    encode(page_id)
-                ),
+                &[page_id, "feed"],
+                &[
+                    ("fields", graph::FEED_FIELDS),
+                    ("since", &since),
+                    ("limit", "25"),
+                ],
                 page_token,
             )
             .await?;
@@ -240,18 +228,13 @@ impl Graph {
         page_token: &str,
     ) -> Result<(i64, i64, Option<i64>), GraphError> {
         let stats: graph::PostStats = self
-            .get(
-                &format!(
-                    "{}?fields=reactions.summary(total_count).limit(0),comments.summary(total_count).limit(0)",
-                    encode(post_id)
-                ),
-                page_token,
-            )
+            .get(&[post_id], &[("fields", graph::STATS_FIELDS)], page_token)
             .await?;
         // Reach needs read_insights; a Page without it still has its counts.
         let reach = self
             .get::<graph::Insights>(
-                &format!("{}/insights?metric=post_impressions_unique", encode(post_id)),
+                &[post_id, "insights"],
+                &[("metric", graph::REACH_METRIC)],
                 page_token,
             )
             .await
@@ -267,32 +250,41 @@ impl Graph {
         page_token: &str,
         message: &str,
     ) -> Result<String, GraphError> {
-        let created: graph::Created = self
+        let created: graph::PostCreated = self
             .post_form(
-                &format!("{}/comments", encode(comment_id)),
+                &[comment_id, "comments"],
                 Some(page_token),
-                &[("message", message)],
+                graph::form(&[("message", message)]),
             )
             .await?;
         Ok(created.id)
     }
 
-    async fn get<T: DeserializeOwned>(&self, path: &str, token: &str) -> Result<T, GraphError> {
-        self.send(Method::Get, path, Some(token), None).await
+    fn url(&self, segments: &[&str], query: &[(&str, &str)]) -> Result<String, GraphError> {
+        graph::endpoint(&self.base, self.version, segments, query)
+            .map_err(|_| unreachable_error("the Graph API address is not valid"))
+    }
+
+    async fn get<T: DeserializeOwned>(
+        &self,
+        segments: &[&str],
+        query: &[(&str, &str)],
+        token: &str,
+    ) -> Result<T, GraphError> {
+        let url = self.url(segments, query)?;
+        self.send(Method::Get, &url, Some(token), None).await
     }
 
     async fn post_form<T: DeserializeOwned>(
         &self,
-        path: &str,
+        segments: &[&str],
         token: Option<&str>,
-        fields: &[(&str, &str)],
+        body: String,
     ) -> Result<T, GraphError> {
-        let body = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(fields)
-            .finish();
+        let url = self.url(segments, &[])?;
         self.send(
             Method::Post,
-            path,
+            &url,
             token,
             Some(("application/x-www-form-urlencoded", body.into_bytes())),
         )
@@ -302,56 +294,62 @@ impl Graph {
     async fn send<T: DeserializeOwned>(
         &self,
         method: Method,
-        path: &str,
+        url: &str,
         token: Option<&str>,
         body: Option<(&str, Vec<u8>)>,
     ) -> Result<T, GraphError> {
         let headers = Headers::new();
         let mut ok = headers.set("Accept", "application/json").is_ok();
         if let Some(token) = token {
-            ok &= headers.set("Authorization", &format!("Bearer {token}")).is_ok();
+            ok &= headers
+                .set("Authorization", &format!("Bearer {token}"))
+                .is_ok();
         }
         let mut init = RequestInit::new();
         init.with_method(method);
         if let Some((content_type, bytes)) = body {
             ok &= headers.set("Content-Type", content_type).is_ok();
-            let array = js_sys::Uint8Array::from(bytes.as_slice());
+            let array = worker::js_sys::Uint8Array::from(bytes.as_slice());
             init.with_body(Some(array.into()));
         }
         init.with_headers(headers);
-        let url = format!("{}/{path}", self.api);
-        let request = match Request::new_with_init(&url, &init) {
+        let request = match Request::new_with_init(url, &init) {
             Ok(request) if ok => request,
-            _ => return Err(GraphError::unreachable("the Graph API address is not valid")),
+            _ => return Err(unreachable_error("the Graph API address is not valid")),
         };
         let controller = AbortController::default();
         let signal = controller.signal();
-        let sent = within(CALL_TIMEOUT, Fetch::Request(request).send_with_signal(&signal)).await;
+        let sent = within(
+            CALL_TIMEOUT,
+            Fetch::Request(request).send_with_signal(&signal),
+        )
+        .await;
         let mut response = match sent {
             None => {
                 controller.abort();
-                return Err(GraphError::unreachable("Facebook did not answer in time"));
+                return Err(unreachable_error("Facebook did not answer in time"));
             }
-            Some(Err(_)) => return Err(GraphError::unreachable("Facebook could not be reached")),
+            Some(Err(_)) => return Err(unreachable_error("Facebook could not be reached")),
             Some(Ok(response)) => response,
         };
         let status = response.status_code();
         let bytes = match within(CALL_TIMEOUT, response.bytes()).await {
             Some(Ok(bytes)) if bytes.len() <= MOST_ANSWER_BYTES => bytes,
-            Some(Ok(_)) => return Err(GraphError::unreachable("Facebook's answer was too long")),
-            _ => return Err(GraphError::unreachable("Facebook's answer was cut off")),
+            Some(Ok(_)) => return Err(unreachable_error("Facebook's answer was too long")),
+            _ => return Err(unreachable_error("Facebook's answer was cut off")),
         };
-        if !(200..300).contains(&status) {
-            return Err(graph::classify(status, &bytes));
-        }
-        serde_json::from_slice(&bytes)
-            .map_err(|_| GraphError::unreachable("Facebook's answer was not understood"))
+        graph::parse(status, &String::from_utf8_lossy(&bytes))
     }
 }
 
-/// A path segment or query value, percent-encoded.
-fn encode(value: &str) -> String {
-    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+/// Facebook was not reached, or its answer not read: worth trying again later.
+fn unreachable_error(message: &str) -> GraphError {
+    GraphError {
+        kind: ErrorKind::Transient,
+        code: 0,
+        subcode: None,
+        message: message.to_owned(),
+    }
 }
 
 /// A `multipart/form-data` body: the text fields, then the image as `source`.
@@ -365,7 +363,11 @@ fn multipart(boundary: &str, fields: &[(&str, &str)], image: &[u8], content_type
             .as_bytes(),
         );
     }
-    let extension = if content_type == "image/png" { "png" } else { "jpg" };
+    let extension = if content_type == "image/png" {
+        "png"
+    } else {
+        "jpg"
+    };
     body.extend_from_slice(
         format!(
             "--{boundary}\r\nContent-Disposition: form-data; name=\"source\"; filename=\"card.{extension}\"\r\n\
@@ -398,12 +400,20 @@ pub fn user_aad(page_id: &str) -> String {
 
 /// The Page token of `connection`, opened (the message names no key or token).
 pub fn open_page_token(keys: &TokenKeys, connection: &Connection) -> Result<String, String> {
-    keys.open(&connection.key_id, &connection.page_token.0, &page_aad(&connection.page_id))
-        .map_err(|err| err.to_string())
+    keys.open(
+        &connection.key_id,
+        &connection.page_token.0,
+        &page_aad(&connection.page_id),
+    )
+    .map_err(|err| err.to_string())
 }
 
 /// The long-lived user token `connection` was made with, opened.
 pub fn open_user_token(keys: &TokenKeys, connection: &Connection) -> Result<String, String> {
-    keys.open(&connection.key_id, &connection.user_token.0, &user_aad(&connection.page_id))
-        .map_err(|err| err.to_string())
+    keys.open(
+        &connection.key_id,
+        &connection.user_token.0,
+        &user_aad(&connection.page_id),
+    )
+    .map_err(|err| err.to_string())
 }

@@ -1,7 +1,8 @@
 //! What every worker needs at the edge and nothing more: the one JSON error shape and its
 //! status codes, ETags, the `/health` answer, binding lookup, headers and bodies read within
-//! a limit, the scheduled-run wrapper that records `job_runs`, and the one model client
-//! (chat completions, speech to text, text to speech).
+//! a limit, the scheduled-run wrapper that records `job_runs`, the one model client
+//! (chat completions, speech to text, text to speech) and the one Graph API client with the
+//! key ring that seals Page tokens (`graph`).
 //!
 //! Business rules stay in `kbc-domain`; routes and rendering stay in each worker. The parts
 //! that touch `worker` types compile only for wasm32; the rest is tested natively.
@@ -10,6 +11,8 @@ pub mod errors;
 pub mod etag;
 pub mod log;
 
+#[cfg(target_arch = "wasm32")]
+pub mod graph;
 #[cfg(target_arch = "wasm32")]
 pub mod http;
 #[cfg(target_arch = "wasm32")]

@@ -97,24 +97,33 @@ pub async fn media_for(db: &D1, facebook: &Facebook<'_>, post: &Due) -> Media {
             };
         }
     }
-    let cover = match (subject.as_ref().and_then(|s| s.cover_key.as_deref()), &store) {
+    let cover = match (
+        subject.as_ref().and_then(|s| s.cover_key.as_deref()),
+        &store,
+    ) {
         (Some(key), Some(store)) => store.get(key).await.ok().flatten(),
         _ => None,
     };
     match cover {
         // Facebook takes JPEG and PNG photos; a WebP cover goes as a text post instead.
-        Some(blob) if matches!(blob.content_type.as_str(), "image/jpeg" | "image/png") => Media::Image {
-            bytes: blob.bytes,
-            content_type: blob.content_type,
-            card_key: None,
-        },
+        Some(blob) if matches!(blob.content_type.as_str(), "image/jpeg" | "image/png") => {
+            Media::Image {
+                bytes: blob.bytes,
+                content_type: blob.content_type,
+                card_key: None,
+            }
+        }
         _ => Media::Text,
     }
 }
 
 /// The first line of a post, shortened for the card.
 fn first_line(body: &str) -> String {
-    let line = body.lines().find(|l| !l.trim().is_empty()).unwrap_or_default().trim();
+    let line = body
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_default()
+        .trim();
     if line.chars().count() <= 140 {
         return line.to_owned();
     }
@@ -152,7 +161,9 @@ impl Renderer {
         })
         .to_string();
         let headers = Headers::new();
-        let set = headers.set("Authorization", &format!("Bearer {}", self.token)).is_ok()
+        let set = headers
+            .set("Authorization", &format!("Bearer {}", self.token))
+            .is_ok()
             && headers.set("Content-Type", "application/json").is_ok();
         let mut init = RequestInit::new();
         init.with_method(Method::Post)
@@ -164,15 +175,19 @@ impl Renderer {
         };
         let controller = AbortController::default();
         let signal = controller.signal();
-        let mut response =
-            match within(RENDER_TIMEOUT, Fetch::Request(request).send_with_signal(&signal)).await {
-                Some(Ok(response)) => response,
-                Some(Err(_)) => return Err("rendering could not be reached".into()),
-                None => {
-                    controller.abort();
-                    return Err("rendering timed out".into());
-                }
-            };
+        let mut response = match within(
+            RENDER_TIMEOUT,
+            Fetch::Request(request).send_with_signal(&signal),
+        )
+        .await
+        {
+            Some(Ok(response)) => response,
+            Some(Err(_)) => return Err("rendering could not be reached".into()),
+            None => {
+                controller.abort();
+                return Err("rendering timed out".into());
+            }
+        };
         let status = response.status_code();
         let is_png = response
             .headers()

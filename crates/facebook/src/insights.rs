@@ -8,6 +8,7 @@ use kbc_domain::facebook::connections::{self, Connection};
 use kbc_domain::facebook::{Target, queue};
 use kbc_edge::graph;
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 /// Posts measured in one run at most.
 const MOST_PER_RUN: i64 = 200;
@@ -17,13 +18,12 @@ pub async fn fetch(db: &D1, facebook: &Facebook<'_>, now: i64) -> Result<u64, Do
     let mut tokens: HashMap<Option<i64>, Option<(Connection, String)>> = HashMap::new();
     let mut measured = 0;
     for post in queue::recently_published(db, now, MOST_PER_RUN).await? {
-        if !tokens.contains_key(&post.business_id) {
+        if let Entry::Vacant(slot) = tokens.entry(post.business_id) {
             let connection = connections::of_target(db, Target::of(post.business_id)).await?;
-            let opened = connection.and_then(|connection| {
+            slot.insert(connection.and_then(|connection| {
                 let token = graph::open_page_token(&facebook.keys, &connection).ok()?;
                 Some((connection, token))
-            });
-            tokens.insert(post.business_id, opened);
+            }));
         }
         let Some(Some((connection, token))) = tokens.get(&post.business_id) else {
             continue;
@@ -31,8 +31,10 @@ pub async fn fetch(db: &D1, facebook: &Facebook<'_>, now: i64) -> Result<u64, Do
         if connection.needs_reconnect() {
             continue;
         }
-        if let Ok((reactions, comments, reach)) =
-            facebook.graph.post_numbers(&post.graph_post_id, token).await
+        if let Ok((reactions, comments, reach)) = facebook
+            .graph
+            .post_numbers(&post.graph_post_id, token)
+            .await
         {
             queue::record_stats(db, post.id, reactions, comments, reach, now).await?;
             measured += 1;

@@ -56,7 +56,10 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
             match job {
                 "publish_posts" => posting::run(db, &facebook, run).await,
                 "refresh_tokens" => tokens::run(db, &facebook, run).await,
-                other => Ok((Outcome::Failure, format!("{other}: not a job of this worker"))),
+                other => Ok((
+                    Outcome::Failure,
+                    format!("{other}: not a job of this worker"),
+                )),
             }
         }
     })

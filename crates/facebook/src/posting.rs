@@ -7,9 +7,9 @@
 use crate::{Facebook, cards};
 use kbc_domain::DomainError;
 use kbc_domain::db::d1::D1;
+use kbc_domain::facebook::Target;
 use kbc_domain::facebook::connections::{self, Connection};
 use kbc_domain::facebook::queue::{self, Due, Kind, Planned, Publication, Setback, Slot, SlotTime};
-use kbc_domain::facebook::Target;
 use kbc_domain::jobs::Outcome;
 use kbc_edge::graph::{self, Graph};
 use kbc_edge::model::{self, ModelConfig};
@@ -48,7 +48,8 @@ pub async fn run(
     // on with the wall clock.
     let origin = run.scheduled_at.max(run.now);
     let clock = || origin + (runtime::now() - run.now);
-    let base = runtime::var(facebook.env, "FACEBOOK_RETRY_BASE_SECONDS")
+    let env = facebook.env;
+    let base = runtime::var(env, "FACEBOOK_RETRY_BASE_SECONDS")
         .and_then(|v| v.parse::<i64>().ok())
         .filter(|v| (1..=600).contains(v))
         .unwrap_or(30);
@@ -140,9 +141,13 @@ async fn fill(
     for slot in queue::slots_ahead(from) {
         let planned = match (connection.target(), slot.slot) {
             (Target::Directory, Slot::Evening) => Some(engagement(connection, slot, &site)),
-            (Target::Directory, Slot::Morning) => spotlight(db, model, connection, slot, &site).await?,
+            (Target::Directory, Slot::Morning) => {
+                spotlight(db, model, connection, slot, &site).await?
+            }
             (Target::Directory, Slot::Afternoon) => share(db, connection, slot, &site).await?,
-            (Target::Business(id), Slot::Morning) if premium && slot.weekday() == id.rem_euclid(7) => {
+            (Target::Business(id), Slot::Morning)
+                if premium && slot.weekday() == id.rem_euclid(7) =>
+            {
                 angle(db, model, connection, id, slot, &site).await?
             }
             (Target::Business(_), _) => None,
@@ -263,7 +268,10 @@ async fn angle(
     let url = format!("{site}{}", kbc_site::urls::business(&subject.slug));
     let listing = listing_of(&subject, &url);
     let month = month_of(slot.at);
-    let about = format!("a post about this business's {}", angle.label().to_lowercase());
+    let about = format!(
+        "a post about this business's {}",
+        angle.label().to_lowercase()
+    );
     let (body, written_by) = written(model, &about, &listing, &url)
         .await
         .unwrap_or_else(|| (compose::angle_post(angle, &listing, month), "template"));
@@ -322,8 +330,7 @@ async fn written(
     };
     let answer = model::chat(config, &request).await.ok()?;
     let text = answer.choices.into_iter().find_map(|c| c.message.content)?;
-    let text = compose::accept_model_text(&text)?;
-    Some((format!("{text}\n\n{url}"), "model"))
+    Some((compose::accept_model_text(&text, url)?, "model"))
 }
 
 /// A lease left behind: if the Page's feed shows the post went out, record it; otherwise
@@ -352,8 +359,9 @@ async fn reconcile(
                 .await
                 .ok()
                 .and_then(|feed| {
-                    feed.into_iter()
-                        .find(|item| item.message.as_deref().map(str::trim) == Some(stale.body.trim()))
+                    feed.into_iter().find(|item| {
+                        item.message.as_deref().map(str::trim) == Some(stale.body.trim())
+                    })
                 })
                 .map(|item| (connection.page_id.clone(), item.id)),
             Err(_) => None,
@@ -378,7 +386,9 @@ async fn reconcile(
 }
 
 enum Published {
-    Done { card: bool },
+    Done {
+        card: bool,
+    },
     /// Another run took the post, or the lease was lost: nothing to count here.
     Lost,
     RetryAt(i64),
@@ -414,9 +424,19 @@ async fn publish(
     let media = cards::media_for(db, facebook, post).await;
     let graph: &Graph = &facebook.graph;
     let result = match &media {
-        cards::Media::Image { bytes, content_type, .. } => {
+        cards::Media::Image {
+            bytes,
+            content_type,
+            ..
+        } => {
             graph
-                .publish_photo(&connection.page_id, &page_token, &post.body, bytes, content_type)
+                .publish_photo(
+                    &connection.page_id,
+                    &page_token,
+                    &post.body,
+                    bytes,
+                    content_type,
+                )
                 .await
         }
         cards::Media::Text => {
@@ -447,13 +467,15 @@ async fn publish(
             match error.kind {
                 ErrorKind::RateLimited => {
                     let until = now + PAUSE_SECONDS;
-                    let reason = "Facebook asked us to slow down; posting to this Page resumes in an hour.";
+                    let reason =
+                        "Facebook asked us to slow down; posting to this Page resumes in an hour.";
                     connections::pause(db, connection.id, until, reason, now).await?;
                     queue::set_back(db, post.id, &lease, &Setback::Release, &shown, now).await?;
                     Ok(Published::HoldPage)
                 }
                 ErrorKind::TokenInvalid => {
-                    let why = "Facebook no longer accepts this Page's connection; reconnect Facebook.";
+                    let why =
+                        "Facebook no longer accepts this Page's connection; reconnect Facebook.";
                     connections::mark_invalid(db, connection.id, why, now).await?;
                     queue::set_back(db, post.id, &lease, &Setback::Release, &shown, now).await?;
                     Ok(Published::HoldPage)
@@ -461,7 +483,8 @@ async fn publish(
                 ErrorKind::Transient if attempt < queue::MOST_ATTEMPTS => {
                     let wait = retry_base.saturating_mul(1 << (attempt - 1).clamp(0, 10));
                     let at = now + wait;
-                    queue::set_back(db, post.id, &lease, &Setback::RetryAt(at), &shown, now).await?;
+                    queue::set_back(db, post.id, &lease, &Setback::RetryAt(at), &shown, now)
+                        .await?;
                     Ok(Published::RetryAt(at))
                 }
                 ErrorKind::Transient | ErrorKind::Permanent => {
@@ -475,5 +498,6 @@ async fn publish(
 
 /// A random token naming one lease.
 fn new_lease_token() -> String {
-    kbc_identity::secrets::random_secret().unwrap_or_else(|_| format!("lease-{}", runtime::now_ms()))
+    kbc_identity::secrets::random_secret()
+        .unwrap_or_else(|_| format!("lease-{}", runtime::now_ms()))
 }

@@ -12,7 +12,7 @@ use kbc_domain::facebook::connections::{self, Check, Connection, Health, Renewed
 use kbc_domain::jobs::Outcome;
 use kbc_edge::graph;
 use kbc_edge::runtime::{self, ScheduledRun};
-use kbc_meta::graph::{DebugToken, ErrorKind};
+use kbc_meta::graph::ErrorKind;
 
 /// A token expiring within this many seconds is renewed.
 const RENEW_WITHIN_SECONDS: i64 = 7 * 86_400;
@@ -52,7 +52,12 @@ pub async fn run(
     let mut detail = format!(
         "checked {}, renewed {}, sealed again under the current key {}, expiring {}, invalid {}, \
          not reachable {}",
-        tally.checked, tally.renewed, tally.resealed, tally.expiring, tally.invalid, tally.unreachable
+        tally.checked,
+        tally.renewed,
+        tally.resealed,
+        tally.expiring,
+        tally.invalid,
+        tally.unreachable
     );
     if run.scheduled_at.rem_euclid(86_400) / 3600 == INSIGHTS_HOUR {
         let measured = insights::fetch(db, facebook, now).await?;
@@ -77,20 +82,29 @@ async fn care(
     now: i64,
 ) -> Result<Cared, DomainError> {
     let Ok(page_token) = graph::open_page_token(&facebook.keys, connection) else {
-        let check = notice(Health::Invalid, "The stored connection can no longer be read.", connection);
+        let check = notice(
+            Health::Invalid,
+            "The stored connection can no longer be read.",
+            connection,
+        );
         connections::record_check(db, connection, &check, now).await?;
         return Ok(Cared::Invalid);
     };
     let debug = match facebook.graph.debug_token(&page_token).await {
-        Ok(debug) => debug,
-        Err(error) if error.kind == ErrorKind::TokenInvalid => DebugToken::invalid(),
+        Ok(debug) => Some(debug),
+        Err(error) if error.kind == ErrorKind::TokenInvalid => None,
         Err(_) => return Ok(Cared::Unreachable),
     };
-    if !debug.is_valid {
-        let check = notice(Health::Invalid, "Facebook no longer accepts this connection.", connection);
+    let Some(debug) = debug.filter(|d| d.is_valid) else {
+        let check = notice(
+            Health::Invalid,
+            "Facebook no longer accepts this connection.",
+            connection,
+        );
         connections::record_check(db, connection, &check, now).await?;
         return Ok(Cared::Invalid);
-    }
+    };
+    let data_access_expires_at = debug.data_access_expires_at.unwrap_or(0);
     let expires_soon = debug.expires_at != 0 && debug.expires_at < now + RENEW_WITHIN_SECONDS;
     if expires_soon {
         return match renew(facebook, connection).await {
@@ -101,7 +115,7 @@ async fn care(
             None => {
                 let check = Check {
                     token_expires_at: debug.expires_at,
-                    data_access_expires_at: debug.data_access_expires_at,
+                    data_access_expires_at,
                     ..notice(
                         Health::Expiring,
                         "Facebook will end this connection soon and would not renew it.",
@@ -114,11 +128,11 @@ async fn care(
         };
     }
     let data_access_ends =
-        debug.data_access_expires_at != 0 && debug.data_access_expires_at < now + DATA_ACCESS_NOTICE_SECONDS;
+        data_access_expires_at != 0 && data_access_expires_at < now + DATA_ACCESS_NOTICE_SECONDS;
     if data_access_ends {
         let check = Check {
             token_expires_at: debug.expires_at,
-            data_access_expires_at: debug.data_access_expires_at,
+            data_access_expires_at,
             ..notice(
                 Health::Expiring,
                 "Facebook asks you to confirm this connection again soon.",
@@ -138,7 +152,7 @@ async fn care(
         health: Health::Active,
         detail: String::new(),
         token_expires_at: debug.expires_at,
-        data_access_expires_at: debug.data_access_expires_at,
+        data_access_expires_at,
     };
     connections::record_check(db, connection, &check, now).await?;
     Ok(Cared::Fine)
@@ -174,7 +188,9 @@ async fn renew(facebook: &Facebook<'_>, connection: &Connection) -> Option<Renew
         &user.access_token,
         debug.expires_at,
         user.expires_in.map_or(0, |seconds| now + seconds),
-        debug.data_access_expires_at,
+        debug
+            .data_access_expires_at
+            .unwrap_or(connection.data_access_expires_at),
     )
 }
 

@@ -176,8 +176,8 @@ impl World {
     }
 
     /// `provision --env production`, plus what a live account has: the production
-    /// secrets (api's salt, agent's Google client), one earlier deployment of every worker,
-    /// a database with data, migrated up to all but the newest migration (which the next
+    /// secrets (api's salt, agent's Google client, Meta's app and the token keys), one
+    /// earlier deployment of every worker, a database with data, migrated up to all but the newest migration (which the next
     /// deploy brings), and the api's edge copy of the cache generation.
     pub fn live_production(&self) {
         let run = self.xtask(&["provision", "--env", "production"]);
@@ -225,6 +225,30 @@ impl World {
                 "0123456789abcdef0123456789abcdef".into(),
             );
             agent.insert("AI_API_TOKEN".into(), "test-workers-ai-token".into());
+            let meta = [
+                ("FACEBOOK_APP_ID", "1234567890"),
+                ("FACEBOOK_APP_SECRET", "test-facebook-app-secret"),
+                (
+                    "FACEBOOK_TOKEN_KEYS",
+                    "k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+                ),
+            ];
+            for (name, value) in meta {
+                agent.insert(name.into(), value.into());
+            }
+            agent.insert("FACEBOOK_VERIFY_TOKEN".into(), "test-verify-token".into());
+            let facebook = &mut cf.scripts.get_mut("kbc-facebook").unwrap().secrets;
+            for (name, value) in meta {
+                facebook.insert(name.into(), value.into());
+            }
+            facebook.insert(
+                "BROWSER_RENDERING_ACCOUNT_ID".into(),
+                "0123456789abcdef0123456789abcdef".into(),
+            );
+            facebook.insert(
+                "BROWSER_RENDERING_TOKEN".into(),
+                "test-rendering-token".into(),
+            );
         });
     }
 

@@ -10,9 +10,9 @@ use crate::chrome::{Chrome, Notice, Viewer};
 use askama::Template;
 use kbc_domain::FieldError;
 use kbc_domain::db::{Database, DbResult};
+use kbc_domain::facebook::Target;
 use kbc_domain::facebook::comments::{self, Comment};
 use kbc_domain::facebook::connections::{self, Connection, PageChoice};
-use kbc_domain::facebook::Target;
 use kbc_domain::hours;
 use kbc_domain::social_posts::{self, Post};
 
@@ -37,13 +37,20 @@ pub struct ConnectionView {
 impl ConnectionView {
     fn new(connection: &Connection, now: i64) -> Self {
         Self {
-            page_url: format!("https://www.facebook.com/{}", digits_or_empty(&connection.page_id)),
+            page_url: format!(
+                "https://www.facebook.com/{}",
+                digits_or_empty(&connection.page_id)
+            ),
             page_name: connection.page_name.clone(),
             status: connection.status.clone(),
             detail: connection.status_detail.clone(),
             needs_reconnect: connection.needs_reconnect(),
             paused: connection.is_paused(now).then(|| {
-                format!("{} (until {})", connection.pause_reason, when(connection.paused_until))
+                format!(
+                    "{} (until {})",
+                    connection.pause_reason,
+                    when(connection.paused_until)
+                )
             }),
             review_first: connection.review_first,
             connected: when(connection.connected_at),
@@ -76,7 +83,9 @@ impl PostRow {
     fn new(post: Post) -> Self {
         let numbers = match (post.reactions, post.comments) {
             (Some(reactions), Some(comments)) => Some(match post.reach {
-                Some(reach) => format!("{reactions} reactions · {comments} comments · reached {reach}"),
+                Some(reach) => {
+                    format!("{reactions} reactions · {comments} comments · reached {reach}")
+                }
                 None => format!("{reactions} reactions · {comments} comments"),
             }),
             _ => None,
@@ -194,16 +203,27 @@ impl FacebookPage {
             None => Vec::new(),
         };
         let choices = connections::page_choices(db, user_id, target, now).await?;
-        let (upcoming, past): (Vec<PostRow>, Vec<PostRow>) = social_posts::of_target(db, target, now)
-            .await?
-            .into_iter()
-            .map(PostRow::new)
-            .partition(|row| row.upcoming || row.status == "publishing");
+        let (upcoming, past): (Vec<PostRow>, Vec<PostRow>) =
+            social_posts::of_target(db, target, now)
+                .await?
+                .into_iter()
+                .map(PostRow::new)
+                .partition(|row| row.upcoming || row.status == "publishing");
         let (base, heading) = match &nav {
-            Some(nav) => (format!("/dashboard/{}/facebook", nav.id), format!("Facebook for {}", nav.name)),
-            None => ("/admin/facebook".to_owned(), "The directory's Facebook Page".to_owned()),
+            Some(nav) => (
+                format!("/dashboard/{}/facebook", nav.id),
+                format!("Facebook for {}", nav.name),
+            ),
+            None => (
+                "/admin/facebook".to_owned(),
+                "The directory's Facebook Page".to_owned(),
+            ),
         };
-        let section = if nav.is_some() { "dashboard" } else { "facebook" };
+        let section = if nav.is_some() {
+            "dashboard"
+        } else {
+            "facebook"
+        };
         let mut past = past;
         past.reverse();
         Ok(Self {

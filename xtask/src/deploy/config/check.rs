@@ -90,6 +90,7 @@ pub fn problems(configs: &Configs, code: &BTreeMap<Worker, BTreeSet<String>>) ->
     check_identity_provider(configs, &mut problems);
     check_model_endpoints(configs, &mut problems);
     check_allow_lists(configs, &mut problems);
+    check_meta(configs, &mut problems);
     for (worker, names) in &configs.manifest.optional {
         for name in names {
             if !code[worker].contains(name) {
@@ -409,6 +410,18 @@ fn check_allow_lists(configs: &Configs, problems: &mut Vec<String>) {
     }
 }
 
+/// Where production reaches Meta and Cloudflare's Browser Rendering: their own hosts only.
+const META_HOSTS: [(&str, &str); 3] = [
+    ("FACEBOOK_GRAPH_BASE", "https://graph.facebook.com"),
+    ("FACEBOOK_DIALOG_BASE", "https://www.facebook.com"),
+    (
+        "BROWSER_RENDERING_BASE",
+        "https://api.cloudflare.com/client/v4",
+    ),
+];
+/// The oldest Graph API version production may call (older ones are retired by Meta).
+const GRAPH_MIN_MAJOR: u32 = 25;
+
 /// The vars naming where a worker sends its model requests.
 const MODEL_ENDPOINT_VARS: [&str; 2] = ["AI_API_BASE", "MODEL_BASE_URL"];
 
@@ -416,6 +429,51 @@ const MODEL_ENDPOINT_VARS: [&str; 2] = ["AI_API_BASE", "MODEL_BASE_URL"];
 const GOOGLE_ISSUER: &str = "https://accounts.google.com";
 /// Where the agent worker answers in production (its sign-in callback lives there).
 const APP_ORIGIN: &str = "https://app.kiamichibizconnect.com";
+
+/// Production talks to Meta's Graph API, login dialog and Cloudflare's Browser Rendering at
+/// their real hosts, on a Graph API version Meta still serves: wherever a production config
+/// sets one of these, it must be the real one (the facebook worker and the agent must set
+/// the Graph base and version, which the code has no default for).
+fn check_meta(configs: &Configs, problems: &mut Vec<String>) {
+    for w in &configs.workers {
+        let vars = w.vars(Some(Environment::Production));
+        for (name, expected) in META_HOSTS {
+            if let Some(value) = vars.get(name)
+                && value.trim_end_matches('/') != expected
+            {
+                problems.push(format!(
+                    "{}: [env.production.vars] {name} is {value}; production must use {expected}",
+                    file(w)
+                ));
+            }
+        }
+        if !matches!(w.worker, Worker::Agent | Worker::Facebook) {
+            continue;
+        }
+        for name in ["FACEBOOK_GRAPH_BASE", "FACEBOOK_DIALOG_BASE"] {
+            if !vars.contains_key(name) {
+                problems.push(format!(
+                    "{}: [env.production.vars] must set {name} (Meta's host)",
+                    file(w)
+                ));
+            }
+        }
+        let version = vars.get("FACEBOOK_GRAPH_VERSION");
+        let major = version
+            .and_then(|v| v.strip_prefix('v'))
+            .and_then(|v| v.split_once('.'))
+            .filter(|(_, minor)| minor.parse::<u32>().is_ok())
+            .and_then(|(major, _)| major.parse::<u32>().ok());
+        if major.is_none_or(|major| major < GRAPH_MIN_MAJOR) {
+            problems.push(format!(
+                "{}: [env.production.vars] FACEBOOK_GRAPH_VERSION must be a current Graph API version \
+                 like \"v{GRAPH_MIN_MAJOR}.0\" or later (found {})",
+                file(w),
+                version.map_or("none", String::as_str)
+            ));
+        }
+    }
+}
 
 fn check_secrets(
     configs: &Configs,
@@ -747,6 +805,34 @@ mod tests {
 
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].contains("wrangler/analyzer.toml") && found[0].contains("only the local"));
+    }
+
+    #[test]
+    fn production_must_reach_meta_at_its_own_hosts_on_a_current_graph_version() {
+        let (mut configs, code) = repository();
+        set_production_var(
+            &mut configs,
+            Worker::Facebook,
+            "FACEBOOK_GRAPH_BASE",
+            "https://graph.example.com",
+        );
+        set_production_var(
+            &mut configs,
+            Worker::Agent,
+            "FACEBOOK_GRAPH_VERSION",
+            "v19.0",
+        );
+
+        let base = problems_mentioning(&configs, &code, "FACEBOOK_GRAPH_BASE");
+        let version = problems_mentioning(&configs, &code, "FACEBOOK_GRAPH_VERSION");
+
+        assert_eq!(base.len(), 1, "{base:?}");
+        assert!(
+            base[0].contains("wrangler/facebook.toml")
+                && base[0].contains("https://graph.facebook.com")
+        );
+        assert_eq!(version.len(), 1, "{version:?}");
+        assert!(version[0].contains("wrangler/agent.toml") && version[0].contains("v19.0"));
     }
 
     #[test]
