@@ -43,6 +43,8 @@ pub enum Route {
     EditBusiness(i64),
     BusinessState(i64),
     FeatureBusiness(i64),
+    /// A listing's plan (free, plus or premium), which the featured rotation ranks by.
+    BusinessPlan(i64),
     EraseBusiness(i64),
     /// A lead (second id) of a business (first id) marked as spam.
     SpamLead(i64, i64),
@@ -367,6 +369,7 @@ impl Route {
             ["admin", "businesses", id, "edit"] => Route::EditBusiness(id_of(id)?),
             ["admin", "businesses", id, "state"] => Route::BusinessState(id_of(id)?),
             ["admin", "businesses", id, "feature"] => Route::FeatureBusiness(id_of(id)?),
+            ["admin", "businesses", id, "plan"] => Route::BusinessPlan(id_of(id)?),
             ["admin", "businesses", id, "erase"] => Route::EraseBusiness(id_of(id)?),
             ["admin", "businesses", id, "leads", lead, "spam"] => {
                 Route::SpamLead(id_of(id)?, id_of(lead)?)
@@ -410,6 +413,7 @@ impl Route {
             | Route::EditBusiness(_)
             | Route::BusinessState(_)
             | Route::FeatureBusiness(_)
+            | Route::BusinessPlan(_)
             | Route::EraseBusiness(_)
             | Route::SpamLead(..)
             | Route::CreatePost
@@ -485,6 +489,7 @@ impl Route {
             Route::EditBusiness(_) => "/admin/businesses/{id}/edit",
             Route::BusinessState(_) => "/admin/businesses/{id}/state",
             Route::FeatureBusiness(_) => "/admin/businesses/{id}/feature",
+            Route::BusinessPlan(_) => "/admin/businesses/{id}/plan",
             Route::EraseBusiness(_) => "/admin/businesses/{id}/erase",
             Route::SpamLead(..) => "/admin/businesses/{id}/leads/{lead}/spam",
             Route::Claims => "/admin/claims",
@@ -530,6 +535,7 @@ impl Route {
                 | Route::EditBusiness(_)
                 | Route::BusinessState(_)
                 | Route::FeatureBusiness(_)
+                | Route::BusinessPlan(_)
                 | Route::EraseBusiness(_)
                 | Route::SpamLead(..)
                 | Route::Claims
@@ -584,6 +590,10 @@ mod tests {
             resolve("/admin/users/7/roles/admin/revoke"),
             Some(Route::RevokeRole(7, Role::Admin))
         );
+        assert_eq!(
+            resolve("/admin/businesses/12/plan"),
+            Some(Route::BusinessPlan(12))
+        );
         assert_eq!(resolve("/assets/console.def.css"), Some(Route::Stylesheet));
         assert_eq!(resolve("/assets/console.old.css"), None);
     }
@@ -610,6 +620,8 @@ mod tests {
         assert!(Route::Submissions.accepts("GET"));
         assert!(!Route::Submissions.accepts("POST"));
         assert!(Route::SignIn.accepts("POST") && Route::SignIn.accepts("GET"));
+        assert!(Route::BusinessPlan(1).accepts("POST") && !Route::BusinessPlan(1).accepts("GET"));
+        assert!(Route::BusinessPlan(1).is_admin());
     }
 
     #[test]
