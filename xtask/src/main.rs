@@ -262,8 +262,8 @@ fn seed_command(
     match seed::seed_state(&state_dir, &plan, workspace::unix_now())? {
         seed::Seeded::Fresh(summary, took) => {
             println!(
-                "✓ seeded {} businesses ({} drafts, {} on paid plans, {} featured now), {} categories and {} blog posts \
-                 into {} in {}",
+                "✓ seeded {} businesses ({} drafts, {} on paid plans, {} featured now), {} categories \
+                 and {} blog posts into {} in {}",
                 summary.businesses,
                 summary.drafts,
                 summary.paid,

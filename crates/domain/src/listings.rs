@@ -1,9 +1,10 @@
 //! Listings as admins manage them: every listing whatever its state, searched and filtered;
 //! editing every public field under the same rules as the public form; suspending and
-//! reactivating; featuring in a slot (an admin's lock); setting the plan; removing (soft: hidden, kept) and, for a removal
-//! request, erasing the listing with its leads and the personal data of its submission.
-//! Every change is one batch with its audit entry; an edit of the fields is also one batch
-//! with its entry in the listing's edit history ([`crate::edits`]).
+//! reactivating; featuring in a slot (an admin's lock); setting the plan; removing (soft:
+//! hidden, kept) and, for a removal request, erasing the listing with its leads and the
+//! personal data of its submission. Every change is one batch with its audit entry; an edit
+//! of the fields is also one batch with its entry in the listing's edit history
+//! ([`crate::edits`]).
 
 use crate::accounts::Actor;
 use crate::categories;
