@@ -79,8 +79,8 @@ enum Command {
     /// Fill a local state directory with deterministic synthetic listings.
     ///
     /// Migrates first. Writes categories, N businesses in the real towns of the region
-    /// (fictional 555-01XX phones, example.com addresses), featured slots active now and a
-    /// few blog posts. Does nothing when the database already has businesses.
+    /// (fictional 555-01XX phones, example.com addresses; a handful on paid plans), the
+    /// featured rotation run now, and a few blog posts. Does nothing when the database already has businesses.
     Seed {
         /// How many businesses to generate.
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
@@ -262,9 +262,11 @@ fn seed_command(
     match seed::seed_state(&state_dir, &plan, workspace::unix_now())? {
         seed::Seeded::Fresh(summary, took) => {
             println!(
-                "✓ seeded {} businesses ({} drafts, {} featured now), {} categories and {} blog posts into {} in {}",
+                "✓ seeded {} businesses ({} drafts, {} on paid plans, {} featured now), {} categories \
+                 and {} blog posts into {} in {}",
                 summary.businesses,
                 summary.drafts,
+                summary.paid,
                 summary.featured,
                 summary.categories,
                 summary.posts,

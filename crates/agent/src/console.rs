@@ -23,8 +23,8 @@ use kbc_domain::edits::{Author, Means};
 use kbc_domain::error::DomainError;
 use kbc_domain::submissions::{self, Decision};
 use kbc_domain::suggestions::{self, Decided as Suggested};
-use kbc_domain::values::Email;
 use kbc_domain::values::Slug;
+use kbc_domain::values::{Email, Plan};
 use kbc_domain::{Page, cache};
 use kbc_domain::{leads, listings};
 use kbc_edge::runtime;
@@ -69,7 +69,14 @@ pub(crate) fn notice(req: &Request) -> Option<Notice> {
         "listing-reactivate" => (true, "Reactivated: the listing is public again."),
         "listing-remove" => (true, "Removed: hidden from the public site, kept here."),
         "listing-restore" => (true, "Restored."),
-        "featured" => (true, "Featured."),
+        "featured" => (
+            true,
+            "Featured: the place is locked for those days; the rotation works around it.",
+        ),
+        "plan" => (
+            true,
+            "Plan saved: the next featured rotation ranks the listing by it.",
+        ),
         "post-saved" => (true, "Saved."),
         "post-unpublished" => (
             true,
@@ -268,9 +275,17 @@ pub async fn read(route: Route, req: &Request, db: &D1, session: &Session) -> Re
                     "The page number is not valid.",
                 );
             };
-            ListingPage::load(db, viewer.clone(), id, None, leads_page, notice(req))
-                .await
-                .map(|p| page(200, &p))
+            ListingPage::load(
+                db,
+                viewer.clone(),
+                id,
+                None,
+                leads_page,
+                notice(req),
+                runtime::now(),
+            )
+            .await
+            .map(|p| page(200, &p))
         }
         Route::Suggestions => {
             SuggestionQueuePage::load(db, viewer.clone(), number, None, notice(req))
@@ -382,6 +397,12 @@ pub async fn change(
                 .await
                 .map(|()| format!("/admin/businesses/{id}?done=featured")),
             Err(_) => Err(DomainError::invalid("days", "must be a number of days")),
+        },
+        Route::BusinessPlan(id) => match Plan::parse("plan", form.get("plan")) {
+            Ok(plan) => listings::set_plan(db, &actor, id, plan, now)
+                .await
+                .map(|()| format!("/admin/businesses/{id}?done=plan")),
+            Err(err) => Err(err.into()),
         },
         Route::EraseBusiness(id) => {
             if form.get("confirm").trim() != "ERASE" {
@@ -651,6 +672,7 @@ async fn edit_listing(
                 Some((input, errors)),
                 Page::first(1),
                 None,
+                now,
             )
             .await
             {

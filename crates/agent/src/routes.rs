@@ -43,6 +43,8 @@ pub enum Route {
     EditBusiness(i64),
     BusinessState(i64),
     FeatureBusiness(i64),
+    /// A listing's plan (free, plus or premium), which the featured rotation ranks by.
+    BusinessPlan(i64),
     EraseBusiness(i64),
     /// A lead (second id) of a business (first id) marked as spam.
     SpamLead(i64, i64),
@@ -479,6 +481,7 @@ impl Route {
             ["admin", "businesses", id, "edit"] => Route::EditBusiness(id_of(id)?),
             ["admin", "businesses", id, "state"] => Route::BusinessState(id_of(id)?),
             ["admin", "businesses", id, "feature"] => Route::FeatureBusiness(id_of(id)?),
+            ["admin", "businesses", id, "plan"] => Route::BusinessPlan(id_of(id)?),
             ["admin", "businesses", id, "erase"] => Route::EraseBusiness(id_of(id)?),
             ["admin", "businesses", id, "leads", lead, "spam"] => {
                 Route::SpamLead(id_of(id)?, id_of(lead)?)
@@ -533,6 +536,7 @@ impl Route {
             | Route::EditBusiness(_)
             | Route::BusinessState(_)
             | Route::FeatureBusiness(_)
+            | Route::BusinessPlan(_)
             | Route::EraseBusiness(_)
             | Route::SpamLead(..)
             | Route::CreatePost
@@ -611,6 +615,7 @@ impl Route {
             Route::EditBusiness(_) => "/admin/businesses/{id}/edit",
             Route::BusinessState(_) => "/admin/businesses/{id}/state",
             Route::FeatureBusiness(_) => "/admin/businesses/{id}/feature",
+            Route::BusinessPlan(_) => "/admin/businesses/{id}/plan",
             Route::EraseBusiness(_) => "/admin/businesses/{id}/erase",
             Route::SpamLead(..) => "/admin/businesses/{id}/leads/{lead}/spam",
             Route::Claims => "/admin/claims",
@@ -661,6 +666,7 @@ impl Route {
                 | Route::EditBusiness(_)
                 | Route::BusinessState(_)
                 | Route::FeatureBusiness(_)
+                | Route::BusinessPlan(_)
                 | Route::EraseBusiness(_)
                 | Route::SpamLead(..)
                 | Route::Claims
@@ -726,6 +732,10 @@ mod tests {
             resolve("/admin/users/7/roles/admin/revoke"),
             Some(Route::RevokeRole(7, Role::Admin))
         );
+        assert_eq!(
+            resolve("/admin/businesses/12/plan"),
+            Some(Route::BusinessPlan(12))
+        );
         assert_eq!(resolve("/assets/console.def.css"), Some(Route::Stylesheet));
         assert_eq!(resolve("/assets/console.old.css"), None);
     }
@@ -752,6 +762,8 @@ mod tests {
         assert!(Route::Submissions.accepts("GET"));
         assert!(!Route::Submissions.accepts("POST"));
         assert!(Route::SignIn.accepts("POST") && Route::SignIn.accepts("GET"));
+        assert!(Route::BusinessPlan(1).accepts("POST") && !Route::BusinessPlan(1).accepts("GET"));
+        assert!(Route::BusinessPlan(1).is_admin());
     }
 
     #[test]

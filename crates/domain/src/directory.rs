@@ -8,7 +8,9 @@ use crate::db::{Database, DbResult, Statement, fetch_all, fetch_optional};
 use crate::error::DomainResult;
 use crate::hours::SpecialDay;
 use crate::photos::Photo;
-use crate::values::{BusinessName, CityName, Email, GeoPoint, Phone, Slug, StateCode, WebUrl, Zip};
+use crate::values::{
+    BusinessName, CityName, Email, GeoPoint, Phone, Plan, Slug, StateCode, WebUrl, Zip,
+};
 use crate::{DomainError, FieldError};
 use serde::{Deserialize, Serialize};
 
@@ -122,6 +124,7 @@ pub struct NewBusiness {
     pub verified: bool,
     pub featured: bool,
     pub published: bool,
+    pub plan: Plan,
 }
 
 impl NewBusiness {
@@ -149,6 +152,7 @@ impl NewBusiness {
             verified: false,
             featured: false,
             published: true,
+            plan: Plan::Free,
         }
     }
 }
@@ -227,9 +231,9 @@ pub async fn create(db: &impl Database, business: &NewBusiness, now: i64) -> Dom
         Statement::new(
             "INSERT INTO businesses (slug, name, description, category_id, phone, email, website, street, city,
                  city_slug, state, zip, latitude, longitude, service_radius_km, rating_average, rating_count,
-                 status, is_active, is_verified, is_featured, created_at, updated_at)
+                 status, is_active, is_verified, is_featured, created_at, updated_at, plan)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, 1, ?19,
-                 ?20, ?21, ?21)",
+                 ?20, ?21, ?21, ?22)",
         )
         .bind(slug.as_str())
         .bind(business.name.as_str())
@@ -251,7 +255,8 @@ pub async fn create(db: &impl Database, business: &NewBusiness, now: i64) -> Dom
         .bind(status)
         .bind(business.verified)
         .bind(business.featured)
-        .bind(now),
+        .bind(now)
+        .bind(business.plan.as_str()),
     ];
     const ID: &str = "(SELECT id FROM businesses WHERE slug = ?1)";
     for hours in &business.hours {

@@ -1,9 +1,10 @@
 //! Listings as admins manage them: every listing whatever its state, searched and filtered;
 //! editing every public field under the same rules as the public form; suspending and
-//! reactivating; featuring in a slot; removing (soft: hidden, kept) and, for a removal
-//! request, erasing the listing with its leads and the personal data of its submission.
-//! Every change is one batch with its audit entry; an edit of the fields is also one batch
-//! with its entry in the listing's edit history ([`crate::edits`]).
+//! reactivating; featuring in a slot (an admin's lock); setting the plan; removing (soft:
+//! hidden, kept) and, for a removal request, erasing the listing with its leads and the
+//! personal data of its submission. Every change is one batch with its audit entry; an edit
+//! of the fields is also one batch with its entry in the listing's edit history
+//! ([`crate::edits`]).
 
 use crate::accounts::Actor;
 use crate::categories;
@@ -13,8 +14,8 @@ use crate::edits::Author;
 use crate::error::{DomainError, DomainResult};
 use crate::hours::{MOST_SPECIAL_DAYS, SpecialDay};
 use crate::values::{
-    BusinessName, CityName, Collector, Email, GeoPoint, Paragraphs, Phone, Slug, StateCode, WebUrl,
-    Zip, parse_bounded,
+    BusinessName, CityName, Collector, Email, GeoPoint, Paragraphs, Phone, Plan, Slug, StateCode,
+    WebUrl, Zip, parse_bounded,
 };
 use crate::{FieldError, Page, Paged};
 use serde::{Deserialize, Serialize};
@@ -678,8 +679,9 @@ pub async fn change(
     Ok(())
 }
 
-/// Features a listing from `starts_at` for `days` days (the daily rotation applies it; a
-/// slot starting now is applied at once).
+/// Features a listing from `starts_at` for `days` days with an admin's lock: it counts
+/// against the featured places, and the rotation neither ends nor moves it. The lock, the
+/// flags (a lock starting now features the listing at once) and the audit entry are one batch.
 pub async fn feature(
     db: &impl Database,
     actor: &Actor,
@@ -693,17 +695,58 @@ pub async fn feature(
     }
     existing(db, id).await?;
     let ends_at = starts_at + days * 86_400;
-    crate::featured::create_slot(db, id, starts_at, ends_at, now).await?;
-    crate::featured::rotate(db, now).await?;
-    db.execute(&crate::audit::entry(
+    let mut statements = crate::featured::lock_now(id, starts_at, ends_at, now);
+    statements.push(crate::audit::entry(
         actor,
         "listing.feature",
         "business",
         &id.to_string(),
         None,
-        Some(&format!("{days} days")),
+        Some(&format!("{days} days, locked")),
         now,
-    ))
+    ));
+    db.batch(&statements).await?;
+    Ok(())
+}
+
+/// Sets a listing's plan, with its audit entry (before and after) in the same batch; setting
+/// the plan it already has writes nothing. Admins alone set it: it is not one of the fields
+/// of [`update`], so it stays out of the edit history an owner can undo.
+pub async fn set_plan(
+    db: &impl Database,
+    actor: &Actor,
+    id: i64,
+    plan: Plan,
+    now: i64,
+) -> DomainResult<()> {
+    let before = fetch_optional::<Stored>(
+        db,
+        &Statement::new("SELECT plan FROM businesses WHERE id = ?1").bind(id),
+    )
+    .await?
+    .ok_or_else(|| DomainError::NotFound("business".into()))?;
+    #[derive(Deserialize)]
+    struct Stored {
+        plan: Plan,
+    }
+    if before.plan == plan {
+        return Ok(());
+    }
+    db.batch(&[
+        Statement::new("UPDATE businesses SET plan = ?2, updated_at = ?3 WHERE id = ?1")
+            .bind(id)
+            .bind(plan.as_str())
+            .bind(now),
+        crate::audit::entry(
+            actor,
+            "listing.plan",
+            "business",
+            &id.to_string(),
+            Some(before.plan.as_str()),
+            Some(plan.as_str()),
+            now,
+        ),
+    ])
     .await?;
     Ok(())
 }
@@ -907,6 +950,69 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(leads, 0);
+    }
+
+    #[test]
+    fn featuring_locks_a_place_and_features_the_listing_at_once_without_rotating() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        let category = some_category(&db, "auto");
+        let chosen = insert(&db, &business("Chosen", category));
+        insert(&db, &business("Other", category));
+        let actor = admin(&db);
+        block_on(feature(&db, &actor, chosen.id, NOW, 30, NOW)).unwrap();
+        let featured = |sql: &str| block_on(fetch_integer(&db, &Statement::new(sql))).unwrap();
+        assert_eq!(
+            featured("SELECT id FROM businesses WHERE is_featured = 1"),
+            chosen.id
+        );
+        assert_eq!(
+            featured("SELECT count(*) FROM featured_slots WHERE locked = 1"),
+            1
+        );
+        assert_eq!(
+            featured("SELECT count(*) FROM featured_slots"),
+            1,
+            "no rotation slot"
+        );
+        assert_eq!(
+            featured("SELECT count(*) FROM audit_log WHERE action = 'listing.feature'"),
+            1
+        );
+    }
+
+    #[test]
+    fn a_plan_is_set_with_its_audit_entry_and_setting_it_again_writes_nothing() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        let category = some_category(&db, "auto");
+        let created = insert(&db, &business("Paying Customer", category));
+        let actor = admin(&db);
+        block_on(set_plan(&db, &actor, created.id, Plan::Premium, NOW)).unwrap();
+        block_on(set_plan(&db, &actor, created.id, Plan::Premium, NOW + 1)).unwrap();
+        let standing = block_on(crate::featured::standing(&db, created.id, NOW))
+            .unwrap()
+            .unwrap();
+        assert_eq!(standing.plan, Plan::Premium);
+        let log = block_on(crate::audit::list(
+            &db,
+            &crate::audit::Filter {
+                action: "listing.plan".into(),
+                ..Default::default()
+            },
+            Page::first(5),
+        ))
+        .unwrap();
+        assert_eq!(log.total, 1);
+        assert_eq!(
+            (
+                log.items[0].before_json.as_deref(),
+                log.items[0].after_json.as_deref()
+            ),
+            (Some("free"), Some("premium"))
+        );
+        assert!(matches!(
+            block_on(set_plan(&db, &actor, 999, Plan::Plus, NOW)),
+            Err(DomainError::NotFound(_))
+        ));
     }
 
     fn db_exec(db: &SqliteDatabase, sql: &str, id: i64) {

@@ -2,7 +2,7 @@
 //! the field it came from, so a rejection names exactly what the person has to fix.
 
 use crate::FieldError;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Trims, folds runs of whitespace into one space, and rejects control characters.
@@ -344,6 +344,45 @@ impl StateCode {
             Self::Oklahoma => "Oklahoma",
             Self::Texas => "Texas",
             Self::Arkansas => "Arkansas",
+        }
+    }
+}
+
+/// A listing's plan. Plus and premium are the paid tiers: the featured rotation serves them
+/// first, premium before plus. Only admins set it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Plan {
+    #[default]
+    Free,
+    Plus,
+    Premium,
+}
+
+impl Plan {
+    pub const ALL: [Self; 3] = [Self::Free, Self::Plus, Self::Premium];
+
+    pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
+        Self::ALL
+            .into_iter()
+            .find(|plan| plan.as_str() == raw.trim().to_ascii_lowercase())
+            .ok_or_else(|| FieldError::new(field, "must be free, plus or premium"))
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Free => "free",
+            Self::Plus => "plus",
+            Self::Premium => "premium",
+        }
+    }
+
+    /// The name people see.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Free => "Free",
+            Self::Plus => "Plus (paid)",
+            Self::Premium => "Premium (paid)",
         }
     }
 }
@@ -762,6 +801,22 @@ mod tests {
                 .message
                 .contains("OK, TX or AR")
         );
+    }
+
+    #[test]
+    fn a_plan_is_one_of_the_three_and_reads_back_as_stored() {
+        for plan in Plan::ALL {
+            assert_eq!(Plan::parse("plan", plan.as_str()).unwrap(), plan);
+        }
+        assert_eq!(Plan::parse("plan", " Premium ").unwrap(), Plan::Premium);
+        assert_eq!(Plan::default(), Plan::Free);
+        for bad in ["", "gold", "paid", "premium2"] {
+            assert_eq!(
+                Plan::parse("plan", bad).unwrap_err().field,
+                "plan",
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

@@ -48,7 +48,7 @@ pub const PHOTO_PNG: &[u8] = &[
 /// A published post and a draft that must never be public.
 pub const POST_SLUG: &str = "e2e-zyzzogeton-opens";
 pub const DRAFT_POST_SLUG: &str = "e2e-secret-draft";
-/// Where the featured fixture's slot starts: the rotation cron features it from then on.
+/// Where the featured fixture's admin lock starts: the rotation counts it and never ends it.
 pub const FEATURED_FROM: i64 = 1_700_000_000;
 
 fn parse<T>(result: Result<T, kbc_domain::FieldError>) -> Result<T, DomainError> {

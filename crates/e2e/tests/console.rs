@@ -283,6 +283,7 @@ fn an_owner_is_refused_every_admin_page_and_action() {
         "/admin/submissions/1/approve",
         "/admin/submissions/1/reject",
         "/admin/invitations",
+        "/admin/businesses/1/plan",
     ] {
         let reply = owner.post_raw(
             &agent,
@@ -774,6 +775,55 @@ fn an_admin_edits_a_listing_and_the_public_page_shows_it_at_once() {
     for expected in ["roofing", "Broken Bow", "facebook.com/qqconsole-eaves"] {
         assert!(shown.contains(expected), "{expected} in {shown}");
     }
+}
+
+#[test]
+fn an_admin_sets_a_listings_plan_which_is_audited_and_shown_with_its_featured_state() {
+    let _turn = exclusive();
+    let agent = agent();
+    let slug = published_listing(&agent, "Qqconsole Premium Pies", "198.51.100.68");
+    let id = business_id(&slug);
+    let page = format!("/admin/businesses/{id}");
+    let admin = sign_in_as(&agent, ADMIN, &page);
+    let shown = admin.get(&agent, &page).body;
+    assert!(shown.contains("Plan: <strong>Free</strong>"), "{shown}");
+    assert!(shown.contains("waiting for its turn in the rotation"));
+
+    let refused = admin.post_form(&agent, &page, &format!("{page}/plan"), &[("plan", "gold")]);
+    assert_eq!(refused.status, 400);
+    let saved = admin.post_form(
+        &agent,
+        &page,
+        &format!("{page}/plan"),
+        &[("plan", "premium")],
+    );
+    assert_eq!(
+        saved.header("location"),
+        Some(format!("{page}?done=plan").as_str())
+    );
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM businesses WHERE slug = ?1 AND plan = 'premium'",
+            &slug
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM audit_log WHERE action = 'listing.plan' AND object_id = ?1
+                AND before_json = 'free' AND after_json = 'premium'",
+            &id.to_string()
+        ),
+        1
+    );
+    let featured = admin.post_form(&agent, &page, &format!("{page}/feature"), &[("days", "3")]);
+    assert_eq!(featured.status, 303);
+    let shown = admin.get(&agent, &page).body;
+    assert!(
+        shown.contains("Plan: <strong>Premium (paid)</strong>"),
+        "{shown}"
+    );
+    assert!(shown.contains("locked by an admin."), "{shown}");
 }
 
 #[test]

@@ -142,32 +142,106 @@ fn each_facebook_cron_runs_its_own_job() {
     );
 }
 
+/// The listings whose slots began at `at`: the rotation's (`locked = 0`) or admins' locks.
+fn slots_started(at: i64, locked: bool) -> Vec<String> {
+    let rows = block_on(
+        state::database().query(
+            &Statement::new(
+                "SELECT b.slug FROM featured_slots s JOIN businesses b ON b.id = s.business_id
+              WHERE s.starts_at = ?1 AND s.locked = ?2 ORDER BY b.id",
+            )
+            .bind(at)
+            .bind(locked),
+        ),
+    )
+    .unwrap();
+    rows.iter()
+        .map(|row| row["slug"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 #[test]
-fn the_midnight_cron_rotates_featured_listings() {
+fn the_midnight_cron_fills_the_featured_places_once_and_the_home_page_shows_them_at_once() {
     let _turn = exclusive();
-    let db = state::database();
-    let featured_flag = || {
-        block_on(fetch_integer(
-            &db,
-            &Statement::new("SELECT is_featured FROM businesses WHERE slug = ?1")
-                .bind(FEATURED_SLUG),
-        ))
-        .unwrap()
-    };
+    let api = Worker::api();
     let scheduled = 1_790_200_000;
+    let active_locks = block_on(fetch_integer(
+        &state::database(),
+        &Statement::new(
+            "SELECT count(DISTINCT business_id) FROM featured_slots
+              WHERE locked = 1 AND starts_at <= ?1 AND ends_at > ?1",
+        )
+        .bind(scheduled),
+    ))
+    .unwrap();
+    assert!(active_locks >= 1, "the featured fixture's lock");
+    let home_before = until_cached(&api, "/");
+
+    // Cloudflare may deliver a cron twice: the second delivery of the same time does nothing.
     fire("KBC_FACEBOOK_URL", "0 0 * * *", scheduled * 1000);
-    let run = runs("facebook", scheduled).pop().expect("a recorded run");
+    fire("KBC_FACEBOOK_URL", "0 0 * * *", scheduled * 1000);
+
+    let recorded = runs("facebook", scheduled);
+    assert_eq!(
+        recorded.len(),
+        1,
+        "one run for one scheduled time: {recorded:?}"
+    );
+    let run = &recorded[0];
     assert_eq!(
         (run.job.as_str(), run.outcome),
         ("rotate_featured", Outcome::Success),
         "{}",
         run.detail
     );
-    assert_eq!(featured_flag(), 1, "its slot is active now");
-    let page = Worker::api()
-        .get("/api/v1/businesses?q=zyzzogeton+featured")
-        .json();
+    let started = slots_started(scheduled, false);
+    let places = usize::try_from(6 - active_locks.min(6)).unwrap();
+    assert_eq!(started.len(), places, "the free places are filled once");
+    assert!(
+        run.detail.starts_with(&format!("started {places} slots;")),
+        "{}",
+        run.detail
+    );
+
+    // The public site shows the new slots at once: the cron retired the cached home page
+    // (the api's isolates remember the generation for a second).
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let home = api.get("/");
+    assert_eq!(home.status, 200);
+    for slug in started.iter().chain([&FEATURED_SLUG.to_owned()]) {
+        let card = format!("data-listing=\"{slug}\"");
+        assert!(
+            home.body.contains(&card),
+            "{slug} is featured on the home page"
+        );
+        assert!(
+            !home_before.body.contains(&card) || slug == FEATURED_SLUG,
+            "{slug} is newly featured"
+        );
+    }
+    let page = api.get("/api/v1/businesses?q=zyzzogeton+featured").json();
     assert_eq!(page["results"][0]["is_featured"], true);
+
+    // A run overlapping it (a minute later) finds every place taken and changes nothing.
+    fire("KBC_FACEBOOK_URL", "0 0 * * *", (scheduled + 60) * 1000);
+    let overlapping = runs("facebook", scheduled + 60)
+        .pop()
+        .expect("a recorded run");
+    assert_eq!(
+        overlapping.outcome,
+        Outcome::Success,
+        "{}",
+        overlapping.detail
+    );
+    assert!(
+        overlapping
+            .detail
+            .starts_with("started 0 slots; featured 0, unfeatured 0;"),
+        "{}",
+        overlapping.detail
+    );
+    assert_eq!(slots_started(scheduled, false), started);
+    assert!(slots_started(scheduled + 60, false).is_empty());
 }
 
 #[test]

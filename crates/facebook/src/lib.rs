@@ -28,7 +28,9 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
 async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     runtime::run_scheduled(&event, &env, WORKER, async |db, run| match run.job {
         "rotate_featured" => {
-            let rotation = featured::rotate(db, run.now).await?;
+            // At the scheduled time, not the clock: terms then run midnight to midnight, and a
+            // run starting a few seconds early next week still finds last week's slots ended.
+            let rotation = featured::rotate(db, run.scheduled_at).await?;
             // The home page and search show featured listings: retire their cached copies.
             if let Some(kv) = runtime::cache(&env) {
                 cache::publish_generation(&kv, db).await?;
@@ -36,8 +38,12 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
             Ok((
                 Outcome::Success,
                 format!(
-                    "featured {}, unfeatured {}, {} featured now",
-                    rotation.featured, rotation.unfeatured, rotation.now_featured
+                    "started {} slots; featured {}, unfeatured {}; {} featured now ({} locked by admins)",
+                    rotation.started,
+                    rotation.featured,
+                    rotation.unfeatured,
+                    rotation.now_featured,
+                    rotation.locked
                 ),
             ))
         }

@@ -12,7 +12,7 @@ use super::towns::{self, Town};
 use super::words;
 use kbc_domain::DomainError;
 use kbc_domain::directory::{NewBusiness, OpeningHours, SocialNetwork};
-use kbc_domain::values::{BusinessName, CityName, Email, GeoPoint, Phone, Slug, WebUrl, Zip};
+use kbc_domain::values::{BusinessName, CityName, Email, GeoPoint, Phone, Plan, Slug, WebUrl, Zip};
 
 /// Generated timestamps count back from here (2025-01-01T00:00:00Z), so a seed reproduces
 /// the same data whenever it runs.
@@ -22,8 +22,6 @@ const DAY: i64 = 86_400;
 pub struct Listing {
     pub business: NewBusiness,
     pub created_at: i64,
-    /// Whether it gets a featured slot that is active now.
-    pub featured: bool,
 }
 
 pub fn generate(
@@ -88,8 +86,15 @@ pub fn generate(
     };
     let verified = rng.percent(30);
     let published = !rng.percent(3);
-    let featured = published && rng.percent(5);
+    // About one published listing in a hundred pays, two in five of those for premium. The
+    // draws come last so every other value stays what it was before plans existed.
+    let paid = published && rng.percent(1);
     let created_at = BASE_TIME - rng.below(3 * 365) as i64 * DAY - rng.below(DAY as u64) as i64;
+    let plan = match (paid, paid && rng.percent(40)) {
+        (true, true) => Plan::Premium,
+        (true, false) => Plan::Plus,
+        (false, _) => Plan::Free,
+    };
 
     let business = NewBusiness {
         name: BusinessName::parse("name", &name)?,
@@ -115,11 +120,11 @@ pub fn generate(
         verified,
         featured: false,
         published,
+        plan,
     };
     Ok(Listing {
         business,
         created_at,
-        featured,
     })
 }
 

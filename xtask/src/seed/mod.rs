@@ -1,9 +1,10 @@
 //! `cargo xtask seed`: deterministic synthetic directory data for demos, end-to-end tests
 //! and benchmarks, written natively into the local D1 file through the domain API.
 //!
-//! The same seed and size always produce the same categories, listings and posts (only the
-//! featured windows follow the clock, so that "featured now" stays true). Nothing is drawn
-//! from real people: see [`listing`] for how contact details stay fictional.
+//! The same seed and size always produce the same categories, listings (a handful on the paid
+//! plus and premium plans) and posts; the featured rotation then runs at the clock's time, so
+//! six listings, paid ones first, are featured now. Nothing is drawn from real people: see
+//! [`listing`] for how contact details stay fictional.
 
 mod catalog;
 mod listing;
@@ -17,7 +18,7 @@ use anyhow::Result;
 use kbc_domain::categories::{self, NewCategory};
 use kbc_domain::db::sqlite::SqliteDatabase;
 use kbc_domain::db::{Statement, fetch_integer};
-use kbc_domain::values::Slug;
+use kbc_domain::values::{self, Slug};
 use kbc_domain::{DomainError, directory, featured};
 use rng::Rng;
 use std::path::Path;
@@ -37,6 +38,8 @@ pub struct Summary {
     pub categories: usize,
     pub businesses: u32,
     pub drafts: u32,
+    /// Listings on a paid plan.
+    pub paid: u32,
     pub featured: i64,
     pub posts: usize,
 }
@@ -75,20 +78,18 @@ pub fn generate(db: &SqliteDatabase, plan: &Plan, now: i64) -> Result<Summary> {
 
 async fn generate_in(db: &SqliteDatabase, plan: &Plan, now: i64) -> Result<Summary> {
     let leaves = install_categories(db).await?;
-    let mut drafts = 0;
+    let (mut drafts, mut paid) = (0, 0);
     for index in 0..plan.businesses {
         let mut rng = Rng::for_item(plan.seed, u64::from(index));
         let (leaf, category_id) = *rng.pick(&leaves);
         let town = towns::weighted(&mut rng);
         let listing = listing::generate(&mut rng, leaf, category_id, town)?;
-        let created = directory::create(db, &listing.business, listing.created_at).await?;
+        directory::create(db, &listing.business, listing.created_at).await?;
         if !listing.business.published {
             drafts += 1;
         }
-        if listing.featured {
-            let starts = now - rng.between(1, 10) as i64 * 86_400;
-            let ends = now + rng.between(3, 30) as i64 * 86_400;
-            featured::create_slot(db, created.id, starts, ends, listing.created_at).await?;
+        if listing.business.plan != values::Plan::Free {
+            paid += 1;
         }
     }
     let rotation = featured::rotate(db, now).await?;
@@ -97,6 +98,7 @@ async fn generate_in(db: &SqliteDatabase, plan: &Plan, now: i64) -> Result<Summa
         categories: leaves.len() + catalog::GROUPS.len(),
         businesses: plan.businesses,
         drafts,
+        paid,
         featured: rotation.now_featured,
         posts,
     })
@@ -217,8 +219,32 @@ mod tests {
         assert_eq!(drafts, i64::from(summary.drafts));
         assert!((10..=60).contains(&drafts), "{drafts} drafts");
         let featured = count(&db, "SELECT count(*) FROM businesses WHERE is_featured = 1");
-        assert_eq!(featured, summary.featured);
-        assert!((20..=90).contains(&featured), "{featured} featured");
+        assert_eq!(
+            (featured, summary.featured),
+            (6, 6),
+            "the rotation's six places"
+        );
+        let paid = count(&db, "SELECT count(*) FROM businesses WHERE plan <> 'free'");
+        assert_eq!(paid, i64::from(summary.paid));
+        assert!(
+            (4..=20).contains(&paid),
+            "a handful of paid listings: {paid}"
+        );
+        assert!(
+            count(
+                &db,
+                "SELECT count(*) FROM businesses WHERE plan = 'premium'"
+            ) > 0,
+            "some of them premium"
+        );
+        assert_eq!(
+            count(
+                &db,
+                "SELECT count(*) FROM businesses WHERE is_featured = 1 AND plan <> 'free'"
+            ),
+            paid.min(6),
+            "paid listings are featured first"
+        );
         assert_eq!(
             count(
                 &db,

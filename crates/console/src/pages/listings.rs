@@ -1,7 +1,8 @@
 //! Listings for admins: search and filter every listing whatever its state; one listing's
 //! page to edit every public field (each error beside its field), suspend or reactivate,
-//! remove or restore, feature for some days, erase on a removal request, and read its leads
-//! (marking spam).
+//! remove or restore, set the plan, see where it stands in the featured rotation and lock a
+//! featured place for some days, erase on a removal request, and read its leads (marking
+//! spam).
 
 use super::{PAGE_SIZE, query_value, when};
 use crate::chrome::{Chrome, Notice, Viewer};
@@ -10,9 +11,10 @@ use kbc_domain::categories;
 use kbc_domain::db::Database;
 use kbc_domain::directory::SocialNetwork;
 use kbc_domain::error::DomainResult;
+use kbc_domain::featured::{self, Standing};
 use kbc_domain::leads::{self, StoredLead};
 use kbc_domain::listings::{self, Filter, Listing, ListingInput, Row};
-use kbc_domain::values::StateCode;
+use kbc_domain::values::{Plan, StateCode};
 use kbc_domain::{DomainError, FieldError, Page};
 use kbc_site::pages::{CategoryOption, category_options};
 use kbc_site::view::Pager;
@@ -158,6 +160,25 @@ pub struct ListingPage {
     pub leads: Vec<LeadRow>,
     pub leads_total: i64,
     pub leads_pager: Pager,
+    pub standing: Standing,
+    /// Where the listing stands in the featured rotation, in words.
+    pub featured_state: String,
+    pub plans: [Plan; 3],
+}
+
+/// A listing's place in the featured rotation at `now`, as admins read it.
+fn featured_state(standing: &Standing, now: i64) -> String {
+    match (standing.featured_until, standing.locked) {
+        (Some(until), true) => format!("Featured until {}: locked by an admin.", when(until)),
+        (Some(until), false) => format!("Featured by the rotation until {}.", when(until)),
+        (None, _) => match standing.resting_until(now) {
+            Some(until) => format!(
+                "Not featured; the rotation may choose it again from {}.",
+                when(until)
+            ),
+            None => "Not featured; waiting for its turn in the rotation.".to_owned(),
+        },
+    }
 }
 
 impl ListingPage {
@@ -169,8 +190,12 @@ impl ListingPage {
         edit: Option<(ListingInput, Vec<FieldError>)>,
         leads_page: Page,
         notice: Option<Notice>,
+        now: i64,
     ) -> DomainResult<Self> {
         let listing = listings::find(db, id)
+            .await?
+            .ok_or_else(|| DomainError::NotFound("business".into()))?;
+        let standing = featured::standing(db, id, now)
             .await?
             .ok_or_else(|| DomainError::NotFound("business".into()))?;
         let editor =
@@ -206,6 +231,53 @@ impl ListingPage {
             leads,
             leads_total,
             leads_pager,
+            featured_state: featured_state(&standing, now),
+            standing,
+            plans: Plan::ALL,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 2026-01-01 00:00 UTC: 6:00 PM on New Year's Eve in Oklahoma.
+    const NEW_YEAR: i64 = 1_767_225_600;
+
+    fn standing(featured_until: Option<i64>, locked: bool, last_ended: Option<i64>) -> Standing {
+        Standing {
+            plan: Plan::Plus,
+            featured_until,
+            locked,
+            last_ended,
+        }
+    }
+
+    #[test]
+    fn the_featured_state_says_until_when_and_whose_place_it_is() {
+        let until = NEW_YEAR + 7 * 86_400;
+        let locked = featured_state(&standing(Some(until), true, None), NEW_YEAR);
+        assert!(locked.starts_with("Featured until") && locked.ends_with("locked by an admin."));
+        assert!(locked.contains(&when(until)), "{locked}");
+        let rotated = featured_state(&standing(Some(until), false, None), NEW_YEAR);
+        assert!(
+            rotated.starts_with("Featured by the rotation until"),
+            "{rotated}"
+        );
+    }
+
+    #[test]
+    fn a_listing_not_featured_is_resting_or_waiting_for_its_turn() {
+        let resting = featured_state(&standing(None, false, Some(NEW_YEAR - 86_400)), NEW_YEAR);
+        assert!(
+            resting.contains(&when(NEW_YEAR - 86_400 + featured::REST)),
+            "{resting}"
+        );
+        let rested = standing(None, false, Some(NEW_YEAR - 40 * 86_400));
+        assert_eq!(
+            featured_state(&rested, NEW_YEAR),
+            "Not featured; waiting for its turn in the rotation."
+        );
     }
 }
