@@ -19,13 +19,17 @@ pub mod ai;
 pub mod cloudflare;
 mod d1;
 pub mod github;
+pub mod graph;
 pub mod http;
 pub mod oidc;
+pub mod rendering;
 pub mod sites;
 
 pub use ai::Ai;
 pub use cloudflare::{Accounts, Cloudflare};
 pub use github::GitHub;
+pub use graph::Graph;
 pub use http::{Call, Fault, Reply, Server};
 pub use oidc::Provider;
+pub use rendering::Rendering;
 pub use sites::Sites;
