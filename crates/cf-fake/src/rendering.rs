@@ -428,3 +428,220 @@ impl BitWriter {
         self.bytes
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flate2::read::ZlibDecoder;
+    use reqwest::blocking::{Client, Response};
+    use std::io::Read;
+
+    const CARD: &str = "<!doctype html><html><head><style>body { color: red }</style>\
+        <script>var x = 1;</script><title>Card</title></head>\
+        <body><h1>Pine Ridge Bakery</h1><p>Fresh   bread &amp; pies</p></body></html>";
+
+    fn screenshot(server: &Server<Rendering>, token: &str, body: Value) -> Response {
+        Client::new()
+            .post(format!(
+                "{}/client/v4/accounts/{ACCOUNT_ID}/browser-rendering/screenshot",
+                server.base_url()
+            ))
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .unwrap()
+    }
+
+    fn control(server: &Server<Rendering>, action: &str, body: Value) {
+        let reply = Client::new()
+            .post(format!("{}/__fake/{action}", server.base_url()))
+            .body(body.to_string())
+            .send()
+            .unwrap();
+        assert_eq!(reply.status(), 200);
+    }
+
+    fn requests(server: &Server<Rendering>) -> Value {
+        let reply = Client::new()
+            .get(format!("{}/__fake/requests", server.base_url()))
+            .send()
+            .unwrap();
+        serde_json::from_str(&reply.text().unwrap()).unwrap()
+    }
+
+    /// The PNG's chunks as (type, data), each CRC checked.
+    fn chunks(png: &[u8]) -> Vec<(String, Vec<u8>)> {
+        assert_eq!(&png[..8], PNG_SIGNATURE);
+        let mut chunks = Vec::new();
+        let mut rest = &png[8..];
+        while !rest.is_empty() {
+            let length = u32::from_be_bytes(rest[..4].try_into().unwrap()) as usize;
+            let (kind, data) = (&rest[4..8], &rest[8..8 + length]);
+            let crc = u32::from_be_bytes(rest[8 + length..12 + length].try_into().unwrap());
+            let mut expected = flate2::Crc::new();
+            expected.update(kind);
+            expected.update(data);
+            assert_eq!(crc, expected.sum(), "{}", String::from_utf8_lossy(kind));
+            chunks.push((String::from_utf8(kind.to_vec()).unwrap(), data.to_vec()));
+            rest = &rest[12 + length..];
+        }
+        chunks
+    }
+
+    #[test]
+    fn a_screenshot_is_a_png_of_the_viewports_size() {
+        let server = Rendering::start().unwrap();
+
+        let reply = screenshot(
+            &server,
+            API_TOKEN,
+            json!({"html": CARD, "viewport": {"width": 640, "height": 336},
+                "screenshotOptions": {"type": "png"}}),
+        );
+
+        assert_eq!(reply.status(), 200);
+        assert_eq!(reply.headers()["content-type"], "image/png");
+        let png = reply.bytes().unwrap();
+        let chunks = chunks(&png);
+        let kinds: Vec<&str> = chunks.iter().map(|(kind, _)| kind.as_str()).collect();
+        assert_eq!(kinds, ["IHDR", "tEXt", "IDAT", "IEND"]);
+        let header = &chunks[0].1;
+        assert_eq!(u32::from_be_bytes(header[..4].try_into().unwrap()), 640);
+        assert_eq!(u32::from_be_bytes(header[4..8].try_into().unwrap()), 336);
+        assert_eq!(&header[8..], [8, 2, 0, 0, 0]);
+        let mut pixels = Vec::new();
+        ZlibDecoder::new(&chunks[2].1[..])
+            .read_to_end(&mut pixels)
+            .unwrap();
+        assert_eq!(pixels.len(), 336 * (1 + 640 * 3));
+        let top = &pixels[1..4];
+        let bottom = &pixels[pixels.len() - 3..];
+        assert_ne!(top, bottom, "the bottom band is darker");
+        assert!(png.len() < 20_000, "a flat picture compresses");
+    }
+
+    #[test]
+    fn the_default_viewport_is_a_share_cards_and_the_comment_is_the_pages_text() {
+        let server = Rendering::start().unwrap();
+
+        let png = screenshot(&server, API_TOKEN, json!({"html": CARD}))
+            .bytes()
+            .unwrap();
+
+        let chunks = chunks(&png);
+        let header = &chunks[0].1;
+        assert_eq!(
+            u32::from_be_bytes(header[..4].try_into().unwrap()),
+            DEFAULT_WIDTH
+        );
+        assert_eq!(
+            u32::from_be_bytes(header[4..8].try_into().unwrap()),
+            DEFAULT_HEIGHT
+        );
+        assert_eq!(
+            String::from_utf8(chunks[1].1.clone()).unwrap(),
+            "Comment\0Card Pine Ridge Bakery Fresh bread &amp; pies"
+        );
+        let record = &requests(&server)["requests"][0];
+        assert_eq!(record["html_length"], CARD.len());
+        assert_eq!(
+            record["excerpt"],
+            "Card Pine Ridge Bakery Fresh bread &amp; pies"
+        );
+        assert_eq!(record["viewport"], json!({"width": 1200, "height": 630}));
+        assert_eq!(record["status"], 200);
+    }
+
+    #[test]
+    fn a_jpeg_screenshot_has_the_viewports_size_in_its_frame_header() {
+        let server = Rendering::start().unwrap();
+
+        let reply = screenshot(
+            &server,
+            API_TOKEN,
+            json!({"html": CARD, "viewport": {"width": 1200, "height": 630},
+                "screenshotOptions": {"type": "jpeg"}}),
+        );
+
+        assert_eq!(reply.headers()["content-type"], "image/jpeg");
+        let jpeg = reply.bytes().unwrap();
+        assert_eq!(&jpeg[..2], [0xFF, 0xD8]);
+        assert_eq!(&jpeg[jpeg.len() - 2..], [0xFF, 0xD9]);
+        let frame = jpeg.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
+        let height = u16::from_be_bytes([jpeg[frame + 5], jpeg[frame + 6]]);
+        let width = u16::from_be_bytes([jpeg[frame + 7], jpeg[frame + 8]]);
+        assert_eq!((width, height), (1200, 630));
+    }
+
+    #[test]
+    fn jpeg_bits_are_stuffed_after_ff_and_padded_with_ones() {
+        let mut bits = BitWriter::default();
+        bits.put(0xFF, 8);
+        bits.put(0b01, 2);
+
+        assert_eq!(bits.finish(), [0xFF, 0x00, 0b0111_1111]);
+    }
+
+    #[test]
+    fn a_wrong_token_is_refused_with_the_envelope() {
+        let server = Rendering::start().unwrap();
+
+        let reply = screenshot(&server, "someone-elses-token", json!({"html": CARD}));
+
+        assert_eq!(reply.status(), 401);
+        let body: Value = serde_json::from_str(&reply.text().unwrap()).unwrap();
+        assert_eq!(
+            body,
+            json!({"success": false, "errors": [{"code": 10000, "message": "Authentication error"}],
+                "messages": [], "result": null})
+        );
+        assert_eq!(requests(&server)["requests"], json!([]));
+    }
+
+    #[test]
+    fn a_body_without_a_page_or_with_a_bad_viewport_is_refused() {
+        let server = Rendering::start().unwrap();
+        for body in [
+            json!({}),
+            json!({"html": CARD, "url": "https://example.test"}),
+            json!({"html": CARD, "viewport": {"width": 0, "height": 630}}),
+            json!({"html": CARD, "viewport": {"width": 100_000, "height": 630}}),
+            json!({"html": CARD, "screenshotOptions": {"type": "gif"}}),
+        ] {
+            let reply = screenshot(&server, API_TOKEN, body.clone());
+
+            assert_eq!(reply.status(), 400, "{body}");
+        }
+    }
+
+    #[test]
+    fn the_next_renders_fail_as_asked_then_succeed() {
+        let server = Rendering::start().unwrap();
+        control(&server, "fail", json!({"times": 2, "status": 500}));
+
+        let first = screenshot(&server, API_TOKEN, json!({"html": CARD}));
+        let second = screenshot(
+            &server,
+            API_TOKEN,
+            json!({"url": "https://example.test/card"}),
+        );
+        let third = screenshot(&server, API_TOKEN, json!({"html": CARD}));
+
+        assert_eq!(first.status(), 500);
+        let body: Value = serde_json::from_str(&first.text().unwrap()).unwrap();
+        assert_eq!(body["success"], false);
+        assert!(body["errors"][0]["message"].is_string());
+        assert_eq!(second.status(), 500);
+        assert_eq!(third.status(), 200);
+        let statuses: Vec<Value> = requests(&server)["requests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["status"].clone())
+            .collect();
+        assert_eq!(statuses, [500, 500, 200]);
+        control(&server, "reset", json!({}));
+        assert_eq!(requests(&server)["requests"], json!([]));
+    }
+}
