@@ -785,7 +785,7 @@ impl Graph {
     fn object(&mut self, request: &Request, params: &Params, id: &str) -> Result<Reply, Reply> {
         let (_, token) = self.caller(request)?;
         let fields = fields(params.get("fields").unwrap_or_default());
-        let wants = |name: &str| fields.iter().any(|f| *f == name);
+        let wants = |name: &str| fields.contains(&name);
         if let Some(page) = all_pages().find(|p| p.id == id) {
             let allowed = match token.kind {
                 Kind::Page(held) => held.id == page.id,
@@ -810,16 +810,17 @@ impl Graph {
         require(&token, &["pages_read_engagement"])?;
         let stats = self.stats_of(&post.post_id);
         let mut answer = json!({"id": post.post_id});
-        if fields.is_empty() || wants("message") {
-            if let Some(message) = &post.message {
-                answer["message"] = json!(message);
-            }
+        if (fields.is_empty() || wants("message"))
+            && let Some(message) = &post.message
+        {
+            answer["message"] = json!(message);
         }
         if fields.is_empty() || wants("created_time") {
             answer["created_time"] = json!(meta_time(post.created_time));
         }
         if wants("reactions") {
-            answer["reactions"] = json!({"data": [], "summary": {"total_count": stats.reactions, "viewer_reaction": "NONE"}});
+            let summary = json!({"total_count": stats.reactions, "viewer_reaction": "NONE"});
+            answer["reactions"] = json!({"data": [], "summary": summary});
         }
         if wants("comments") {
             answer["comments"] = json!({"data": [], "summary": {"order": "ranked",
@@ -1590,7 +1591,8 @@ mod tests {
     const V: &str = "v25.0";
     const REDIRECT_URI: &str = "http://127.0.0.1:9/facebook/callback";
     const STATE: &str = "state-81fe";
-    const ALL_SCOPES: &str = "pages_show_list,pages_read_engagement,pages_manage_posts,pages_manage_engagement,read_insights";
+    const ALL_SCOPES: &str = "pages_show_list,pages_read_engagement,pages_manage_posts,\
+        pages_manage_engagement,read_insights";
 
     fn client() -> Client {
         Client::builder().redirect(Policy::none()).build().unwrap()
