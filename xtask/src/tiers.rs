@@ -226,13 +226,17 @@ fn prepare_state(ws: &Workspace, state_dir: &Path) -> Result<()> {
 }
 
 /// Where the test processes reach the fakes: `KBC_OIDC_URL` (signing in), `KBC_AI_URL`
-/// (scripting the model and reading what it was asked, `/__fake/…`) and `KBC_SITES_URL` (the
-/// businesses' websites: pointing listings at them, counting what was fetched).
+/// (scripting the model and reading what it was asked, `/__fake/…`), `KBC_SITES_URL` (the
+/// businesses' websites: pointing listings at them, counting what was fetched),
+/// `KBC_GRAPH_URL` (Meta's Graph API: connecting Pages, what was published, failures and
+/// tokens on demand) and `KBC_RENDERING_URL` (the share cards' screenshots).
 #[derive(Debug, Default)]
 struct FakeUrls {
     oidc: String,
     ai: String,
     sites: String,
+    graph: String,
+    rendering: String,
 }
 
 impl FakeUrls {
@@ -241,6 +245,8 @@ impl FakeUrls {
             oidc: fakes.oidc.base_url().to_owned(),
             ai: fakes.ai.base_url().to_owned(),
             sites: fakes.sites.base_url().to_owned(),
+            graph: fakes.graph.base_url().to_owned(),
+            rendering: fakes.rendering.base_url().to_owned(),
         }
     }
 
@@ -248,7 +254,9 @@ impl FakeUrls {
         command
             .env("KBC_OIDC_URL", &self.oidc)
             .env("KBC_AI_URL", &self.ai)
-            .env("KBC_SITES_URL", &self.sites);
+            .env("KBC_SITES_URL", &self.sites)
+            .env("KBC_GRAPH_URL", &self.graph)
+            .env("KBC_RENDERING_URL", &self.rendering);
     }
 }
 

@@ -362,8 +362,25 @@ fn percent_decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// One part of a `multipart/form-data` body.
+#[derive(Debug, Clone)]
+pub struct Part {
+    pub name: String,
+    /// The part's own `Content-Type` (a file's), when it has one.
+    pub content_type: Option<String>,
+    pub content: Vec<u8>,
+}
+
 /// Splits a `multipart/form-data` body into `(name, content)` parts.
 pub fn multipart_parts(request: &Request) -> Vec<(String, Vec<u8>)> {
+    multipart(request)
+        .into_iter()
+        .map(|part| (part.name, part.content))
+        .collect()
+}
+
+/// Splits a `multipart/form-data` body into its parts.
+pub fn multipart(request: &Request) -> Vec<Part> {
     let Some(boundary) = request
         .header("content-type")
         .and_then(|ct| ct.split("boundary=").nth(1))
@@ -389,7 +406,18 @@ pub fn multipart_parts(request: &Request) -> Vec<(String, Vec<u8>)> {
             .and_then(|rest| rest.split('"').next())
             .unwrap_or_default()
             .to_owned();
-        parts.push((name, part[split + 4..].to_vec()));
+        let content_type = head.lines().find_map(|line| {
+            let (field, value) = line.split_once(':')?;
+            field
+                .trim()
+                .eq_ignore_ascii_case("content-type")
+                .then(|| value.trim().to_owned())
+        });
+        parts.push(Part {
+            name,
+            content_type,
+            content: part[split + 4..].to_vec(),
+        });
     }
     parts
 }

@@ -492,7 +492,7 @@ fn sign_in_page(query: &BTreeMap<String, String>) -> Reply {
 }
 
 /// A page titled (and headed) `title`, around `body`, which must be HTML already.
-fn html_page(status: u16, title: &str, body: &str) -> Reply {
+pub(crate) fn html_page(status: u16, title: &str, body: &str) -> Reply {
     let title = escape(title);
     Reply::html(
         status,
@@ -503,7 +503,7 @@ fn html_page(status: u16, title: &str, body: &str) -> Reply {
     )
 }
 
-fn hidden(name: &str, value: &str) -> String {
+pub(crate) fn hidden(name: &str, value: &str) -> String {
     format!(
         r#"<input type="hidden" name="{}" value="{}">"#,
         escape(name),
@@ -512,7 +512,7 @@ fn hidden(name: &str, value: &str) -> String {
 }
 
 /// Escapes text for HTML content and quoted attribute values.
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -575,7 +575,7 @@ fn base64url(bytes: &[u8]) -> io::Result<String> {
     Base64UrlSafeNoPadding::encode_to_string(bytes).map_err(io::Error::other)
 }
 
-fn random_hex(len: usize) -> io::Result<String> {
+pub(crate) fn random_hex(len: usize) -> io::Result<String> {
     let mut bytes = vec![0; len];
     getrandom::fill(&mut bytes).map_err(io::Error::other)?;
     Ok(hex(&bytes))
