@@ -112,6 +112,11 @@ enum Command {
         /// Run only one half of the tiers.
         #[arg(long, value_enum)]
         only: Option<tiers::Only>,
+        /// With `--only e2e`: run only the end-to-end tests of crates/e2e/tests/FILE.rs (and
+        /// no conformance, browser or deploy tests), for working on one feature. CI runs
+        /// everything.
+        #[arg(long, requires = "only", value_name = "FILE")]
+        file: Option<String>,
     },
     /// Benchmark the api worker at 1,000 and 20,000 businesses, origin and cached.
     ///
@@ -198,9 +203,9 @@ fn main() -> Result<()> {
             supervise::handle_interrupts()?;
             dev::run(&ws)
         }
-        Command::Test { only } => {
+        Command::Test { only, file } => {
             supervise::handle_interrupts()?;
-            tiers::run_all(&ws, only)
+            tiers::run_all(&ws, only, file.as_deref())
         }
         Command::Bench {
             requests,

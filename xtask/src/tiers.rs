@@ -38,7 +38,7 @@ pub enum Only {
     E2e,
 }
 
-pub fn run_all(ws: &Workspace, only: Option<Only>) -> Result<()> {
+pub fn run_all(ws: &Workspace, only: Option<Only>, filter: Option<&str>) -> Result<()> {
     let mut report = Report::default();
     let setup = || {
         setup::all(ws)?;
@@ -55,7 +55,7 @@ pub fn run_all(ws: &Workspace, only: Option<Only>) -> Result<()> {
         native_tiers(ws, &mut report);
     }
     if only != Some(Only::Native) {
-        end_to_end_tiers(ws, &mut report);
+        end_to_end_tiers(ws, &mut report, filter);
     }
     report.finish()
 }
@@ -106,7 +106,7 @@ fn native_tiers(ws: &Workspace, report: &mut Report) {
     report.tier("native tests", || in_root(cargo().arg("test")));
 }
 
-fn end_to_end_tiers(ws: &Workspace, report: &mut Report) {
+fn end_to_end_tiers(ws: &Workspace, report: &mut Report, filter: Option<&str>) {
     let state_dir = ws.target_dir().join("e2e-state");
     let log_dir = ws.target_dir().join("e2e-logs");
     let mut specs: Vec<Spec> = Vec::new();
@@ -138,9 +138,12 @@ fn end_to_end_tiers(ws: &Workspace, report: &mut Report) {
     let urls = fakes.as_ref().map(FakeUrls::of).unwrap_or_default();
     if up {
         report.tier("e2e tests", || {
-            e2e_tests(ws, &state_dir, &log_dir, &specs, &urls)
+            e2e_tests(ws, &state_dir, &log_dir, &specs, &urls, filter)
                 .with_context(|| format!("worker logs are in {}", log_dir.display()))
         });
+    }
+    // A filtered run is for working on one feature: the other tiers wait for a full run.
+    if up && filter.is_none() {
         report.tier("conformance", || {
             conformance(ws, &specs)
                 .with_context(|| format!("worker logs are in {}", log_dir.display()))
@@ -266,10 +269,13 @@ fn e2e_tests(
     log_dir: &Path,
     specs: &[Spec],
     fakes: &FakeUrls,
+    filter: Option<&str>,
 ) -> Result<()> {
     let mut command = cargo();
     command
-        .args(["test", "-p", "kbc-e2e", "--", "--test-threads=4"])
+        .args(["test", "-p", "kbc-e2e"])
+        .args(filter.into_iter().flat_map(|file| ["--test", file]))
+        .args(["--", "--test-threads=4"])
         .current_dir(&ws.root)
         .env("KBC_STATE_DIR", state_dir)
         .env("KBC_LOG_DIR", log_dir)
