@@ -1,6 +1,7 @@
 //! `cargo xtask dev`: the whole product on this machine. Installs what is missing, builds
 //! all four workers, migrates and (when empty) seeds `.state/`, starts the local fakes (the
-//! Google sign-in, the assistant's model, the businesses' websites), installs the demo, then
+//! Google sign-in, the assistant's model, the businesses' websites, Meta's Graph API and
+//! Browser Rendering), installs the demo, then
 //! serves every worker through `wrangler dev` until Ctrl-C, and stops them all.
 
 use crate::demo;
@@ -98,6 +99,23 @@ fn print_banner(specs: &[Spec], fakes: &Fakes) {
     ] {
         println!("  http://127.0.0.1:{api}/business/{slug}");
     }
+    println!(
+        "\nFacebook is a fake Graph API at {} (its login dialog offers test people and their \
+         Pages; share cards come from a fake Browser Rendering at {}): connect a Page at \
+         http://127.0.0.1:{app}/dashboard → your business → Facebook, or the directory's own at \
+         http://127.0.0.1:{app}/admin/facebook, write a post, then fire the posting cron for the \
+         next 03:00 UTC slot:",
+        fakes.graph.base_url(),
+        fakes.rendering.base_url()
+    );
+    println!(
+        "  curl \"127.0.0.1:{}/cdn-cgi/handler/scheduled?cron=0+3,15,22+*+*+*&time=$(date -ud 'tomorrow 03:00' +%s)000\"",
+        Worker::Facebook.dev_port()
+    );
+    println!(
+        "  curl '{}/__fake/posts'   # what the fake Facebook received",
+        fakes.graph.base_url()
+    );
     println!("\nTry:");
     println!("  curl '127.0.0.1:{api}/api/v1/businesses?q=bakery'");
     println!("  curl '127.0.0.1:{api}/api/v1/categories'");

@@ -322,6 +322,7 @@ fn a_neighbour_reaches_nothing_of_another_business_by_editing_ids() {
         "/photos",
         "/analytics",
         "/page",
+        "/facebook",
     ];
     for path in reads {
         let reply = neighbour.get(&agent, &format!("/dashboard/{id}{path}"));
@@ -342,6 +343,17 @@ fn a_neighbour_reaches_nothing_of_another_business_by_editing_ids() {
         ("/page/publish", ""),
         ("/page/sections", "kind=hero"),
         ("/page/snapshots/1/restore", ""),
+        ("/facebook/connect", ""),
+        ("/facebook/pages", "page_id=104729384756101"),
+        ("/facebook/disconnect", ""),
+        ("/facebook/settings", "review_first=1"),
+        (
+            "/facebook/posts",
+            "body=Stolen&scheduled_at=2030-01-01T09:00",
+        ),
+        ("/facebook/posts/1/cancel", ""),
+        ("/facebook/posts/1/edit", "body=Stolen"),
+        ("/facebook/comments/1/reply", ""),
     ];
     for (path, fields) in changes {
         let body = format!("csrf={token}&{fields}");

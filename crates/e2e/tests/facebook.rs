@@ -609,3 +609,83 @@ fn metas_data_deletion_callback_removes_that_persons_facebook_data() {
         0
     );
 }
+
+#[test]
+fn a_neighbour_reaches_no_post_or_comment_of_another_page_through_their_own() {
+    let _turn = exclusive();
+    let (owner, base, theirs) = connected_listing(
+        "Zyzzogeton Fb Guarded",
+        "fb-guarded",
+        &FB_OWNER,
+        &PINE_RIDGE_BAKERY,
+    );
+    let text = "Zyzzogeton guarded post.";
+    schedule(&owner, &base, text, ahead(7, 3));
+    let post = scalar("SELECT id FROM social_posts WHERE body = ?1", text);
+    let connection = scalar(
+        "SELECT id FROM facebook_connections WHERE business_id = ?1",
+        &theirs.to_string(),
+    );
+    // A comment on their Page, as a webhook would have brought it.
+    block_on(kbc_domain::facebook::comments::record(
+        &state::writable_database(),
+        connection,
+        &kbc_domain::facebook::comments::NewComment {
+            comment_id: format!("guarded_{connection}"),
+            post_id: format!("{}_1", PINE_RIDGE_BAKERY.id),
+            parent_id: None,
+            from_id: "10229384756009999".into(),
+            from_name: "Casey Customer".into(),
+            message: "Open late?".into(),
+            created_time: ahead(0, 0),
+        },
+        ahead(0, 0),
+    ))
+    .unwrap();
+    let comment = scalar(
+        "SELECT id FROM facebook_comments WHERE connection_id = ?1",
+        &connection.to_string(),
+    );
+
+    let (neighbour, mine) =
+        kbc_e2e::listings::neighbours_listing(&agent(), "Zyzzogeton Fb Neighbour");
+    let own = format!("/dashboard/{mine}/facebook");
+    let token = kbc_e2e::sign_in::csrf_token(&neighbour.get(&agent(), &own).body);
+    for (path, fields) in [
+        (format!("{own}/posts/{post}/cancel"), String::new()),
+        (format!("{own}/posts/{post}/edit"), "body=Stolen".to_owned()),
+        (format!("{own}/posts/{post}/approve"), String::new()),
+        (
+            format!("{own}/posts/{post}/reschedule"),
+            format!("scheduled_at={}", central(ahead(8, 3))),
+        ),
+        (
+            format!("{own}/comments/{comment}/draft"),
+            "reply=Stolen".to_owned(),
+        ),
+        (format!("{own}/comments/{comment}/reply"), String::new()),
+    ] {
+        let reply = neighbour.post_raw(
+            &agent(),
+            &path,
+            &format!("csrf={token}&{fields}"),
+            agent().origin(),
+        );
+        assert_eq!(reply.status, 404, "POST {path}: {}", reply.body);
+    }
+    let stored = rows(
+        "SELECT status, body FROM social_posts WHERE id = CAST(?1 AS INTEGER)",
+        &post.to_string(),
+    );
+    assert_eq!(
+        (stored[0]["status"].as_str(), stored[0]["body"].as_str()),
+        (Some("scheduled"), Some(text))
+    );
+    assert_eq!(
+        scalar(
+            "SELECT count(*) FROM facebook_comments WHERE reply_draft <> '' AND id = CAST(?1 AS INTEGER)",
+            &comment.to_string()
+        ),
+        0
+    );
+}

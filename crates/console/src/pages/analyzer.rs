@@ -342,6 +342,7 @@ mod tests {
             site_origin: "https://kiamichibizconnect.com".into(),
             current: "suggestions",
             unread: 0,
+            reconnect_facebook: false,
             businesses: Vec::new(),
         }
     }

@@ -44,6 +44,8 @@ pub struct BusinessNav {
     /// `analytics`, `page` or `suggestions`.
     pub current: &'static str,
     pub unread: i64,
+    /// Its Facebook Page must be connected again (the owner sees it on every page).
+    pub reconnect_facebook: bool,
     pub businesses: Vec<Owned>,
 }
 
@@ -63,6 +65,12 @@ impl BusinessNav {
             site_origin: site_origin.to_owned(),
             current,
             unread: leads::unread(db, listing.id).await?,
+            reconnect_facebook: kbc_domain::facebook::connections::of_target(
+                db,
+                kbc_domain::facebook::Target::Business(listing.id),
+            )
+            .await?
+            .is_some_and(|connection| connection.needs_reconnect()),
             businesses: claims::owned_by(db, user_id).await?,
         })
     }
