@@ -109,8 +109,9 @@ fn print_banner(specs: &[Spec], fakes: &Fakes) {
         fakes.rendering.base_url()
     );
     println!(
-        "  curl \"127.0.0.1:{}/cdn-cgi/handler/scheduled?cron=0+3,15,22+*+*+*&time=$(date -ud 'tomorrow 03:00' +%s)000\"",
-        Worker::Facebook.dev_port()
+        "  curl \"127.0.0.1:{}/cdn-cgi/handler/scheduled?cron=0+3,15,22+*+*+*&time={}\"",
+        Worker::Facebook.dev_port(),
+        "$(date -ud 'tomorrow 03:00' +%s)000"
     );
     println!(
         "  curl '{}/__fake/posts'   # what the fake Facebook received",

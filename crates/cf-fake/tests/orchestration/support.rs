@@ -177,8 +177,9 @@ impl World {
 
     /// `provision --env production`, plus what a live account has: the production
     /// secrets (api's salt, agent's Google client, Meta's app and the token keys), one
-    /// earlier deployment of every worker, a database with data, migrated up to all but the newest migration (which the next
-    /// deploy brings), and the api's edge copy of the cache generation.
+    /// earlier deployment of every worker, a database with data, migrated up to all but the
+    /// newest migration (which the next deploy brings), and the api's edge copy of the cache
+    /// generation.
     pub fn live_production(&self) {
         let run = self.xtask(&["provision", "--env", "production"]);
         run.assert_ok();
