@@ -108,10 +108,10 @@ fn print_banner(specs: &[Spec], fakes: &Fakes) {
         fakes.graph.base_url(),
         fakes.rendering.base_url()
     );
+    let next_slot = "$(date -ud 'tomorrow 03:00' +%s)000";
     println!(
-        "  curl \"127.0.0.1:{}/cdn-cgi/handler/scheduled?cron=0+3,15,22+*+*+*&time={}\"",
+        "  curl \"127.0.0.1:{}/cdn-cgi/handler/scheduled?cron=0+3,15,22+*+*+*&time={next_slot}\"",
         Worker::Facebook.dev_port(),
-        "$(date -ud 'tomorrow 03:00' +%s)000"
     );
     println!(
         "  curl '{}/__fake/posts'   # what the fake Facebook received",
