@@ -11,12 +11,14 @@
 //! scenario is a fixed number of requests at a fixed concurrency, so a run is bounded and
 //! stops by itself. At 1,000 businesses it also times the analytics queue: listing views
 //! from a browser until its consumer has counted every one, and the assistant's typed and
-//! voice turns on the agent worker against the fake model, and the analyzer's queue working
-//! through every listing against the fake business websites. Results and verdicts are
-//! printed and written to docs/BENCHMARKS.md.
+//! voice turns on the agent worker against the fake model, the analyzer's queue working
+//! through every listing against the fake business websites, and the facebook worker
+//! publishing posts with share cards against the fake Graph API and Browser Rendering.
+//! Results and verdicts are printed and written to docs/BENCHMARKS.md.
 
 mod analyzer;
 mod assistant;
+mod facebook;
 mod load;
 mod report;
 
@@ -49,11 +51,12 @@ pub struct Options {
 
 pub fn run(ws: &Workspace, options: Options) -> Result<()> {
     setup::all(ws)?;
-    let bundles = build::build(ws, &[Worker::Api, Worker::Agent, Worker::Analyzer])?;
+    let bundles = build::build(ws, &Worker::ALL)?;
     let mut rows = Vec::new();
     let mut consumer = None;
     let mut turns = None;
     let mut enrichment = None;
+    let mut publishing = None;
     for businesses in [SMALL, LARGE] {
         let state_dir = ws.target_dir().join(format!("bench-state-{businesses}"));
         prepare(ws, &state_dir, businesses)?;
@@ -73,11 +76,17 @@ pub fn run(ws: &Workspace, options: Options) -> Result<()> {
                 thousands(businesses)
             );
             enrichment = Some(analyzer::listings_per_minute(ws, &state_dir)?);
+            println!(
+                "\n━━ {} businesses, Facebook publishing",
+                thousands(businesses)
+            );
+            publishing = Some(facebook::posts_per_minute(ws, &state_dir)?);
         }
     }
     let consumer = consumer.unwrap_or_default();
     let turns = turns.unwrap_or_default();
     let enrichment = enrichment.unwrap_or_default();
+    let publishing = publishing.unwrap_or_default();
 
     let results = report::results_table(&rows, CEILING);
     println!("\n{results}");
@@ -112,6 +121,7 @@ pub fn run(ws: &Workspace, options: Options) -> Result<()> {
          ### Analytics queue\n\n{consumer}\n\
          ### Assistant turns\n\n{turns}\n\
          ### The analyzer's queue\n\n{enrichment}\n\
+         ### Facebook publishing\n\n{publishing}\n\
          ### Targets\n\n{targets}",
         date = workspace::utc_date(workspace::unix_now()),
         sha = ws.git_sha()?,
