@@ -67,6 +67,7 @@ pub async fn run(
     }
     let mut held_pages: Vec<i64> = Vec::new();
     let mut published_in_run = 0;
+    let mut first_pass = true;
     loop {
         let due = queue::due(db, clock(), MOST_PER_RUN - published_in_run).await?;
         let mut next_retry: Option<i64> = None;
@@ -75,7 +76,8 @@ pub async fn run(
             let Some(connection) = connection.filter(|c| {
                 !c.needs_reconnect() && !c.is_paused(clock()) && !held_pages.contains(&c.id)
             }) else {
-                tally.held += 1;
+                // Counted once: a later pass (waiting for a retry) sees the same posts again.
+                tally.held += u64::from(first_pass);
                 continue;
             };
             match publish(db, facebook, connection, post, base, clock()).await? {
@@ -96,6 +98,7 @@ pub async fn run(
                 }
             }
         }
+        first_pass = false;
         // Wait for a retry that falls within this run; later ones wait for the next run.
         match next_retry {
             Some(at) if at - clock() <= RETRY_WINDOW_SECONDS && published_in_run < MOST_PER_RUN => {

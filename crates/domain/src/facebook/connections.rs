@@ -532,6 +532,10 @@ pub(crate) mod tests {
         block_on(connect(db, person.user_id, target, page_id, NOW)).unwrap()
     }
 
+    pub(crate) fn pause_for(db: &SqliteDatabase, id: i64, until: i64) {
+        block_on(pause(db, id, until, "rate limited", NOW)).unwrap();
+    }
+
     #[test]
     fn a_login_attempt_is_taken_once_and_not_after_it_expires() {
         let db = SqliteDatabase::in_memory().unwrap();

@@ -375,13 +375,16 @@ const DUE_COLUMNS: &str = "p.id, p.business_id, p.subject_id, p.kind, p.body, p.
     p.leased_at, p.lease_token, (SELECT f.id FROM facebook_connections f WHERE f.business_id IS p.business_id)
     AS connection_id";
 
-/// Scheduled posts due at `now` whose next attempt is due, oldest first.
+/// Scheduled posts due at `now` whose next attempt is due and whose Page can take them (an
+/// active connection, not paused), oldest first. The others wait (and fail once a day late).
 pub async fn due(db: &impl Database, now: i64, limit: i64) -> DbResult<Vec<Due>> {
     fetch_all(
         db,
         &Statement::new(format!(
             "SELECT {DUE_COLUMNS} FROM social_posts p
               WHERE p.status = 'scheduled' AND p.scheduled_at <= ?1 AND p.next_attempt_at <= ?1
+                AND EXISTS (SELECT 1 FROM facebook_connections f WHERE f.business_id IS p.business_id
+                               AND f.status = 'active' AND f.paused_until <= ?1)
               ORDER BY p.scheduled_at, p.id LIMIT ?2"
         ))
         .bind(now)
@@ -697,9 +700,26 @@ mod tests {
         assert_ne!(same_week, Some("services"));
     }
 
+    /// A post due now on a connected Page.
     fn due_now(db: &SqliteDatabase) -> Due {
-        block_on(plan(db, &planned(Target::Directory, "k", NOW), NOW)).unwrap();
+        let page = connected(db, "Hugo Feed", "p1");
+        block_on(plan(db, &planned(page.target(), "k", NOW), NOW)).unwrap();
         block_on(due(db, NOW, 10)).unwrap().remove(0)
+    }
+
+    #[test]
+    fn a_post_waits_while_its_page_is_not_connected_or_paused() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        block_on(plan(&db, &planned(Target::Directory, "d", NOW), NOW)).unwrap();
+        assert!(
+            block_on(due(&db, NOW, 10)).unwrap().is_empty(),
+            "no Page connected"
+        );
+        let post = due_now(&db);
+        let page = post.connection_id.unwrap();
+        crate::facebook::connections::tests::pause_for(&db, page, NOW + 60);
+        assert!(block_on(due(&db, NOW, 10)).unwrap().is_empty(), "paused");
+        assert_eq!(block_on(due(&db, NOW + 60, 10)).unwrap().len(), 1);
     }
 
     #[test]
