@@ -102,6 +102,32 @@ pub async fn of_target(db: &impl Database, target: Target, now: i64) -> DbResult
     .await
 }
 
+/// What Meta counted for a Page's posts published since a time.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Numbers {
+    pub posts: i64,
+    pub reactions: i64,
+    pub comments: i64,
+    pub reach: i64,
+}
+
+/// The posts `target`'s Page published since `since` and what Meta counted for them (the
+/// 02:00 run fetches the counts).
+pub async fn numbers(db: &impl Database, target: Target, since: i64) -> DbResult<Numbers> {
+    let found: Option<Numbers> = fetch_optional(
+        db,
+        &Statement::new(
+            "SELECT count(*) AS posts, coalesce(sum(reactions), 0) AS reactions,
+                    coalesce(sum(comments), 0) AS comments, coalesce(sum(reach), 0) AS reach
+               FROM social_posts WHERE business_id IS ?1 AND status = 'published' AND published_at >= ?2",
+        )
+        .bind(target)
+        .bind(since),
+    )
+    .await?;
+    Ok(found.unwrap_or_default())
+}
+
 /// Post `id` of `business_id`.
 pub async fn find(db: &impl Database, business_id: i64, id: i64) -> DbResult<Option<Post>> {
     find_of(db, Target::Business(business_id), id).await
@@ -308,6 +334,46 @@ mod tests {
         assert_eq!(
             block_on(find_of(&db, target, id)).unwrap().unwrap().status,
             "scheduled"
+        );
+    }
+
+    #[test]
+    fn a_pages_numbers_add_up_what_meta_counted_for_its_published_posts() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        let food = some_category(&db, "food");
+        let target = Target::Business(insert(&db, &business("Hugo Feed", food)).id);
+        let at = parse_time("2026-01-02T09:30", NOW).unwrap();
+        for text in ["One", "Two", "Three"] {
+            block_on(schedule_for(
+                &db,
+                target,
+                None,
+                &parse_body(text).unwrap(),
+                at,
+                NOW,
+            ))
+            .unwrap();
+        }
+        block_on(db.execute(&Statement::new(
+            "UPDATE social_posts SET status = 'published', graph_post_id = 'p_' || id, published_at = ?1,
+                    reactions = 4, comments = 1, reach = 100 WHERE body <> 'Three'",
+        ).bind(NOW + 10)))
+        .unwrap();
+        let counted = block_on(numbers(&db, target, NOW)).unwrap();
+        assert_eq!(
+            counted,
+            Numbers {
+                posts: 2,
+                reactions: 8,
+                comments: 2,
+                reach: 200
+            }
+        );
+        assert_eq!(
+            block_on(numbers(&db, Target::Directory, NOW))
+                .unwrap()
+                .posts,
+            0
         );
     }
 

@@ -622,6 +622,8 @@ pub struct AnalyticsPage {
     pub charts: Vec<Chart>,
     /// (metric, total over the period).
     pub totals: Vec<(&'static str, i64)>,
+    /// The Facebook Page's published posts over the period and what Meta counted for them.
+    pub facebook: kbc_domain::social_posts::Numbers,
 }
 
 impl AnalyticsPage {
@@ -634,6 +636,13 @@ impl AnalyticsPage {
     ) -> DomainResult<Self> {
         let days = analytics::series(db, nav.id, period, now).await?;
         let sums = analytics::totals(&days);
+        let since = now - period.days() * 86_400;
+        let facebook = kbc_domain::social_posts::numbers(
+            db,
+            kbc_domain::facebook::Target::Business(nav.id),
+            since,
+        )
+        .await?;
         Ok(Self {
             chrome: Chrome::new(
                 format!("Analytics of {}", nav.name),
@@ -648,6 +657,7 @@ impl AnalyticsPage {
                 .map(|metric| (metric.label(), sums.get(metric)))
                 .collect(),
             charts: Chart::all(&days),
+            facebook,
         })
     }
 }
