@@ -233,16 +233,12 @@ fn assert_no_token_leaked() {
 #[test]
 fn a_connected_page_publishes_each_due_post_once_even_when_the_cron_fires_twice() {
     let _turn = exclusive();
-    let (owner, base, id) = connected_listing(
-        "Zyzzogeton Fb Once",
-        "fb-once",
-        &FB_OWNER,
-        &PINE_RIDGE_BAKERY,
-    );
+    let (owner, base, id) =
+        connected_listing("Qqface Fb Once", "fb-once", &FB_OWNER, &PINE_RIDGE_BAKERY);
     let page = owner.get(&agent(), &base);
     assert!(page.body.contains("Posting to") && page.body.contains(PINE_RIDGE_BAKERY.name));
     let at = ahead(3, 3);
-    let text = "Zyzzogeton sourdough is out of the oven!";
+    let text = "Qqface sourdough is out of the oven!";
     schedule(&owner, &base, text, at - 1_800);
 
     // Cloudflare may deliver a cron twice, and a retried run may overlap the next one.
@@ -285,13 +281,13 @@ fn a_connected_page_publishes_each_due_post_once_even_when_the_cron_fires_twice(
 fn a_post_facebook_keeps_refusing_is_retried_then_shown_failed_with_metas_error() {
     let _turn = exclusive();
     let (owner, base, _) = connected_listing(
-        "Zyzzogeton Fb Failing",
+        "Qqface Fb Failing",
         "fb-failing",
         &TWO_PAGES_OWNER,
         &RIDGELINE_PLUMBING,
     );
     let at = ahead(4, 15);
-    let text = "Zyzzogeton drain special this week.";
+    let text = "Qqface drain special this week.";
     schedule(&owner, &base, text, at - 600);
     fail_next(json!({
         "path_contains": format!("/{}/", RIDGELINE_PLUMBING.id),
@@ -335,7 +331,7 @@ fn a_post_facebook_keeps_refusing_is_retried_then_shown_failed_with_metas_error(
 fn token_care_stores_the_renewed_token_and_asks_to_reconnect_when_meta_will_not_renew() {
     let _turn = exclusive();
     let (owner, base, id) = connected_listing(
-        "Zyzzogeton Fb Tokens",
+        "Qqface Fb Tokens",
         "fb-tokens",
         &TWO_PAGES_OWNER,
         &KIAMICHI_OUTFITTERS,
@@ -364,7 +360,7 @@ fn token_care_stores_the_renewed_token_and_asks_to_reconnect_when_meta_will_not_
     let uses = &graph_fake().get("/__fake/token_uses").json()["pages"][KIAMICHI_OUTFITTERS.id];
     assert!(uses["issued"].as_i64().unwrap() >= 2, "{uses}");
     // The next post goes out with the renewed token.
-    let text = "Zyzzogeton canoe rentals open Saturday.";
+    let text = "Qqface canoe rentals open Saturday.";
     let at = ahead(5, 15);
     schedule(&owner, &base, text, at - 600);
     fire(POSTING, at);
@@ -458,7 +454,7 @@ fn the_directorys_page_posts_with_a_share_card_and_signed_webhooks_bring_comment
 
     let comment = control(
         "/__fake/comments",
-        json!({"post_id": post["post_id"], "message": "Zyzzogeton fans unite?"}),
+        json!({"post_id": post["post_id"], "message": "Qqface fans unite?"}),
     );
     let body = comment["webhook"].to_string().into_bytes();
     let comments = || {
@@ -487,7 +483,7 @@ fn the_directorys_page_posts_with_a_share_card_and_signed_webhooks_bring_comment
     assert_eq!(comments(), 1, "kept once");
     let page = admin.get(&agent, "/admin/facebook");
     assert!(
-        page.body.contains("Zyzzogeton fans unite?"),
+        page.body.contains("Qqface fans unite?"),
         "the comment is on the page"
     );
 
@@ -565,7 +561,7 @@ fn request_deletion(signed: &str) -> Reply {
 fn metas_data_deletion_callback_removes_that_persons_facebook_data() {
     let _turn = exclusive();
     let (owner, base, id) = connected_listing(
-        "Zyzzogeton Fb Deleted",
+        "Qqface Fb Deleted",
         "fb-deleted",
         &FB_OWNER,
         &PINE_RIDGE_BAKERY,
@@ -614,12 +610,12 @@ fn metas_data_deletion_callback_removes_that_persons_facebook_data() {
 fn a_neighbour_reaches_no_post_or_comment_of_another_page_through_their_own() {
     let _turn = exclusive();
     let (owner, base, theirs) = connected_listing(
-        "Zyzzogeton Fb Guarded",
+        "Qqface Fb Guarded",
         "fb-guarded",
         &FB_OWNER,
         &PINE_RIDGE_BAKERY,
     );
-    let text = "Zyzzogeton guarded post.";
+    let text = "Qqface guarded post.";
     schedule(&owner, &base, text, ahead(7, 3));
     let post = scalar("SELECT id FROM social_posts WHERE body = ?1", text);
     let connection = scalar(
@@ -647,8 +643,7 @@ fn a_neighbour_reaches_no_post_or_comment_of_another_page_through_their_own() {
         &connection.to_string(),
     );
 
-    let (neighbour, mine) =
-        kbc_e2e::listings::neighbours_listing(&agent(), "Zyzzogeton Fb Neighbour");
+    let (neighbour, mine) = kbc_e2e::listings::neighbours_listing(&agent(), "Qqface Fb Neighbour");
     let own = format!("/dashboard/{mine}/facebook");
     let token = kbc_e2e::sign_in::csrf_token(&neighbour.get(&agent(), &own).body);
     for (path, fields) in [
