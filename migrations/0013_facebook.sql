@@ -62,12 +62,14 @@ CREATE UNIQUE INDEX idx_facebook_connections_directory
     ON facebook_connections((business_id IS NULL)) WHERE business_id IS NULL;
 CREATE INDEX idx_facebook_connections_person ON facebook_connections(facebook_user_id);
 
--- The posting queue, widened from 0011's scheduled posts (SQLite cannot widen a CHECK, so
--- the table is rebuilt with every row kept). `business_id` NULL: a post for the directory's
--- own Page. A generated post carries `idempotency_key` (target Page, slot, scheduled time):
--- filling the next day twice adds nothing. Publishing leases the row (`lease_token`,
--- `lease_until`) before the Graph call and stores Meta's post id, so each goes out once.
-CREATE TABLE social_posts_next (
+-- The posting queue: a Page's posts (0011's `social_posts`, widened). A new table, since
+-- SQLite cannot widen a CHECK and the version still serving during a rollout reads
+-- `social_posts`: its rows are copied here and it is left for a later contract step.
+-- `business_id` NULL: a post for the directory's own Page. A generated post carries
+-- `idempotency_key` (target Page, slot, scheduled time): filling the next day twice adds
+-- nothing. Publishing leases the row (`lease_token`, `lease_until`) before the Graph call and
+-- stores Meta's post id, so each goes out once.
+CREATE TABLE facebook_posts (
     id               INTEGER PRIMARY KEY,
     business_id      INTEGER REFERENCES businesses(id) ON DELETE CASCADE,
     subject_id       INTEGER REFERENCES businesses(id) ON DELETE SET NULL,
@@ -104,14 +106,15 @@ CREATE TABLE social_posts_next (
     CHECK ((kind = 'angle') = (angle IS NOT NULL)),
     CHECK (status <> 'published' OR graph_post_id IS NOT NULL)
 ) STRICT;
-INSERT INTO social_posts_next (id, business_id, body, scheduled_at, status, created_by, created_at, updated_at)
-    SELECT id, business_id, body, scheduled_at, status, created_by, created_at, updated_at FROM social_posts;
-DROP TABLE social_posts;
-ALTER TABLE social_posts_next RENAME TO social_posts;
-CREATE INDEX idx_social_posts_business ON social_posts(business_id, status, scheduled_at);
-CREATE INDEX idx_social_posts_due ON social_posts(status, scheduled_at) WHERE status IN ('scheduled', 'publishing');
-CREATE INDEX idx_social_posts_subject ON social_posts(subject_id, kind, scheduled_at);
-CREATE INDEX idx_social_posts_graph ON social_posts(graph_post_id) WHERE graph_post_id IS NOT NULL;
+-- Posts 0011's version scheduled; one it marked published never had a Page to go to.
+INSERT INTO facebook_posts (id, business_id, body, scheduled_at, status, created_by, created_at, updated_at)
+    SELECT id, business_id, body, scheduled_at,
+           CASE WHEN status = 'published' THEN 'failed' ELSE status END, created_by, created_at, updated_at
+      FROM social_posts;
+CREATE INDEX idx_facebook_posts_business ON facebook_posts(business_id, status, scheduled_at);
+CREATE INDEX idx_facebook_posts_due ON facebook_posts(status, scheduled_at) WHERE status IN ('scheduled', 'publishing');
+CREATE INDEX idx_facebook_posts_subject ON facebook_posts(subject_id, kind, scheduled_at);
+CREATE INDEX idx_facebook_posts_graph ON facebook_posts(graph_post_id) WHERE graph_post_id IS NOT NULL;
 
 -- Comments on a connected Page's posts, as Meta's webhook delivered them, and the owner's
 -- reply: drafted (by the model or a person), posted only when the owner approves it.

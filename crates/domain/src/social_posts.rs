@@ -92,7 +92,7 @@ pub async fn of_target(db: &impl Database, target: Target, now: i64) -> DbResult
     fetch_all(
         db,
         &Statement::new(format!(
-            "SELECT {POST_COLUMNS} FROM social_posts
+            "SELECT {POST_COLUMNS} FROM facebook_posts
               WHERE business_id IS ?1 AND (status IN ('draft', 'scheduled', 'publishing') OR scheduled_at >= ?2)
               ORDER BY scheduled_at, id LIMIT 200"
         ))
@@ -119,7 +119,7 @@ pub async fn numbers(db: &impl Database, target: Target, since: i64) -> DbResult
         &Statement::new(
             "SELECT count(*) AS posts, coalesce(sum(reactions), 0) AS reactions,
                     coalesce(sum(comments), 0) AS comments, coalesce(sum(reach), 0) AS reach
-               FROM social_posts WHERE business_id IS ?1 AND status = 'published' AND published_at >= ?2",
+               FROM facebook_posts WHERE business_id IS ?1 AND status = 'published' AND published_at >= ?2",
         )
         .bind(target)
         .bind(since),
@@ -138,7 +138,7 @@ pub async fn find_of(db: &impl Database, target: Target, id: i64) -> DbResult<Op
     fetch_optional(
         db,
         &Statement::new(format!(
-            "SELECT {POST_COLUMNS} FROM social_posts WHERE id = ?1 AND business_id IS ?2"
+            "SELECT {POST_COLUMNS} FROM facebook_posts WHERE id = ?1 AND business_id IS ?2"
         ))
         .bind(id)
         .bind(target),
@@ -174,7 +174,7 @@ pub async fn schedule_for(
     let created: Option<Id> = fetch_optional(
         db,
         &Statement::new(
-            "INSERT INTO social_posts (business_id, body, scheduled_at, created_by, created_at, updated_at)
+            "INSERT INTO facebook_posts (business_id, body, scheduled_at, created_by, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?5) RETURNING id",
         )
         .bind(target)
@@ -229,7 +229,7 @@ pub async fn change(
 ) -> DomainResult<()> {
     let statement = match change {
         Change::Edit(body) => Statement::new(
-            "UPDATE social_posts SET body = ?4, written_by = 'person', updated_at = ?3
+            "UPDATE facebook_posts SET body = ?4, written_by = 'person', updated_at = ?3
               WHERE id = ?1 AND business_id IS ?2 AND status IN ('draft', 'scheduled') RETURNING id",
         )
         .bind(id)
@@ -237,7 +237,7 @@ pub async fn change(
         .bind(now)
         .bind(body.as_str()),
         Change::Reschedule(at) => Statement::new(
-            "UPDATE social_posts SET scheduled_at = ?4, next_attempt_at = 0, updated_at = ?3
+            "UPDATE facebook_posts SET scheduled_at = ?4, next_attempt_at = 0, updated_at = ?3
               WHERE id = ?1 AND business_id IS ?2 AND status IN ('draft', 'scheduled') RETURNING id",
         )
         .bind(id)
@@ -245,14 +245,14 @@ pub async fn change(
         .bind(now)
         .bind(*at),
         Change::Approve => Statement::new(
-            "UPDATE social_posts SET status = 'scheduled', updated_at = ?3
+            "UPDATE facebook_posts SET status = 'scheduled', updated_at = ?3
               WHERE id = ?1 AND business_id IS ?2 AND status = 'draft' RETURNING id",
         )
         .bind(id)
         .bind(target)
         .bind(now),
         Change::Cancel => Statement::new(
-            "UPDATE social_posts SET status = 'cancelled', updated_at = ?3
+            "UPDATE facebook_posts SET status = 'cancelled', updated_at = ?3
               WHERE id = ?1 AND business_id IS ?2 AND status IN ('draft', 'scheduled') RETURNING id",
         )
         .bind(id)
@@ -329,7 +329,10 @@ mod tests {
         );
         // Only a draft is approved.
         assert!(block_on(change(&db, target, id, &Change::Approve, NOW)).is_err());
-        block_on(db.execute(&Statement::new("UPDATE social_posts SET status = 'draft'"))).unwrap();
+        block_on(db.execute(&Statement::new(
+            "UPDATE facebook_posts SET status = 'draft'",
+        )))
+        .unwrap();
         block_on(change(&db, target, id, &Change::Approve, NOW)).unwrap();
         assert_eq!(
             block_on(find_of(&db, target, id)).unwrap().unwrap().status,
@@ -355,7 +358,7 @@ mod tests {
             .unwrap();
         }
         block_on(db.execute(&Statement::new(
-            "UPDATE social_posts SET status = 'published', graph_post_id = 'p_' || id, published_at = ?1,
+            "UPDATE facebook_posts SET status = 'published', graph_post_id = 'p_' || id, published_at = ?1,
                     reactions = 4, comments = 1, reach = 100 WHERE body <> 'Three'",
         ).bind(NOW + 10)))
         .unwrap();
@@ -393,7 +396,7 @@ mod tests {
         ))
         .unwrap();
         block_on(db.execute(&Statement::new(
-            "UPDATE social_posts SET status = 'published', graph_post_id = 'p_1'",
+            "UPDATE facebook_posts SET status = 'published', graph_post_id = 'p_1'",
         )))
         .unwrap();
         let edit = Change::Edit(parse_body("Changed").unwrap());

@@ -254,7 +254,7 @@ fn a_connected_page_publishes_each_due_post_once_even_when_the_cron_fires_twice(
     assert_eq!(mine[0]["has_photo"], true, "with its share card");
     assert_eq!(mine[0]["photo_content_type"], "image/png");
     let stored = rows(
-        "SELECT status, graph_post_id, media, card_key FROM social_posts WHERE body = ?1",
+        "SELECT status, graph_post_id, media, card_key FROM facebook_posts WHERE body = ?1",
         text,
     );
     assert_eq!(stored.len(), 1);
@@ -300,7 +300,7 @@ fn a_post_facebook_keeps_refusing_is_retried_then_shown_failed_with_metas_error(
     fire(POSTING, at);
 
     let stored = rows(
-        "SELECT status, attempts, last_error FROM social_posts WHERE body = ?1",
+        "SELECT status, attempts, last_error FROM facebook_posts WHERE body = ?1",
         text,
     );
     assert_eq!(stored[0]["status"], "failed", "{stored:?}");
@@ -427,7 +427,7 @@ fn the_directorys_page_posts_with_a_share_card_and_signed_webhooks_bring_comment
     fire(POSTING, at);
 
     let planned = rows(
-        "SELECT kind, status, scheduled_at FROM social_posts WHERE business_id IS NULL
+        "SELECT kind, status, scheduled_at FROM facebook_posts WHERE business_id IS NULL
           AND scheduled_at >= CAST(?1 AS INTEGER) ORDER BY scheduled_at",
         &at.to_string(),
     );
@@ -617,7 +617,7 @@ fn a_neighbour_reaches_no_post_or_comment_of_another_page_through_their_own() {
     );
     let text = "Qqface guarded post.";
     schedule(&owner, &base, text, ahead(7, 3));
-    let post = scalar("SELECT id FROM social_posts WHERE body = ?1", text);
+    let post = scalar("SELECT id FROM facebook_posts WHERE body = ?1", text);
     let connection = scalar(
         "SELECT id FROM facebook_connections WHERE business_id = ?1",
         &theirs.to_string(),
@@ -669,7 +669,7 @@ fn a_neighbour_reaches_no_post_or_comment_of_another_page_through_their_own() {
         assert_eq!(reply.status, 404, "POST {path}: {}", reply.body);
     }
     let stored = rows(
-        "SELECT status, body FROM social_posts WHERE id = CAST(?1 AS INTEGER)",
+        "SELECT status, body FROM facebook_posts WHERE id = CAST(?1 AS INTEGER)",
         &post.to_string(),
     );
     assert_eq!(

@@ -179,7 +179,7 @@ fn published(state_dir: &Path) -> Result<i64> {
     let db = state::open_d1(state_dir)?;
     Ok(pollster::block_on(fetch_integer(
         &db,
-        &Statement::new("SELECT count(*) FROM social_posts WHERE status = 'published'"),
+        &Statement::new("SELECT count(*) FROM facebook_posts WHERE status = 'published'"),
     ))?)
 }
 

@@ -87,7 +87,7 @@ pub async fn of_connection(
         &Statement::new(
             "SELECT c.id, c.comment_id, c.post_id, c.from_name, c.message, c.created_time, c.reply_draft,
                     c.reply_status, c.reply_error, c.replied_at,
-                    (SELECT p.body FROM social_posts p WHERE p.graph_post_id = c.post_id LIMIT 1) AS post_body
+                    (SELECT p.body FROM facebook_posts p WHERE p.graph_post_id = c.post_id LIMIT 1) AS post_body
                FROM facebook_comments c WHERE c.connection_id = ?1
               ORDER BY c.created_time DESC, c.id DESC LIMIT ?2",
         )
@@ -104,7 +104,7 @@ pub async fn find(db: &impl Database, connection_id: i64, id: i64) -> DbResult<O
         &Statement::new(
             "SELECT c.id, c.comment_id, c.post_id, c.from_name, c.message, c.created_time, c.reply_draft,
                     c.reply_status, c.reply_error, c.replied_at,
-                    (SELECT p.body FROM social_posts p WHERE p.graph_post_id = c.post_id LIMIT 1) AS post_body
+                    (SELECT p.body FROM facebook_posts p WHERE p.graph_post_id = c.post_id LIMIT 1) AS post_body
                FROM facebook_comments c WHERE c.id = ?1 AND c.connection_id = ?2",
         )
         .bind(id)

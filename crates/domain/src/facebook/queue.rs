@@ -90,7 +90,7 @@ pub fn idempotency_key(page_id: &str, slot_name: &str, at: i64) -> String {
 pub async fn is_planned(db: &impl Database, key: &str) -> DbResult<bool> {
     let found: Option<serde::de::IgnoredAny> = fetch_optional(
         db,
-        &Statement::new("SELECT 1 AS planned FROM social_posts WHERE idempotency_key = ?1")
+        &Statement::new("SELECT 1 AS planned FROM facebook_posts WHERE idempotency_key = ?1")
             .bind(key),
     )
     .await?;
@@ -149,7 +149,7 @@ pub async fn plan(db: &impl Database, post: &Planned, now: i64) -> DbResult<bool
     let added: Vec<Row> = db
         .query(
             &Statement::new(
-                "INSERT INTO social_posts (business_id, subject_id, kind, angle, topic, body, link, written_by,
+                "INSERT INTO facebook_posts (business_id, subject_id, kind, angle, topic, body, link, written_by,
                         scheduled_at, idempotency_key, status, created_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)
                  ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
@@ -211,7 +211,7 @@ pub async fn next_spotlight(db: &impl Database, at: i64) -> DbResult<Option<Subj
     fetch_optional(
         db,
         &Statement::new(format!(
-            "SELECT {SUBJECT_COLUMNS}, (SELECT max(s.scheduled_at) FROM social_posts s
+            "SELECT {SUBJECT_COLUMNS}, (SELECT max(s.scheduled_at) FROM facebook_posts s
                      WHERE s.subject_id = b.id AND s.kind = 'spotlight' AND s.status <> 'cancelled') AS last
                FROM businesses b JOIN categories c ON c.id = b.category_id
               WHERE b.status = 'published' AND b.is_active = 1
@@ -238,7 +238,7 @@ pub async fn next_blog_share(db: &impl Database, at: i64) -> DbResult<Option<Blo
         &Statement::new(
             "SELECT slug, title, summary FROM blog_posts bp
               WHERE status = 'published' AND published_at <= ?1 AND published_at > ?1 - 30 * 86400
-                AND NOT EXISTS (SELECT 1 FROM social_posts s WHERE s.kind = 'blog_share'
+                AND NOT EXISTS (SELECT 1 FROM facebook_posts s WHERE s.kind = 'blog_share'
                                    AND s.topic = bp.slug AND s.status <> 'cancelled')
               ORDER BY published_at DESC, id DESC LIMIT 1",
         )
@@ -268,7 +268,7 @@ pub async fn next_category(db: &impl Database, at: i64) -> DbResult<Option<Categ
         db,
         &Statement::new(
             "SELECT c.id, c.slug, c.name, count(b.id) AS listings,
-                    (SELECT max(s.scheduled_at) FROM social_posts s WHERE s.kind = 'category_highlight'
+                    (SELECT max(s.scheduled_at) FROM facebook_posts s WHERE s.kind = 'category_highlight'
                         AND s.topic = c.slug AND s.status <> 'cancelled') AS last
                FROM categories c JOIN businesses b ON b.category_id = c.id
                 AND b.status = 'published' AND b.is_active = 1
@@ -334,7 +334,7 @@ pub async fn next_angle(
     let used: Vec<Used> = fetch_all(
         db,
         &Statement::new(
-            "SELECT angle, scheduled_at FROM social_posts
+            "SELECT angle, scheduled_at FROM facebook_posts
               WHERE business_id = ?1 AND kind = 'angle' AND status <> 'cancelled'
               ORDER BY scheduled_at DESC, id DESC LIMIT 20",
         )
@@ -381,7 +381,7 @@ pub async fn due(db: &impl Database, now: i64, limit: i64) -> DbResult<Vec<Due>>
     fetch_all(
         db,
         &Statement::new(format!(
-            "SELECT {DUE_COLUMNS} FROM social_posts p
+            "SELECT {DUE_COLUMNS} FROM facebook_posts p
               WHERE p.status = 'scheduled' AND p.scheduled_at <= ?1 AND p.next_attempt_at <= ?1
                 AND EXISTS (SELECT 1 FROM facebook_connections f WHERE f.business_id IS p.business_id
                                AND f.status = 'active' AND f.paused_until <= ?1)
@@ -398,7 +398,7 @@ pub async fn stale_leases(db: &impl Database, now: i64) -> DbResult<Vec<Due>> {
     fetch_all(
         db,
         &Statement::new(format!(
-            "SELECT {DUE_COLUMNS} FROM social_posts p
+            "SELECT {DUE_COLUMNS} FROM facebook_posts p
               WHERE p.status = 'publishing' AND p.lease_until <= ?1 ORDER BY p.scheduled_at, p.id LIMIT 50"
         ))
         .bind(now),
@@ -418,7 +418,7 @@ pub async fn lease(
     let leased: Vec<Row> = db
         .query(
             &Statement::new(
-                "UPDATE social_posts SET status = 'publishing', lease_token = ?2, lease_until = ?3 + ?4,
+                "UPDATE facebook_posts SET status = 'publishing', lease_token = ?2, lease_until = ?3 + ?4,
                         leased_at = ?3, attempts = attempts + 1, updated_at = ?3
                   WHERE id = ?1 AND ((status = 'scheduled' AND scheduled_at <= ?3 AND next_attempt_at <= ?3)
                      OR (status = 'publishing' AND lease_until <= ?3 AND lease_token IS ?5))
@@ -455,7 +455,7 @@ pub async fn published(
     let done: Vec<Row> = db
         .query(
             &Statement::new(
-                "UPDATE social_posts SET status = 'published', page_id = ?3, graph_post_id = ?4, media = ?5,
+                "UPDATE facebook_posts SET status = 'published', page_id = ?3, graph_post_id = ?4, media = ?5,
                         card_key = ?6, published_at = ?7, last_error = '', lease_token = NULL,
                         lease_until = NULL, updated_at = ?7
                   WHERE id = ?1 AND status = 'publishing' AND lease_token = ?2 RETURNING id",
@@ -500,7 +500,7 @@ pub async fn set_back(
     };
     db.execute(
         &Statement::new(
-            "UPDATE social_posts SET status = ?3, next_attempt_at = ?4, attempts = max(0, attempts - ?5),
+            "UPDATE facebook_posts SET status = ?3, next_attempt_at = ?4, attempts = max(0, attempts - ?5),
                     last_error = ?6, lease_token = NULL, lease_until = NULL, updated_at = ?7
               WHERE id = ?1 AND status = 'publishing' AND lease_token = ?2",
         )
@@ -520,7 +520,7 @@ pub async fn expire_late(db: &impl Database, now: i64) -> DbResult<u64> {
     let expired: Vec<Row> = db
         .query(
             &Statement::new(
-                "UPDATE social_posts SET status = 'failed', updated_at = ?1,
+                "UPDATE facebook_posts SET status = 'failed', updated_at = ?1,
                         last_error = 'Not published: it was more than a day late (the Page was not connected '
                                      || 'or Facebook held it back).'
                   WHERE status = 'scheduled' AND scheduled_at < ?1 - ?2 RETURNING id",
@@ -549,7 +549,7 @@ pub async fn recently_published(
     fetch_all(
         db,
         &Statement::new(
-            "SELECT id, business_id, graph_post_id FROM social_posts
+            "SELECT id, business_id, graph_post_id FROM facebook_posts
               WHERE status = 'published' AND published_at > ?1 - 28 * 86400
               ORDER BY coalesce(stats_at, 0), id LIMIT ?2",
         )
@@ -570,7 +570,7 @@ pub async fn record_stats(
 ) -> DbResult<()> {
     db.execute(
         &Statement::new(
-            "UPDATE social_posts SET reactions = ?2, comments = ?3, reach = coalesce(?4, reach), stats_at = ?5
+            "UPDATE facebook_posts SET reactions = ?2, comments = ?3, reach = coalesce(?4, reach), stats_at = ?5
               WHERE id = ?1",
         )
         .bind(id)
