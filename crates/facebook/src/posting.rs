@@ -56,8 +56,20 @@ pub async fn run(
     let mut tally = Tally::default();
     let connections = connections::all(db).await?;
     let model = ModelConfig::from_env(facebook.env);
+    let premium = queue::premium_connections(db).await?;
     for connection in connections.iter().filter(|c| !c.needs_reconnect()) {
-        tally.planned += fill(db, facebook, model.as_ref(), connection, run.scheduled_at).await?;
+        let is_premium = connection
+            .business_id
+            .is_some_and(|id| premium.contains(&id));
+        tally.planned += fill(
+            db,
+            facebook,
+            model.as_ref(),
+            connection,
+            is_premium,
+            run.scheduled_at,
+        )
+        .await?;
     }
     let by_id: HashMap<i64, &Connection> = connections.iter().map(|c| (c.id, c)).collect();
     for stale in queue::stale_leases(db, clock()).await? {
@@ -127,19 +139,17 @@ pub async fn run(
     ))
 }
 
-/// Plans the slots of the day after `from` for `connection`'s Page; how many were added.
+/// Plans the slots of the day after `from` for `connection`'s Page (a premium listing's
+/// included); how many were added.
 async fn fill(
     db: &D1,
     facebook: &Facebook<'_>,
     model: Option<&ModelConfig>,
     connection: &Connection,
+    premium: bool,
     from: i64,
 ) -> Result<u64, DomainError> {
     let site = runtime::site_origin(facebook.env);
-    let premium = match connection.business_id {
-        Some(id) => queue::premium_connections(db).await?.contains(&id),
-        None => false,
-    };
     let mut added = 0;
     for slot in queue::slots_ahead(from) {
         let planned = match (connection.target(), slot.slot) {
