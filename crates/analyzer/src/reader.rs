@@ -6,7 +6,7 @@
 //! [`Unreadable::Transient`] (the queue retries it).
 
 use futures_util::StreamExt;
-use kbc_edge::model::within;
+use kbc_edge::http::within;
 use kbc_scrape::guard::{self, Guard, MAX_BODY_BYTES, MAX_REDIRECTS};
 use kbc_scrape::robots::{MAX_ROBOTS_BYTES, Robots, robots_url};
 use std::time::Duration;

@@ -5,14 +5,14 @@
 //! the `Authorization` header or a POST body — never in a URL we build, except
 //! `debug_token`'s `input_token`, where Meta's API takes it — and never in an error.
 
-use crate::model::within;
+use crate::http::{NoResponse, send_within, within};
 use crate::runtime;
 use kbc_domain::facebook::connections::Connection;
 use kbc_meta::graph::{self, ErrorKind, GraphError, GraphVersion};
 use kbc_meta::tokens::TokenKeys;
 use serde::de::DeserializeOwned;
 use std::time::Duration;
-use worker::{AbortController, Env, Fetch, Headers, Method, Request, RequestInit};
+use worker::{Env, Headers, Method, Request, RequestInit};
 
 /// How long one Graph call may take (a publish with an image included).
 const CALL_TIMEOUT: Duration = Duration::from_secs(30);
@@ -317,20 +317,14 @@ impl Graph {
             Ok(request) if ok => request,
             _ => return Err(unreachable_error("the Graph API address is not valid")),
         };
-        let controller = AbortController::default();
-        let signal = controller.signal();
-        let sent = within(
-            CALL_TIMEOUT,
-            Fetch::Request(request).send_with_signal(&signal),
-        )
-        .await;
-        let mut response = match sent {
-            None => {
-                controller.abort();
+        let mut response = match send_within(request, CALL_TIMEOUT).await {
+            Ok(response) => response,
+            Err(NoResponse::TimedOut) => {
                 return Err(unreachable_error("Facebook did not answer in time"));
             }
-            Some(Err(_)) => return Err(unreachable_error("Facebook could not be reached")),
-            Some(Ok(response)) => response,
+            Err(NoResponse::Unreachable(_)) => {
+                return Err(unreachable_error("Facebook could not be reached"));
+            }
         };
         let status = response.status_code();
         let bytes = match within(CALL_TIMEOUT, response.bytes()).await {

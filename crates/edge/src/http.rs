@@ -1,9 +1,43 @@
-//! HTTP helpers every worker shares: reading and setting headers, and bodies read within a
+//! HTTP helpers every worker shares: reading and setting headers, bodies read within a
 //! limit while they stream in (a chunked body has no length to check up front), with what
-//! is left unread drained so the connection ends cleanly.
+//! is left unread drained so the connection ends cleanly, and the one way to call another
+//! service within a time limit (`send_within`: the model, the Graph API, Browser Rendering).
 
-use futures_util::StreamExt;
-use worker::{Request, Response};
+use futures_util::future::{Either, select};
+use futures_util::{StreamExt, pin_mut};
+use std::time::Duration;
+use worker::{AbortController, Delay, Fetch, Request, Response};
+
+/// Waits for `future` at most `limit`; `None` when the time ran out.
+pub async fn within<F: std::future::Future>(limit: Duration, future: F) -> Option<F::Output> {
+    let delay = Delay::from(limit);
+    pin_mut!(future);
+    match select(future, delay).await {
+        Either::Left((output, _)) => Some(output),
+        Either::Right(_) => None,
+    }
+}
+
+/// Why an outbound request got no response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoResponse {
+    TimedOut,
+    Unreachable(String),
+}
+
+/// Sends `request`, aborting it when no response has come within `limit`.
+pub async fn send_within(request: Request, limit: Duration) -> Result<Response, NoResponse> {
+    let controller = AbortController::default();
+    let signal = controller.signal();
+    match within(limit, Fetch::Request(request).send_with_signal(&signal)).await {
+        None => {
+            controller.abort();
+            Err(NoResponse::TimedOut)
+        }
+        Some(Err(err)) => Err(NoResponse::Unreachable(err.to_string())),
+        Some(Ok(response)) => Ok(response),
+    }
+}
 
 pub fn header(req: &Request, name: &str) -> Option<String> {
     req.headers().get(name).ok().flatten()

@@ -6,16 +6,14 @@
 //! [`ModelError`] a worker can turn into a plain message. The token is a secret: it goes
 //! into the `Authorization` header and nowhere else.
 
+use crate::http::{NoResponse, send_within, within};
 use crate::runtime;
-use futures_util::future::{Either, select};
-use futures_util::{StreamExt, pin_mut};
+use futures_util::StreamExt;
 use kbc_model::{ChatRequest, ChatResponse};
 use serde::Deserialize;
 use serde_json::json;
 use std::time::Duration;
-use worker::{
-    AbortController, ByteStream, Delay, Env, Fetch, Headers, Method, Request, RequestInit,
-};
+use worker::{ByteStream, Delay, Env, Headers, Method, Request, RequestInit};
 
 /// Workers AI's chat model with function calling, unless `MODEL_NAME` says otherwise.
 pub const DEFAULT_MODEL: &str = "@cf/meta/llama-3.3-70b-instruct-fp8-fast";
@@ -107,16 +105,6 @@ impl std::fmt::Display for ModelError {
     }
 }
 
-/// Waits for `future` at most `limit`; `None` when the time ran out.
-pub async fn within<F: std::future::Future>(limit: Duration, future: F) -> Option<F::Output> {
-    let delay = Delay::from(limit);
-    pin_mut!(future);
-    match select(future, delay).await {
-        Either::Left((output, _)) => Some(output),
-        Either::Right(_) => None,
-    }
-}
-
 /// POSTs `body` as JSON to `url`, retrying transport failures, 429 and 5xx answers (with a
 /// short growing pause), each attempt within [`CALL_TIMEOUT`]; the first good answer.
 async fn post(config: &ModelConfig, url: &str, body: &str) -> Result<worker::Response, ModelError> {
@@ -139,20 +127,10 @@ async fn post(config: &ModelConfig, url: &str, body: &str) -> Result<worker::Res
         let Ok(request) = Request::new_with_init(url, &init) else {
             return Err(ModelError::Unavailable("the model URL is not valid".into()));
         };
-        let controller = AbortController::default();
-        let signal = controller.signal();
-        let sent = within(
-            CALL_TIMEOUT,
-            Fetch::Request(request).send_with_signal(&signal),
-        )
-        .await;
-        match sent {
-            None => {
-                controller.abort();
-                last = "timed out".into();
-            }
-            Some(Err(err)) => last = format!("transport: {err}"),
-            Some(Ok(response)) => {
+        match send_within(request, CALL_TIMEOUT).await {
+            Err(NoResponse::TimedOut) => last = "timed out".into(),
+            Err(NoResponse::Unreachable(err)) => last = format!("transport: {err}"),
+            Ok(response) => {
                 let status = response.status_code();
                 if status == 429 || status >= 500 {
                     last = format!("status {status}");

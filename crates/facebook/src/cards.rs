@@ -7,11 +7,11 @@ use crate::Facebook;
 use kbc_domain::blob::{Blob, BlobStore, R2Store};
 use kbc_domain::db::d1::D1;
 use kbc_domain::facebook::queue::{self, Due};
-use kbc_edge::model::within;
+use kbc_edge::http::{NoResponse, send_within, within};
 use kbc_edge::runtime;
 use kbc_meta::card::{self, Card};
 use std::time::Duration;
-use worker::{AbortController, Fetch, Headers, Method, Request, RequestInit};
+use worker::{Headers, Method, Request, RequestInit};
 
 /// How long a screenshot may take.
 const RENDER_TIMEOUT: Duration = Duration::from_secs(30);
@@ -122,13 +122,8 @@ fn first_line(body: &str) -> String {
     let line = body
         .lines()
         .find(|l| !l.trim().is_empty())
-        .unwrap_or_default()
-        .trim();
-    if line.chars().count() <= 140 {
-        return line.to_owned();
-    }
-    let cut: String = line.chars().take(139).collect();
-    format!("{}…", cut.trim_end())
+        .unwrap_or_default();
+    kbc_site::view::excerpt(line.trim(), 140)
 }
 
 /// Cloudflare Browser Rendering's screenshot endpoint, when configured.
@@ -173,20 +168,10 @@ impl Renderer {
             Ok(request) if set => request,
             _ => return Err("the rendering address is not valid".into()),
         };
-        let controller = AbortController::default();
-        let signal = controller.signal();
-        let mut response = match within(
-            RENDER_TIMEOUT,
-            Fetch::Request(request).send_with_signal(&signal),
-        )
-        .await
-        {
-            Some(Ok(response)) => response,
-            Some(Err(_)) => return Err("rendering could not be reached".into()),
-            None => {
-                controller.abort();
-                return Err("rendering timed out".into());
-            }
+        let mut response = match send_within(request, RENDER_TIMEOUT).await {
+            Ok(response) => response,
+            Err(NoResponse::TimedOut) => return Err("rendering timed out".into()),
+            Err(NoResponse::Unreachable(_)) => return Err("rendering could not be reached".into()),
         };
         let status = response.status_code();
         let is_png = response

@@ -311,15 +311,7 @@ fn listing_of<'a>(subject: &'a queue::Subject, url: &'a str) -> compose::Listing
 
 /// The month (1–12) of a unix time.
 fn month_of(at: i64) -> u32 {
-    let days = at.div_euclid(86_400);
-    // Civil-from-days (Howard Hinnant's algorithm), month only.
-    let z = days + 719_468;
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    u32::try_from(month).unwrap_or(1)
+    u32::from(kbc_domain::hours::civil_from_days(at.div_euclid(86_400)).1)
 }
 
 /// The model's text for `about`, when a model is configured and answers something usable.
