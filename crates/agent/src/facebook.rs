@@ -268,14 +268,17 @@ pub async fn callback(req: &Request, env: &Env, db: &D1, session: &Session) -> R
     };
     let offers = match offers(&graph, &keys, &code, &callback_url(env)).await {
         Ok(offers) => offers,
-        Err(why) => {
-            console_log!("facebook: a login did not complete ({why})");
+        Err(failed) => {
+            console_log!("facebook: a login stopped while {}", failed.step);
             return problem(
                 502,
                 Some(viewer),
                 "Facebook did not connect",
-                "Facebook did not let us finish connecting. Try again; if it keeps failing, check that you \
-                 allowed the permissions Facebook asked about.",
+                &format!(
+                    "We could not finish connecting while {}: {}. Try again; if it keeps failing, check \
+                     that you allowed the permissions Facebook asked about.",
+                    failed.step, failed.said
+                ),
             );
         }
     };
@@ -288,34 +291,52 @@ pub async fn callback(req: &Request, env: &Env, db: &D1, session: &Session) -> R
     }
 }
 
-/// The Pages the person manages, with both tokens sealed to each Page. The error names the
-/// step that failed (for the log), never a token.
+/// Where a Facebook Login stopped: the step, and what Meta (or sealing) said — Meta's
+/// message is redacted and capped, so it may be shown; it never holds a token.
+struct LoginFailed {
+    step: &'static str,
+    said: String,
+}
+
+impl LoginFailed {
+    fn at(step: &'static str) -> impl FnOnce(kbc_meta::graph::GraphError) -> Self {
+        move |error| Self {
+            step,
+            said: error.to_string(),
+        }
+    }
+}
+
+/// The Pages the person manages, with both tokens sealed to each Page.
 async fn offers(
     graph: &Graph,
     keys: &kbc_meta::tokens::TokenKeys,
     code: &str,
     redirect_uri: &str,
-) -> Result<Vec<PageOffer>, String> {
+) -> Result<Vec<PageOffer>, LoginFailed> {
     let short = graph
         .exchange_code(code, redirect_uri)
         .await
-        .map_err(|e| format!("code exchange: {}", e.code))?;
+        .map_err(LoginFailed::at("exchanging the sign-in code"))?;
     let long = graph
         .long_lived(&short.access_token)
         .await
-        .map_err(|e| format!("long-lived exchange: {}", e.code))?;
+        .map_err(LoginFailed::at("asking for lasting access"))?;
     let person = graph
         .debug_token(&long.access_token)
         .await
-        .map_err(|e| format!("token check: {}", e.code))?;
+        .map_err(LoginFailed::at("checking the access"))?;
     let facebook_user_id = person.user_id.clone().unwrap_or_default();
     if facebook_user_id.is_empty() {
-        return Err("token check: no person".into());
+        return Err(LoginFailed {
+            step: "checking the access",
+            said: "Facebook did not say whose access it is".into(),
+        });
     }
     let pages = graph
         .pages(&long.access_token)
         .await
-        .map_err(|e| format!("listing pages: {}", e.code))?;
+        .map_err(LoginFailed::at("listing your Pages"))?;
     let now = runtime::now();
     let user_token_expires_at = long.expires_in.map_or(0, |seconds| now + seconds);
     pages
@@ -323,12 +344,16 @@ async fn offers(
         .filter(|p| !p.id.is_empty() && p.id.len() <= 64 && p.can_publish())
         .filter_map(|p| p.access_token.clone().map(|token| (p, token)))
         .map(|(p, page_token)| {
+            let sealing = |e: kbc_meta::tokens::TokenError| LoginFailed {
+                step: "storing the access safely",
+                said: e.to_string(),
+            };
             let page = keys
                 .seal(&page_token, &graph::page_aad(&p.id))
-                .map_err(|e| e.to_string())?;
+                .map_err(sealing)?;
             let user = keys
                 .seal(&long.access_token, &graph::user_aad(&p.id))
-                .map_err(|e| e.to_string())?;
+                .map_err(sealing)?;
             Ok(PageOffer {
                 page_name: p.name.chars().take(200).collect(),
                 category: p.category.unwrap_or_default().chars().take(100).collect(),

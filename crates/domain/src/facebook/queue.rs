@@ -700,6 +700,31 @@ mod tests {
         assert_ne!(same_week, Some("services"));
     }
 
+    #[test]
+    fn the_next_angle_in_turn_is_skipped_when_it_was_used_within_eight_days() {
+        let db = SqliteDatabase::in_memory().unwrap();
+        let connection = connected(&db, "Hugo Feed", "p1");
+        let business = connection.business_id.unwrap();
+        let target = Target::Business(business);
+        // The latest is "services"; "testimonial", next in turn, went out three days before it.
+        for (key, angle, at) in [
+            ("t", "testimonial", NOW - 3 * 86_400),
+            ("s", "services", NOW),
+        ] {
+            let mut post = planned(target, key, at);
+            post.kind = Kind::Angle(angle);
+            block_on(plan(&db, &post, at)).unwrap();
+        }
+        let next = block_on(next_angle(&db, business, NOW + 4 * 86_400, &ANGLES)).unwrap();
+        assert_eq!(next, Some("seasonal"));
+        let later = block_on(next_angle(&db, business, NOW + 6 * 86_400, &ANGLES)).unwrap();
+        assert_eq!(
+            later,
+            Some("testimonial"),
+            "nine days after it, its turn again"
+        );
+    }
+
     /// A post due now on a connected Page.
     fn due_now(db: &SqliteDatabase) -> Due {
         let page = connected(db, "Hugo Feed", "p1");
